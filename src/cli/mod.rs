@@ -1,0 +1,92 @@
+//! The non-interactive face: clap subcommands over the same store and engine as the explorer.
+mod context;
+mod demo;
+mod import;
+mod output;
+mod signals;
+mod users;
+
+pub use context::Context;
+
+use crate::error::Error;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sigscope",
+    version,
+    about = "A terminal Signals Explorer for application-security analysts",
+    long_about = "With no subcommand, opens the explorer on the configured store."
+)]
+pub struct Cli {
+    /// The SQLite store (default: the XDG data dir's sigscope/signals.db).
+    #[arg(long, global = true, env = "SIGSCOPE_STORE", value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// The config file (default: the XDG config dir's sigscope/config.toml).
+    #[arg(long, global = true, env = "SIGSCOPE_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Act as this user (email or uuid); also SIGSCOPE_USER and `user =` in the config.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub acting: Option<String>,
+    /// Open the explorer on a fresh demo store.
+    #[arg(long)]
+    pub demo: bool,
+    /// Hide every action that changes something.
+    #[arg(long)]
+    pub read_only: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate deterministic demo signals in the vendor's JSON format.
+    Demo(demo::DemoArgs),
+    /// Import signals (vendor list or single response, JSON array, or NDJSON; `-` for stdin).
+    Import(import::ImportArgs),
+    /// List, show and search signals.
+    #[command(subcommand)]
+    Signals(signals::SignalsCmd),
+    /// Manage the users of a local store.
+    #[command(subcommand)]
+    Users(users::UsersCmd),
+}
+
+/// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("sigscope: {}", crate::sanitize::clean(&e.to_string()));
+            e.exit_code()
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), Error> {
+    let ctx = Context::new(&cli)?;
+    match cli.command {
+        Some(Command::Demo(a)) => demo::run(a),
+        Some(Command::Import(a)) => import::run(&ctx, a),
+        Some(Command::Signals(c)) => signals::run(&ctx, c),
+        Some(Command::Users(c)) => users::run(&ctx, c),
+        None => explore(&ctx, cli.demo, cli.read_only),
+    }
+}
+
+/// Until the explorer lands, `--demo` builds the demo store and prints its summary.
+fn explore(ctx: &Context, demo: bool, _read_only: bool) -> Result<(), Error> {
+    let _ = (ctx, demo);
+    Err(Error::Usage(
+        "the explorer is not built yet; try `sigscope signals list`".into(),
+    ))
+}

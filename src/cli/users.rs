@@ -1,0 +1,90 @@
+//! `sigscope users list|add`.
+use super::output::{print_json, table, ListFormat};
+use super::Context;
+use crate::error::{Error, Result};
+use crate::model::{Role, User};
+use crate::sanitize::clean;
+use crate::store::Store;
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCmd {
+    /// List the store's users and their roles.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Add a user.
+    Add {
+        email: String,
+        /// admin, standard or read_only.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+pub fn run(ctx: &Context, cmd: UsersCmd) -> Result<()> {
+    let mut store = ctx.open_store()?;
+    match cmd {
+        UsersCmd::List { format } => {
+            let users = store.list_users()?;
+            match format {
+                ListFormat::Json => print_json(&serde_json::json!({
+                    "data": users.iter().map(|u| serde_json::json!({
+                        "id": u.uuid, "type": "users",
+                        "attributes": {"handle": u.handle, "email": u.handle, "name": u.name,
+                                       "role": u.role.as_str(), "disabled": u.disabled}
+                    })).collect::<Vec<_>>()
+                })),
+                ListFormat::Ids => {
+                    for u in &users {
+                        println!("{}", clean(&u.handle));
+                    }
+                    Ok(())
+                }
+                ListFormat::Table => {
+                    let rows: Vec<Vec<String>> = users
+                        .iter()
+                        .map(|u| {
+                            vec![
+                                clean(&u.handle),
+                                clean(&u.name),
+                                u.role.to_string(),
+                                u.uuid.clone(),
+                            ]
+                        })
+                        .collect();
+                    print!("{}", table(&["HANDLE", "NAME", "ROLE", "UUID"], &rows));
+                    Ok(())
+                }
+            }
+        }
+        UsersCmd::Add { email, role, name } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--role {role:?}: expected admin, standard or read_only"
+                ))
+            })?;
+            if !email.contains('@') || email.chars().any(char::is_whitespace) {
+                return Err(Error::Usage(format!("{email:?} is not an email address")));
+            }
+            let user = User {
+                uuid: uuid::Uuid::new_v4().to_string(),
+                name: name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string()),
+                handle: email,
+                role,
+                disabled: false,
+            };
+            store.add_user(&user)?;
+            println!(
+                "added {} ({}) as {}",
+                clean(&user.handle),
+                user.uuid,
+                user.role
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! sigscope: a terminal Signals Explorer for application-security analysts.
+//!
+//! One embedded engine behind three faces (the explorer, the CLI, the team server); see
+//! `README.md` and the module docs.
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod import;
+pub mod model;
+pub mod sanitize;
+pub mod store;
+
+pub use error::{Error, Result};
