@@ -171,11 +171,21 @@ pub(crate) fn is_special(c: char) -> bool {
         )
 }
 
+/// `-` and `@` mean something only where a term starts (`checkout-api`, `jane@x.com` are plain).
+fn needs_escape(c: char, first: bool) -> bool {
+    match c {
+        '-' | '@' => first,
+        c => is_special(c),
+    }
+}
+
 pub(crate) const KEYWORDS: [&str; 4] = ["AND", "OR", "NOT", "TO"];
 
 /// A literal as the parser reads it back: bare when plain, else in quotes.
 pub(crate) fn write_literal(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
-    let plain = !s.is_empty() && !s.chars().any(is_special) && !KEYWORDS.contains(&s);
+    let plain = !s.is_empty()
+        && !s.chars().enumerate().any(|(i, c)| needs_escape(c, i == 0))
+        && !KEYWORDS.contains(&s);
     if plain {
         return f.write_str(s);
     }
@@ -195,16 +205,24 @@ impl fmt::Display for Pattern {
             return write_literal(f, s);
         }
         // With wildcards the value cannot be quoted (quotes make `*` literal), so escape instead.
+        let mut first = true;
         for p in &self.pieces {
             match p {
-                Piece::Star => f.write_str("*")?,
-                Piece::One => f.write_str("?")?,
+                Piece::Star => {
+                    f.write_str("*")?;
+                    first = false;
+                }
+                Piece::One => {
+                    f.write_str("?")?;
+                    first = false;
+                }
                 Piece::Lit(s) => {
                     for c in s.chars() {
-                        if is_special(c) {
+                        if needs_escape(c, first) {
                             f.write_str("\\")?;
                         }
                         write!(f, "{c}")?;
+                        first = false;
                     }
                 }
             }
