@@ -351,3 +351,64 @@ fn cli_generates_five_thousand_signals_that_import() {
     let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
     assert_eq!(store.count_signals().unwrap(), 5000);
 }
+
+/// `--out` naming a FIFO or device writes into it; the rename used for regular files would replace
+/// it (with `/dev/null`, for the whole machine).
+#[cfg(unix)]
+#[test]
+fn cli_out_to_a_fifo_writes_into_it_and_keeps_it_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_sigscope"))
+        .args(["demo", "--signals", "20", "--seed", "3"])
+        .args(["--now", "2026-11-01T00:00:00Z", "--out"])
+        .arg(&fifo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Checked before joining: had the FIFO been renamed over, the reader would wait forever.
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(!dir.path().join("pipe.partial").exists());
+    let got = reader.join().unwrap();
+    let v: Value = serde_json::from_slice(&got).unwrap();
+    assert_eq!(v["data"].as_array().unwrap().len(), 20);
+}
+
+#[test]
+fn cli_out_to_a_regular_file_leaves_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sigscope"))
+        .current_dir(dir.path())
+        .args([
+            "demo",
+            "--signals",
+            "10",
+            "--now",
+            "2026-11-01T00:00:00Z",
+            "--out",
+            "d.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["d.json".to_string()]);
+}
