@@ -35,7 +35,7 @@ fn signal(i: usize) -> Signal {
             "status": SEVS[i % 5],
             "service": [SERVICES[i % 4]],
             "tags": [format!("env:{}", if i % 2 == 0 { "prod" } else { "staging" }), format!("team:t{}", i % 3)],
-            "message": if i % 6 == 0 { "SQLMap scanner" } else { "attack" },
+            "message": format!("{} {} attempts from {} IP", if i % 6 == 0 { "SQLMap scanner" } else { "attack" }, i * 7, i % 4),
             "attributes": ev,
         }
     });
@@ -65,6 +65,11 @@ const QUERIES: &[&str] = &[
     "NOT (team:t0 OR team:t2)",
     "@nothing.here:*",
     "@workflow.first_seen:>2026-11-20T00:00:00Z",
+    "\"attempts from 2 ip\"",
+    "\"attempts from\"",
+    "14*",
+    "attack?1*",
+    "scanner*from",
 ];
 
 #[test]
@@ -83,6 +88,15 @@ fn index_agrees_with_the_slow_path() {
         let want: Vec<&str> = want.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(got, want, "query {q}");
         assert!(!q.is_empty() || got.len() == 300);
+    }
+}
+
+#[test]
+fn messages_are_rebuilt_from_template_and_digits() {
+    let all = signals(50);
+    let ix = SignalIndex::build(all.clone());
+    for s in &all {
+        assert_eq!(ix.message(ix.row_of(&s.id).unwrap()), s.message);
     }
 }
 
@@ -250,4 +264,62 @@ fn exclude_adds_a_negation_and_flips() {
         assert_ne!(v.service, "auth");
     }
     assert!(r.total > 0);
+}
+
+#[test]
+fn index_agrees_with_the_slow_path_on_demo_data() {
+    use sigscope::demo::{signals as demo, DemoOptions};
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+        .unwrap()
+        .to_utc();
+    let opts = DemoOptions {
+        signals: 1500,
+        seed: 7,
+        days: 14,
+        now,
+    };
+    let all: Vec<Signal> = demo(&opts).map(|v| Signal::from_json(v).unwrap()).collect();
+    let ix = SignalIndex::build(all.clone());
+    let queries = [
+        "@workflow.triage.state:open",
+        "status:(high OR critical)",
+        "@workflow.rule.name:*injection*",
+        "attempts",
+        "\"from 1 IP address\"",
+        "CIDR(@network.client.ip,192.0.2.0/24)",
+        "CIDR(@http.client_ip,2001:db8::/32)",
+        "-@workflow.triage.state:archived @appsec.type:sql_injection",
+        "@appsec.blocked:true",
+        "@appsec.category:attack_attempt env:prod",
+        "team:team-platform service:admin-portal",
+        "@workflow.events_matched:[100 TO 300]",
+        "@workflow.triage.assignee.handle:*",
+        "@workflow.triage.archive_reason:false_positive",
+        "@workflow.rule.version:>2",
+        "@usr.id:*example*",
+        "@http.url:*admin*",
+        "status:>=high -service:checkout-api (xss OR injection) @workflow.events_matched:>50 env:prod",
+    ];
+    let range = TimeRange {
+        from: Some(now - chrono::TimeDelta::days(7)),
+        to: Some(now - chrono::TimeDelta::days(1)),
+    };
+    for q in queries {
+        let query = parse(q).unwrap();
+        let want: Vec<&str> = all
+            .iter()
+            .filter(|s| range.contains(s.timestamp) && query.matches(s))
+            .map(|s| s.id.as_str())
+            .collect();
+        let mut got: Vec<&str> = ix
+            .search(&query, &range, 10)
+            .matches
+            .iter()
+            .map(|&r| ix.id_of(r))
+            .collect();
+        let mut want = want;
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "query {q}");
+    }
 }

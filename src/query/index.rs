@@ -73,6 +73,10 @@ impl Multi {
         self.garbage = 0;
     }
 
+    pub(crate) fn dict_str(&self, i: u32) -> &str {
+        self.dict.str_of(i)
+    }
+
     fn intern_all<'a>(&mut self, items: impl Iterator<Item = &'a str>, buf: &mut Vec<u32>) {
         buf.clear();
         for s in items {
@@ -91,6 +95,57 @@ impl Multi {
             + self.len.capacity() * 2
             + self.pool.capacity() * 4
             + self.dict.memory_bytes(|s| s.len())
+    }
+}
+
+/// The placeholder for a digit run in a message template.
+pub(crate) const DIGITS: char = '\0';
+
+/// Cut the digit runs out of a message. A message that holds the placeholder itself is kept whole.
+pub(crate) fn split_digits<'a>(msg: &'a str, tpl: &mut String, digits: &mut Vec<&'a str>) {
+    tpl.clear();
+    digits.clear();
+    if msg.contains(DIGITS) {
+        tpl.push_str(msg);
+        return;
+    }
+    let mut run: Option<usize> = None;
+    for (i, c) in msg.char_indices() {
+        match (c.is_ascii_digit(), run) {
+            (true, None) => run = Some(i),
+            (true, Some(_)) => {}
+            (false, Some(st)) => {
+                digits.push(&msg[st..i]);
+                tpl.push(DIGITS);
+                tpl.push(c);
+                run = None;
+            }
+            (false, None) => tpl.push(c),
+        }
+    }
+    if let Some(st) = run {
+        digits.push(&msg[st..]);
+        tpl.push(DIGITS);
+    }
+}
+
+impl SignalIndex {
+    /// A row's message, put back together from its template and digit runs.
+    pub fn message(&self, row: u32) -> String {
+        let r = row as usize;
+        let Some(&t) = self.msg_tpl.get(r) else {
+            return String::new();
+        };
+        let tpl = self.msg_tpl_dict.str_of(t);
+        let mut digits = self.msg_digits.get(row).iter();
+        let mut out = String::with_capacity(tpl.len() + 8);
+        for c in tpl.chars() {
+            match (c == DIGITS).then(|| digits.next()).flatten() {
+                Some(&d) => out.push_str(self.msg_digits.dict_str(d)),
+                None => out.push(c),
+            }
+        }
+        out
     }
 }
 
@@ -156,6 +211,11 @@ pub struct SignalIndex {
     pub(crate) single_dict: [Dict<Box<str>>; SINGLE_COLS],
     /// Multi-valued columns, by `MultiCol`.
     pub(crate) multi: [Multi; MULTI_COLS],
+    /// Messages with their digit runs cut out (`\0` in their place): messages repeat a template
+    /// with counts filled in, so the templates intern well and the digit runs go in `msg_digits`.
+    pub(crate) msg_tpl: Vec<u32>,
+    pub(crate) msg_tpl_dict: Dict<Box<str>>,
+    pub(crate) msg_digits: Multi,
     pub(crate) paths: Dict<Box<str>>,
     pub(crate) extra_dict: Dict<Extra>,
     pub(crate) extra: Multi,
@@ -183,7 +243,7 @@ impl std::hash::Hasher for IdentityHasher {
     }
 }
 
-pub(crate) const SINGLE_COLS: usize = 8;
+pub(crate) const SINGLE_COLS: usize = 7;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SingleCol {
     Env = 0,
@@ -193,7 +253,6 @@ pub(crate) enum SingleCol {
     RuleName,
     RuleType,
     Title,
-    Message,
 }
 
 pub(crate) const MULTI_COLS: usize = 5;
@@ -383,6 +442,9 @@ impl SignalIndex {
             + self.events.capacity() * 8
             + self.first_seen.capacity() * 8
             + self.last_seen.capacity() * 8
+            + self.msg_tpl.capacity() * 4
+            + self.msg_tpl_dict.memory_bytes(|s| s.len())
+            + self.msg_digits.memory_bytes()
             + self.paths.memory_bytes(|s| s.len())
             + self.extra_dict.memory_bytes(|e| e.2.len())
             + self.extra.memory_bytes()
@@ -482,7 +544,6 @@ impl SignalIndex {
             &s.rule.name,
             &s.rule.rule_type,
             &s.title,
-            &s.message,
         ];
         for (c, v) in singles.into_iter().enumerate() {
             let id = if v.is_empty() {
@@ -492,6 +553,16 @@ impl SignalIndex {
             };
             set32(&mut self.single[c], id);
         }
+        let mut tpl = String::new();
+        let mut digits = Vec::new();
+        split_digits(&s.message, &mut tpl, &mut digits);
+        let t = self.msg_tpl_dict.intern_str(&tpl);
+        set32(&mut self.msg_tpl, t);
+        buf.clear();
+        for d in digits {
+            buf.push(self.msg_digits.dict.intern_str(d));
+        }
+        self.msg_digits.set(r, buf);
         let lists: [&[String]; MULTI_COLS] = [
             &s.services,
             &s.tags,

@@ -65,6 +65,10 @@ enum Plan {
     Assignee(Vec<bool>),
     Multi(MultiCol, Vec<bool>),
     Extra(Vec<bool>),
+    /// Message templates that match (exact for patterns that cannot touch a digit run).
+    MsgTpl(Vec<bool>),
+    /// Patterns with digits or `?`: the message is rebuilt row by row.
+    MsgRows(TextMatcher),
     Number(NumCol, Value),
 }
 
@@ -157,7 +161,6 @@ impl SignalIndex {
                     let mut any = Vec::new();
                     for c in [
                         SingleCol::Title,
-                        SingleCol::Message,
                         SingleCol::RuleName,
                         SingleCol::Env,
                         SingleCol::Host,
@@ -182,6 +185,17 @@ impl SignalIndex {
                             d.items().iter().map(|s| m.matches(s)).collect(),
                         ));
                     }
+                    any.push(if template_safe(p) {
+                        Plan::MsgTpl(
+                            self.msg_tpl_dict
+                                .items()
+                                .iter()
+                                .map(|s| m.matches(s))
+                                .collect(),
+                        )
+                    } else {
+                        Plan::MsgRows(m)
+                    });
                     Plan::Or(any)
                 }
                 TermKind::Field(f, v) => self.leaf(resolve(f), Pred::Value(v), Some(v)),
@@ -329,6 +343,21 @@ impl SignalIndex {
                     v != NONE && ok.get(v as usize).copied().unwrap_or(false)
                 })
             }
+            Plan::MsgTpl(ok) => {
+                let ok = ok.as_slice();
+                scan(&self.msg_tpl, |&v| {
+                    ok.get(v as usize).copied().unwrap_or(false)
+                })
+            }
+            Plan::MsgRows(m) => {
+                let mut out = bits_new(n, false);
+                for r in 0..n {
+                    if self.state[r] != DEAD && m.matches(&self.message(r as u32)) {
+                        out[r >> 6] |= 1 << (r & 63);
+                    }
+                }
+                out
+            }
             Plan::Multi(c, ok) => self.scan_multi(&self.multi[*c as usize], ok, n),
             Plan::Extra(ok) => self.scan_multi(&self.extra, ok, n),
             Plan::Number(c, v) => {
@@ -371,6 +400,20 @@ impl SignalIndex {
         }
         out
     }
+}
+
+/// Can this free-text pattern be matched on message templates instead of messages? Yes when no
+/// literal holds a digit or the placeholder and there is no `?`: such a match never overlaps a
+/// digit run except through `*`, which matches the run and the placeholder alike.
+fn template_safe(p: &super::ast::Pattern) -> bool {
+    use super::ast::Piece;
+    p.pieces.iter().all(|x| match x {
+        Piece::Lit(s) => !s
+            .chars()
+            .any(|c| c.is_ascii_digit() || c == super::index::DIGITS),
+        Piece::Star => true,
+        Piece::One => false,
+    })
 }
 
 fn scan<T>(col: &[T], mut f: impl FnMut(&T) -> bool) -> Bits {
