@@ -1,5 +1,5 @@
 //! The index: upserts, removal, ordering, row views, facets, and agreement with the slow path.
-use serde_json::{json, Value};
+use serde_json::json;
 use sigscope::model::{Signal, TriageState};
 use sigscope::query::{exclude_facet, parse, toggle_facet, SignalIndex, TimeRange};
 
@@ -21,10 +21,10 @@ fn signal(i: usize) -> Signal {
         "usr": {"id": format!("user{}", i % 9)},
         "appsec": {"type": TYPES[(i / 2) % 4]},
     });
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         ev["workflow"]["triage"]["assignee"] = json!({"uuid": format!("u{}", i % 2), "handle": format!("a{}@x.com", i % 2), "name": "A"});
     }
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         ev["network"] = json!({"client": {"ip": format!("2001:db8::{:x}", i)}});
     }
     let v = json!({
@@ -34,8 +34,8 @@ fn signal(i: usize) -> Signal {
             "timestamp": format!("2026-11-{:02}T{:02}:00:00.000Z", 1 + i % 28, i % 24),
             "status": SEVS[i % 5],
             "service": [SERVICES[i % 4]],
-            "tags": [format!("env:{}", if i % 2 == 0 { "prod" } else { "staging" }), format!("team:t{}", i % 3)],
-            "message": format!("{} {} attempts from {} IP", if i % 6 == 0 { "SQLMap scanner" } else { "attack" }, i * 7, i % 4),
+            "tags": [format!("env:{}", if i.is_multiple_of(2) { "prod" } else { "staging" }), format!("team:t{}", i % 3)],
+            "message": format!("{} {} attempts from {} IP", if i.is_multiple_of(6) { "SQLMap scanner" } else { "attack" }, i * 7, i % 4),
             "attributes": ev,
         }
     });

@@ -1,6 +1,7 @@
 //! The non-interactive face: clap subcommands over the same store and engine as the explorer.
 mod context;
 mod demo;
+mod facets;
 mod import;
 mod output;
 mod signals;

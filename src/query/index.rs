@@ -467,10 +467,13 @@ impl SignalIndex {
             .push((self.id_arena.len() as u32, id.len() as u32));
         self.id_arena.push_str(id);
         let h = hash_id(id);
-        if self.id_hash.contains_key(&h) {
-            self.id_collide.insert(id.into(), r);
-        } else {
-            self.id_hash.insert(h, r);
+        match self.id_hash.entry(h) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.id_collide.insert(id.into(), r);
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(r);
+            }
         }
         r
     }

@@ -6,7 +6,8 @@
 use super::ast::{Expr, Query, TermKind, Value};
 use super::fields::{resolve, Col};
 use super::index::{
-    extra_val, severity_of, state_of, MultiCol, SignalIndex, SingleCol, DEAD, MULTI_COLS, NO_NUMBER,
+    extra_val, severity_of, state_of, AssigneeKey, MultiCol, SignalIndex, SingleCol, DEAD,
+    MULTI_COLS, NO_NUMBER,
 };
 use super::intern::NONE;
 use super::time::TimeRange;
@@ -40,7 +41,7 @@ type Bits = Vec<u64>;
 
 fn bits_new(n: usize, fill: bool) -> Bits {
     let mut b = vec![if fill { u64::MAX } else { 0 }; n.div_ceil(64)];
-    if fill && n % 64 != 0 {
+    if fill && !n.is_multiple_of(64) {
         if let Some(last) = b.last_mut() {
             *last = (1u64 << (n % 64)) - 1;
         }
@@ -209,7 +210,7 @@ impl SignalIndex {
             |d: &[Box<str>]| -> Vec<bool> { d.iter().map(|s| pred.test(&Val::Str(s))).collect() };
         let single = |c: SingleCol| Plan::Single(c, strs(self.single_dict[c as usize].items()));
         let multi = |c: MultiCol| Plan::Multi(c, strs(self.multi[c as usize].dict.items()));
-        let assignee = |pick: fn(&(Box<str>, Box<str>, Box<str>)) -> &str| {
+        let assignee = |pick: fn(&AssigneeKey) -> &str| {
             Plan::Assignee(
                 self.assignees
                     .items()
