@@ -18,7 +18,10 @@ const QUERIES: &[(&str, &str)] = &[
     ("wildcard rule name", "@workflow.rule.name:*injection*"),
     ("free text", "injection"),
     ("free text with digits", "\"from 3 IP\""),
-    ("CIDR v4+v6", "CIDR(@network.client.ip,192.0.2.0/24,2001:db8::/32)"),
+    (
+        "CIDR v4+v6",
+        "CIDR(@network.client.ip,192.0.2.0/24,2001:db8::/32)",
+    ),
     ("negation", "-@workflow.triage.state:archived"),
     (
         "6-term mix",
@@ -74,7 +77,13 @@ fn run(n: usize, iters: usize) {
         mem as f64 / 1e6,
         mem / count.max(1)
     );
-    println!("{:<24} {:>9} {:>10} {:>10}", "query", "matches", "p50", "p95");
+    for (part, bytes) in ix.memory_report() {
+        println!("  {part:<42} {:>6} bytes/signal", bytes / count.max(1));
+    }
+    println!(
+        "{:<24} {:>9} {:>10} {:>10}",
+        "query", "matches", "p50", "p95"
+    );
     for (name, q) in QUERIES {
         let mut times = Vec::with_capacity(iters);
         let mut total = 0;

@@ -323,3 +323,34 @@ fn index_agrees_with_the_slow_path_on_demo_data() {
         assert_eq!(got, want, "query {q}");
     }
 }
+
+#[test]
+fn id_table_survives_growth_removal_and_reinsertion() {
+    let mut ix = SignalIndex::new();
+    for i in 0..2000 {
+        ix.insert_or_update(&signal(i));
+    }
+    for i in (0..2000).step_by(3) {
+        assert!(ix.remove(&format!("sig-{i:04}")));
+    }
+    for i in (0..2000).step_by(6) {
+        ix.insert_or_update(&signal(i));
+    }
+    for i in 0..2000 {
+        let id = format!("sig-{i:04}");
+        let present = i % 3 != 0 || i % 6 == 0;
+        match ix.row_of(&id) {
+            Some(r) => {
+                assert!(present, "{id} should be gone");
+                assert_eq!(ix.id_of(r), id);
+            }
+            None => assert!(!present, "{id} should be there"),
+        }
+    }
+    let live = (0..2000).filter(|i| i % 3 != 0 || i % 6 == 0).count();
+    assert_eq!(ix.len(), live);
+    assert_eq!(
+        ix.matches(&parse("").unwrap(), &TimeRange::all()).len(),
+        live
+    );
+}

@@ -7,70 +7,41 @@
 //! Event attributes that are not typed fields are kept per row as interned `(path, value)` pairs,
 //! so that any `@path` query is answered from memory too (see `eval::flatten_event`).
 use super::eval::flatten_event;
-use super::intern::{hash_id, Dict, FxBuild, NONE};
+use super::intern::{hash_id, Dict, NONE};
 use super::value::{num_text, Val};
 use crate::model::{ArchiveReason, Severity, Signal, TriageState};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 
 pub use super::search::{Facet, SearchResult};
 
 /// Marks a removed row in the `state` column.
 pub(crate) const DEAD: u8 = u8::MAX;
 
-/// A multi-valued column: each row's values are a slice of `pool`.
+/// A multi-valued column. Rows hold the number of their interned value *list*: lists repeat far
+/// more than rows do (the tags of a rule on a service, the IPs of a campaign), so a row costs one
+/// `u32`, and predicates and facet counts run once per distinct list.
 #[derive(Default, Debug)]
 pub(crate) struct Multi {
-    off: Vec<u32>,
-    len: Vec<u16>,
-    pool: Vec<u32>,
-    /// Pool slots no row points at any more (after updates that grew a row's list).
-    garbage: usize,
+    pub rows: Vec<u32>,
+    pub lists: Dict<Box<[u32]>>,
     pub dict: Dict<Box<str>>,
 }
 
 impl Multi {
     pub fn get(&self, row: u32) -> &[u32] {
-        let r = row as usize;
-        let o = self.off[r] as usize;
-        &self.pool[o..o + self.len[r] as usize]
+        self.rows
+            .get(row as usize)
+            .and_then(|&l| self.lists.get(l))
+            .map_or(&[], |l| l)
     }
 
-    /// Values of the row, deduplicated, at most `u16::MAX`.
+    /// Set a row's values (in the order given); `row` is an existing row or exactly the next.
     fn set(&mut self, row: u32, values: &[u32]) {
-        let r = row as usize;
-        let n = values.len().min(u16::MAX as usize);
-        let values = &values[..n];
-        if r == self.off.len() {
-            self.off.push(self.pool.len() as u32);
-            self.len.push(n as u16);
-            self.pool.extend_from_slice(values);
-            return;
+        let l = self.lists.intern_slice(values);
+        match self.rows.get_mut(row as usize) {
+            Some(x) => *x = l,
+            None => self.rows.push(l),
         }
-        let (o, old) = (self.off[r] as usize, self.len[r] as usize);
-        if n <= old {
-            self.pool[o..o + n].copy_from_slice(values);
-            self.garbage += old - n;
-        } else {
-            self.off[r] = self.pool.len() as u32;
-            self.pool.extend_from_slice(values);
-            self.garbage += old;
-        }
-        self.len[r] = n as u16;
-        if self.garbage > 1 << 16 && self.garbage * 2 > self.pool.len() {
-            self.compact();
-        }
-    }
-
-    fn compact(&mut self) {
-        let mut pool = Vec::with_capacity(self.pool.len() - self.garbage);
-        for r in 0..self.off.len() {
-            let o = self.off[r] as usize;
-            self.off[r] = pool.len() as u32;
-            pool.extend_from_slice(&self.pool[o..o + self.len[r] as usize]);
-        }
-        self.pool = pool;
-        self.garbage = 0;
     }
 
     pub(crate) fn dict_str(&self, i: u32) -> &str {
@@ -91,9 +62,8 @@ impl Multi {
     }
 
     fn memory_bytes(&self) -> usize {
-        self.off.capacity() * 4
-            + self.len.capacity() * 2
-            + self.pool.capacity() * 4
+        self.rows.capacity() * 4
+            + self.lists.memory_bytes(|l| l.len() * 4)
             + self.dict.memory_bytes(|s| s.len())
     }
 }
@@ -190,11 +160,14 @@ pub(crate) type AssigneeKey = (Box<str>, Box<str>, Box<str>);
 
 #[derive(Default)]
 pub struct SignalIndex {
+    /// All ids end to end; row `r`'s id ends at `id_end[r]` and starts where row `r-1`'s ends.
     id_arena: String,
-    id_pos: Vec<(u32, u32)>,
-    /// Hash of the id → row; ids whose hash collides with another live id go in `id_collide`.
-    id_hash: HashMap<u64, u32, std::hash::BuildHasherDefault<IdentityHasher>>,
-    id_collide: HashMap<Box<str>, u32, FxBuild>,
+    id_end: Vec<u32>,
+    /// Open-addressing table of live rows by the hash of their id (linear probing), so that the
+    /// ids are not stored a second time as keys.
+    id_slots: Vec<u32>,
+    /// Slots not `EMPTY` (live and tombstones), to keep the load factor.
+    id_used: usize,
 
     pub(crate) ts: Vec<i64>,
     pub(crate) sev: Vec<u8>,
@@ -225,23 +198,8 @@ pub struct SignalIndex {
     live: usize,
 }
 
-/// The id table's keys are already hashes.
-#[derive(Default, Clone, Copy)]
-pub struct IdentityHasher(u64);
-
-impl std::hash::Hasher for IdentityHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | b as u64;
-        }
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = i;
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+const EMPTY: u32 = u32::MAX;
+const TOMB: u32 = u32::MAX - 1;
 
 pub(crate) const SINGLE_COLS: usize = 7;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -346,10 +304,10 @@ impl SignalIndex {
             return false;
         };
         self.unlink(r);
-        self.state[r as usize] = DEAD;
-        if self.id_collide.remove(id).is_none() {
-            self.id_hash.remove(&hash_id(id));
+        if let Some(slot) = self.slot_of(id) {
+            self.id_slots[slot] = TOMB;
         }
+        self.state[r as usize] = DEAD;
         self.live -= 1;
         true
     }
@@ -369,18 +327,64 @@ impl SignalIndex {
     }
 
     pub fn id_of(&self, row: u32) -> &str {
-        self.id_pos
-            .get(row as usize)
-            .and_then(|&(o, l)| self.id_arena.get(o as usize..(o + l) as usize))
+        let r = row as usize;
+        let Some(&end) = self.id_end.get(r) else {
+            return "";
+        };
+        let start = if r == 0 { 0 } else { self.id_end[r - 1] };
+        self.id_arena
+            .get(start as usize..end as usize)
             .unwrap_or("")
     }
 
     pub fn row_of(&self, id: &str) -> Option<u32> {
-        if let Some(&r) = self.id_collide.get(id) {
-            return Some(r);
+        self.slot_of(id).map(|s| self.id_slots[s])
+    }
+
+    /// The table slot holding the live row of this id.
+    fn slot_of(&self, id: &str) -> Option<usize> {
+        if self.id_slots.is_empty() {
+            return None;
         }
-        let &r = self.id_hash.get(&hash_id(id))?;
-        (self.id_of(r) == id && self.state[r as usize] != DEAD).then_some(r)
+        let mask = self.id_slots.len() - 1;
+        let mut i = hash_id(id) as usize & mask;
+        loop {
+            match self.id_slots[i] {
+                EMPTY => return None,
+                TOMB => {}
+                r if self.id_of(r) == id => return Some(i),
+                _ => {}
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn slot_insert(&mut self, row: u32) {
+        // Keep the table at most 3/4 full (tombstones included) so probes stay short.
+        if (self.id_used + 1) * 4 > self.id_slots.len() * 3 {
+            let live = self.live + 1;
+            let size = (live * 2).next_power_of_two().max(16);
+            self.id_slots = vec![EMPTY; size];
+            self.id_used = 0;
+            for r in 0..self.id_end.len() as u32 {
+                if r != row && self.state.get(r as usize).is_some_and(|&s| s != DEAD) {
+                    self.slot_put(r);
+                }
+            }
+        }
+        self.slot_put(row);
+    }
+
+    fn slot_put(&mut self, row: u32) {
+        let mask = self.id_slots.len() - 1;
+        let mut i = hash_id(self.id_of(row)) as usize & mask;
+        while self.id_slots[i] != EMPTY && self.id_slots[i] != TOMB {
+            i = (i + 1) & mask;
+        }
+        if self.id_slots[i] == EMPTY {
+            self.id_used += 1;
+        }
+        self.id_slots[i] = row;
     }
 
     /// The fields the list shows, for a live row.
@@ -427,54 +431,66 @@ impl SignalIndex {
 
     /// Bytes held by the index, from the capacities of its vectors and tables.
     pub fn memory_bytes(&self) -> usize {
-        let mut n = self.id_arena.capacity()
-            + self.id_pos.capacity() * 8
-            + self.id_hash.capacity() * (8 + 4 + 1)
-            + self.id_collide.capacity() * (16 + 4 + 1)
-            + self.ts.capacity() * 8
-            + self.sev.capacity()
-            + self.state.capacity()
-            + self.reason.capacity()
-            + self.assignee.capacity() * 4
-            + self
-                .assignees
-                .memory_bytes(|(a, b, c)| a.len() + b.len() + c.len())
-            + self.events.capacity() * 8
-            + self.first_seen.capacity() * 8
-            + self.last_seen.capacity() * 8
-            + self.msg_tpl.capacity() * 4
-            + self.msg_tpl_dict.memory_bytes(|s| s.len())
-            + self.msg_digits.memory_bytes()
-            + self.paths.memory_bytes(|s| s.len())
-            + self.extra_dict.memory_bytes(|e| e.2.len())
-            + self.extra.memory_bytes()
-            + self.order.capacity() * 4;
-        for c in &self.single {
-            n += c.capacity() * 4;
-        }
-        for d in &self.single_dict {
-            n += d.memory_bytes(|s| s.len());
-        }
-        for m in &self.multi {
-            n += m.memory_bytes();
-        }
-        n
+        self.memory_report().iter().map(|x| x.1).sum()
     }
 
+    /// `memory_bytes` part by part, for the benchmark's report.
+    pub fn memory_report(&self) -> Vec<(&'static str, usize)> {
+        let singles: usize = self.single.iter().map(|c| c.capacity() * 4).sum::<usize>()
+            + self
+                .single_dict
+                .iter()
+                .map(|d| d.memory_bytes(|s| s.len()))
+                .sum::<usize>();
+        let multis: usize = self.multi.iter().map(Multi::memory_bytes).sum();
+        vec![
+            (
+                "ids",
+                self.id_arena.capacity()
+                    + self.id_end.capacity() * 4
+                    + self.id_slots.capacity() * 4,
+            ),
+            (
+                "times, severity, state, counts",
+                self.ts.capacity() * 8
+                    + self.sev.capacity()
+                    + self.state.capacity()
+                    + self.reason.capacity()
+                    + self.events.capacity() * 8
+                    + self.first_seen.capacity() * 8
+                    + self.last_seen.capacity() * 8,
+            ),
+            (
+                "assignee",
+                self.assignee.capacity() * 4
+                    + self
+                        .assignees
+                        .memory_bytes(|(a, b, c)| a.len() + b.len() + c.len()),
+            ),
+            ("env, host, source, rule, title", singles),
+            ("services, tags, IPs, users, attack types", multis),
+            (
+                "messages",
+                self.msg_tpl.capacity() * 4
+                    + self.msg_tpl_dict.memory_bytes(|s| s.len())
+                    + self.msg_digits.memory_bytes(),
+            ),
+            (
+                "other event attributes",
+                self.paths.memory_bytes(|s| s.len())
+                    + self.extra_dict.memory_bytes(|e| e.2.len())
+                    + self.extra.memory_bytes(),
+            ),
+            ("order", self.order.capacity() * 4),
+        ]
+    }
+
+    /// A new row for a new id; its columns must be written next.
     fn push_id(&mut self, id: &str) -> u32 {
-        let r = self.id_pos.len() as u32;
-        self.id_pos
-            .push((self.id_arena.len() as u32, id.len() as u32));
+        let r = self.id_end.len() as u32;
         self.id_arena.push_str(id);
-        let h = hash_id(id);
-        match self.id_hash.entry(h) {
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.id_collide.insert(id.into(), r);
-            }
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(r);
-            }
-        }
+        self.id_end.push(self.id_arena.len() as u32);
+        self.slot_insert(r);
         r
     }
 

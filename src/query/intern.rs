@@ -124,3 +124,12 @@ impl Dict<Box<str>> {
         self.get(i).map_or("", |s| s)
     }
 }
+
+impl Dict<Box<[u32]>> {
+    pub fn intern_slice(&mut self, s: &[u32]) -> u32 {
+        if let Some(&i) = self.map.get(s) {
+            return i;
+        }
+        self.intern(s.into())
+    }
+}

@@ -351,9 +351,16 @@ impl SignalIndex {
                 })
             }
             Plan::MsgRows(m) => {
+                // Once per distinct (template, digits) pair.
+                let mut seen: HashMap<u64, bool, super::intern::FxBuild> = HashMap::default();
+                let digits = &self.msg_digits.rows;
                 let mut out = bits_new(n, false);
-                for r in 0..n {
-                    if self.state[r] != DEAD && m.matches(&self.message(r as u32)) {
+                for (r, (&t, &d)) in self.msg_tpl.iter().zip(digits).enumerate() {
+                    let key = (u64::from(t) << 32) | u64::from(d);
+                    let hit = *seen
+                        .entry(key)
+                        .or_insert_with(|| m.matches(&self.message(r as u32)));
+                    if hit {
                         out[r >> 6] |= 1 << (r & 63);
                     }
                 }
@@ -390,16 +397,19 @@ impl SignalIndex {
         if !ok.iter().any(|&b| b) {
             return bits_new(n, false);
         }
-        let mut out = bits_new(n, false);
-        for r in 0..n {
-            if m.get(r as u32)
-                .iter()
-                .any(|&v| ok.get(v as usize).copied().unwrap_or(false))
-            {
-                out[r >> 6] |= 1 << (r & 63);
-            }
-        }
-        out
+        // Once per distinct list, then one lookup per row.
+        let list_ok: Vec<bool> = m
+            .lists
+            .items()
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .any(|&v| ok.get(v as usize).copied().unwrap_or(false))
+            })
+            .collect();
+        scan(&m.rows, |&l| {
+            list_ok.get(l as usize).copied().unwrap_or(false)
+        })
     }
 }
 
@@ -447,7 +457,7 @@ impl Counts {
             assignee: vec![0; ix.assignees.len()],
             env: vec![0; ix.single_dict[SingleCol::Env as usize].len()],
             rule: vec![0; ix.single_dict[SingleCol::RuleName as usize].len()],
-            multi: std::array::from_fn(|c| vec![0; ix.multi[c].dict.len()]),
+            multi: std::array::from_fn(|c| vec![0; ix.multi[c].lists.len()]),
         }
     }
 
@@ -469,14 +479,24 @@ impl Counts {
         bump(&mut self.env, ix.single[SingleCol::Env as usize][r]);
         bump(&mut self.rule, ix.single[SingleCol::RuleName as usize][r]);
         for c in 0..MULTI_COLS {
-            let counts = &mut self.multi[c];
-            for &v in ix.multi[c].get(r as u32) {
-                counts[v as usize] += 1;
-            }
+            bump(&mut self.multi[c], ix.multi[c].rows[r]);
         }
     }
 
-    fn facets(self, ix: &SignalIndex, k: usize) -> Vec<Facet> {
+    fn facets(mut self, ix: &SignalIndex, k: usize) -> Vec<Facet> {
+        // Counts were per distinct list; spread them over the lists' values.
+        for c in 0..MULTI_COLS {
+            let m = &ix.multi[c];
+            let mut per_value = vec![0u32; m.dict.len()];
+            for (l, &n) in self.multi[c].iter().enumerate() {
+                if n > 0 {
+                    for &v in m.lists.get(l as u32).map_or(&[][..], |x| x) {
+                        per_value[v as usize] += n;
+                    }
+                }
+            }
+            self.multi[c] = per_value;
+        }
         let mut out = Vec::new();
         let named = |name: &'static str, key: &str, pairs: Vec<(String, u32)>| {
             let distinct = pairs.len();
