@@ -274,7 +274,43 @@ impl SignalIndex {
         let ts = &ix.ts;
         ix.order
             .sort_by(|&a, &b| ts[b as usize].cmp(&ts[a as usize]).then(a.cmp(&b)));
+        ix.shrink_to_fit();
         ix
+    }
+
+    /// Give back the slack of grown vectors (up to half of them after doubling).
+    pub fn shrink_to_fit(&mut self) {
+        self.id_arena.shrink_to_fit();
+        self.id_end.shrink_to_fit();
+        self.ts.shrink_to_fit();
+        self.sev.shrink_to_fit();
+        self.state.shrink_to_fit();
+        self.reason.shrink_to_fit();
+        self.assignee.shrink_to_fit();
+        self.assignees.shrink_to_fit();
+        self.events.shrink_to_fit();
+        self.first_seen.shrink_to_fit();
+        self.last_seen.shrink_to_fit();
+        for c in &mut self.single {
+            c.shrink_to_fit();
+        }
+        for d in &mut self.single_dict {
+            d.shrink_to_fit();
+        }
+        for m in self
+            .multi
+            .iter_mut()
+            .chain([&mut self.msg_digits, &mut self.extra])
+        {
+            m.rows.shrink_to_fit();
+            m.lists.shrink_to_fit();
+            m.dict.shrink_to_fit();
+        }
+        self.msg_tpl.shrink_to_fit();
+        self.msg_tpl_dict.shrink_to_fit();
+        self.paths.shrink_to_fit();
+        self.extra_dict.shrink_to_fit();
+        self.order.shrink_to_fit();
     }
 
     /// Index one signal, replacing the row of the same id if there is one (a live update, a
@@ -541,11 +577,18 @@ impl SignalIndex {
         set8(&mut self.reason, reason_code(s.triage.archive_reason));
         let assignee = match &s.triage.assignee {
             None => NONE,
-            Some(a) => self.assignees.intern((
-                a.uuid.as_str().into(),
-                a.handle.as_deref().unwrap_or("").into(),
-                a.name.as_deref().unwrap_or("").into(),
-            )),
+            Some(a) => {
+                let q = (
+                    a.uuid.as_str(),
+                    a.handle.as_deref().unwrap_or(""),
+                    a.name.as_deref().unwrap_or(""),
+                );
+                self.assignees.intern_by(
+                    &q,
+                    |k, q| (&*k.0, &*k.1, &*k.2) == *q,
+                    |q| (q.0.into(), q.1.into(), q.2.into()),
+                )
+            }
         };
         let set32 = |v: &mut Vec<u32>, x: u32| {
             if fresh {
@@ -597,14 +640,25 @@ impl SignalIndex {
         let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
         flatten_event(s.event(), &mut |path, v| {
             let p = paths.intern_str(path);
-            let (kind, text): (Kind, Box<str>) = match v {
-                Val::Str(x) => (Kind::Str, x.into()),
-                Val::Num(n) => (Kind::Num, num_text(n).into()),
-                Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }.into()),
-                Val::Time(ms) => (Kind::Num, ms.to_string().into()),
-                Val::Sev(x) => (Kind::Str, x.as_str().into()),
+            let owned;
+            let (kind, text): (Kind, &str) = match v {
+                Val::Str(x) => (Kind::Str, x),
+                Val::Num(n) => {
+                    owned = num_text(n);
+                    (Kind::Num, &owned)
+                }
+                Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }),
+                Val::Time(ms) => {
+                    owned = ms.to_string();
+                    (Kind::Num, &owned)
+                }
+                Val::Sev(x) => (Kind::Str, x.as_str()),
             };
-            let e = dict.intern((p, kind, text));
+            let e = dict.intern_by(
+                &(p, kind, text),
+                |k, q| k.0 == q.0 && k.1 == q.1 && &*k.2 == q.2,
+                |q| (q.0, q.1, q.2.into()),
+            );
             if !buf.contains(&e) {
                 buf.push(e);
             }
