@@ -155,6 +155,17 @@ pub struct RowView<'a> {
     pub assignee: Option<&'a str>,
 }
 
+/// See `SignalIndex::combo`; the order is `COMBO_*`.
+pub(crate) type Combo = [u32; 8];
+pub(crate) const COMBO_STATE: usize = 0;
+pub(crate) const COMBO_SEV: usize = 1;
+pub(crate) const COMBO_ASSIGNEE: usize = 2;
+pub(crate) const COMBO_ENV: usize = 3;
+pub(crate) const COMBO_RULE: usize = 4;
+pub(crate) const COMBO_SERVICES: usize = 5;
+pub(crate) const COMBO_TAGS: usize = 6;
+pub(crate) const COMBO_TYPES: usize = 7;
+
 /// The assignee as interned: (uuid, handle, name), empty when absent.
 pub(crate) type AssigneeKey = (Box<str>, Box<str>, Box<str>);
 
@@ -193,6 +204,11 @@ pub struct SignalIndex {
     pub(crate) extra_dict: Dict<Extra>,
     pub(crate) extra: Multi,
 
+    /// Each row's facet values that repeat together (state, severity, assignee, env, rule name,
+    /// and the service, tag and attack-type lists), interned: counting facets is then one
+    /// increment per row for these, plus the IP and user lists.
+    pub(crate) combo: Vec<u32>,
+    pub(crate) combos: Dict<Combo>,
     /// Live rows, newest first (ties: older row first).
     pub(crate) order: Vec<u32>,
     live: usize,
@@ -311,6 +327,8 @@ impl SignalIndex {
         self.paths.shrink_to_fit();
         self.extra_dict.shrink_to_fit();
         self.order.shrink_to_fit();
+        self.combo.shrink_to_fit();
+        self.combos.shrink_to_fit();
     }
 
     /// Index one signal, replacing the row of the same id if there is one (a live update, a
@@ -518,6 +536,10 @@ impl SignalIndex {
                     + self.extra.memory_bytes(),
             ),
             ("order", self.order.capacity() * 4),
+            (
+                "facet combinations",
+                self.combo.capacity() * 4 + self.combos.memory_bytes(|_| 0),
+            ),
         ]
     }
 
@@ -664,5 +686,17 @@ impl SignalIndex {
             }
         });
         self.extra.set(r, buf);
+        let combo: Combo = [
+            self.state[i] as u32,
+            self.sev[i] as u32,
+            self.assignee[i],
+            self.single[SingleCol::Env as usize][i],
+            self.single[SingleCol::RuleName as usize][i],
+            self.multi[MultiCol::Service as usize].rows[i],
+            self.multi[MultiCol::Tag as usize].rows[i],
+            self.multi[MultiCol::AttackType as usize].rows[i],
+        ];
+        let c = self.combos.intern_by(&combo, |k, q| k == q, |q| *q);
+        set32(&mut self.combo, c);
     }
 }
