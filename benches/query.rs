@@ -164,13 +164,13 @@ fn profile_build(n: usize) {
     println!("insert x{n}: {:?}", t.elapsed());
     let q = parse("").unwrap_or_default();
     let t = Instant::now();
-    for _ in 0..400 {
+    for _ in 0..50 {
         black_box(ix.search(&q, &TimeRange::all(), 10));
     }
     println!("search all x50: {:?}", t.elapsed());
     let q = parse("injection").unwrap_or_default();
     let t = Instant::now();
-    for _ in 0..400 {
+    for _ in 0..50 {
         black_box(ix.search(&q, &TimeRange::all(), 10));
     }
     println!("search free text x50: {:?}", t.elapsed());

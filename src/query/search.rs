@@ -153,6 +153,10 @@ impl SignalIndex {
     }
 
     fn compile(&self, e: &Expr) -> Plan {
+        prune(self.compile_raw(e))
+    }
+
+    fn compile_raw(&self, e: &Expr) -> Plan {
         match e {
             Expr::And(xs) => Plan::And(xs.iter().map(|x| self.compile(x)).collect()),
             Expr::Or(xs) => Plan::Or(xs.iter().map(|x| self.compile(x)).collect()),
@@ -414,6 +418,36 @@ impl SignalIndex {
     }
 }
 
+/// A leaf no dictionary entry satisfies matches no row: skip its scan.
+fn prune(p: Plan) -> Plan {
+    let none = |ok: &[bool]| !ok.iter().any(|&b| b);
+    match p {
+        Plan::Single(_, ref ok)
+        | Plan::Assignee(ref ok)
+        | Plan::Multi(_, ref ok)
+        | Plan::Extra(ref ok)
+        | Plan::MsgTpl(ref ok)
+            if none(ok) =>
+        {
+            Plan::Const(false)
+        }
+        Plan::Code(_, 0) => Plan::Const(false),
+        Plan::Or(xs) => {
+            let xs: Vec<Plan> = xs
+                .into_iter()
+                .map(prune)
+                .filter(|x| !matches!(x, Plan::Const(false)))
+                .collect();
+            if xs.is_empty() {
+                Plan::Const(false)
+            } else {
+                Plan::Or(xs)
+            }
+        }
+        other => other,
+    }
+}
+
 /// Can this free-text pattern be matched on message templates instead of messages? Yes when no
 /// literal holds a digit or the placeholder and there is no `?`: such a match never overlaps a
 /// digit run except through `*`, which matches the run and the placeholder alike.
@@ -648,7 +682,7 @@ fn top(counts: &[u32], k: usize, text: &dyn Fn(u32) -> String) -> (Vec<(String, 
     }
     // Select by count first (cheap), then settle ties at the cut by text.
     if nz.len() > k {
-        nz.sort_unstable_by(|a, b| b.1.cmp(&a.1));
+        nz.sort_unstable_by_key(|x| std::cmp::Reverse(x.1));
         let cut = nz[k - 1].1;
         let keep = nz.partition_point(|x| x.1 >= cut);
         nz.truncate(keep);
