@@ -75,7 +75,7 @@ pub(crate) const DIGITS: char = '\0';
 pub(crate) fn split_digits<'a>(msg: &'a str, tpl: &mut String, digits: &mut Vec<&'a str>) {
     tpl.clear();
     digits.clear();
-    if msg.contains(DIGITS) {
+    if msg.as_bytes().contains(&0) {
         tpl.push_str(msg);
         return;
     }
@@ -566,6 +566,15 @@ impl SignalIndex {
     fn link(&mut self, row: u32) {
         let ts = &self.ts;
         let t = ts[row as usize];
+        // Loading newest first appends: skip the binary search over the whole order.
+        let after_last = self
+            .order
+            .last()
+            .is_none_or(|&x| ts[x as usize] > t || (ts[x as usize] == t && x < row));
+        if after_last {
+            self.order.push(row);
+            return;
+        }
         let p = self
             .order
             .partition_point(|&x| ts[x as usize] > t || (ts[x as usize] == t && x < row));
