@@ -156,12 +156,16 @@ fn profile_build(n: usize) {
         k += s.event().as_object().map_or(0, |m| m.len());
     }
     println!("event() x{n}: {:?} ({k})", t.elapsed());
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), cpu_now());
     let mut ix = SignalIndex::new();
     for s in &sigs {
         ix.insert_or_update(s);
     }
-    println!("insert x{n}: {:?}", t.elapsed());
+    println!(
+        "insert x{n}: {:?} wall, {:?} CPU",
+        t.elapsed(),
+        cpu_since(c)
+    );
     let q = parse("").unwrap_or_default();
     let t = Instant::now();
     for _ in 0..50 {
