@@ -9,6 +9,7 @@ pub mod error;
 pub mod import;
 pub mod model;
 pub mod sanitize;
+pub mod server;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -2,7 +2,9 @@
 mod context;
 mod demo;
 mod import;
+mod keys;
 mod output;
+mod serve;
 mod signals;
 mod users;
 
@@ -35,6 +37,12 @@ pub struct Cli {
     /// Hide every action that changes something.
     #[arg(long)]
     pub read_only: bool,
+    /// A `sigscope serve` team server (e.g. http://10.0.0.5:7878) instead of the local store.
+    #[arg(long, global = true, env = "SIGSCOPE_REMOTE", value_name = "URL")]
+    pub remote: Option<String>,
+    /// The vendor's service on this site (datadoghq.com, datadoghq.eu, ...) instead of the local store.
+    #[arg(long, global = true, value_name = "SITE", conflicts_with = "remote")]
+    pub site: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -51,6 +59,11 @@ pub enum Command {
     /// Manage the users of a local store.
     #[command(subcommand)]
     Users(users::UsersCmd),
+    /// Run the team server (the vendor's API over this store).
+    Serve(serve::ServeArgs),
+    /// Manage the team server's API and application keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCmd),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -79,6 +92,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::Signals(c)) => signals::run(&ctx, c),
         Some(Command::Users(c)) => users::run(&ctx, c),
+        Some(Command::Serve(a)) => serve::run(&ctx, a),
+        Some(Command::Keys(c)) => keys::run(&ctx, c),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }

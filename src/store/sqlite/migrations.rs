@@ -1,8 +1,9 @@
 //! Versioned schema. Each entry runs once, in order, inside one transaction with the version bump;
 //! append new versions, never edit applied ones.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE signals (
     id          TEXT PRIMARY KEY,
     ts          INTEGER NOT NULL,          -- epoch ms of attributes.timestamp
@@ -30,4 +31,6 @@ CREATE TABLE users (
     disabled INTEGER NOT NULL DEFAULT 0
 );
 "#,
-)];
+    ),
+    (3, super::server_schema::V3),
+];

@@ -1,5 +1,6 @@
 //! The embedded SQLite store: WAL, migrations on open, one transaction per multi-row change.
 mod migrations;
+mod server_schema;
 pub mod signals;
 pub mod users;
 
