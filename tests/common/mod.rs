@@ -34,7 +34,7 @@ pub fn signal_json(i: usize) -> Value {
         "attributes": {
             "timestamp": format!("2026-01-01T00:{:02}:{:02}.000Z", (i / 60) % 60, i % 60),
             "message": format!("SQL injection attempt number {i}"),
-            "status": if i % 2 == 0 { "high" } else { "low" },
+            "status": if i.is_multiple_of(2) { "high" } else { "low" },
             "service": ["checkout-api"],
             "tags": ["env:prod", "source:appsec"],
             "version": 1,
