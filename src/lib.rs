@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod remote;
 pub mod sanitize;
 pub mod server;
 pub mod store;

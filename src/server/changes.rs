@@ -106,6 +106,7 @@ fn page_json(conn: &Connection, after: i64) -> ApiResult<Option<Value>> {
     if rows.is_empty() {
         return Ok(None);
     }
+    let head = last_seq(conn)?;
     let last = rows.last().map(|r| r.seq).unwrap_or(after);
     let mut data = Vec::with_capacity(rows.len());
     for r in rows {
@@ -120,7 +121,9 @@ fn page_json(conn: &Connection, after: i64) -> ApiResult<Option<Value>> {
             "signal": signal.map(|s| super::routes_signals::get_shape(&s)),
         }));
     }
-    Ok(Some(json!({ "data": data, "meta": { "last_seq": last } })))
+    Ok(Some(
+        json!({ "data": data, "meta": { "last_seq": last, "head": head } }),
+    ))
 }
 
 /// `GET /api/v2/sigscope/changes?after=SEQ[&wait=SECONDS]`.
@@ -168,5 +171,9 @@ pub async fn feed(
             }
         }
     }
-    Ok(Json(json!({ "data": [], "meta": { "last_seq": after } })))
+    // `head` lets a client notice a server whose feed is behind its cursor (a restored store).
+    let head = *rx.borrow();
+    Ok(Json(
+        json!({ "data": [], "meta": { "last_seq": after.min(head), "head": head } }),
+    ))
 }
