@@ -25,6 +25,9 @@ pub struct TestServer {
     pub uuids: Vec<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<sigscope::Result<()>>>,
+    /// The server runs on its own runtime so that `kill` can drop every task it has, connections
+    /// included, as a killed process would.
+    rt: Option<tokio::runtime::Runtime>,
 }
 
 pub fn signal_json(i: usize) -> Value {
@@ -108,22 +111,18 @@ impl TestServer {
             uuids,
             stop: None,
             task: None,
+            rt: None,
         };
         s.restart(opts).await;
         s
     }
 
-    /// (Re)start on the same store; on a restart it binds a new port.
+    /// (Re)start on the same store and, after the first start, the same port.
     pub async fn restart(&mut self, opts: ServeOptions) {
         let (tx, rx) = oneshot::channel();
-        let (addr, task) = server::serve_with(
-            "127.0.0.1:0".parse().unwrap(),
-            &self.store_path,
-            opts,
-            async move {
-                let _ = rx.await;
-            },
-        )
+        let (addr, task) = server::serve_with(self.addr, &self.store_path, opts, async move {
+            let _ = rx.await;
+        })
         .await
         .unwrap();
         self.addr = addr;
@@ -138,10 +137,34 @@ impl TestServer {
         if let Some(t) = self.task.take() {
             t.await.unwrap().unwrap();
         }
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stop abruptly: in-flight requests are dropped, as when the process is killed.
+    pub async fn kill(&mut self) {
+        self.stop.take();
+        self.task.take();
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+
+    /// How many triage changes the server recorded for `actor` (feed rows are one per applied write).
+    pub fn changes_by(&self, actor_uuid: &str) -> i64 {
+        self.store()
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM server_changes WHERE actor = ?1 AND action != 'ingest'",
+                [actor_uuid],
+                |r| r.get(0),
+            )
+            .unwrap()
     }
 
     pub fn store(&self) -> SqliteStore {
