@@ -6,9 +6,11 @@
 //! `remote.status()` (a watch channel of `SyncStatus`) and `remote.problems()` (conflicts).
 pub mod cache;
 pub mod client;
+pub mod config;
 pub mod outbox;
 pub mod sync;
 
 pub use cache::{Problem, Remote, RemoteOptions};
 pub use client::{Client, ClientError, Credentials, Endpoint, Flavor};
+pub use config::{resolve, RemoteConfig, RemoteSetup};
 pub use sync::{SyncState, SyncStatus};
