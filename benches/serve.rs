@@ -156,14 +156,14 @@ fn main() {
             let n: i64 = store
                 .conn()
                 .query_row(
-                    "SELECT COUNT(*) FROM server_changes WHERE actor = ?1",
-                    [&u.uuid],
+                    "SELECT COUNT(*) FROM audit WHERE actor = ?1 AND action = 'signal.state'",
+                    [&u.handle],
                     |r| r.get(0),
                 )
                 .expect("count");
             if n as usize != changes {
                 bad += 1;
-                eprintln!("{}: {n} changes recorded, expected {changes}", u.handle);
+                eprintln!("{}: {n} audit events, expected {changes}", u.handle);
             }
             for (k, (id, v0)) in ids[i * per_client..(i + 1) * per_client].iter().enumerate() {
                 let rounds = (changes - k).div_ceil(per_client);
@@ -176,7 +176,7 @@ fn main() {
             }
         }
         if bad == 0 {
-            println!("verified: {} changes recorded, every final state and version as expected", clients * changes);
+            println!("verified: {} audit events present, every final state and version as expected", clients * changes);
         } else {
             println!("LOST OR WRONG: {bad} mismatches");
             std::process::exit(1);

@@ -515,10 +515,11 @@ async fn the_change_feed_wakes_a_waiting_client() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(v["data"][0]["signal_id"], "sig-0001");
-    assert_eq!(v["data"][0]["action"], "set_state");
+    assert_eq!(v["data"][0]["signal_ids"], json!(["sig-0001"]));
+    assert_eq!(v["data"][0]["action"], "signal.state");
+    assert_eq!(v["data"][0]["actor"], "ana@example.com");
     assert_eq!(
-        v["data"][0]["signal"]["attributes"]["custom"]["workflow"]["triage"]["state"],
+        v["included"][0]["attributes"]["custom"]["workflow"]["triage"]["state"],
         "archived"
     );
     assert_eq!(v["meta"]["last_seq"], 1);

@@ -177,8 +177,11 @@ async fn outbox_survives_a_server_outage_and_drains_once() {
     .unwrap();
     task.abort();
 
-    let ana = &s.uuids[1];
-    assert_eq!(s.changes_by(ana), 3, "each action applied exactly once");
+    assert_eq!(
+        s.changes_by("ana@example.com"),
+        3,
+        "each action applied exactly once"
+    );
     let store = s.store();
     let s1 = store.get_signal("sig-0001").unwrap().unwrap();
     assert_eq!(s1.triage.state, TriageState::Archived);
@@ -201,10 +204,20 @@ async fn a_client_killed_mid_replay_loses_and_duplicates_nothing() {
         let a = client(&s, &s.analyst, &cache);
         a.sync_once().await.unwrap();
         s.kill().await;
-        a.set_state("sig-0004", TriageState::Archived, None, None)
-            .unwrap();
-        a.set_state("sig-0005", TriageState::Archived, None, None)
-            .unwrap();
+        a.set_state(
+            "sig-0004",
+            TriageState::Archived,
+            Some(ArchiveReason::Remediated),
+            None,
+        )
+        .unwrap();
+        a.set_state(
+            "sig-0005",
+            TriageState::Archived,
+            Some(ArchiveReason::Other),
+            None,
+        )
+        .unwrap();
         a.set_state("sig-0006", TriageState::UnderReview, None, None)
             .unwrap();
         s.restart(Default::default()).await;
@@ -239,7 +252,7 @@ async fn a_client_killed_mid_replay_loses_and_duplicates_nothing() {
         a.problems().unwrap()
     );
     assert_eq!(
-        s.changes_by(&s.uuids[1]),
+        s.changes_by("ana@example.com"),
         3,
         "three actions, each applied once"
     );

@@ -1,11 +1,15 @@
 //! The non-interactive face: clap subcommands over the same store and engine as the explorer.
+mod blocks;
+mod cases;
 mod context;
 mod demo;
 mod import;
+mod incidents;
 mod keys;
 mod output;
 mod serve;
 mod signals;
+mod triage;
 mod users;
 
 pub use context::Context;
@@ -64,6 +68,20 @@ pub enum Command {
     /// Manage the team server's API and application keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
+    /// Cases: create from signals, add signals, status, comments.
+    #[command(subcommand)]
+    Cases(cases::CasesCmd),
+    /// Incidents: declare from signals, add signals, state.
+    #[command(subcommand)]
+    Incidents(incidents::IncidentsCmd),
+    /// Block IPs, ranges, users or a signal's attackers.
+    #[command(subcommand)]
+    Block(blocks::BlockCmd),
+    /// List the denylist.
+    #[command(subcommand)]
+    Blocks(blocks::BlocksCmd),
+    /// Lift a block (by value or id).
+    Unblock(blocks::UnblockArgs),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -94,6 +112,11 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Users(c)) => users::run(&ctx, c),
         Some(Command::Serve(a)) => serve::run(&ctx, a),
         Some(Command::Keys(c)) => keys::run(&ctx, c),
+        Some(Command::Cases(c)) => cases::run(&ctx, c),
+        Some(Command::Incidents(c)) => incidents::run(&ctx, c),
+        Some(Command::Block(c)) => blocks::block(&ctx, c),
+        Some(Command::Blocks(c)) => blocks::blocks(&ctx, c),
+        Some(Command::Unblock(a)) => blocks::unblock(&ctx, a),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }

@@ -173,19 +173,20 @@ pub struct ListQuery {
     pub limit: usize,
 }
 
-/// One change-feed entry.
+/// One change-feed entry (an audit event).
 #[derive(Debug)]
 pub struct Change {
     pub seq: i64,
-    pub signal_id: String,
     pub action: String,
     pub actor: String,
-    pub signal: Option<Signal>,
+    pub signal_ids: Vec<String>,
 }
 
 #[derive(Debug, Default)]
 pub struct ChangesPage {
     pub changes: Vec<Change>,
+    /// Every signal the changes touched, as it is now.
+    pub signals: Vec<Signal>,
     pub last_seq: i64,
     /// The server's newest seq at the time of the answer.
     pub head: i64,
@@ -402,7 +403,7 @@ impl Client {
                 .pointer("/meta/head")
                 .and_then(Value::as_i64)
                 .unwrap_or(after),
-            changes: Vec::new(),
+            ..ChangesPage::default()
         };
         for c in v
             .get("data")
@@ -412,11 +413,6 @@ impl Client {
         {
             page.changes.push(Change {
                 seq: c.get("seq").and_then(Value::as_i64).unwrap_or(0),
-                signal_id: c
-                    .get("signal_id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
                 action: c
                     .get("action")
                     .and_then(Value::as_str)
@@ -427,13 +423,19 @@ impl Client {
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string(),
-                signal: c
-                    .get("signal")
-                    .filter(|s| s.is_object())
-                    .map(|s| Signal::from_json(s.clone()))
-                    .transpose()
-                    .map_err(|e| ClientError::Invalid(e.to_string()))?,
+                signal_ids: crate::model::json::strings_at(c, "signal_ids"),
             });
+        }
+        for s in v
+            .get("included")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            match Signal::from_json(s.clone()) {
+                Ok(sig) => page.signals.push(sig),
+                Err(e) => tracing::warn!(error = %e, "skipping an unreadable signal in the feed"),
+            }
         }
         Ok(page)
     }

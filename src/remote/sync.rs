@@ -285,8 +285,7 @@ pub async fn follow(inner: &Arc<Inner>) -> Result<(), RoundError> {
         last = page.head;
         full_pull(inner).await?;
     }
-    let signals: Vec<Signal> = page.changes.into_iter().filter_map(|c| c.signal).collect();
-    inner.store_remote_signals(signals).await?;
+    inner.store_remote_signals(page.signals).await?;
     inner
         .with_cache(move |s| {
             let mut row = load_row(s.conn(), &remote)?;

@@ -1,20 +1,23 @@
-//! The change feed: every applied write records a row (seq, signal, actor, action), and
-//! `GET /api/v2/sigscope/changes?after=SEQ` long-polls on a watch channel until there is one.
+//! The change feed: the engine's audit log, served by `GET /api/v2/sigscope/changes?after=SEQ`,
+//! which long-polls on a watch channel (woken by this server's writes) until there is an event.
 use super::auth::Actor;
 use super::errors::{ApiError, ApiResult};
 use super::AppState;
 use crate::error::Result;
 use crate::model::Permission;
+use crate::store::sqlite::audit;
 use axum::extract::{Query, State};
 use axum::Json;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// At most this many changes per answer; the client asks again with the last seq.
-const PAGE: i64 = 500;
+/// At most this many events per answer; the client asks again with the last seq.
+const PAGE: usize = 500;
+/// Writes by other processes on the same store (the CLI) do not wake the watch; look this often.
+const RECHECK: Duration = Duration::from_secs(1);
 
 pub struct Changes {
     tx: watch::Sender<i64>,
@@ -44,86 +47,45 @@ impl Changes {
     }
 }
 
-/// Record one change inside the writer's transaction; returns its seq.
-pub fn record(
-    conn: &Connection,
-    signal_id: &str,
-    actor: &str,
-    action: &str,
-    version: i64,
-) -> Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO server_changes (signal_id, actor, action, version, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        signal_id,
-        actor,
-        action,
-        version,
-        chrono::Utc::now().timestamp_millis()
-    ])?;
-    Ok(conn.last_insert_rowid())
-}
-
 pub fn last_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT COALESCE(MAX(seq), 0) FROM server_changes",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?)
 }
 
-/// One change as the feed sends it: the signal as it is now, so a client needs no second request.
-#[derive(Clone, Debug)]
-pub struct ChangeRow {
-    pub seq: i64,
-    pub signal_id: String,
-    pub actor: String,
-    pub action: String,
-    pub version: i64,
-    pub at: i64,
-}
-
-pub fn since(conn: &Connection, after: i64, limit: i64) -> Result<Vec<ChangeRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, signal_id, actor, action, version, at FROM server_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![after, limit], |r| {
-        Ok(ChangeRow {
-            seq: r.get(0)?,
-            signal_id: r.get(1)?,
-            actor: r.get(2)?,
-            action: r.get(3)?,
-            version: r.get(4)?,
-            at: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
+/// A page of the audit log after `after`: the events, then every signal they touched as it is now
+/// (once each, under `included`), so a client needs no second request.
 fn page_json(conn: &Connection, after: i64) -> ApiResult<Option<Value>> {
-    let rows = since(conn, after, PAGE)?;
-    if rows.is_empty() {
+    let events = audit::since(conn, after, PAGE)?;
+    if events.is_empty() {
         return Ok(None);
     }
     let head = last_seq(conn)?;
-    let last = rows.last().map(|r| r.seq).unwrap_or(after);
-    let mut data = Vec::with_capacity(rows.len());
-    for r in rows {
-        let signal = crate::store::sqlite::signals::get_signal(conn, &r.signal_id)?;
+    let last = events.last().map(|e| e.seq).unwrap_or(after);
+    let mut seen = std::collections::HashSet::new();
+    let mut included = Vec::new();
+    let mut data = Vec::with_capacity(events.len());
+    for e in &events {
+        for id in &e.signal_ids {
+            if seen.insert(id.clone()) {
+                if let Some(s) = crate::store::sqlite::signals::get_signal(conn, id)? {
+                    included.push(super::routes_signals::get_shape(&s));
+                }
+            }
+        }
         data.push(json!({
-            "seq": r.seq,
-            "signal_id": r.signal_id,
-            "actor": r.actor,
-            "action": r.action,
-            "version": r.version,
-            "at": r.at,
-            "signal": signal.map(|s| super::routes_signals::get_shape(&s)),
+            "seq": e.seq,
+            "time": crate::model::json::fmt_time(&e.time),
+            "actor": e.actor,
+            "action": e.action,
+            "target_type": e.target_type,
+            "target_id": e.target_id,
+            "signal_ids": e.signal_ids,
         }));
     }
-    Ok(Some(
-        json!({ "data": data, "meta": { "last_seq": last, "head": head } }),
-    ))
+    Ok(Some(json!({
+        "data": data,
+        "included": included,
+        "meta": { "last_seq": last, "head": head },
+    })))
 }
 
 /// `GET /api/v2/sigscope/changes?after=SEQ[&wait=SECONDS]`.
@@ -160,19 +122,22 @@ pub async fn feed(
     }
     let deadline = tokio::time::Instant::now() + wait;
     loop {
+        let recheck = tokio::time::Instant::now() + RECHECK;
         tokio::select! {
             r = rx.changed() => { if r.is_err() { break; } }
-            _ = tokio::time::sleep_until(deadline) => break,
+            _ = tokio::time::sleep_until(recheck.min(deadline)) => {}
             _ = shutdown.changed() => break,
         }
-        if *rx.borrow_and_update() > after {
-            if let Some(v) = st.db.read(move |s| page_json(s.conn(), after)).await? {
-                return Ok(Json(v));
-            }
+        rx.borrow_and_update();
+        if let Some(v) = st.db.read(move |s| page_json(s.conn(), after)).await? {
+            return Ok(Json(v));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            break;
         }
     }
     // `head` lets a client notice a server whose feed is behind its cursor (a restored store).
-    let head = *rx.borrow();
+    let head = st.db.read(|s| Ok(last_seq(s.conn())?)).await?;
     Ok(Json(
         json!({ "data": [], "meta": { "last_seq": after.min(head), "head": head } }),
     ))

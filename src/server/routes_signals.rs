@@ -243,14 +243,24 @@ async fn patch_one(
     actor.require(Permission::SecurityMonitoringSignalsWrite)?;
     let (change, version) = parse(&body, "/data/attributes")?;
     let path = format!("/api/v2/security_monitoring/signals/{id}/{what}");
-    triage::idempotent(&st, &actor, &headers, "PATCH", &path, move |tx, user| {
-        let (s, seq) = triage::apply(tx, user, &id, &change, version)?;
-        Ok(Written {
-            status: StatusCode::OK,
-            body: json!({ "data": triage::metadata(&s, user) }),
-            seq: Some(seq),
-        })
-    })
+    triage::idempotent(
+        &st,
+        &actor,
+        &headers,
+        "PATCH",
+        &path,
+        move |engine, user| {
+            let (now, seq) = triage::apply(engine, user, &[(id.clone(), version)], &change)?;
+            let s = now
+                .first()
+                .ok_or_else(|| ApiError::not_found("Signal not found"))?;
+            Ok(Written {
+                status: StatusCode::OK,
+                body: json!({ "data": triage::metadata(s, user) }),
+                seq,
+            })
+        },
+    )
     .await
 }
 
@@ -302,7 +312,8 @@ pub async fn patch_incidents(
     .await
 }
 
-/// Bulk body: `{"data":[{"id": SIGNAL_ID, "attributes": {...as the single call...}}]}`; all or none.
+/// Bulk body: `{"data":[{"id": SIGNAL_ID, "attributes": {...as the single call...}}]}`, every item
+/// asking for the same change (each with its own version); all or none.
 async fn bulk(
     st: AppState,
     actor: Actor,
@@ -326,27 +337,44 @@ async fn bulk(
             ),
         ));
     }
-    let mut changes = Vec::with_capacity(items.len());
+    let mut targets = Vec::with_capacity(items.len());
+    let mut change: Option<Change> = None;
     for i in 0..items.len() {
         let id = super::body::req_str(&body, &format!("/data/{i}/id"))?.to_string();
-        let (c, v) = parse(&body, &format!("/data/{i}/attributes"))?;
-        changes.push((id, c, v));
-    }
-    let path = format!("/api/v2/security_monitoring/signals/bulk/{what}");
-    triage::idempotent(&st, &actor, &headers, "PATCH", &path, move |tx, user| {
-        let mut data = Vec::with_capacity(changes.len());
-        let mut last = None;
-        for (id, c, v) in &changes {
-            let (s, seq) = triage::apply(tx, user, id, c, *v)?;
-            data.push(triage::metadata(&s, user));
-            last = Some(seq);
+        let base = format!("/data/{i}/attributes");
+        let (c, v) = parse(&body, &base)?;
+        match &change {
+            Some(first) if *first != c => {
+                return Err(ApiError::bad_field(
+                    &base,
+                    "every item of a bulk call must ask for the same change",
+                ))
+            }
+            Some(_) => {}
+            None => change = Some(c),
         }
-        Ok(Written {
-            status: StatusCode::OK,
-            body: json!({ "data": data }),
-            seq: last,
-        })
-    })
+        targets.push((id, v));
+    }
+    let Some(change) = change else {
+        return Err(ApiError::bad_field("/data", "/data is empty"));
+    };
+    let path = format!("/api/v2/security_monitoring/signals/bulk/{what}");
+    triage::idempotent(
+        &st,
+        &actor,
+        &headers,
+        "PATCH",
+        &path,
+        move |engine, user| {
+            let (now, seq) = triage::apply(engine, user, &targets, &change)?;
+            let data: Vec<Value> = now.iter().map(|s| triage::metadata(s, user)).collect();
+            Ok(Written {
+                status: StatusCode::OK,
+                body: json!({ "data": data }),
+                seq,
+            })
+        },
+    )
     .await
 }
 
@@ -410,25 +438,46 @@ pub async fn ingest(
         &headers,
         "POST",
         "/api/v2/sigscope/signals",
-        move |tx, user| {
-            let (mut inserted, mut updated, mut last) = (0, 0, None);
-            for mut s in parsed {
-                if let Some(old) = signals::get_signal(tx, &s.id)? {
-                    s.set_triage(old.triage.clone(), old.version.max(s.version));
+        move |engine, user| {
+            super::db::in_tx(engine.store().conn(), |tx| {
+                let (mut inserted, mut updated) = (0, 0);
+                let mut ids = Vec::with_capacity(parsed.len());
+                for mut s in parsed {
+                    if let Some(old) = signals::get_signal(tx, &s.id)? {
+                        s.set_triage(old.triage.clone(), old.version.max(s.version));
+                    }
+                    if signals::put_signal(tx, &s)? {
+                        inserted += 1;
+                    } else {
+                        updated += 1;
+                    }
+                    ids.push(s.id.clone());
                 }
-                if signals::put_signal(tx, &s)? {
-                    inserted += 1;
-                } else {
-                    updated += 1;
-                }
-                last = Some(super::changes::record(
-                    tx, &s.id, &user.uuid, "ingest", s.version,
-                )?);
-            }
-            Ok(Written {
-                status: StatusCode::OK,
-                body: json!({ "meta": { "inserted": inserted, "updated": updated } }),
-                seq: last,
+                let counts = json!({ "inserted": inserted, "updated": updated });
+                // One audit event per batch: the change feed carries new detections to every
+                // explorer.
+                let seq = match ids.first().cloned() {
+                    None => None,
+                    Some(first) => Some(crate::store::sqlite::audit::append(
+                        tx,
+                        &crate::model::AuditEvent {
+                            seq: 0,
+                            time: chrono::Utc::now(),
+                            actor: user.handle.clone(),
+                            action: triage::ACTION_INGEST.into(),
+                            target_type: "signal".into(),
+                            target_id: first,
+                            signal_ids: ids,
+                            before: Value::Null,
+                            after: counts.clone(),
+                        },
+                    )?),
+                };
+                Ok(Written {
+                    status: StatusCode::OK,
+                    body: json!({ "meta": counts }),
+                    seq,
+                })
             })
         },
     )

@@ -2,14 +2,15 @@
 //! and the idempotent-write wrapper every mutating route goes through.
 use super::auth::Actor;
 use super::body::{get, opt_i64, opt_str, req_str};
-use super::changes;
 use super::errors::{ApiError, ApiResult};
 use super::AppState;
-use crate::model::{ArchiveReason, Assignee, Signal, TriageState, User};
-use crate::store::sqlite::{signals, users};
+use crate::engine::{Command, Engine, SignalRef};
+use crate::error::Error;
+use crate::model::{ArchiveReason, AuditEvent, Permission, Signal, TriageState, User};
+use crate::store::sqlite::{audit, signals, users};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -22,16 +23,6 @@ pub enum Change {
     /// `None` unassigns.
     Assignee(Option<String>),
     Incidents(Vec<i64>),
-}
-
-impl Change {
-    pub fn action(&self) -> &'static str {
-        match self {
-            Change::State { .. } => "set_state",
-            Change::Assignee(_) => "assign",
-            Change::Incidents(_) => "set_incidents",
-        }
-    }
 }
 
 /// A state body's attributes at `base` (e.g. `/data/attributes`).
@@ -108,70 +99,143 @@ pub fn parse_incidents(v: &Value, base: &str) -> ApiResult<(Change, Option<i64>)
     Ok((Change::Incidents(ids), version))
 }
 
-/// Apply one change to one signal inside `tx`: the version check, the new triage written into the
-/// vendor JSON with the version bumped, and a change-feed row. Returns the signal and the seq.
+/// Apply one change to signals (all or none) as `actor`, through the engine: RBAC, the state
+/// machine, the version check and the audit log. Returns the signals as they are now and the last
+/// audit seq written.
 pub fn apply(
-    tx: &Transaction,
+    engine: &mut Engine,
     actor: &User,
-    id: &str,
+    items: &[(String, Option<i64>)],
     change: &Change,
-    version: Option<i64>,
-) -> ApiResult<(Signal, i64)> {
-    let mut s = signals::get_signal(tx, id)?
-        .ok_or_else(|| ApiError::not_found(format!("Signal not found: {id}")))?;
-    if let Some(v) = version {
-        if v < s.version {
-            let mut e = ApiError::new(
-                StatusCode::CONFLICT,
-                format!(
-                    "Signal {id} changed since version {v}: the server has version {}",
-                    s.version
-                ),
-            );
-            e.meta = Some(json!({ "signal": super::routes_signals::get_shape(&s) }));
-            return Err(e);
-        }
-    }
-    let mut t = s.triage.clone();
-    match change {
+) -> ApiResult<(Vec<Signal>, Option<i64>)> {
+    let refs: Vec<SignalRef> = items
+        .iter()
+        .map(|(id, v)| SignalRef {
+            id: id.clone(),
+            version: *v,
+        })
+        .collect();
+    let cmd = match change {
         Change::State {
             state,
             reason,
             comment,
-        } => {
-            t.state = *state;
-            if *state == TriageState::Archived {
-                t.archive_reason = Some(reason.unwrap_or(ArchiveReason::None));
-                t.archive_comment = comment.clone();
-            } else {
-                t.archive_reason = None;
-                t.archive_comment = None;
-            }
-        }
-        Change::Assignee(None) => t.assignee = None,
+        } => Some(Command::SetState {
+            signals: refs.clone(),
+            to: *state,
+            reason: *reason,
+            comment: comment.clone(),
+        }),
+        Change::Assignee(None) => Some(Command::Unassign {
+            signals: refs.clone(),
+        }),
         Change::Assignee(Some(uuid)) => {
-            let u = users::find(tx, uuid)?
-                .filter(|u| !u.disabled)
-                .ok_or_else(|| {
-                    ApiError::bad_field(
-                        "/data/attributes/assignee/uuid",
-                        format!("no active user {uuid}"),
-                    )
-                })?;
-            t.assignee = Some(Assignee {
-                uuid: u.uuid,
-                handle: Some(u.handle),
-                name: Some(u.name),
-            });
+            let known = users::find(engine.store().conn(), uuid)?.filter(|u| !u.disabled);
+            if known.is_none() {
+                return Err(ApiError::bad_field(
+                    "/data/attributes/assignee/uuid",
+                    format!("no active user {uuid}"),
+                ));
+            }
+            Some(Command::Assign {
+                signals: refs.clone(),
+                user: uuid.clone(),
+            })
         }
-        Change::Incidents(ids) => t.incident_ids = ids.clone(),
+        Change::Incidents(_) => None,
+    };
+    let result = match (cmd, change) {
+        (Some(cmd), _) => engine
+            .execute(actor, cmd)
+            .map(|out| out.events.iter().copied().max()),
+        (None, Change::Incidents(ids)) => set_incidents(engine, actor, &refs, ids),
+        (None, _) => Ok(None),
+    };
+    let seq = match result {
+        Ok(seq) => seq,
+        Err(Error::Conflict(m)) => return Err(conflict(engine, m, items)),
+        Err(e) => return Err(e.into()),
+    };
+    let mut now = Vec::with_capacity(items.len());
+    for (id, _) in items {
+        if let Some(s) = signals::get_signal(engine.store().conn(), id)? {
+            now.push(s);
+        }
     }
-    let next = s.version + 1;
-    s.set_triage(t, next);
-    signals::put_signal(tx, &s)?;
-    let seq = changes::record(tx, &s.id, &actor.uuid, change.action(), next)?;
-    Ok((s, seq))
+    Ok((now, seq))
 }
+
+/// 409 with the signals as the server has them now in the error's `meta`.
+fn conflict(engine: &Engine, message: String, items: &[(String, Option<i64>)]) -> ApiError {
+    let mut current = Vec::new();
+    for (id, _) in items {
+        if let Ok(Some(s)) = signals::get_signal(engine.store().conn(), id) {
+            current.push(super::routes_signals::get_shape(&s));
+        }
+    }
+    let mut e = ApiError::new(StatusCode::CONFLICT, message);
+    e.meta = Some(json!({
+        "signal": current.first().cloned().unwrap_or(Value::Null),
+        "signals": current,
+    }));
+    e
+}
+
+/// `PATCH .../incidents` replaces a signal's incident ids; the engine has no command for that, so it
+/// is done here with the same version check and an audit event of its own, in one transaction.
+fn set_incidents(
+    engine: &mut Engine,
+    actor: &User,
+    refs: &[SignalRef],
+    ids: &[i64],
+) -> crate::Result<Option<i64>> {
+    if !actor.can(Permission::SecurityMonitoringSignalsWrite) {
+        return Err(Error::PermissionDenied(format!(
+            "missing permission {}",
+            Permission::SecurityMonitoringSignalsWrite.as_str()
+        )));
+    }
+    let now = chrono::Utc::now();
+    engine.store_mut().write(|tx| {
+        let mut last = None;
+        for r in refs {
+            let mut s = signals::get_signal(tx, &r.id)?
+                .ok_or_else(|| Error::NotFound(format!("signal {} not found", r.id)))?;
+            if let Some(v) = r.version {
+                if s.version > v {
+                    return Err(Error::Conflict(format!(
+                        "signal {} changed since version {v} (now {})",
+                        s.id, s.version
+                    )));
+                }
+            }
+            let before = json!({"incident_ids": s.triage.incident_ids, "version": s.version});
+            let mut t = s.triage.clone();
+            t.incident_ids = ids.to_vec();
+            s.set_triage(t, s.version + 1);
+            signals::put_signal(tx, &s)?;
+            last = Some(audit::append(
+                tx,
+                &AuditEvent {
+                    seq: 0,
+                    time: now,
+                    actor: actor.handle.clone(),
+                    action: ACTION_INCIDENTS.into(),
+                    target_type: "signal".into(),
+                    target_id: s.id.clone(),
+                    signal_ids: vec![s.id.clone()],
+                    before,
+                    after: json!({"incident_ids": ids, "version": s.version}),
+                },
+            )?);
+        }
+        Ok(last)
+    })
+}
+
+/// Audit actions the server writes itself (the engine writes the rest).
+pub const ACTION_INCIDENTS: &str = "signal.incidents";
+pub const ACTION_INGEST: &str = "signal.ingest";
 
 /// The vendor's `signal_metadata` answer (plus `version`, so a client can chain its next write).
 pub fn metadata(s: &Signal, actor: &User) -> Value {
@@ -199,7 +263,7 @@ pub fn metadata(s: &Signal, actor: &User) -> Value {
     })
 }
 
-/// What a write produced: the status and body to send, and the last change seq it recorded.
+/// What a write produced: the status and body to send, and the last audit seq it recorded.
 pub struct Written {
     pub status: StatusCode,
     pub body: Value,
@@ -207,8 +271,10 @@ pub struct Written {
 }
 
 /// Run a write once per `Idempotency-Key`: a replay of the same key returns the stored answer and
-/// changes nothing. The record is written in the same transaction as the change, so a crash can
-/// leave neither without the other.
+/// changes nothing. The check, the write and the record happen under the server's one writer, so
+/// concurrent replays serialise. The engine commits its own transaction, so the record is written
+/// just after it; a crash between the two would let a replay through, but every sigscope write
+/// carries its base version, so that replay is refused with 409 rather than applied twice.
 pub async fn idempotent<F>(
     st: &AppState,
     actor: &Actor,
@@ -218,7 +284,7 @@ pub async fn idempotent<F>(
     f: F,
 ) -> ApiResult<Response>
 where
-    F: FnOnce(&Transaction, &User) -> ApiResult<Written> + Send + 'static,
+    F: FnOnce(&mut Engine, &User) -> ApiResult<Written> + Send + 'static,
 {
     let key = match headers.get("idempotency-key") {
         None => None,
@@ -240,9 +306,11 @@ where
     let (method, path) = (method.to_string(), path.to_string());
     let (written, replayed) = st
         .db
-        .write(move |tx| {
+        .engine(move |engine| {
             if let Some(k) = &key {
-                let prior: Option<(String, String, i64, String)> = tx
+                let prior: Option<(String, String, i64, String)> = engine
+                    .store()
+                    .conn()
                     .prepare_cached(
                         "SELECT method, path, status, body FROM server_idempotency WHERE user_uuid = ?1 AND key = ?2",
                     )
@@ -264,22 +332,25 @@ where
                     return Ok((Written { status, body, seq: None }, true));
                 }
             }
-            let w = f(tx, &user)?;
+            let w = f(engine, &user)?;
             if let Some(k) = &key {
-                tx.execute(
-                    "INSERT INTO server_idempotency (key, user_uuid, method, path, status, body, created)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        k,
-                        user.uuid,
-                        method,
-                        path,
-                        w.status.as_u16(),
-                        w.body.to_string(),
-                        chrono::Utc::now().timestamp_millis()
-                    ],
-                )
-                .map_err(crate::Error::from)?;
+                engine
+                    .store()
+                    .conn()
+                    .execute(
+                        "INSERT INTO server_idempotency (key, user_uuid, method, path, status, body, created)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![
+                            k,
+                            user.uuid,
+                            method,
+                            path,
+                            w.status.as_u16(),
+                            w.body.to_string(),
+                            chrono::Utc::now().timestamp_millis()
+                        ],
+                    )
+                    .map_err(crate::Error::from)?;
             }
             Ok((w, false))
         })

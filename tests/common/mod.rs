@@ -155,13 +155,13 @@ impl TestServer {
         }
     }
 
-    /// How many triage changes the server recorded for `actor` (feed rows are one per applied write).
-    pub fn changes_by(&self, actor_uuid: &str) -> i64 {
+    /// How many signal triage audit events the server recorded for `actor` (a handle).
+    pub fn changes_by(&self, actor: &str) -> i64 {
         self.store()
             .conn()
             .query_row(
-                "SELECT COUNT(*) FROM server_changes WHERE actor = ?1 AND action != 'ingest'",
-                [actor_uuid],
+                "SELECT COUNT(*) FROM audit WHERE actor = ?1 AND action LIKE 'signal.%' AND action != 'signal.ingest'",
+                [actor],
                 |r| r.get(0),
             )
             .unwrap()

@@ -1,4 +1,4 @@
-//! Schema version 3: the team server's keys, idempotency records and change feed, and the remote
+//! Schema version 3: the team server's keys and idempotency records, and the remote
 //! client's cache bookkeeping (outbox, sync state). Independent of every other version's tables.
 pub const V3: &str = r#"
 CREATE TABLE api_keys (
@@ -20,16 +20,6 @@ CREATE TABLE server_idempotency (
     created     INTEGER NOT NULL,
     PRIMARY KEY (user_uuid, key)
 );
-
-CREATE TABLE server_changes (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    signal_id   TEXT NOT NULL,
-    actor       TEXT NOT NULL,
-    action      TEXT NOT NULL,
-    version     INTEGER NOT NULL,
-    at          INTEGER NOT NULL
-);
-CREATE INDEX server_changes_signal ON server_changes(signal_id);
 
 CREATE TABLE outbox (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
