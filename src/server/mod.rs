@@ -8,6 +8,8 @@ mod errors;
 mod filter;
 pub mod keys;
 mod ratelimit;
+mod routes_cases;
+mod routes_incidents;
 mod routes_signals;
 mod routes_users;
 mod triage;
@@ -17,7 +19,7 @@ pub use routes_signals::{MAX_BULK, MAX_INGEST};
 
 use crate::error::{Error, Result};
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 use db::Db;
 use ratelimit::RateLimiter;
@@ -101,6 +103,30 @@ pub fn router(state: AppState) -> Router {
             patch(s::patch_incidents),
         )
         .route("/api/v2/users", get(routes_users::list))
+        .route(
+            "/api/v2/cases",
+            get(routes_cases::list).post(routes_cases::create),
+        )
+        .route("/api/v2/cases/{id}", get(routes_cases::get_one))
+        .route("/api/v2/cases/{id}/status", post(routes_cases::status))
+        .route(
+            "/api/v2/cases/{id}/priority",
+            post(routes_cases::set_priority),
+        )
+        .route("/api/v2/cases/{id}/assign", post(routes_cases::assign))
+        .route("/api/v2/cases/{id}/comment", post(routes_cases::comment))
+        .route(
+            "/api/v2/cases/{id}/insights",
+            put(routes_cases::link).delete(routes_cases::unlink),
+        )
+        .route(
+            "/api/v2/incidents",
+            get(routes_incidents::list).post(routes_incidents::create),
+        )
+        .route(
+            "/api/v2/incidents/{id}",
+            get(routes_incidents::get_one).patch(routes_incidents::patch),
+        )
         .route("/api/v2/sigscope/signals", post(s::ingest))
         .route("/api/v2/sigscope/changes", get(changes::feed))
         .fallback(|| async { ApiError::not_found("Not found") })
