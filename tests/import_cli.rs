@@ -23,7 +23,8 @@ fn signal(id: &str, minute: u32) -> String {
 }
 
 fn count(store: &Path) -> u64 {
-    SqliteStore::open(store).unwrap().count_signals().unwrap()
+    let s = SqliteStore::open(store).unwrap_or_else(|e| panic!("open {}: {e}", store.display()));
+    s.count_signals().unwrap_or_else(|e| panic!("count: {e}"))
 }
 
 #[test]
