@@ -131,6 +131,10 @@ impl Engine {
                     cases::set_status(&mut tx, &case, status)?
                 }
                 Command::CommentCase { case, text } => cases::comment(&mut tx, &case, &text)?,
+                Command::SetCasePriority { case, priority } => {
+                    cases::set_priority(&mut tx, &case, priority)?
+                }
+                Command::AssignCase { case, user } => cases::assign(&mut tx, &case, user)?,
                 Command::DeclareIncident(i) => incidents::declare(&mut tx, i)?,
                 Command::AddToIncident { incident, signals } => {
                     incidents::add(&mut tx, &incident, &signals)?
@@ -138,6 +142,10 @@ impl Engine {
                 Command::SetIncidentState { incident, state } => {
                     incidents::set_state(&mut tx, &incident, state)?
                 }
+                Command::SetSignalIncidents {
+                    signal,
+                    incident_ids,
+                } => incidents::set_signal_incidents(&mut tx, &signal, &incident_ids)?,
                 Command::BlockIps {
                     values,
                     duration,

@@ -31,6 +31,25 @@ pub fn describe(e: &AuditEvent) -> String {
         actions::CASE_ADD_SIGNALS => format!("added to case {}", e.target_id),
         actions::CASE_STATUS => format!("case {} status {}", e.target_id, s(a, "status")),
         actions::CASE_COMMENT => format!("comment on case {}", e.target_id),
+        actions::CASE_PRIORITY => format!("case {} priority {}", e.target_id, s(a, "priority")),
+        actions::CASE_ASSIGN => format!("case {} assigned", e.target_id),
+        actions::SIGNAL_INCIDENTS => {
+            let ids: Vec<String> = a
+                .get("incident_ids")
+                .and_then(Value::as_array)
+                .map(|v| {
+                    v.iter()
+                        .filter_map(Value::as_i64)
+                        .map(|i| format!("IR-{i}"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if ids.is_empty() {
+                "unlinked from all incidents".into()
+            } else {
+                format!("incidents set to {}", ids.join(", "))
+            }
+        }
         actions::INCIDENT_DECLARE => format!(
             "incident {} declared ({}): {}",
             e.target_id,
