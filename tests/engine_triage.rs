@@ -407,3 +407,36 @@ fn the_audit_log_refuses_updates_and_deletes() {
     assert!(conn.execute("DELETE FROM audit", []).is_err());
     assert_eq!(env.audit_count(), 1);
 }
+
+#[test]
+fn a_conflict_names_who_changed_the_version_not_a_later_case_event() {
+    let mut env = env();
+    let std = env.user(STANDARD);
+    let admin = env.user(ADMIN);
+    env.engine
+        .execute(&std, set_state(&["S1"], TriageState::UnderReview, None))
+        .unwrap();
+    env.engine
+        .execute(
+            &admin,
+            Command::CreateCase(sigscope::engine::NewCase {
+                signals: vec![SignalRef::new("S1")],
+                title: "t".into(),
+                description: String::new(),
+                priority: sigscope::model::CasePriority::P3,
+                assignee: None,
+                archive_signals: false,
+            }),
+        )
+        .unwrap();
+    let e = env
+        .engine
+        .execute(
+            &admin,
+            Command::Unassign {
+                signals: vec![SignalRef::at("S1", 1)],
+            },
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("changed by std@example.com"), "{e}");
+}

@@ -32,7 +32,7 @@ pub struct StateArgs {
     /// A comment kept with the archive reason.
     #[arg(long)]
     pub comment: Option<String>,
-    /// Refuse (exit 5) if a signal changed since this version was loaded.
+    /// Refuse (exit 5) if a signal changed since this version was loaded; applies to every ID.
     #[arg(long, value_name = "V")]
     pub if_version: Option<i64>,
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
@@ -53,6 +53,7 @@ pub struct AssignArgs {
     pub to: Option<String>,
     #[arg(long)]
     pub unassign: bool,
+    /// Refuse (exit 5) if a signal changed since this version was loaded; applies to every ID.
     #[arg(long, value_name = "V")]
     pub if_version: Option<i64>,
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]

@@ -71,6 +71,16 @@ pub struct Engine {
     clock: Box<dyn Clock>,
 }
 
+/// The actions that bump a signal's version: the last of them names who changed it in a conflict.
+const VERSION_ACTIONS: &[&str] = &[
+    crate::model::audit::actions::SIGNAL_STATE,
+    crate::model::audit::actions::SIGNAL_ASSIGN,
+    crate::model::audit::actions::SIGNAL_UNASSIGN,
+    crate::model::audit::actions::SIGNAL_INCIDENTS,
+    crate::model::audit::actions::INCIDENT_DECLARE,
+    crate::model::audit::actions::INCIDENT_ADD_SIGNALS,
+];
+
 /// Events the change feed returns per call at most.
 pub const CHANGES_PAGE: usize = 1000;
 
@@ -267,6 +277,14 @@ impl Engine {
         blocking::covering_block(self.store.conn(), value, &self.now())
     }
 
+    /// Write `expired` into the history of blocks that ran out (for exports and bouncers that stream
+    /// deletions); returns their ids. Not an audit event: nobody acted.
+    pub fn record_expired_blocks(&mut self) -> Result<Vec<i64>> {
+        let now = self.now();
+        self.store
+            .write(|conn| sqlite::blocks::record_expired(conn, &now))
+    }
+
     pub fn block_history(&self, block_id: i64) -> Result<Vec<BlockEvent>> {
         sqlite::blocks::history(self.store.conn(), block_id)
     }
@@ -378,7 +396,7 @@ impl Tx<'_> {
             .ok_or_else(|| Error::NotFound(format!("signal {} not found", r.id)))?;
         if let Some(v) = r.version {
             if s.version > v {
-                let by = sqlite::audit::latest_for_signal(self.conn, &s.id)?;
+                let by = sqlite::audit::latest_for_signal(self.conn, &s.id, VERSION_ACTIONS)?;
                 let (who, when) = match by {
                     Some(e) => (e.actor, crate::model::json::fmt_time(&e.time)),
                     None => ("an import".to_string(), "an unknown time".to_string()),
