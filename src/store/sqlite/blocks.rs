@@ -207,6 +207,26 @@ pub fn list(conn: &Connection, include_inactive: bool, now: &DateTime<Utc>) -> R
     }
 }
 
+/// Range blocks in force at `now`, narrowest first, so the most specific covering range is found first.
+pub fn active_ranges(conn: &Connection, now: &DateTime<Utc>) -> Result<Vec<Block>> {
+    let mut v = collect(
+        conn,
+        &format!(
+            "SELECT {COLS} FROM blocks WHERE list = 'deny' AND kind = 'range' AND lifted_at IS NULL
+             AND (expires_at IS NULL OR expires_at > ?1) ORDER BY id DESC"
+        ),
+        [to_ms(now)],
+    )?;
+    let prefix = |b: &Block| {
+        b.value
+            .parse::<ipnet::IpNet>()
+            .map(|n| n.prefix_len())
+            .unwrap_or(0)
+    };
+    v.sort_by_key(|b| std::cmp::Reverse(prefix(b)));
+    Ok(v)
+}
+
 pub fn history(conn: &Connection, block_id: i64) -> Result<Vec<BlockEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT time, event, actor, expires_at FROM block_history WHERE block_id = ?1 ORDER BY id",
