@@ -440,3 +440,34 @@ fn a_conflict_names_who_changed_the_version_not_a_later_case_event() {
         .unwrap_err();
     assert!(e.to_string().contains("changed by std@example.com"), "{e}");
 }
+
+#[test]
+fn signal_metadata_has_the_vendor_shape_and_who_changed_it() {
+    let mut env = env();
+    let std = env.user(STANDARD);
+    env.engine
+        .execute(
+            &std,
+            Command::SetState {
+                signals: vec![SignalRef::new("S1")],
+                to: TriageState::Archived,
+                reason: Some(ArchiveReason::FalsePositive),
+                comment: Some("scanner".into()),
+            },
+        )
+        .unwrap();
+    let m = env.engine.signal_metadata(&env.signal("S1")).unwrap();
+    let a = &m["attributes"];
+    assert_eq!(m["type"], "signal_metadata");
+    assert_eq!(a["state"], "archived");
+    assert_eq!(a["archive_reason"], "false_positive");
+    assert_eq!(a["archive_comment"], "scanner");
+    assert_eq!(a["assignee"]["id"], -1);
+    assert_eq!(a["state_update_user"]["uuid"], "uuid-std");
+    assert_eq!(a["archive_comment_user"]["handle"], STANDARD);
+    assert_eq!(
+        a["state_update_timestamp"],
+        (t0() + TimeDelta::hours(1)).timestamp_millis()
+    );
+    assert_eq!(a["version"], 2);
+}

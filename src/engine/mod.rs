@@ -72,7 +72,7 @@ pub struct Engine {
 }
 
 /// The actions that bump a signal's version: the last of them names who changed it in a conflict.
-const VERSION_ACTIONS: &[&str] = &[
+pub(crate) const VERSION_ACTIONS: &[&str] = &[
     crate::model::audit::actions::SIGNAL_STATE,
     crate::model::audit::actions::SIGNAL_ASSIGN,
     crate::model::audit::actions::SIGNAL_UNASSIGN,
@@ -233,6 +233,15 @@ impl Engine {
     /// Every audit event that touched a signal, oldest first.
     pub fn timeline(&self, signal_id: &str) -> Result<Vec<AuditEvent>> {
         sqlite::audit::for_signal(self.store.conn(), signal_id)
+    }
+
+    /// A signal's triage in the vendor's `signal_metadata` shape, with who changed it last and when.
+    pub fn signal_metadata(&self, signal: &Signal) -> Result<serde_json::Value> {
+        let events = self.timeline(&signal.id)?;
+        let conn = self.store.conn();
+        Ok(timeline::signal_metadata(signal, &events, &|h| {
+            sqlite::users::find(conn, h).ok().flatten()
+        }))
     }
 
     /// Audit events after `seq`, oldest first, at most `CHANGES_PAGE`.
