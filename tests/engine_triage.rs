@@ -392,6 +392,7 @@ fn timeline_lists_the_signals_events_in_order() {
         sigscope::engine::timeline::describe(&tl[1]),
         "state under_review -> archived (false_positive)"
     );
+    assert_eq!(env.engine.latest_seq().unwrap(), tl[1].seq);
     let all = env.engine.changes_since(tl[0].seq).unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].target_id, "S2");

@@ -249,6 +249,14 @@ impl Engine {
         sqlite::audit::since(self.store.conn(), seq, CHANGES_PAGE)
     }
 
+    /// The seq of the newest audit event (0 for none): where a change feed starts.
+    pub fn latest_seq(&self) -> Result<i64> {
+        Ok(self
+            .store
+            .conn()
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?)
+    }
+
     pub fn get_signal(&self, id: &str) -> Result<Option<Signal>> {
         sqlite::signals::get_signal(self.store.conn(), id)
     }
