@@ -107,9 +107,9 @@ impl Cursor {
     }
 }
 
-/// A compiled `filter[query]`.
+/// A compiled `filter[query]`; a syntax error names the parameter and the column.
 pub struct QueryFilter {
-    inner: Option<stub::Query>,
+    inner: Option<crate::query::Query>,
 }
 
 impl QueryFilter {
@@ -118,7 +118,7 @@ impl QueryFilter {
         if q.is_empty() || q == "*" {
             return Ok(QueryFilter { inner: None });
         }
-        stub::parse(q)
+        crate::query::parse(q)
             .map(|parsed| QueryFilter {
                 inner: Some(parsed),
             })
@@ -127,34 +127,6 @@ impl QueryFilter {
 
     pub fn matches(&self, s: &Signal) -> bool {
         self.inner.as_ref().is_none_or(|q| q.matches(s))
-    }
-}
-
-/// Stands in for `crate::query` until that module is merged: free-text words only.
-mod stub {
-    use crate::model::Signal;
-
-    pub struct Query(Vec<String>);
-
-    pub fn parse(q: &str) -> Result<Query, String> {
-        if q.matches('"').count() % 2 == 1 {
-            return Err(format!(
-                "unterminated quote at position {}",
-                q.rfind('"').unwrap_or(0)
-            ));
-        }
-        Ok(Query(
-            q.split_whitespace()
-                .map(|w| w.trim_matches('"').to_lowercase())
-                .collect(),
-        ))
-    }
-
-    impl Query {
-        pub fn matches(&self, s: &Signal) -> bool {
-            let hay = format!("{} {}", s.title, s.message).to_lowercase();
-            self.0.iter().all(|w| hay.contains(w.as_str()))
-        }
     }
 }
 
