@@ -72,6 +72,15 @@ impl Endpoint {
         })
     }
 
+    /// The vendor's wire format at an explicit base URL (a proxy in front of the vendor, or a
+    /// `sigscope serve` exercised as if it were the vendor: no change feed, re-query instead).
+    pub fn vendor_at(base: &str) -> crate::Result<Endpoint> {
+        Ok(Endpoint {
+            flavor: Flavor::Vendor,
+            ..Endpoint::sigscope(base)?
+        })
+    }
+
     /// The vendor's API on `site`.
     pub fn vendor(site: &str) -> crate::Result<Endpoint> {
         let site = site.trim().to_ascii_lowercase();
@@ -468,6 +477,91 @@ impl Client {
     }
 }
 
+/// A triage answer (`signal_metadata`), read defensively from the vendor's shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TriageMeta {
+    pub id: String,
+    pub state: String,
+    pub archive_reason: Option<String>,
+    /// Empty when unassigned.
+    pub assignee_uuid: String,
+    pub incident_ids: Vec<i64>,
+    /// sigscope serve adds it; the vendor does not.
+    pub version: Option<i64>,
+}
+
+pub fn parse_metadata(v: &Value) -> Result<TriageMeta, ClientError> {
+    let d = v
+        .get("data")
+        .filter(|d| d.get("type").and_then(Value::as_str) == Some("signal_metadata"))
+        .ok_or_else(|| ClientError::Invalid("expected a signal_metadata answer".into()))?;
+    let a = d.get("attributes").cloned().unwrap_or(Value::Null);
+    let s = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_string);
+    Ok(TriageMeta {
+        id: d
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        state: s("state").unwrap_or_default(),
+        archive_reason: s("archive_reason"),
+        assignee_uuid: a
+            .pointer("/assignee/uuid")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        incident_ids: a
+            .get("incident_ids")
+            .and_then(Value::as_array)
+            .map(|x| x.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default(),
+        version: a.get("version").and_then(Value::as_i64),
+    })
+}
+
+/// The security case type.
+pub const SECURITY_CASE_TYPE: &str = "00000000-0000-0000-0000-000000000003";
+
+impl Client {
+    /// Open a case linking `signal_ids` (Case Management API; `project_id` for the vendor).
+    pub async fn create_case(
+        &self,
+        title: &str,
+        priority: &str,
+        signal_ids: &[String],
+        project_id: Option<&str>,
+        idem: Option<&str>,
+    ) -> Result<Value, ClientError> {
+        let insights: Vec<Value> = signal_ids
+            .iter()
+            .map(|id| json!({"type": "SECURITY_SIGNAL", "resource_id": id, "ref": format!("/security/signal?event={id}")}))
+            .collect();
+        let mut body = json!({"data": {"type": "case", "attributes": {
+            "title": title, "priority": priority, "type_id": SECURITY_CASE_TYPE, "insights": insights}}});
+        if let Some(p) = project_id {
+            body["data"]["relationships"] =
+                json!({"project": {"data": {"id": p, "type": "project"}}});
+        }
+        self.send(Method::POST, "/api/v2/cases", &[], Some(&body), idem)
+            .await
+    }
+
+    /// Declare an incident (Incidents API); its `public_id` is what signals list.
+    pub async fn create_incident(
+        &self,
+        title: &str,
+        severity: &str,
+        idem: Option<&str>,
+    ) -> Result<Value, ClientError> {
+        let body = json!({"data": {"type": "incidents", "attributes": {
+            "title": title, "customer_impacted": false,
+            "fields": {"severity": {"type": "dropdown", "value": severity},
+                       "state": {"type": "dropdown", "value": "active"}}}}});
+        self.send(Method::POST, "/api/v2/incidents", &[], Some(&body), idem)
+            .await
+    }
+}
+
 pub fn parse_page(v: Value) -> Result<Page, ClientError> {
     let next = v
         .pointer("/meta/page/after")
@@ -551,6 +645,49 @@ mod tests {
         let down = ClientError::Unreachable("x".into(), "refused".into());
         assert_eq!(retry_delay(&down, 1), Duration::from_millis(500));
         assert_eq!(retry_delay(&down, 3), Duration::from_millis(2000));
+    }
+
+    #[test]
+    fn recorded_triage_answers_parse() {
+        for (f, state) in [
+            ("patch_state_200.json", "open"),
+            ("patch_assignee_200.json", "open"),
+            ("patch_incidents_200.json", "open"),
+        ] {
+            let path = format!("{}/tests/fixtures/{f}", env!("CARGO_MANIFEST_DIR"));
+            let sample: Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let m = parse_metadata(&sample["response"]["body"]).unwrap();
+            assert_eq!(m.state, state, "{f}");
+            assert_eq!(m.assignee_uuid, "", "{f}: unassigned");
+            assert_eq!(
+                m.id,
+                "AQAAAYG1bl5K4HuUewAAAABBWUcxYmw1S0FBQmt2RmhRN0V4ZUVnQUE"
+            );
+        }
+        let path = format!(
+            "{}/tests/fixtures/patch_incidents_200.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let sample: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(!parse_metadata(&sample["response"]["body"])
+            .unwrap()
+            .incident_ids
+            .is_empty());
+        assert!(parse_metadata(&json!({"data": {"type": "case"}})).is_err());
+    }
+
+    #[test]
+    fn recorded_not_found_reads_as_404() {
+        let path = format!(
+            "{}/tests/fixtures/get_signal_404.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let sample: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(
+            parse_error_body(&sample["response"]["body"]).0,
+            "Signal not found"
+        );
     }
 
     #[test]
