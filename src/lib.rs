@@ -10,5 +10,6 @@ pub mod import;
 pub mod model;
 pub mod sanitize;
 pub mod store;
+pub mod tui;
 
 pub use error::{Error, Result};
