@@ -1,0 +1,101 @@
+//! The SQLite store on a real file: migrations, upsert, reads, transactions.
+use sigscope::model::{Role, Signal, User};
+use sigscope::store::{ListFilter, SqliteStore, Store};
+
+fn sig(id: &str, ts: &str) -> Signal {
+    Signal::from_json(serde_json::json!({
+        "id": id, "type": "signal",
+        "attributes": {"timestamp": ts, "status": "medium", "service": ["payments"],
+                       "custom": {"title": format!("t {id}"), "workflow": {"triage": {"state": "open"}}}}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn migrations_apply_once_and_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dir/s.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let v = s.schema_version().unwrap();
+    assert_eq!(v, sigscope::store::sqlite::MIGRATIONS.last().unwrap().0);
+    drop(s);
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), v);
+    let mode: String = s
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn a_store_from_a_newer_sigscope_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let s = SqliteStore::open(&path).unwrap();
+    s.conn().pragma_update(None, "user_version", 9999).unwrap();
+    drop(s);
+    let err = SqliteStore::open(&path).err().unwrap().to_string();
+    assert!(err.contains("newer"), "{err}");
+}
+
+#[test]
+fn upsert_get_list_and_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let r = s
+        .upsert_signals(&[
+            sig("a", "2026-01-01T00:00:00Z"),
+            sig("b", "2026-01-02T00:00:00Z"),
+        ])
+        .unwrap();
+    assert_eq!((r.inserted, r.updated), (2, 0));
+    let r = s
+        .upsert_signals(&[sig("a", "2026-01-03T00:00:00Z")])
+        .unwrap();
+    assert_eq!((r.inserted, r.updated), (0, 1));
+    assert_eq!(s.count_signals().unwrap(), 2);
+    let newest = s.list_signals(&ListFilter::default()).unwrap();
+    assert_eq!(
+        newest.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert!(s.get_signal("zzz").unwrap().is_none());
+    let mut seen = Vec::new();
+    s.for_each_signal(&mut |x| {
+        seen.push(x.id);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, ["a", "b"]);
+}
+
+#[test]
+fn a_failed_write_rolls_back_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let res: sigscope::Result<()> = s.write(|tx| {
+        sigscope::store::sqlite::signals::put_signal(tx, &sig("a", "2026-01-01T00:00:00Z"))?;
+        Err(sigscope::Error::Invalid("boom".into()))
+    });
+    assert!(res.is_err());
+    assert_eq!(s.count_signals().unwrap(), 0);
+}
+
+#[test]
+fn users_are_found_by_handle_case_insensitively_or_uuid() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let u = User {
+        uuid: "u-1".into(),
+        handle: "Alice@Example.com".into(),
+        name: "Alice".into(),
+        role: Role::Standard,
+        disabled: false,
+    };
+    s.add_user(&u).unwrap();
+    assert_eq!(s.find_user("alice@example.com").unwrap().unwrap(), u);
+    assert_eq!(s.find_user("u-1").unwrap().unwrap(), u);
+    assert!(s.add_user(&u).is_err());
+    assert_eq!(s.list_users().unwrap().len(), 1);
+}
