@@ -52,6 +52,9 @@ fn header(d: &DetailView, th: &Theme) -> Vec<Line<'static>> {
         l3.extend(whole(e, th, th.base));
     }
     out.push(Line::from(l3));
+    let mut id = vec![Span::styled("id: ", th.dim)];
+    id.extend(whole(&d.id_text, th, th.base));
+    out.push(Line::from(id));
     out.push(Line::from(vec![
         Span::styled("first: ", th.dim),
         Span::raw(fmt_when(&d.first_seen)),
