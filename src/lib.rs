@@ -9,6 +9,7 @@ pub mod engine;
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod query;
 pub mod sanitize;
 pub mod store;
 pub mod tui;

@@ -3,6 +3,7 @@ mod blocks;
 mod cases;
 mod context;
 mod demo;
+mod facets;
 mod import;
 mod incidents;
 mod output;
