@@ -40,17 +40,21 @@ impl RowSource for Synthetic {
         Some(Row {
             id_text: SafeText::new(&id),
             id: Arc::from(id.as_str()),
-            timestamp: Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap() - TimeDelta::seconds(i as i64),
+            timestamp: Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap()
+                - TimeDelta::seconds(i as i64),
             severity: Severity::ALL[i % 5],
             title: SafeText::new(TITLES[i % 4]),
             service: SafeText::new(["checkout-api", "auth", "admin-portal"][i % 3]),
             attackers: SafeText::new(&format!("203.0.113.{} +{}", i % 250, i % 3)),
             state: TriageState::ALL[i % 3],
-            assignee: (i % 2 == 0).then(|| SafeText::new("Alice Analyst")),
+            assignee: i.is_multiple_of(2).then(|| SafeText::new("Alice Analyst")),
         })
     }
     fn position(&self, id: &str) -> Option<usize> {
-        id.strip_prefix("AQAAAZ")?.parse().ok().filter(|&i| i < self.0)
+        id.strip_prefix("AQAAAZ")?
+            .parse()
+            .ok()
+            .filter(|&i| i < self.0)
     }
 }
 
@@ -87,7 +91,10 @@ fn frame(c: &mut Criterion) {
                 } else if app.selected < 100 {
                     down = true;
                 }
-                update(&mut app, Action::Cmd(if down { Cmd::PageDown } else { Cmd::PageUp }));
+                update(
+                    &mut app,
+                    Action::Cmd(if down { Cmd::PageDown } else { Cmd::PageUp }),
+                );
                 buf.reset();
                 view::draw(&app, area, &mut buf);
             })

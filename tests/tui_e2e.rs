@@ -74,8 +74,20 @@ fn archive_a_signal_through_the_explorer_in_tmux() {
     let t = Tmux {
         socket: format!("sigscope-e2e-{}", std::process::id()),
     };
-    t.run(&["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", &cmd]);
-    t.wait("the stream", 60, |s| s.contains("Signals") && s.contains("TITLE") && s.contains("> "));
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    t.wait("the stream", 60, |s| {
+        s.contains("Signals") && s.contains("TITLE") && s.contains("> ")
+    });
 
     // Search: open, non-archived SQL injections.
     t.keys(&["/"]);
@@ -89,30 +101,51 @@ fn archive_a_signal_through_the_explorer_in_tmux() {
 
     // Open the selected signal: full screen at 80 columns.
     t.keys(&["Enter"]);
-    let s = t.wait("the side panel", 20, |s| s.contains("[1 Attack Flow]") && s.contains("id: "));
+    let s = t.wait("the side panel", 20, |s| {
+        s.contains("[1 Attack Flow]") && s.contains("id: ")
+    });
     let id = s
         .lines()
-        .find_map(|l| l.trim_start_matches('│').trim().strip_prefix("id: ").map(|r| r.trim_end_matches('│').trim().to_string()))
+        .find_map(|l| {
+            l.trim_start_matches('│')
+                .trim()
+                .strip_prefix("id: ")
+                .map(|r| r.trim_end_matches('│').trim().to_string())
+        })
         .expect("the signal id on screen");
     t.keys(&["2"]);
-    t.wait("the Activity Summary tab", 10, |s| s.contains("[2 Activity Summary]") && s.contains("Attack types"));
+    t.wait("the Activity Summary tab", 10, |s| {
+        s.contains("[2 Activity Summary]") && s.contains("Attack types")
+    });
     t.keys(&["3"]);
-    t.wait("the Rule Details tab", 10, |s| s.contains("[3 Rule Details]") && s.contains("condition: "));
+    t.wait("the Rule Details tab", 10, |s| {
+        s.contains("[3 Rule Details]") && s.contains("condition: ")
+    });
     t.keys(&["1"]);
-    t.wait("the Attack Flow tab", 10, |s| s.contains("[1 Attack Flow]") && s.contains("Attempts ("));
+    t.wait("the Attack Flow tab", 10, |s| {
+        s.contains("[1 Attack Flow]") && s.contains("Attempts (")
+    });
 
     // Archive it as a false positive, with a comment.
     t.keys(&["s"]);
-    t.wait("the state dialog", 10, |s| s.contains("Set state of 1 signal"));
+    t.wait("the state dialog", 10, |s| {
+        s.contains("Set state of 1 signal")
+    });
     t.keys(&["Down"]);
-    t.wait("Archived chosen", 10, |s| s.contains("> Archived") && s.contains("Archive reason"));
+    t.wait("Archived chosen", 10, |s| {
+        s.contains("> Archived") && s.contains("Archive reason")
+    });
     t.keys(&["Enter", "Down"]);
     t.wait("the reason", 10, |s| s.contains("> false_positive"));
     t.keys(&["Enter"]);
     t.literal("e2e check");
     t.keys(&["Enter"]);
-    t.wait("the confirmation message", 20, |s| s.contains("1 signal → Archived"));
-    t.wait("the new state in the header", 20, |s| s.contains("archived (false_positive)"));
+    t.wait("the confirmation message", 20, |s| {
+        s.contains("1 signal → Archived")
+    });
+    t.wait("the new state in the header", 20, |s| {
+        s.contains("archived (false_positive)")
+    });
     t.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while t.run(&["list-sessions"]).contains("e2e") && Instant::now() < deadline {
@@ -122,14 +155,30 @@ fn archive_a_signal_through_the_explorer_in_tmux() {
     // The store agrees.
     let demo = dir.path().join("demo.db");
     let out = Command::new(env!("CARGO_BIN_EXE_sigscope"))
-        .args(["--store", demo.to_str().unwrap(), "signals", "show", &id, "--format", "json"])
+        .args([
+            "--store",
+            demo.to_str().unwrap(),
+            "signals",
+            "show",
+            &id,
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let attrs = &v["data"]["attributes"];
     // The event body is `custom` in the vendor's get-one shape and `attributes` in its list shape.
-    let event = if attrs["custom"].is_object() { &attrs["custom"] } else { &attrs["attributes"] };
+    let event = if attrs["custom"].is_object() {
+        &attrs["custom"]
+    } else {
+        &attrs["attributes"]
+    };
     let triage = &event["workflow"]["triage"];
     assert_eq!(triage["state"], "archived", "{v}");
     assert_eq!(triage["archiveReason"], "false_positive", "{triage}");

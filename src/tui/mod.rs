@@ -10,6 +10,7 @@ pub mod editor;
 pub mod form;
 pub mod harness;
 pub mod keys;
+pub mod local;
 pub mod query_edit;
 pub mod runtime;
 pub mod text;
@@ -20,6 +21,7 @@ pub mod views;
 
 pub use app::{App, Options};
 pub use backend::Backend;
+pub use local::LocalBackend;
 pub use runtime::run;
 
 use crate::config::Config;
@@ -72,4 +74,24 @@ pub fn options_from_config(
         can_save: true,
     };
     Ok((opts, ui))
+}
+
+/// `sigscope` with no subcommand: the explorer over the store at `store`.
+pub fn explore(
+    config: &Config,
+    config_path: &std::path::Path,
+    store: &std::path::Path,
+    acting: Option<&str>,
+    read_only: bool,
+) -> Result<()> {
+    let store = crate::store::SqliteStore::open(store)?;
+    let backend = LocalBackend::open(store, acting)?;
+    let me = backend.actor().handle.clone();
+    let (opts, ui) = options_from_config(config, read_only, Some(&me))?;
+    run(
+        std::sync::Arc::new(backend),
+        opts,
+        Some(config_path.to_path_buf()),
+        ui.log,
+    )
 }

@@ -199,6 +199,13 @@ fn take_results(app: &mut App, result: super::backend::SearchResult) -> Vec<Effe
     }
     let n = app.facet_items().len();
     app.facet_cursor = app.facet_cursor.min(n.saturating_sub(1));
+    if app.focus == Pane::Side {
+        // The analyst is reading a signal: new results must not swap it for another one.
+        app.selected = app.selected.min(len.saturating_sub(1));
+        ensure_visible(app);
+        app.selected_id = app.selected_row().map(|r| r.id.clone());
+        return vec![];
+    }
     select(app, app.selected)
 }
 
@@ -1003,7 +1010,18 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
 fn refresh(app: &mut App) -> Vec<Effect> {
     let q = app.query.clone();
     let mut fx = vec![search(app, &q)];
-    fx.extend(load_detail(app, true));
+    // Reload the signal on display (it may have just changed), whichever row is selected.
+    match app.detail.as_ref().map(|d| d.id.clone()) {
+        Some(id) if side_visible(app) => {
+            app.detail_gen += 1;
+            app.detail_loading = true;
+            fx.push(Effect::Detail {
+                gen: app.detail_gen,
+                id,
+            });
+        }
+        _ => fx.extend(load_detail(app, true)),
+    }
     fx
 }
 
