@@ -189,6 +189,11 @@ fn row_of(v: &query::RowView<'_>) -> Row {
     }
 }
 
+/// The matches of a search over `index`, as the stream's rows (benchmarks build them directly).
+pub fn index_rows(index: Arc<RwLock<SignalIndex>>, matches: Vec<u32>) -> Arc<dyn RowSource> {
+    Arc::new(IndexRows { index, matches })
+}
+
 /// Matches as row numbers into the shared index; rows are read (and cleaned) when drawn.
 struct IndexRows {
     index: Arc<RwLock<SignalIndex>>,

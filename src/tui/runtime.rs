@@ -37,6 +37,7 @@ impl Runner {
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
             let what = format!("{fx:?}").chars().take(60).collect::<String>();
+            let failed = fx.clone();
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 super::harness::execute(backend.as_ref(), now, fx)
             }));
@@ -47,7 +48,21 @@ impl Runner {
                 Ok(None) => {}
                 Err(_) => {
                     tracing::error!("background job panicked: {what}");
-                    let _ = tx.send(Action::Applied(Err("internal error; see the log".into())));
+                    let err = "internal error; see the log".to_string();
+                    // Answer as the job would have, so its slot is freed and the UI says why.
+                    let a = match failed {
+                        Effect::Search { gen, req } => Action::SearchDone {
+                            gen,
+                            query: req.query,
+                            result: Err(err),
+                        },
+                        Effect::Detail { gen, .. } => Action::DetailDone {
+                            gen,
+                            result: Err(err),
+                        },
+                        _ => Action::Applied(Err(err)),
+                    };
+                    let _ = tx.send(a);
                 }
             }
         });
@@ -160,6 +175,34 @@ fn init_log(path: Option<PathBuf>) {
     }
 }
 
+/// Raw mode and the alternate screen, with a panic hook that restores the terminal when the UI
+/// thread panics. A panic in a background job is caught there and logged instead: restoring the
+/// terminal under a running UI would leave it drawing on the user's shell.
+fn init_terminal() -> Result<ratatui::DefaultTerminal> {
+    let ui_thread = std::thread::current().id();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui_thread {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+            ratatui::restore();
+            previous(info);
+        } else {
+            tracing::error!("background panic: {info}");
+        }
+    }));
+    crossterm::terminal::enable_raw_mode().map_err(|e| Error::Io(format!("terminal: {e}")))?;
+    let setup = crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)
+        .map_err(|e| Error::Io(format!("terminal: {e}")))
+        .and_then(|_| {
+            ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
+                .map_err(|e| Error::Io(format!("terminal: {e}")))
+        });
+    if setup.is_err() {
+        ratatui::restore();
+    }
+    setup
+}
+
 fn restore(mouse: bool) {
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
@@ -182,8 +225,7 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(|e| Error::Other(format!("starting the runtime: {e}")))?;
-    // ratatui's init installs a panic hook that restores the terminal before the message prints.
-    let mut terminal = ratatui::try_init().map_err(|e| Error::Io(format!("terminal: {e}")))?;
+    let mut terminal = init_terminal()?;
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
