@@ -375,3 +375,83 @@ fn saved_views_come_back() {
     keys(&mut app, &b, ":view<Enter>");
     assert!(screen(&app).contains("Saved views"));
 }
+
+#[test]
+fn stale_results_are_dropped_latest_request_wins() {
+    use sigscope::tui::action::Effect;
+    use sigscope::tui::update::update;
+    let b = fixture();
+    let mut app = open(&b, 160, 30);
+    // Two searches in flight; the older answer arrives last and must be ignored.
+    let fx1 = update(&mut app, Action::Run("query service:auth".into()));
+    let fx2 = update(&mut app, Action::Run("query service:admin-portal".into()));
+    let (Effect::Search { gen: g1, req: r1 }, Effect::Search { gen: g2, req: r2 }) =
+        (&fx1[0], &fx2[0])
+    else {
+        panic!("searches expected: {fx1:?} {fx2:?}");
+    };
+    use sigscope::tui::backend::Backend;
+    let newer = b.search(r2).unwrap();
+    let older = b.search(r1).unwrap();
+    drive(
+        &mut app,
+        &b,
+        Action::SearchDone {
+            gen: *g2,
+            query: r2.query.clone(),
+            result: Ok(newer),
+        },
+    );
+    drive(
+        &mut app,
+        &b,
+        Action::SearchDone {
+            gen: *g1,
+            query: r1.query.clone(),
+            result: Ok(older),
+        },
+    );
+    assert_eq!(app.query, "service:admin-portal");
+    assert_eq!(app.selected_row().unwrap().id.as_ref(), "sig-2");
+    // The same for the side panel: a detail answer for an older request is dropped.
+    let shown = app.detail.as_ref().unwrap().id.clone();
+    let stale = app.detail_gen - 1;
+    drive(
+        &mut app,
+        &b,
+        Action::DetailDone {
+            gen: stale,
+            result: Err("late".into()),
+        },
+    );
+    assert_eq!(app.detail.as_ref().unwrap().id, shown);
+    assert!(app.message.is_none());
+}
+
+#[test]
+fn save_asks_for_the_view_to_be_written() {
+    use sigscope::tui::action::Effect;
+    use sigscope::tui::update::update;
+    let b = fixture();
+    let opts = Options {
+        can_save: true,
+        ..Default::default()
+    };
+    let mut app = open_with(&b, 120, 30, opts);
+    keys(&mut app, &b, "/service:auth<Enter>");
+    let fx = update(&mut app, Action::Run("save authviews".into()));
+    match &fx[..] {
+        [Effect::SaveView(v)] => {
+            assert_eq!(v.name, "authviews");
+            assert_eq!(v.query, "service:auth");
+            assert_eq!(v.range, "all");
+        }
+        other => panic!("{other:?}"),
+    }
+    keys(
+        &mut app,
+        &b,
+        "/<Backspace><Backspace><Backspace><Backspace><Enter>:view authviews<Enter>",
+    );
+    assert_eq!(app.query, "service:auth");
+}
