@@ -5,11 +5,15 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod engine;
 pub mod error;
 pub mod import;
 pub mod model;
 pub mod query;
+pub mod remote;
 pub mod sanitize;
+pub mod server;
 pub mod store;
+pub mod tui;
 
 pub use error::{Error, Result};

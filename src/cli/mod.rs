@@ -1,10 +1,16 @@
 //! The non-interactive face: clap subcommands over the same store and engine as the explorer.
+mod blocks;
+mod cases;
 mod context;
 mod demo;
 mod facets;
 mod import;
+mod incidents;
+mod keys;
 mod output;
+mod serve;
 mod signals;
+mod triage;
 mod users;
 
 pub use context::Context;
@@ -36,6 +42,12 @@ pub struct Cli {
     /// Hide every action that changes something.
     #[arg(long)]
     pub read_only: bool,
+    /// A `sigscope serve` team server (e.g. http://10.0.0.5:7878) instead of the local store.
+    #[arg(long, global = true, env = "SIGSCOPE_REMOTE", value_name = "URL")]
+    pub remote: Option<String>,
+    /// The vendor's service on this site (datadoghq.com, datadoghq.eu, ...) instead of the local store.
+    #[arg(long, global = true, value_name = "SITE", conflicts_with = "remote")]
+    pub site: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -52,6 +64,25 @@ pub enum Command {
     /// Manage the users of a local store.
     #[command(subcommand)]
     Users(users::UsersCmd),
+    /// Run the team server (the vendor's API over this store).
+    Serve(serve::ServeArgs),
+    /// Manage the team server's API and application keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCmd),
+    /// Cases: create from signals, add signals, status, comments.
+    #[command(subcommand)]
+    Cases(cases::CasesCmd),
+    /// Incidents: declare from signals, add signals, state.
+    #[command(subcommand)]
+    Incidents(incidents::IncidentsCmd),
+    /// Block IPs, ranges, users or a signal's attackers.
+    #[command(subcommand)]
+    Block(blocks::BlockCmd),
+    /// List the denylist.
+    #[command(subcommand)]
+    Blocks(blocks::BlocksCmd),
+    /// Lift a block (by value or id).
+    Unblock(blocks::UnblockArgs),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -80,14 +111,65 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::Signals(c)) => signals::run(&ctx, c),
         Some(Command::Users(c)) => users::run(&ctx, c),
+        Some(Command::Serve(a)) => serve::run(&ctx, a),
+        Some(Command::Keys(c)) => keys::run(&ctx, c),
+        Some(Command::Cases(c)) => cases::run(&ctx, c),
+        Some(Command::Incidents(c)) => incidents::run(&ctx, c),
+        Some(Command::Block(c)) => blocks::block(&ctx, c),
+        Some(Command::Blocks(c)) => blocks::blocks(&ctx, c),
+        Some(Command::Unblock(a)) => blocks::unblock(&ctx, a),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }
 
-/// Until the explorer lands, `--demo` builds the demo store and prints its summary.
-fn explore(ctx: &Context, demo: bool, _read_only: bool) -> Result<(), Error> {
-    let _ = (ctx, demo);
-    Err(Error::Usage(
-        "the explorer is not built yet; try `sigscope signals list`".into(),
-    ))
+/// The explorer on the configured store, or on a fresh demo store with `--demo`.
+fn explore(ctx: &Context, demo: bool, read_only: bool) -> Result<(), Error> {
+    if !demo {
+        return crate::tui::explore(
+            &ctx.config,
+            &ctx.config_path,
+            &ctx.store_path,
+            ctx.acting.as_deref(),
+            read_only,
+        );
+    }
+    let path = fresh_demo_store(ctx)?;
+    // The demo store has its own team; without `--as`, act as its first analyst.
+    let acting = ctx.acting.as_deref().unwrap_or("alice@sigscope.test");
+    crate::tui::explore(
+        &ctx.config,
+        &ctx.config_path,
+        &path,
+        Some(acting),
+        read_only,
+    )
+}
+
+/// A new demo store beside the configured one (`demo.db`), replacing any earlier demo store.
+pub fn fresh_demo_store(ctx: &Context) -> Result<std::path::PathBuf, Error> {
+    let dir = ctx
+        .store_path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let path = dir.join("demo.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::Io(format!("{}: {e}", p.display()))),
+        }
+    }
+    let mut store = crate::store::SqliteStore::open(&path)?;
+    crate::demo::populate(
+        &mut store,
+        &crate::demo::DemoOptions {
+            signals: 5000,
+            seed: 1,
+            days: 30,
+            now: crate::demo::default_now(),
+        },
+    )?;
+    Ok(path)
 }
