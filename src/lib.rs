@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod notify;
 pub mod sanitize;
 pub mod store;
 
