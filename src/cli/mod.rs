@@ -2,6 +2,7 @@
 mod context;
 mod demo;
 mod import;
+mod notify;
 mod output;
 mod signals;
 mod users;
@@ -51,6 +52,9 @@ pub enum Command {
     /// Manage the users of a local store.
     #[command(subcommand)]
     Users(users::UsersCmd),
+    /// Notification rules and their deliveries.
+    #[command(subcommand)]
+    Notify(notify::NotifyCmd),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -79,6 +83,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::Signals(c)) => signals::run(&ctx, c),
         Some(Command::Users(c)) => users::run(&ctx, c),
+        Some(Command::Notify(c)) => notify::run(&ctx, c),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }

@@ -297,6 +297,23 @@ pub fn attempts(conn: &Connection, delivery_id: i64) -> Result<Vec<Attempt>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Make failed deliveries due now instead of at their backoff time; with `dead`, give the dead ones
+/// a fresh set of attempts too (after a broken target was fixed). Returns how many were touched.
+pub fn retry_now(conn: &Connection, dead: bool, now: DateTime<Utc>) -> Result<usize> {
+    let mut n = conn.execute(
+        "UPDATE notification_deliveries SET next_attempt_at = ?1 WHERE state = 'failed'",
+        [ms(now)],
+    )?;
+    if dead {
+        n += conn.execute(
+            "UPDATE notification_deliveries SET state = 'failed', attempts = 0, next_attempt_at = ?1
+             WHERE state = 'dead'",
+            [ms(now)],
+        )?;
+    }
+    Ok(n)
+}
+
 /// Deliveries still to be sent (queued or failed), leased ones included.
 pub fn pending(conn: &Connection) -> Result<u64> {
     let n: i64 = conn.query_row(
