@@ -88,10 +88,54 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-/// Until the explorer lands, `--demo` builds the demo store and prints its summary.
+/// Until the explorer lands, `--demo` builds a fresh demo store and prints its summary.
 fn explore(ctx: &Context, demo: bool, _read_only: bool) -> Result<(), Error> {
-    let _ = (ctx, demo);
-    Err(Error::Usage(
-        "the explorer is not built yet; try `sigscope signals list`".into(),
-    ))
+    if !demo {
+        return Err(Error::Usage(
+            "the explorer is not built yet; try `sigscope --demo` or `sigscope signals list`"
+                .into(),
+        ));
+    }
+    let path = fresh_demo_store(ctx)?;
+    let store = crate::store::SqliteStore::open(&path)?;
+    use crate::store::Store;
+    let signals = store.list_signals(&crate::store::ListFilter {
+        limit: Some(20),
+        ..Default::default()
+    })?;
+    println!(
+        "demo store {} holds {} signals (the explorer is not built yet; the newest 20 follow)",
+        path.display(),
+        store.count_signals()?
+    );
+    signals::print_signals(&signals, output::ListFormat::Table)
+}
+
+/// A new demo store beside the configured one (`demo.db`), replacing any earlier demo store.
+pub fn fresh_demo_store(ctx: &Context) -> Result<std::path::PathBuf, Error> {
+    let dir = ctx
+        .store_path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let path = dir.join("demo.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::Io(format!("{}: {e}", p.display()))),
+        }
+    }
+    let mut store = crate::store::SqliteStore::open(&path)?;
+    crate::demo::populate(
+        &mut store,
+        &crate::demo::DemoOptions {
+            signals: 5000,
+            seed: 1,
+            days: 30,
+            now: crate::demo::default_now(),
+        },
+    )?;
+    Ok(path)
 }
