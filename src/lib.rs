@@ -11,5 +11,6 @@ pub mod model;
 pub mod notify;
 pub mod sanitize;
 pub mod store;
+pub mod workflow;
 
 pub use error::{Error, Result};

@@ -6,6 +6,7 @@ mod notify;
 mod output;
 mod signals;
 mod users;
+mod workflows;
 
 pub use context::Context;
 
@@ -55,6 +56,9 @@ pub enum Command {
     /// Notification rules and their deliveries.
     #[command(subcommand)]
     Notify(notify::NotifyCmd),
+    /// List and run workflows on a signal.
+    #[command(subcommand)]
+    Workflows(workflows::WorkflowsCmd),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -84,6 +88,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Signals(c)) => signals::run(&ctx, c),
         Some(Command::Users(c)) => users::run(&ctx, c),
         Some(Command::Notify(c)) => notify::run(&ctx, c),
+        Some(Command::Workflows(c)) => workflows::run(&ctx, c),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }
