@@ -294,6 +294,22 @@ fn the_run_is_recorded_on_the_signal() {
         .unwrap()
         .ends_with("-> 201"));
     assert_eq!(run["steps"][0]["output"], "{\"ok\":true}");
+
+    // On the signal's timeline, as the acting user.
+    let tl = e.ok(&["signals", "timeline", "sig-1", "--format", "json"]);
+    let tl: serde_json::Value = serde_json::from_str(&tl).unwrap();
+    let ev = tl["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ev| ev["action"] == "workflow.run")
+        .expect("a workflow.run event");
+    assert_eq!(ev["actor"], run["actor"]);
+    assert_eq!(ev["target_id"], "post");
+    assert_eq!(ev["after"]["state"], "succeeded");
+    assert_eq!(ev["after"]["inputs"]["ticket_project"], "SEC");
+    let table = e.ok(&["signals", "timeline", "sig-1"]);
+    assert!(table.contains("workflow post succeeded in"), "{table}");
 }
 
 #[test]

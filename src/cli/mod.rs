@@ -1,10 +1,14 @@
 //! The non-interactive face: clap subcommands over the same store and engine as the explorer.
+mod blocks;
+mod cases;
 mod context;
 mod demo;
 mod import;
+mod incidents;
 mod notify;
 mod output;
 mod signals;
+mod triage;
 mod users;
 mod workflows;
 
@@ -53,6 +57,20 @@ pub enum Command {
     /// Manage the users of a local store.
     #[command(subcommand)]
     Users(users::UsersCmd),
+    /// Cases: create from signals, add signals, status, comments.
+    #[command(subcommand)]
+    Cases(cases::CasesCmd),
+    /// Incidents: declare from signals, add signals, state.
+    #[command(subcommand)]
+    Incidents(incidents::IncidentsCmd),
+    /// Block IPs, ranges, users or a signal's attackers.
+    #[command(subcommand)]
+    Block(blocks::BlockCmd),
+    /// List the denylist.
+    #[command(subcommand)]
+    Blocks(blocks::BlocksCmd),
+    /// Lift a block (by value or id).
+    Unblock(blocks::UnblockArgs),
     /// Notification rules and their deliveries.
     #[command(subcommand)]
     Notify(notify::NotifyCmd),
@@ -87,6 +105,11 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::Signals(c)) => signals::run(&ctx, c),
         Some(Command::Users(c)) => users::run(&ctx, c),
+        Some(Command::Cases(c)) => cases::run(&ctx, c),
+        Some(Command::Incidents(c)) => incidents::run(&ctx, c),
+        Some(Command::Block(c)) => blocks::block(&ctx, c),
+        Some(Command::Blocks(c)) => blocks::blocks(&ctx, c),
+        Some(Command::Unblock(a)) => blocks::unblock(&ctx, a),
         Some(Command::Notify(c)) => notify::run(&ctx, c),
         Some(Command::Workflows(c)) => workflows::run(&ctx, c),
         None => explore(&ctx, cli.demo, cli.read_only),

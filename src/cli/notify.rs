@@ -106,41 +106,12 @@ pub enum RulesCmd {
     },
 }
 
-/// The acting user and whether they hold `p`.
-///
-/// Until the engine's `resolve_actor` is on main this mirrors its rule: on a store without users the
-/// local owner acts as an Admin; otherwise the acting user must exist.
-pub(super) fn require(ctx: &Context, store: &SqliteStore, p: Permission) -> Result<User> {
-    let who = ctx.acting.clone().unwrap_or_else(|| {
-        format!(
-            "{}@localhost",
-            std::env::var("USER").unwrap_or_else(|_| "user".into())
-        )
-    });
-    let user = match store.find_user(&who)? {
-        Some(u) => u,
-        None if store.list_users()?.is_empty() => User {
-            uuid: String::new(),
-            handle: who.clone(),
-            name: who.split('@').next().unwrap_or(&who).to_string(),
-            role: crate::model::Role::Admin,
-            disabled: false,
-        },
-        None => {
-            return Err(Error::PermissionDenied(format!(
-                "{} is not a user of this store",
-                clean(&who)
-            )))
-        }
-    };
-    if !user.can(p) {
-        return Err(Error::PermissionDenied(format!(
-            "{} ({}) lacks {p}",
-            clean(&user.handle),
-            user.role
-        )));
-    }
-    Ok(user)
+/// Open the store, resolve the acting user through the engine (which bootstraps the first user of a
+/// fresh store as Admin), and check they hold `p`.
+pub(super) fn acting(ctx: &Context, p: Permission) -> Result<(SqliteStore, User)> {
+    let (engine, actor) = super::triage::open(ctx)?;
+    crate::engine::rbac::require(&actor, p)?;
+    Ok((engine.into_store(), actor))
 }
 
 fn author(u: &User) -> Author {
@@ -223,24 +194,25 @@ fn rule_rows(rs: &[NotificationRule]) -> String {
 
 pub fn run(ctx: &Context, cmd: NotifyCmd) -> Result<()> {
     let cfg = NotifyConfig::from_config(&ctx.config)?;
-    let mut store = ctx.open_store()?;
     match cmd {
-        NotifyCmd::Rules(c) => run_rules(ctx, &mut store, cfg, c),
+        NotifyCmd::Rules(c) => run_rules(ctx, cfg, c),
         NotifyCmd::Deliveries {
             id,
             failed,
             limit,
             format,
         } => {
-            require(ctx, &store, Permission::NotificationProfilesRead)?;
+            let (store, _) = acting(ctx, Permission::NotificationProfilesRead)?;
             match id {
                 Some(id) => show_delivery(&store, id, format),
                 None => list_deliveries(&store, failed, limit, format),
             }
         }
         NotifyCmd::Flush { wait, now, dead } => {
+            let mut store = ctx.open_store()?;
             if now || dead {
-                require(ctx, &store, Permission::NotificationProfilesWrite)?;
+                let (s, _) = acting(ctx, Permission::NotificationProfilesWrite)?;
+                store = s;
                 store.write(|tx| queue::retry_now(tx, dead, Utc::now()))?;
             }
             let sender = Sender::new(cfg)?;
@@ -254,15 +226,14 @@ pub fn run(ctx: &Context, cmd: NotifyCmd) -> Result<()> {
     }
 }
 
-fn run_rules(
-    ctx: &Context,
-    store: &mut SqliteStore,
-    cfg: NotifyConfig,
-    cmd: RulesCmd,
-) -> Result<()> {
+fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
+    let needs = match cmd {
+        RulesCmd::List { .. } => Permission::NotificationProfilesRead,
+        _ => Permission::NotificationProfilesWrite,
+    };
+    let (mut store, user) = acting(ctx, needs)?;
     match cmd {
         RulesCmd::List { format } => {
-            require(ctx, store, Permission::NotificationProfilesRead)?;
             let rs = rules::list(store.conn())?;
             match format {
                 ListFormat::Json => print_json(&json!({
@@ -285,7 +256,6 @@ fn run_rules(
             sel,
             disabled,
         } => {
-            let user = require(ctx, store, Permission::NotificationProfilesWrite)?;
             let mut r =
                 NotificationRule::new(NotificationRule::new_id(), name, Utc::now(), author(&user));
             r.enabled = !disabled;
@@ -312,7 +282,6 @@ fn run_rules(
             disable,
             version,
         } => {
-            let user = require(ctx, store, Permission::NotificationProfilesWrite)?;
             let updated = store.write(|tx| {
                 let mut r = rules::get(tx, &rule)?;
                 let expected = version.unwrap_or(r.version);
@@ -354,7 +323,6 @@ fn run_rules(
             Ok(())
         }
         RulesCmd::Remove { rule } => {
-            require(ctx, store, Permission::NotificationProfilesWrite)?;
             let r = store.write(|tx| {
                 let r = rules::get(tx, &rule)?;
                 rules::delete(tx, &r.id)?;
@@ -364,7 +332,6 @@ fn run_rules(
             Ok(())
         }
         RulesCmd::Test { rule, signal } => {
-            require(ctx, store, Permission::NotificationProfilesWrite)?;
             let r = rules::get(store.conn(), &rule)?;
             let s = store
                 .get_signal(&signal)?

@@ -19,6 +19,12 @@ pub enum SignalsCmd {
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
+    /// Change the triage state of signals (all or nothing).
+    State(super::triage::StateArgs),
+    /// Assign signals to a user, or unassign them.
+    Assign(super::triage::AssignArgs),
+    /// Every change made to a signal, oldest first.
+    Timeline(super::triage::TimelineArgs),
 }
 
 #[derive(Debug, Args)]
@@ -43,6 +49,12 @@ pub struct ListArgs {
 }
 
 pub fn run(ctx: &Context, cmd: SignalsCmd) -> Result<()> {
+    let cmd = match cmd {
+        SignalsCmd::State(a) => return super::triage::state(ctx, a),
+        SignalsCmd::Assign(a) => return super::triage::assign(ctx, a),
+        SignalsCmd::Timeline(a) => return super::triage::show_timeline(ctx, a),
+        other => other,
+    };
     let store = ctx.open_store()?;
     match cmd {
         SignalsCmd::List(a) => list(&store, a),
@@ -57,6 +69,9 @@ pub fn run(ctx: &Context, cmd: SignalsCmd) -> Result<()> {
                     Ok(())
                 }
             }
+        }
+        SignalsCmd::State(_) | SignalsCmd::Assign(_) | SignalsCmd::Timeline(_) => {
+            Err(Error::Other("triage commands are dispatched above".into()))
         }
     }
 }

@@ -1,5 +1,5 @@
 //! `sigscope workflows list|show|run|runs`.
-use super::notify::require;
+use super::notify::acting;
 use super::output::{print_json, table, ListFormat, ShowFormat};
 use super::Context;
 use crate::error::{Error, Result};
@@ -176,8 +176,7 @@ pub fn run(ctx: &Context, cmd: WorkflowsCmd) -> Result<()> {
                         })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let mut store = ctx.open_store()?;
-            let actor = require(ctx, &store, Permission::WorkflowsRun)?;
+            let (mut store, actor) = acting(ctx, Permission::WorkflowsRun)?;
             let w = def::find(&dir, &name)?;
             let s = store
                 .get_signal(&signal)?
@@ -225,8 +224,7 @@ pub fn run(ctx: &Context, cmd: WorkflowsCmd) -> Result<()> {
             Ok(())
         }
         WorkflowsCmd::Runs { signal, format } => {
-            let store = ctx.open_store()?;
-            require(ctx, &store, Permission::WorkflowsRead)?;
+            let (store, _) = acting(ctx, Permission::WorkflowsRead)?;
             let runs = workflow::runs::for_signal(store.conn(), &signal)?;
             if format == ShowFormat::Json {
                 return print_json(

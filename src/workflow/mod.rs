@@ -11,7 +11,7 @@ pub use run::{Options, StepResult, StepStatus};
 pub use runs::{RunRecord, RunState};
 
 use crate::error::{Error, Result};
-use crate::model::{Permission, Signal, User};
+use crate::model::{AuditEvent, Permission, Signal, User};
 use crate::store::SqliteStore;
 use chrono::Utc;
 use serde::Deserialize;
@@ -20,6 +20,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+
+/// The audit action of a finished workflow run, on the signal's timeline.
+pub const WORKFLOW_RUN: &str = crate::model::audit::actions::WORKFLOW_RUN;
 
 /// The `[workflows]` section of the config.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -67,14 +70,7 @@ pub fn prepare(
     cfg: &WorkflowsConfig,
     link: String,
 ) -> Result<Prepared> {
-    if !actor.can(Permission::WorkflowsRun) {
-        return Err(Error::PermissionDenied(format!(
-            "{} ({}) lacks {}",
-            crate::sanitize::clean(&actor.handle),
-            actor.role,
-            Permission::WorkflowsRun
-        )));
-    }
+    crate::engine::rbac::require(actor, Permission::WorkflowsRun)?;
     let inputs = workflow.resolve_inputs(given)?;
     let opts = cfg.options();
     run::preflight(&workflow, &opts)?;
@@ -162,8 +158,24 @@ pub fn run_now(
             rec.error = Some(e.to_string());
         }
     }
-    rec.finished_at = Some(Utc::now());
-    store.write(|tx| runs::save(tx, &rec))?;
+    let finished = Utc::now();
+    rec.finished_at = Some(finished);
+    // The finished run goes on the signal's timeline in the same transaction as its row.
+    let event = AuditEvent {
+        seq: 0,
+        time: finished,
+        actor: rec.actor.clone(),
+        action: WORKFLOW_RUN.to_string(),
+        target_type: "workflow".into(),
+        target_id: rec.workflow.clone(),
+        signal_ids: vec![rec.signal_id.clone()],
+        before: Value::Null,
+        after: rec.to_json(),
+    };
+    store.write(|tx| {
+        runs::save(tx, &rec)?;
+        crate::store::sqlite::audit::append(tx, &event)
+    })?;
     Ok(rec)
 }
 
