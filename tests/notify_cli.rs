@@ -1,7 +1,7 @@
 //! `sigscope notify ...` and the import hook through the real binary.
-mod common;
+mod receiver;
 
-use common::{signal_json, Receiver};
+use receiver::{signal_json, Receiver};
 use std::path::Path;
 use std::process::{Command, Output};
 

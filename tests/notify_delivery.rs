@@ -1,7 +1,7 @@
 //! Notification rules end to end against a real HTTP receiver on 127.0.0.1 and a real SQLite file.
-mod common;
+mod receiver;
 
-use common::{signal, Receiver};
+use receiver::{signal, Receiver};
 use sigscope::model::Severity;
 use sigscope::notify::queue::{self, DeliveryState};
 use sigscope::notify::{self, rules, Author, NotificationRule, NotifyConfig, Sender, Target};

@@ -1,7 +1,7 @@
 //! Workflows through the real binary: a real HTTP receiver on 127.0.0.1, a real store, real commands.
-mod common;
+mod receiver;
 
-use common::{signal_json, Receiver};
+use receiver::{signal_json, Receiver};
 use std::process::{Command, Output};
 
 struct Env {

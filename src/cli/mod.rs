@@ -3,10 +3,13 @@ mod blocks;
 mod cases;
 mod context;
 mod demo;
+mod facets;
 mod import;
 mod incidents;
+mod keys;
 mod notify;
 mod output;
+mod serve;
 mod signals;
 mod triage;
 mod users;
@@ -41,6 +44,12 @@ pub struct Cli {
     /// Hide every action that changes something.
     #[arg(long)]
     pub read_only: bool,
+    /// A `sigscope serve` team server (e.g. http://10.0.0.5:7878) instead of the local store.
+    #[arg(long, global = true, env = "SIGSCOPE_REMOTE", value_name = "URL")]
+    pub remote: Option<String>,
+    /// The vendor's service on this site (datadoghq.com, datadoghq.eu, ...) instead of the local store.
+    #[arg(long, global = true, value_name = "SITE", conflicts_with = "remote")]
+    pub site: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -57,6 +66,11 @@ pub enum Command {
     /// Manage the users of a local store.
     #[command(subcommand)]
     Users(users::UsersCmd),
+    /// Run the team server (the vendor's API over this store).
+    Serve(serve::ServeArgs),
+    /// Manage the team server's API and application keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCmd),
     /// Cases: create from signals, add signals, status, comments.
     #[command(subcommand)]
     Cases(cases::CasesCmd),
@@ -105,6 +119,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::Signals(c)) => signals::run(&ctx, c),
         Some(Command::Users(c)) => users::run(&ctx, c),
+        Some(Command::Serve(a)) => serve::run(&ctx, a),
+        Some(Command::Keys(c)) => keys::run(&ctx, c),
         Some(Command::Cases(c)) => cases::run(&ctx, c),
         Some(Command::Incidents(c)) => incidents::run(&ctx, c),
         Some(Command::Block(c)) => blocks::block(&ctx, c),
@@ -116,27 +132,27 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-/// Until the explorer lands, `--demo` builds a fresh demo store and prints its summary.
-fn explore(ctx: &Context, demo: bool, _read_only: bool) -> Result<(), Error> {
+/// The explorer on the configured store, or on a fresh demo store with `--demo`.
+fn explore(ctx: &Context, demo: bool, read_only: bool) -> Result<(), Error> {
     if !demo {
-        return Err(Error::Usage(
-            "the explorer is not built yet; try `sigscope --demo` or `sigscope signals list`"
-                .into(),
-        ));
+        return crate::tui::explore(
+            &ctx.config,
+            &ctx.config_path,
+            &ctx.store_path,
+            ctx.acting.as_deref(),
+            read_only,
+        );
     }
     let path = fresh_demo_store(ctx)?;
-    let store = crate::store::SqliteStore::open(&path)?;
-    use crate::store::Store;
-    let signals = store.list_signals(&crate::store::ListFilter {
-        limit: Some(20),
-        ..Default::default()
-    })?;
-    println!(
-        "demo store {} holds {} signals (the explorer is not built yet; the newest 20 follow)",
-        path.display(),
-        store.count_signals()?
-    );
-    signals::print_signals(&signals, output::ListFormat::Table)
+    // The demo store has its own team; without `--as`, act as its first analyst.
+    let acting = ctx.acting.as_deref().unwrap_or("alice@sigscope.test");
+    crate::tui::explore(
+        &ctx.config,
+        &ctx.config_path,
+        &path,
+        Some(acting),
+        read_only,
+    )
 }
 
 /// A new demo store beside the configured one (`demo.db`), replacing any earlier demo store.

@@ -1,167 +1,182 @@
-//! A real HTTP receiver on 127.0.0.1 for the notification and workflow tests: it records every request
-//! and answers each path from a script of status codes (the last one repeats).
+//! A real `sigscope serve` on 127.0.0.1:0 over a SQLite file in a tempdir, with three users (one per
+//! role), a key pair each and a few signals.
 #![allow(dead_code)]
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use serde_json::{json, Value};
+use sigscope::model::{Role, Signal, User};
+use sigscope::server::{self, keys, ServeOptions};
+use sigscope::store::{SqliteStore, Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::sync::oneshot;
 
-#[derive(Clone, Debug)]
-pub struct Request {
-    pub method: String,
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
+pub struct Keys {
+    pub api: String,
+    pub app: String,
 }
 
-impl Request {
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).expect("request body is JSON")
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
+pub struct TestServer {
+    pub dir: tempfile::TempDir,
+    pub store_path: PathBuf,
+    pub addr: SocketAddr,
+    pub admin: Keys,
+    pub analyst: Keys,
+    pub analyst2: Keys,
+    pub reader: Keys,
+    pub uuids: Vec<String>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<sigscope::Result<()>>>,
+    /// The server runs on its own runtime so that `kill` can drop every task it has, connections
+    /// included, as a killed process would.
+    rt: Option<tokio::runtime::Runtime>,
 }
 
-#[derive(Clone, Default)]
-struct State {
-    requests: Vec<Request>,
-    scripts: HashMap<String, Vec<u16>>,
-    hang: Vec<String>,
-}
-
-#[derive(Clone)]
-pub struct Receiver {
-    pub base: String,
-    state: Arc<Mutex<State>>,
-}
-
-impl Receiver {
-    pub fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = Arc::new(Mutex::new(State::default()));
-        let st = state.clone();
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(conn) = conn else { continue };
-                let st = st.clone();
-                std::thread::spawn(move || {
-                    let _ = serve(conn, &st);
-                });
+pub fn signal_json(i: usize) -> Value {
+    json!({
+        "id": format!("sig-{i:04}"),
+        "type": "signal",
+        "attributes": {
+            "timestamp": format!("2026-01-01T00:{:02}:{:02}.000Z", (i / 60) % 60, i % 60),
+            "message": format!("SQL injection attempt number {i}"),
+            "status": if i.is_multiple_of(2) { "high" } else { "low" },
+            "service": ["checkout-api"],
+            "tags": ["env:prod", "source:appsec"],
+            "version": 1,
+            "attributes": {
+                "title": format!("SQLi on /login #{i}"),
+                "workflow": {
+                    "rule": {"id": "r1", "name": "SQL injection", "type": "Application Security"},
+                    "triage": {"state": "open"}
+                }
             }
+        }
+    })
+}
+
+pub fn user(handle: &str, role: Role) -> User {
+    User {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        handle: handle.into(),
+        name: handle.split('@').next().unwrap_or(handle).into(),
+        role,
+        disabled: false,
+    }
+}
+
+/// Seed a store: users and keys, `n` signals.
+pub fn seed(path: &std::path::Path, n: usize) -> (Vec<Keys>, Vec<String>) {
+    let mut store = SqliteStore::open(path).unwrap();
+    let users = [
+        user("admin@example.com", Role::Admin),
+        user("ana@example.com", Role::Standard),
+        user("bob@example.com", Role::Standard),
+        user("reader@example.com", Role::ReadOnly),
+    ];
+    let mut ks = Vec::new();
+    for u in &users {
+        store.add_user(u).unwrap();
+        let k = store.write(|tx| keys::create(tx, u)).unwrap();
+        ks.push(Keys {
+            api: k.api_key,
+            app: k.app_key,
         });
-        Receiver { base, state }
+    }
+    let signals: Vec<Signal> = (0..n)
+        .map(|i| Signal::from_json(signal_json(i)).unwrap())
+        .collect();
+    store.upsert_signals(&signals).unwrap();
+    (ks, users.iter().map(|u| u.uuid.clone()).collect())
+}
+
+impl TestServer {
+    pub async fn start(n: usize) -> TestServer {
+        Self::start_with(n, ServeOptions::default()).await
+    }
+
+    pub async fn start_with(n: usize, opts: ServeOptions) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let store_path = dir.path().join("server.db");
+        let (mut ks, uuids) = seed(&store_path, n);
+        let reader = ks.pop().unwrap();
+        let analyst2 = ks.pop().unwrap();
+        let analyst = ks.pop().unwrap();
+        let admin = ks.pop().unwrap();
+        let mut s = TestServer {
+            dir,
+            store_path,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            admin,
+            analyst,
+            analyst2,
+            reader,
+            uuids,
+            stop: None,
+            task: None,
+            rt: None,
+        };
+        s.restart(opts).await;
+        s
+    }
+
+    /// (Re)start on the same store and, after the first start, the same port.
+    pub async fn restart(&mut self, opts: ServeOptions) {
+        let (tx, rx) = oneshot::channel();
+        let (addr, task) = server::serve_with(self.addr, &self.store_path, opts, async move {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+        self.addr = addr;
+        self.stop = Some(tx);
+        self.task = Some(task);
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap().unwrap();
+        }
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("http://{}{}", self.addr, path)
     }
 
-    /// Answer `path` with these statuses in turn; the last repeats. Unscripted paths answer 200.
-    pub fn script(&self, path: &str, statuses: &[u16]) {
-        self.state
-            .lock()
+    /// Stop abruptly: in-flight requests are dropped, as when the process is killed.
+    pub async fn kill(&mut self) {
+        self.stop.take();
+        self.task.take();
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+
+    /// How many signal triage audit events the server recorded for `actor` (a handle).
+    pub fn changes_by(&self, actor: &str) -> i64 {
+        self.store()
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM audit WHERE actor = ?1 AND action LIKE 'signal.%' AND action != 'signal.ingest'",
+                [actor],
+                |r| r.get(0),
+            )
             .unwrap()
-            .scripts
-            .insert(path.into(), statuses.to_vec());
     }
 
-    /// Never answer requests to `path`.
-    pub fn hang(&self, path: &str) {
-        self.state.lock().unwrap().hang.push(path.into());
-    }
-
-    pub fn requests(&self) -> Vec<Request> {
-        self.state.lock().unwrap().requests.clone()
-    }
-
-    pub fn to(&self, path: &str) -> Vec<Request> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.path == path)
-            .collect()
+    pub fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.store_path).unwrap()
     }
 }
 
-fn serve(conn: TcpStream, st: &Arc<Mutex<State>>) -> std::io::Result<()> {
-    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
-    {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or("").to_string();
-        let path = parts.next().unwrap_or("").to_string();
-        let mut headers = Vec::new();
-        let mut len = 0usize;
-        loop {
-            let mut h = String::new();
-            reader.read_line(&mut h)?;
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-                headers.push((k.trim().to_string(), v.trim().to_string()));
-            }
-        }
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body)?;
-        let status = {
-            let mut s = st.lock().unwrap();
-            s.requests.push(Request {
-                method,
-                path: path.clone(),
-                headers,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            });
-            if s.hang.contains(&path) {
-                None
-            } else {
-                let n = s.requests.iter().filter(|r| r.path == path).count();
-                let script = s.scripts.get(&path).cloned().unwrap_or_else(|| vec![200]);
-                Some(script[(n - 1).min(script.len() - 1)])
-            }
-        };
-        let Some(status) = status else {
-            std::thread::sleep(Duration::from_secs(30));
-            return Ok(());
-        };
-        let answer = format!("{{\"ok\":{}}}", status < 300);
-        let mut w = conn.try_clone()?;
-        write!(
-            w,
-            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-            answer.len()
-        )?;
-        w.flush()?;
-    }
-    Ok(())
+pub fn http() -> reqwest::Client {
+    reqwest::Client::new()
 }
 
-/// A vendor-shaped signal.
-pub fn signal_json(id: &str, severity: &str, title: &str) -> serde_json::Value {
-    serde_json::json!({"id": id, "type": "signal", "attributes": {
-        "timestamp": "2026-11-20T10:00:00.000Z", "status": severity, "service": ["checkout-api"],
-        "tags": ["env:prod", "source:appsec"], "host": "web-1", "message": "m", "version": 1,
-        "attributes": {"title": title,
-            "workflow": {"rule": {"id": "r1", "name": "SQL injection", "type": "application_security"},
-                         "triage": {"state": "open"}},
-            "network": {"client": {"ip": "198.51.100.7"}},
-            "http": {"client_ip": "198.51.100.7"}}}})
-}
-
-pub fn signal(id: &str, severity: &str, title: &str) -> sigscope::model::Signal {
-    sigscope::model::Signal::from_json(signal_json(id, severity, title)).unwrap()
+pub fn authed(rb: reqwest::RequestBuilder, k: &Keys) -> reqwest::RequestBuilder {
+    rb.header("DD-API-KEY", &k.api)
+        .header("DD-APPLICATION-KEY", &k.app)
 }

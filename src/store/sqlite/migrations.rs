@@ -133,6 +133,7 @@ CREATE TABLE block_history (
 CREATE INDEX block_history_block ON block_history(block_id, id);
 "#,
     ),
+    (3, super::server_schema::V3),
     (
         4,
         r#"
