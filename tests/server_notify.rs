@@ -75,3 +75,36 @@ async fn notification_rule_lifecycle_in_vendor_shape() {
     let (st, _) = call(authed(c.get(&one), &s.admin)).await;
     assert_eq!(st, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingested_signals_queue_their_notifications() {
+    let s = TestServer::start(1).await;
+    let c = http();
+    let rule = json!({"data": {"type": "notification_rules", "attributes": {
+        "name": "criticals", "selectors": {"severities": ["critical"], "query": "service:checkout-api"},
+        "targets": ["webhook:http://127.0.0.1:9/hook"]}}});
+    let (st, v) = call(
+        authed(
+            c.post(s.url("/api/v2/security/signals/notification_rules")),
+            &s.admin,
+        )
+        .json(&rule),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let mut sig = common::signal_json(900);
+    sig["attributes"]["status"] = json!("critical");
+    sig["attributes"]["service"] = json!(["checkout-api"]);
+    let mut low = common::signal_json(901);
+    low["attributes"]["status"] = json!("low");
+    let (st, v) = call(
+        authed(c.post(s.url("/api/v2/sigscope/signals")), &s.analyst)
+            .json(&json!({"data": [sig, low]})),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let queued = sigscope::notify::queue::list(s.store().conn(), false, 10).unwrap();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0].signal_id, "sig-0900");
+    assert_eq!(queued[0].change_key, "created");
+}

@@ -135,6 +135,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 /// The explorer on the configured store, or on a fresh demo store with `--demo`.
 fn explore(ctx: &Context, demo: bool, read_only: bool) -> Result<(), Error> {
     if !demo {
+        // Deliveries left over by other sigscope processes are retried while the explorer is open.
+        let _deliveries = crate::notify::spawn_background(
+            ctx.store_path.clone(),
+            crate::notify::NotifyConfig::from_config(&ctx.config)?,
+            std::time::Duration::from_secs(5),
+        )?;
         return crate::tui::explore(
             &ctx.config,
             &ctx.config_path,

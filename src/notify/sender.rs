@@ -237,10 +237,18 @@ impl Background {
         self.halt();
     }
 
+    /// Stop, waiting a moment for a send in flight; past that the thread is left to die with the
+    /// process (its delivery's lease runs out and the next process retries it).
     fn halt(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.handle.take() {
-            let _ = h.join();
+            let waited = Instant::now();
+            while !h.is_finished() && waited.elapsed() < Duration::from_secs(2) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if h.is_finished() {
+                let _ = h.join();
+            }
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct ServeOptions {
     pub max_body: usize,
     /// How long a change-feed request waits for a change.
     pub long_poll: Duration,
+    /// The `[notify]` config: ingested signals queue notifications with it.
+    pub notify: crate::notify::NotifyConfig,
 }
 
 impl Default for ServeOptions {
@@ -50,6 +52,7 @@ impl Default for ServeOptions {
             rate_period: Duration::from_secs(60),
             max_body: 4 * 1024 * 1024,
             long_poll: Duration::from_secs(25),
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 }
