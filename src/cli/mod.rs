@@ -7,11 +7,13 @@ mod facets;
 mod import;
 mod incidents;
 mod keys;
+mod notify;
 mod output;
 mod serve;
 mod signals;
 mod triage;
 mod users;
+mod workflows;
 
 pub use context::Context;
 
@@ -83,6 +85,12 @@ pub enum Command {
     Blocks(blocks::BlocksCmd),
     /// Lift a block (by value or id).
     Unblock(blocks::UnblockArgs),
+    /// Notification rules and their deliveries.
+    #[command(subcommand)]
+    Notify(notify::NotifyCmd),
+    /// List and run workflows on a signal.
+    #[command(subcommand)]
+    Workflows(workflows::WorkflowsCmd),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -118,6 +126,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Block(c)) => blocks::block(&ctx, c),
         Some(Command::Blocks(c)) => blocks::blocks(&ctx, c),
         Some(Command::Unblock(a)) => blocks::unblock(&ctx, a),
+        Some(Command::Notify(c)) => notify::run(&ctx, c),
+        Some(Command::Workflows(c)) => workflows::run(&ctx, c),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }
@@ -125,6 +135,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 /// The explorer on the configured store, or on a fresh demo store with `--demo`.
 fn explore(ctx: &Context, demo: bool, read_only: bool) -> Result<(), Error> {
     if !demo {
+        // Deliveries left over by other sigscope processes are retried while the explorer is open.
+        let _deliveries = crate::notify::spawn_background(
+            ctx.store_path.clone(),
+            crate::notify::NotifyConfig::from_config(&ctx.config)?,
+            std::time::Duration::from_secs(5),
+        )?;
         return crate::tui::explore(
             &ctx.config,
             &ctx.config_path,
