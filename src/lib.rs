@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod denylist;
 pub mod error;
 pub mod import;
 pub mod model;
