@@ -6,9 +6,11 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod denylist;
+pub mod engine;
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod query;
 pub mod sanitize;
 pub mod store;
 

@@ -23,21 +23,41 @@ fn signal(id: &str, minute: u32) -> String {
 }
 
 fn count(store: &Path) -> u64 {
-    SqliteStore::open(store).unwrap().count_signals().unwrap()
+    let s = SqliteStore::open(store).unwrap_or_else(|e| panic!("open {}: {e}", store.display()));
+    s.count_signals().unwrap_or_else(|e| panic!("count: {e}"))
 }
 
 #[test]
 fn vendor_sample_round_trips_unknown_keys_included() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
-    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/get_signal_200.body.json");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/get_signal_200.body.json"
+    );
     let out = run(&["--store", db.to_str().unwrap(), "import", sample]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let original: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
     let id = original["data"]["id"].as_str().unwrap();
-    let out = run(&["--store", db.to_str().unwrap(), "signals", "show", id, "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "signals",
+        "show",
+        id,
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown, original);
     // Key order too: the re-exported text is the same document.
@@ -53,29 +73,63 @@ fn a_bad_third_record_rejects_the_whole_file_and_names_it() {
     let db = dir.path().join("s.db");
     let good = dir.path().join("good.json");
     std::fs::write(&good, format!("[{}]", signal("keep", 1))).unwrap();
-    assert!(run(&["--store", db.to_str().unwrap(), "import", good.to_str().unwrap()]).status.success());
+    assert!(run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "import",
+        good.to_str().unwrap()
+    ])
+    .status
+    .success());
     let before = std::fs::read(&db).ok();
 
     let bad = dir.path().join("bad.json");
     let third = signal("x", 3).replacen(r#""id":"x""#, r#""id":12345"#, 1);
     std::fs::write(
         &bad,
-        format!(r#"{{"data":[{},{},{},{}]}}"#, signal("a", 1), signal("b", 2), third, signal("d", 4)),
+        format!(
+            r#"{{"data":[{},{},{},{}]}}"#,
+            signal("a", 1),
+            signal("b", 2),
+            third,
+            signal("d", 4)
+        ),
     )
     .unwrap();
-    let out = run(&["--store", db.to_str().unwrap(), "import", bad.to_str().unwrap()]);
+    let out = run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "import",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("record 3"), "{err}");
-    assert!(err.contains("`id`") && err.contains("expected a string"), "{err}");
+    assert!(
+        err.contains("`id`") && err.contains("expected a string"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "one line on stderr: {err}");
     assert_eq!(count(&db), 1, "the store holds exactly what it held before");
-    let ids = run(&["--store", db.to_str().unwrap(), "signals", "list", "--format", "ids"]);
+    let ids = run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "signals",
+        "list",
+        "--format",
+        "ids",
+    ]);
     assert_eq!(String::from_utf8_lossy(&ids.stdout).trim(), "keep");
     let _ = before;
 
     // --skip-invalid imports the rest and lists the skipped record.
-    let out = run(&["--store", db.to_str().unwrap(), "import", "--skip-invalid", bad.to_str().unwrap()]);
+    let out = run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "import",
+        "--skip-invalid",
+        bad.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipped record 3"));
     assert_eq!(count(&db), 4);
@@ -89,8 +143,18 @@ fn all_shapes_and_stdin_upsert_by_id() {
     std::fs::write(&nd, format!("{}\n{}\n", signal("a", 1), signal("b", 2))).unwrap();
     let single = dir.path().join("one.json");
     std::fs::write(&single, format!(r#"{{"data":{}}}"#, signal("c", 3))).unwrap();
-    let out = run(&["--store", db.to_str().unwrap(), "import", nd.to_str().unwrap(), single.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "import",
+        nd.to_str().unwrap(),
+        single.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(count(&db), 3);
 
     // The same id again from stdin (bare array) updates in place.
@@ -102,12 +166,21 @@ fn all_shapes_and_stdin_upsert_by_id() {
         .unwrap();
     use std::io::Write;
     let updated = signal("a", 1).replace(r#""status":"high""#, r#""status":"critical""#);
-    child.stdin.take().unwrap().write_all(format!("[{updated}]").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("[{updated}]").as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 new, 1 updated"));
     assert_eq!(count(&db), 3);
-    let s = SqliteStore::open(&db).unwrap().get_signal("a").unwrap().unwrap();
+    let s = SqliteStore::open(&db)
+        .unwrap()
+        .get_signal("a")
+        .unwrap()
+        .unwrap();
     assert_eq!(s.severity, sigscope::model::Severity::Critical);
 }
 
@@ -118,27 +191,69 @@ fn list_sorts_limits_and_filters_by_time() {
     let f = dir.path().join("a.json");
     let all: Vec<String> = (0..5).map(|i| signal(&format!("s{i}"), i * 10)).collect();
     std::fs::write(&f, format!("[{}]", all.join(","))).unwrap();
-    assert!(run(&["--store", db.to_str().unwrap(), "import", f.to_str().unwrap()]).status.success());
+    assert!(run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "import",
+        f.to_str().unwrap()
+    ])
+    .status
+    .success());
     let ids = |extra: &[&str]| {
-        let mut args = vec!["--store", db.to_str().unwrap(), "signals", "list", "--format", "ids"];
+        let mut args = vec![
+            "--store",
+            db.to_str().unwrap(),
+            "signals",
+            "list",
+            "--format",
+            "ids",
+        ];
         args.extend_from_slice(extra);
         let out = run(&args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_string).collect::<Vec<_>>()
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
     };
     assert_eq!(ids(&[]), ["s4", "s3", "s2", "s1", "s0"]);
     assert_eq!(ids(&["--sort", "timestamp", "--limit", "2"]), ["s0", "s1"]);
     assert_eq!(
-        ids(&["--from", "2026-11-20T10:15:00Z", "--to", "2026-11-20T10:35:00Z"]),
+        ids(&[
+            "--from",
+            "2026-11-20T10:15:00Z",
+            "--to",
+            "2026-11-20T10:35:00Z"
+        ]),
         ["s3", "s2"]
     );
-    let out = run(&["--store", db.to_str().unwrap(), "signals", "list", "--format", "json", "--limit", "1"]);
+    let out = run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "signals",
+        "list",
+        "--format",
+        "json",
+        "--limit",
+        "1",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["data"].as_array().unwrap().len(), 1);
     assert_eq!(v["data"][0]["id"], "s4");
     let out = run(&["--store", db.to_str().unwrap(), "signals", "show", "nope"]);
     assert_eq!(out.status.code(), Some(3));
-    let out = run(&["--store", db.to_str().unwrap(), "signals", "list", "--from", "yesterday"]);
+    let out = run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "signals",
+        "list",
+        "--from",
+        "yesterday",
+    ]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -158,7 +273,12 @@ fn killing_a_large_import_leaves_none_or_all_of_the_file() {
     drop(SqliteStore::open(&db).unwrap());
     let wal = dir.path().join("s.db-wal");
     let mut child = bin()
-        .args(["--store", db.to_str().unwrap(), "import", f.to_str().unwrap()])
+        .args([
+            "--store",
+            db.to_str().unwrap(),
+            "import",
+            f.to_str().unwrap(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -170,22 +290,36 @@ fn killing_a_large_import_leaves_none_or_all_of_the_file() {
         if let Ok(Some(_)) = child.try_wait() {
             break;
         }
-        if std::fs::metadata(&wal).map(|m| m.len() > 4 << 20).unwrap_or(false) {
+        if std::fs::metadata(&wal)
+            .map(|m| m.len() > 4 << 20)
+            .unwrap_or(false)
+        {
             child.kill().unwrap();
             killed_mid_write = true;
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "import neither wrote nor finished");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "import neither wrote nor finished"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let _ = child.wait();
     let c = count(&db);
-    assert!(c == 0 || c == u64::from(n), "a killed import left {c} of {n} signals");
+    assert!(
+        c == 0 || c == u64::from(n),
+        "a killed import left {c} of {n} signals"
+    );
     if killed_mid_write {
         eprintln!("killed mid-write; store holds {c}");
     }
     // And the store is usable afterwards: the same import completes.
-    let out = run(&["--store", db.to_str().unwrap(), "import", f.to_str().unwrap()]);
+    let out = run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "import",
+        f.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     assert_eq!(count(&db), u64::from(n));
 }

@@ -21,7 +21,10 @@ fn migrations_apply_once_and_survive_reopen() {
     drop(s);
     let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), v);
-    let mode: String = s.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = s
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
 }
 
@@ -41,14 +44,22 @@ fn upsert_get_list_and_count() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = SqliteStore::open(&dir.path().join("s.db")).unwrap();
     let r = s
-        .upsert_signals(&[sig("a", "2026-01-01T00:00:00Z"), sig("b", "2026-01-02T00:00:00Z")])
+        .upsert_signals(&[
+            sig("a", "2026-01-01T00:00:00Z"),
+            sig("b", "2026-01-02T00:00:00Z"),
+        ])
         .unwrap();
     assert_eq!((r.inserted, r.updated), (2, 0));
-    let r = s.upsert_signals(&[sig("a", "2026-01-03T00:00:00Z")]).unwrap();
+    let r = s
+        .upsert_signals(&[sig("a", "2026-01-03T00:00:00Z")])
+        .unwrap();
     assert_eq!((r.inserted, r.updated), (0, 1));
     assert_eq!(s.count_signals().unwrap(), 2);
     let newest = s.list_signals(&ListFilter::default()).unwrap();
-    assert_eq!(newest.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(
+        newest.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
     assert!(s.get_signal("zzz").unwrap().is_none());
     let mut seen = Vec::new();
     s.for_each_signal(&mut |x| {

@@ -39,9 +39,22 @@ pub fn run(a: DemoArgs) -> Result<()> {
         now,
     };
     match &a.out {
+        Some(path) if is_special(path) => {
+            // A device or FIFO (`/dev/null`, a pipe) is written in place: renaming over it would
+            // replace the device with a regular file.
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+            let mut w = std::io::BufWriter::new(file);
+            demo::write_json(&opts, &mut w)?;
+            w.flush()?;
+        }
         Some(path) => {
             // Written beside the target and renamed, so a reader never sees half a file.
-            let tmp = path.with_extension("partial");
+            let mut tmp_name = path.as_os_str().to_owned();
+            tmp_name.push(".partial");
+            let tmp = PathBuf::from(tmp_name);
             let file = std::fs::File::create(&tmp)
                 .map_err(|e| Error::Io(format!("{}: {e}", tmp.display())))?;
             let mut w = std::io::BufWriter::new(file);
@@ -59,4 +72,9 @@ pub fn run(a: DemoArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// True when `path` exists and is not a regular file (a device, FIFO or socket).
+fn is_special(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }

@@ -1,9 +1,14 @@
 //! The non-interactive face: clap subcommands over the same store and engine as the explorer.
+mod blocks;
+mod cases;
 mod context;
 mod demo;
+mod facets;
 mod import;
+mod incidents;
 mod output;
 mod signals;
+mod triage;
 mod users;
 
 pub use context::Context;
@@ -51,6 +56,20 @@ pub enum Command {
     /// Manage the users of a local store.
     #[command(subcommand)]
     Users(users::UsersCmd),
+    /// Cases: create from signals, add signals, status, comments.
+    #[command(subcommand)]
+    Cases(cases::CasesCmd),
+    /// Incidents: declare from signals, add signals, state.
+    #[command(subcommand)]
+    Incidents(incidents::IncidentsCmd),
+    /// Block IPs, ranges, users or a signal's attackers.
+    #[command(subcommand)]
+    Block(blocks::BlockCmd),
+    /// List the denylist.
+    #[command(subcommand)]
+    Blocks(blocks::BlocksCmd),
+    /// Lift a block (by value or id).
+    Unblock(blocks::UnblockArgs),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -79,14 +98,63 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::Signals(c)) => signals::run(&ctx, c),
         Some(Command::Users(c)) => users::run(&ctx, c),
+        Some(Command::Cases(c)) => cases::run(&ctx, c),
+        Some(Command::Incidents(c)) => incidents::run(&ctx, c),
+        Some(Command::Block(c)) => blocks::block(&ctx, c),
+        Some(Command::Blocks(c)) => blocks::blocks(&ctx, c),
+        Some(Command::Unblock(a)) => blocks::unblock(&ctx, a),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }
 
-/// Until the explorer lands, `--demo` builds the demo store and prints its summary.
+/// Until the explorer lands, `--demo` builds a fresh demo store and prints its summary.
 fn explore(ctx: &Context, demo: bool, _read_only: bool) -> Result<(), Error> {
-    let _ = (ctx, demo);
-    Err(Error::Usage(
-        "the explorer is not built yet; try `sigscope signals list`".into(),
-    ))
+    if !demo {
+        return Err(Error::Usage(
+            "the explorer is not built yet; try `sigscope --demo` or `sigscope signals list`"
+                .into(),
+        ));
+    }
+    let path = fresh_demo_store(ctx)?;
+    let store = crate::store::SqliteStore::open(&path)?;
+    use crate::store::Store;
+    let signals = store.list_signals(&crate::store::ListFilter {
+        limit: Some(20),
+        ..Default::default()
+    })?;
+    println!(
+        "demo store {} holds {} signals (the explorer is not built yet; the newest 20 follow)",
+        path.display(),
+        store.count_signals()?
+    );
+    signals::print_signals(&signals, output::ListFormat::Table)
+}
+
+/// A new demo store beside the configured one (`demo.db`), replacing any earlier demo store.
+pub fn fresh_demo_store(ctx: &Context) -> Result<std::path::PathBuf, Error> {
+    let dir = ctx
+        .store_path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let path = dir.join("demo.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::Io(format!("{}: {e}", p.display()))),
+        }
+    }
+    let mut store = crate::store::SqliteStore::open(&path)?;
+    crate::demo::populate(
+        &mut store,
+        &crate::demo::DemoOptions {
+            signals: 5000,
+            seed: 1,
+            days: 30,
+            now: crate::demo::default_now(),
+        },
+    )?;
+    Ok(path)
 }

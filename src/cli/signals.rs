@@ -13,18 +13,27 @@ use serde_json::json;
 pub enum SignalsCmd {
     /// List signals, newest first.
     List(ListArgs),
+    /// Count signals per facet value (state, severity, service, env, rule, attack type, attacker
+    /// IP, user, assignee, tags) for a query and time range.
+    Facets(super::facets::FacetsArgs),
     /// Show one signal.
     Show {
         id: String,
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
+    /// Change the triage state of signals (all or nothing).
+    State(super::triage::StateArgs),
+    /// Assign signals to a user, or unassign them.
+    Assign(super::triage::AssignArgs),
+    /// Every change made to a signal, oldest first.
+    Timeline(super::triage::TimelineArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// A query in the Signals Explorer search syntax.
-    #[arg(short, long)]
+    /// A query in the Signals Explorer search syntax (it may start with `-`).
+    #[arg(short, long, allow_hyphen_values = true)]
     pub query: Option<String>,
     /// Start of the time range: RFC 3339, `now-15m`, `now-7d` or `now`.
     #[arg(long)]
@@ -43,9 +52,16 @@ pub struct ListArgs {
 }
 
 pub fn run(ctx: &Context, cmd: SignalsCmd) -> Result<()> {
+    let cmd = match cmd {
+        SignalsCmd::State(a) => return super::triage::state(ctx, a),
+        SignalsCmd::Assign(a) => return super::triage::assign(ctx, a),
+        SignalsCmd::Timeline(a) => return super::triage::show_timeline(ctx, a),
+        other => other,
+    };
     let store = ctx.open_store()?;
     match cmd {
         SignalsCmd::List(a) => list(&store, a),
+        SignalsCmd::Facets(a) => super::facets::run(&store, a),
         SignalsCmd::Show { id, format } => {
             let s = store
                 .get_signal(&id)?
@@ -58,44 +74,66 @@ pub fn run(ctx: &Context, cmd: SignalsCmd) -> Result<()> {
                 }
             }
         }
+        SignalsCmd::State(_) | SignalsCmd::Assign(_) | SignalsCmd::Timeline(_) => {
+            Err(Error::Other("triage commands are dispatched above".into()))
+        }
     }
 }
 
 pub(crate) fn parse_time_arg(flag: &str, s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let rest = s.trim();
-    if rest == "now" {
-        return Ok(now);
-    }
-    if let Some(d) = rest.strip_prefix("now-") {
-        let (num, unit) = d.split_at(d.find(|c: char| !c.is_ascii_digit()).unwrap_or(d.len()));
-        if let Ok(n) = num.parse::<i64>() {
-            let delta = match unit {
-                "s" => Some(chrono::TimeDelta::seconds(n)),
-                "m" => Some(chrono::TimeDelta::minutes(n)),
-                "h" => Some(chrono::TimeDelta::hours(n)),
-                "d" => Some(chrono::TimeDelta::days(n)),
-                "w" => Some(chrono::TimeDelta::weeks(n)),
-                _ => None,
-            };
-            if let Some(delta) = delta {
-                return Ok(now - delta);
+    crate::query::parse_time(s, now).map_err(|e| Error::Usage(format!("{flag} {e}")))
+}
+
+/// The `-q` query, parsed; a syntax error names the column.
+pub(crate) fn parse_query_arg(q: Option<&str>) -> Result<crate::query::Query> {
+    crate::query::parse(q.unwrap_or("")).map_err(|e| Error::Usage(format!("-q: {e}")))
+}
+
+/// `--from`/`--to` as a time range.
+pub(crate) fn time_range_args(
+    from: Option<&str>,
+    to: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<crate::query::TimeRange> {
+    Ok(crate::query::TimeRange {
+        from: from.map(|s| parse_time_arg("--from", s, now)).transpose()?,
+        to: to.map(|s| parse_time_arg("--to", s, now)).transpose()?,
+    })
+}
+
+/// Signals matching a query in a time range, newest first (oldest first when `ascending`), at most
+/// `limit`; streamed from the store so that only the kept ones are held.
+fn query_signals(
+    store: &dyn Store,
+    query: &crate::query::Query,
+    range: &crate::query::TimeRange,
+    ascending: bool,
+    limit: Option<usize>,
+) -> Result<Vec<Signal>> {
+    let mut kept: std::collections::VecDeque<Signal> = Default::default();
+    store.for_each_signal(&mut |s| {
+        if range.contains(s.timestamp) && query.matches(&s) {
+            match limit {
+                // Newest first: the first `limit` seen are the answer.
+                Some(n) if !ascending && kept.len() >= n => {}
+                // Oldest first: keep the last `limit` seen.
+                Some(n) if kept.len() >= n => {
+                    kept.pop_front();
+                    kept.push_back(s);
+                }
+                _ => kept.push_back(s),
             }
         }
+        Ok(())
+    })?;
+    let mut out: Vec<Signal> = kept.into();
+    if ascending {
+        out.reverse();
     }
-    Err(Error::Usage(format!(
-        "{flag} {s:?}: expected an RFC 3339 time or now, now-15m, now-7d (units s m h d w)"
-    )))
+    Ok(out)
 }
 
 fn list(store: &dyn Store, a: ListArgs) -> Result<()> {
-    if a.query.is_some() {
-        return Err(Error::Usage(
-            "-q: the query language is not built yet".into(),
-        ));
-    }
     let ascending = match a.sort.as_str() {
         "-timestamp" => false,
         "timestamp" => true,
@@ -106,6 +144,13 @@ fn list(store: &dyn Store, a: ListArgs) -> Result<()> {
         }
     };
     let now = Utc::now();
+    if a.query.is_some() {
+        let query = parse_query_arg(a.query.as_deref())?;
+        let range = time_range_args(a.from.as_deref(), a.to.as_deref(), now)?;
+        let limit = (a.limit > 0).then_some(a.limit);
+        let signals = query_signals(store, &query, &range, ascending, limit)?;
+        return print_signals(&signals, a.format);
+    }
     let filter = ListFilter {
         from: a
             .from

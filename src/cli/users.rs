@@ -2,9 +2,8 @@
 use super::output::{print_json, table, ListFormat};
 use super::Context;
 use crate::error::{Error, Result};
-use crate::model::{Role, User};
+use crate::model::Role;
 use crate::sanitize::clean;
-use crate::store::Store;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -26,10 +25,11 @@ pub enum UsersCmd {
 }
 
 pub fn run(ctx: &Context, cmd: UsersCmd) -> Result<()> {
-    let mut store = ctx.open_store()?;
     match cmd {
         UsersCmd::List { format } => {
-            let users = store.list_users()?;
+            let (engine, actor) = super::triage::open(ctx)?;
+            crate::engine::rbac::require(&actor, crate::model::Permission::UserAccessRead)?;
+            let users = engine.list_users()?;
             match format {
                 ListFormat::Json => print_json(&serde_json::json!({
                     "data": users.iter().map(|u| serde_json::json!({
@@ -67,23 +67,21 @@ pub fn run(ctx: &Context, cmd: UsersCmd) -> Result<()> {
                     "--role {role:?}: expected admin, standard or read_only"
                 ))
             })?;
-            if !email.contains('@') || email.chars().any(char::is_whitespace) {
-                return Err(Error::Usage(format!("{email:?} is not an email address")));
+            // Through the engine: adding users needs user_access_manage, and a store with no users
+            // first makes the acting user its Admin.
+            let (mut engine, actor) = super::triage::open(ctx)?;
+            let out = engine.execute(
+                &actor,
+                crate::engine::Command::AddUser { email, role, name },
+            )?;
+            if let Some(user) = out.user {
+                println!(
+                    "added {} ({}) as {}",
+                    clean(&user.handle),
+                    user.uuid,
+                    user.role
+                );
             }
-            let user = User {
-                uuid: uuid::Uuid::new_v4().to_string(),
-                name: name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string()),
-                handle: email,
-                role,
-                disabled: false,
-            };
-            store.add_user(&user)?;
-            println!(
-                "added {} ({}) as {}",
-                clean(&user.handle),
-                user.uuid,
-                user.role
-            );
             Ok(())
         }
     }

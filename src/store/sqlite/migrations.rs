@@ -1,8 +1,9 @@
 //! Versioned schema. Each entry runs once, in order, inside one transaction with the version bump;
 //! append new versions, never edit applied ones.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE signals (
     id          TEXT PRIMARY KEY,
     ts          INTEGER NOT NULL,          -- epoch ms of attributes.timestamp
@@ -30,4 +31,106 @@ CREATE TABLE users (
     disabled INTEGER NOT NULL DEFAULT 0
 );
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+-- The engine: audit log, cases, incidents, denylist.
+CREATE TABLE audit (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    time        INTEGER NOT NULL,          -- epoch ms
+    actor       TEXT NOT NULL,             -- handle
+    action      TEXT NOT NULL,
+    target_type TEXT NOT NULL,
+    target_id   TEXT NOT NULL,
+    before      TEXT NOT NULL,             -- JSON
+    after       TEXT NOT NULL              -- JSON
+);
+CREATE TABLE audit_signals (
+    signal_id TEXT NOT NULL,
+    seq       INTEGER NOT NULL REFERENCES audit(seq),
+    PRIMARY KEY (signal_id, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+CREATE TABLE cases (
+    id          TEXT PRIMARY KEY,
+    number      INTEGER NOT NULL UNIQUE,
+    key         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    title       TEXT NOT NULL,
+    description TEXT NOT NULL,
+    priority    TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    assignee    TEXT,                      -- JSON Assignee
+    created_by  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    modified_at INTEGER NOT NULL
+);
+CREATE TABLE case_signals (
+    case_id   TEXT NOT NULL REFERENCES cases(id),
+    signal_id TEXT NOT NULL,
+    added_at  INTEGER NOT NULL,
+    added_by  TEXT NOT NULL,
+    PRIMARY KEY (case_id, signal_id)
+);
+CREATE INDEX case_signals_signal ON case_signals(signal_id);
+CREATE TABLE case_comments (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    author  TEXT NOT NULL,
+    time    INTEGER NOT NULL,
+    text    TEXT NOT NULL
+);
+
+CREATE TABLE incidents (
+    id                TEXT PRIMARY KEY,
+    public_id         INTEGER NOT NULL UNIQUE,
+    title             TEXT NOT NULL,
+    severity          TEXT NOT NULL,
+    state             TEXT NOT NULL,
+    commander         TEXT,                -- JSON Assignee
+    customer_impacted INTEGER NOT NULL,
+    created_by        TEXT NOT NULL,
+    created_at        INTEGER NOT NULL,
+    modified_at       INTEGER NOT NULL
+);
+CREATE TABLE incident_signals (
+    incident_id TEXT NOT NULL REFERENCES incidents(id),
+    signal_id   TEXT NOT NULL,
+    added_at    INTEGER NOT NULL,
+    added_by    TEXT NOT NULL,
+    PRIMARY KEY (incident_id, signal_id)
+);
+CREATE INDEX incident_signals_signal ON incident_signals(signal_id);
+
+-- `list` is 'deny' today; allowlists reuse the table later.
+CREATE TABLE blocks (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    list       TEXT NOT NULL DEFAULT 'deny',
+    kind       TEXT NOT NULL,              -- ip | range | user
+    value      TEXT NOT NULL,
+    expires_at INTEGER,                    -- epoch ms; NULL = permanent
+    reason     TEXT,
+    origin     TEXT NOT NULL DEFAULT 'manual',
+    signal_id  TEXT,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    lifted_at  INTEGER,
+    lifted_by  TEXT
+);
+CREATE INDEX blocks_value ON blocks(list, value);
+CREATE TABLE block_history (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    block_id   INTEGER NOT NULL REFERENCES blocks(id),
+    time       INTEGER NOT NULL,
+    event      TEXT NOT NULL,              -- made | extended | lifted | expired
+    actor      TEXT NOT NULL,
+    expires_at INTEGER
+);
+CREATE INDEX block_history_block ON block_history(block_id, id);
+"#,
+    ),
+];

@@ -1,4 +1,8 @@
 //! The embedded SQLite store: WAL, migrations on open, one transaction per multi-row change.
+pub mod audit;
+pub mod blocks;
+pub mod cases;
+pub mod incidents;
 mod migrations;
 pub mod signals;
 pub mod users;
@@ -89,4 +93,17 @@ impl SqliteStore {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Times are stored as epoch milliseconds.
+pub(crate) fn to_ms(t: &chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> Result<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    chrono::Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .ok_or_else(|| Error::Store(format!("time out of range: {ms} ms")))
 }

@@ -1,0 +1,221 @@
+//! `sigscope cases create|add|list|show|status|comment`.
+use super::output::{print_json, table, ListFormat, ShowFormat};
+use super::triage::{open, print_outcome};
+use super::Context;
+use crate::engine::{rbac, Command, NewCase, SignalRef};
+use crate::error::{Error, Result};
+use crate::model::json::fmt_time;
+use crate::model::{Case, CasePriority, CaseStatus, Permission};
+use crate::sanitize::{clean, truncate};
+use clap::Subcommand;
+use serde_json::json;
+
+#[derive(Debug, Subcommand)]
+pub enum CasesCmd {
+    /// Open a case from signals.
+    Create {
+        /// The signals the case is about.
+        #[arg(value_name = "SIGNAL_ID")]
+        signals: Vec<String>,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// P1..P5 or NOT_DEFINED.
+        #[arg(long, default_value = "NOT_DEFINED")]
+        priority: String,
+        /// A user's email/handle or uuid.
+        #[arg(long)]
+        assignee: Option<String>,
+        /// Also archive the signals as investigated_case_opened.
+        #[arg(long)]
+        archive: bool,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+    /// Add signals to an existing case.
+    Add {
+        /// `SEC-12`, `12` or the case uuid.
+        case: String,
+        #[arg(required = true, value_name = "SIGNAL_ID")]
+        signals: Vec<String>,
+        #[arg(long)]
+        archive: bool,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+    /// List cases, newest first.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Show one case with its signals and comments.
+    Show {
+        case: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+    /// Set a case's status: open, in_progress or closed.
+    Status {
+        case: String,
+        status: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+    /// Comment on a case.
+    Comment {
+        case: String,
+        text: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+}
+
+pub fn run(ctx: &Context, cmd: CasesCmd) -> Result<()> {
+    let (mut engine, actor) = open(ctx)?;
+    let (command, format) = match cmd {
+        CasesCmd::Create {
+            signals,
+            title,
+            description,
+            priority,
+            assignee,
+            archive,
+            format,
+        } => {
+            let priority = CasePriority::parse(&priority).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--priority {priority:?}: expected P1, P2, P3, P4, P5 or NOT_DEFINED"
+                ))
+            })?;
+            (
+                Command::CreateCase(NewCase {
+                    signals: SignalRef::many(&signals, None),
+                    title,
+                    description,
+                    priority,
+                    assignee,
+                    archive_signals: archive,
+                }),
+                format,
+            )
+        }
+        CasesCmd::Add {
+            case,
+            signals,
+            archive,
+            format,
+        } => (
+            Command::AddToCase {
+                case,
+                signals: SignalRef::many(&signals, None),
+                archive_signals: archive,
+            },
+            format,
+        ),
+        CasesCmd::Status {
+            case,
+            status,
+            format,
+        } => {
+            let status = CaseStatus::parse(&status).ok_or_else(|| {
+                Error::Usage(format!(
+                    "status {status:?}: expected open, in_progress or closed"
+                ))
+            })?;
+            (Command::SetCaseStatus { case, status }, format)
+        }
+        CasesCmd::Comment { case, text, format } => (Command::CommentCase { case, text }, format),
+        CasesCmd::List { format } => {
+            rbac::require(&actor, Permission::CasesRead)?;
+            return list(&engine.list_cases()?, format);
+        }
+        CasesCmd::Show { case, format } => {
+            rbac::require(&actor, Permission::CasesRead)?;
+            let c = engine
+                .get_case(&case)?
+                .ok_or_else(|| Error::NotFound(format!("case {} not found", clean(&case))))?;
+            return show(&c, format);
+        }
+    };
+    let out = engine.execute(&actor, command)?;
+    print_outcome(&out, format, &engine)
+}
+
+fn list(cases: &[Case], format: ListFormat) -> Result<()> {
+    match format {
+        ListFormat::Json => print_json(&json!({
+            "data": cases.iter().map(Case::to_json).collect::<Vec<_>>()
+        })),
+        ListFormat::Ids => {
+            for c in cases {
+                println!("{}", c.key);
+            }
+            Ok(())
+        }
+        ListFormat::Table => {
+            let rows: Vec<Vec<String>> = cases
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.key.clone(),
+                        c.status.to_string(),
+                        c.priority.to_string(),
+                        truncate(&clean(&c.title), 48),
+                        c.assignee
+                            .as_ref()
+                            .map(|a| truncate(&clean(a.display()), 20))
+                            .unwrap_or_else(|| "-".into()),
+                        c.signal_ids.len().to_string(),
+                        fmt_time(&c.created_at),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(
+                    &["KEY", "STATUS", "PRIORITY", "TITLE", "ASSIGNEE", "SIGNALS", "CREATED"],
+                    &rows
+                )
+            );
+            Ok(())
+        }
+    }
+}
+
+fn show(c: &Case, format: ShowFormat) -> Result<()> {
+    if format == ShowFormat::Json {
+        return print_json(&json!({ "data": c.to_json() }));
+    }
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<13}{v}\n"));
+    line("key", c.key.clone());
+    line("title", clean(&c.title));
+    line("status", c.status.label().to_string());
+    line("priority", c.priority.to_string());
+    line(
+        "assignee",
+        c.assignee
+            .as_ref()
+            .map(|a| clean(a.display()))
+            .unwrap_or_else(|| "Unassigned".into()),
+    );
+    line(
+        "created",
+        format!("{} by {}", fmt_time(&c.created_at), clean(&c.created_by)),
+    );
+    if !c.description.is_empty() {
+        line("description", clean(&c.description));
+    }
+    line("signals", clean(&c.signal_ids.join(", ")));
+    print!("{out}");
+    for cm in &c.comments {
+        println!(
+            "  {} {}: {}",
+            fmt_time(&cm.time),
+            clean(&cm.author),
+            clean(&cm.text)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! The slow path: a query evaluated straight on a `Signal`. The index gives the same answers faster.
+use super::ast::{Expr, Query, Term, TermKind};
+use super::fields::{is_typed_or_excluded, resolve, Col};
+use super::value::{match_cidr, match_value, TextMatcher, Val};
+use crate::model::Signal;
+use serde_json::Value as Json;
+
+impl Query {
+    /// Does the signal match? An empty query matches everything.
+    pub fn matches(&self, s: &Signal) -> bool {
+        match &self.root {
+            None => true,
+            Some(e) => eval(e, s),
+        }
+    }
+}
+
+fn eval(e: &Expr, s: &Signal) -> bool {
+    match e {
+        Expr::And(items) => items.iter().all(|x| eval(x, s)),
+        Expr::Or(items) => items.iter().any(|x| eval(x, s)),
+        Expr::Not(x, _) => !eval(x, s),
+        Expr::Term(t) => term(t, s),
+    }
+}
+
+fn term(t: &Term, s: &Signal) -> bool {
+    match &t.kind {
+        TermKind::Text(p) => {
+            let m = TextMatcher::new(p);
+            free_text(s).any(|x| m.matches(x))
+        }
+        TermKind::Field(f, v) => {
+            let mut out = Vec::new();
+            values(s, resolve(f), &mut out);
+            out.iter().any(|x| match_value(v, x))
+        }
+        TermKind::Cidr(f, nets) => {
+            let mut out = Vec::new();
+            values(s, resolve(f), &mut out);
+            out.iter().any(|x| match_cidr(nets, x))
+        }
+    }
+}
+
+/// The text free-text terms search: title, message, and the signal's named attributes (services,
+/// env, host, source, tags, rule name, attackers' IPs and users, attack types). Other event
+/// attributes are reachable with `@path:value`.
+pub(crate) fn free_text(s: &Signal) -> impl Iterator<Item = &str> {
+    [s.title.as_str(), s.message.as_str(), s.rule.name.as_str()]
+        .into_iter()
+        .chain(s.env.as_deref())
+        .chain(s.host.as_deref())
+        .chain(s.source.as_deref())
+        .chain(s.services.iter().map(String::as_str))
+        .chain(s.tags.iter().map(String::as_str))
+        .chain(s.attacker_ips.iter().map(String::as_str))
+        .chain(s.attacker_users.iter().map(String::as_str))
+        .chain(s.attack_types.iter().map(String::as_str))
+}
+
+fn nonempty(s: &str) -> Option<Val<'_>> {
+    (!s.is_empty()).then_some(Val::Str(s))
+}
+
+/// The values a field has on a signal (several for lists).
+pub(crate) fn values<'a>(s: &'a Signal, col: Col<'_>, out: &mut Vec<Val<'a>>) {
+    let strs = |v: &'a [String], out: &mut Vec<Val<'a>>| {
+        out.extend(v.iter().filter(|x| !x.is_empty()).map(|x| Val::Str(x)))
+    };
+    let assignee = s.triage.assignee.as_ref();
+    match col {
+        Col::Service => strs(&s.services, out),
+        Col::Env => out.extend(s.env.as_deref().and_then(nonempty)),
+        Col::Host => out.extend(s.host.as_deref().and_then(nonempty)),
+        Col::Source => out.extend(s.source.as_deref().and_then(nonempty)),
+        Col::Severity => out.push(Val::Sev(s.severity)),
+        Col::Tag(k) => out.extend(s.tags.iter().filter_map(|t| {
+            t.strip_prefix(k)
+                .and_then(|r| r.strip_prefix(':'))
+                .map(Val::Str)
+        })),
+        Col::State => out.push(Val::Str(s.triage.state.as_str())),
+        Col::AssigneeHandle => out.extend(
+            assignee
+                .and_then(|a| a.handle.as_deref())
+                .and_then(nonempty),
+        ),
+        Col::AssigneeName => {
+            out.extend(assignee.and_then(|a| a.name.as_deref()).and_then(nonempty))
+        }
+        Col::AssigneeUuid => out.extend(assignee.and_then(|a| nonempty(&a.uuid))),
+        Col::ArchiveReason => out.extend(s.triage.archive_reason.map(|r| Val::Str(r.as_str()))),
+        Col::RuleId => out.extend(nonempty(&s.rule.id)),
+        Col::RuleName => out.extend(nonempty(&s.rule.name)),
+        Col::RuleType => out.extend(nonempty(&s.rule.rule_type)),
+        Col::EventsMatched => out.extend(s.events_matched.map(|n| Val::Num(n as f64))),
+        Col::FirstSeen => out.push(Val::Time(s.first_seen.timestamp_millis())),
+        Col::LastSeen => out.push(Val::Time(s.last_seen.timestamp_millis())),
+        Col::Title => out.extend(nonempty(&s.title)),
+        Col::AttackerIp => strs(&s.attacker_ips, out),
+        Col::User => strs(&s.attacker_users, out),
+        Col::AttackType => strs(&s.attack_types, out),
+        Col::Raw(path) => {
+            let segs: Vec<&str> = path.split('.').collect();
+            if !is_typed_or_excluded(path) && !segs.iter().any(|x| x.is_empty()) {
+                raw_values(s.event(), &segs, out);
+            }
+        }
+    }
+}
+
+fn scalar(v: &Json) -> Option<Val<'_>> {
+    match v {
+        Json::String(s) => Some(Val::Str(s)),
+        Json::Number(n) => n.as_f64().map(Val::Num),
+        Json::Bool(b) => Some(Val::Bool(*b)),
+        _ => None,
+    }
+}
+
+/// Scalars at a dotted path, looking through arrays at every level ("any element matches").
+/// An object is not a value: `@http:*` asks for a scalar at `http`, not for the object.
+fn raw_values<'a>(v: &'a Json, segs: &[&str], out: &mut Vec<Val<'a>>) {
+    match v {
+        Json::Array(items) => {
+            for x in items {
+                raw_values(x, segs, out);
+            }
+        }
+        Json::Object(map) => {
+            if let Some((first, rest)) = segs.split_first() {
+                if let Some(next) = map.get(*first) {
+                    raw_values(next, rest, out);
+                }
+            }
+        }
+        other => {
+            if segs.is_empty() {
+                out.extend(scalar(other));
+            }
+        }
+    }
+}
+
+/// Every scalar of the event with its array-transparent path, except the typed and excluded
+/// paths: what the index keeps per row for arbitrary `@path` queries. Agrees with `raw_values`.
+pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut dyn FnMut(&str, Val<'a>)) {
+    fn walk<'a>(v: &'a Json, path: &mut String, f: &mut dyn FnMut(&str, Val<'a>)) {
+        match v {
+            Json::Array(items) => {
+                for x in items {
+                    walk(x, path, f);
+                }
+            }
+            Json::Object(map) => {
+                for (k, x) in map {
+                    // A key with a dot cannot be named by a dotted path; the slow path cannot
+                    // reach it either, so both leave it out alike.
+                    if k.contains('.') || k.is_empty() {
+                        continue;
+                    }
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    if !is_typed_or_excluded(path) {
+                        walk(x, path, f);
+                    }
+                    path.truncate(len);
+                }
+            }
+            other => {
+                if !path.is_empty() {
+                    if let Some(val) = scalar(other) {
+                        f(path, val);
+                    }
+                }
+            }
+        }
+    }
+    let mut path = String::new();
+    walk(event, &mut path, f);
+}

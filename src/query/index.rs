@@ -1,0 +1,614 @@
+//! The explorer's in-memory index of its store: one compact record per signal, column by column
+//! (interned strings as `u32`, enums as `u8`), so that a million signals fit in a few hundred MB
+//! and every keystroke re-filters and re-counts without the disk.
+//!
+//! Rows are numbered in insertion order and never move; a removed signal leaves a dead row. `order`
+//! keeps the live rows newest first, which is the order of results and of the time-range window.
+//! Event attributes that are not typed fields are kept per row as interned `(path, value)` pairs,
+//! so that any `@path` query is answered from memory too (see `eval::flatten_event`).
+use super::eval::flatten_event;
+use super::intern::{hash_id, Dict, NONE};
+use super::value::{num_text, Val};
+use crate::model::{ArchiveReason, Severity, Signal, TriageState};
+use chrono::{DateTime, Utc};
+
+pub use super::search::{Facet, SearchResult};
+
+/// Marks a removed row in the `state` column.
+pub(crate) const DEAD: u8 = u8::MAX;
+
+/// A multi-valued column. Rows hold the number of their interned value *list*: lists repeat far
+/// more than rows do (the tags of a rule on a service, the IPs of a campaign), so a row costs one
+/// `u32`, and predicates and facet counts run once per distinct list.
+#[derive(Default, Debug)]
+pub(crate) struct Multi {
+    pub rows: Vec<u32>,
+    pub lists: Dict<Box<[u32]>>,
+    pub dict: Dict<Box<str>>,
+}
+
+impl Multi {
+    pub fn get(&self, row: u32) -> &[u32] {
+        self.rows
+            .get(row as usize)
+            .and_then(|&l| self.lists.get(l))
+            .map_or(&[], |l| l)
+    }
+
+    /// Set a row's values (in the order given); `row` is an existing row or exactly the next.
+    fn set(&mut self, row: u32, values: &[u32]) {
+        let l = self.lists.intern_slice(values);
+        match self.rows.get_mut(row as usize) {
+            Some(x) => *x = l,
+            None => self.rows.push(l),
+        }
+    }
+
+    pub(crate) fn dict_str(&self, i: u32) -> &str {
+        self.dict.str_of(i)
+    }
+
+    fn intern_all<'a>(&mut self, items: impl Iterator<Item = &'a str>, buf: &mut Vec<u32>) {
+        buf.clear();
+        for s in items {
+            if s.is_empty() {
+                continue;
+            }
+            let i = self.dict.intern_str(s);
+            if !buf.contains(&i) {
+                buf.push(i);
+            }
+        }
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.rows.capacity() * 4
+            + self.lists.memory_bytes(|l| l.len() * 4)
+            + self.dict.memory_bytes(|s| s.len())
+    }
+}
+
+/// The placeholder for a digit run in a message template.
+pub(crate) const DIGITS: char = '\0';
+
+/// Cut the digit runs out of a message. A message that holds the placeholder itself is kept whole.
+pub(crate) fn split_digits<'a>(msg: &'a str, tpl: &mut String, digits: &mut Vec<&'a str>) {
+    tpl.clear();
+    digits.clear();
+    if msg.contains(DIGITS) {
+        tpl.push_str(msg);
+        return;
+    }
+    let mut run: Option<usize> = None;
+    for (i, c) in msg.char_indices() {
+        match (c.is_ascii_digit(), run) {
+            (true, None) => run = Some(i),
+            (true, Some(_)) => {}
+            (false, Some(st)) => {
+                digits.push(&msg[st..i]);
+                tpl.push(DIGITS);
+                tpl.push(c);
+                run = None;
+            }
+            (false, None) => tpl.push(c),
+        }
+    }
+    if let Some(st) = run {
+        digits.push(&msg[st..]);
+        tpl.push(DIGITS);
+    }
+}
+
+impl SignalIndex {
+    /// A row's message, put back together from its template and digit runs.
+    pub fn message(&self, row: u32) -> String {
+        let r = row as usize;
+        let Some(&t) = self.msg_tpl.get(r) else {
+            return String::new();
+        };
+        let tpl = self.msg_tpl_dict.str_of(t);
+        let mut digits = self.msg_digits.get(row).iter();
+        let mut out = String::with_capacity(tpl.len() + 8);
+        for c in tpl.chars() {
+            match (c == DIGITS).then(|| digits.next()).flatten() {
+                Some(&d) => out.push_str(self.msg_digits.dict_str(d)),
+                None => out.push(c),
+            }
+        }
+        out
+    }
+}
+
+/// Kind of an extra attribute value, to rebuild a `Val` from its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Str,
+    Num,
+    Bool,
+}
+
+/// An event attribute not held as a typed column: `(path number, kind, text)`.
+pub(crate) type Extra = (u32, Kind, Box<str>);
+
+pub(crate) fn extra_val(e: &Extra) -> Val<'_> {
+    match e.1 {
+        Kind::Str => Val::Str(&e.2),
+        Kind::Num => Val::Num(e.2.parse().unwrap_or(f64::NAN)),
+        Kind::Bool => Val::Bool(&*e.2 == "true"),
+    }
+}
+
+/// What the explorer draws for one row of the list, straight from the index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowView<'a> {
+    pub id: &'a str,
+    pub timestamp: DateTime<Utc>,
+    pub severity: Severity,
+    pub title: &'a str,
+    pub service: &'a str,
+    /// The first attacker IP, else the first attacker user.
+    pub attacker: Option<&'a str>,
+    /// How many attacker IPs and users in all.
+    pub attackers: usize,
+    pub state: TriageState,
+    /// The assignee's name, else handle, else uuid.
+    pub assignee: Option<&'a str>,
+}
+
+/// The assignee as interned: (uuid, handle, name), empty when absent.
+pub(crate) type AssigneeKey = (Box<str>, Box<str>, Box<str>);
+
+#[derive(Default)]
+pub struct SignalIndex {
+    /// All ids end to end; row `r`'s id ends at `id_end[r]` and starts where row `r-1`'s ends.
+    id_arena: String,
+    id_end: Vec<u32>,
+    /// Open-addressing table of live rows by the hash of their id (linear probing), so that the
+    /// ids are not stored a second time as keys.
+    id_slots: Vec<u32>,
+    /// Slots not `EMPTY` (live and tombstones), to keep the load factor.
+    id_used: usize,
+
+    pub(crate) ts: Vec<i64>,
+    pub(crate) sev: Vec<u8>,
+    pub(crate) state: Vec<u8>,
+    pub(crate) reason: Vec<u8>,
+    pub(crate) assignee: Vec<u32>,
+    pub(crate) assignees: Dict<AssigneeKey>,
+    pub(crate) events: Vec<i64>,
+    pub(crate) first_seen: Vec<i64>,
+    pub(crate) last_seen: Vec<i64>,
+
+    /// Single-valued interned columns, by `SingleCol`.
+    pub(crate) single: [Vec<u32>; SINGLE_COLS],
+    pub(crate) single_dict: [Dict<Box<str>>; SINGLE_COLS],
+    /// Multi-valued columns, by `MultiCol`.
+    pub(crate) multi: [Multi; MULTI_COLS],
+    /// Messages with their digit runs cut out (`\0` in their place): messages repeat a template
+    /// with counts filled in, so the templates intern well and the digit runs go in `msg_digits`.
+    pub(crate) msg_tpl: Vec<u32>,
+    pub(crate) msg_tpl_dict: Dict<Box<str>>,
+    pub(crate) msg_digits: Multi,
+    pub(crate) paths: Dict<Box<str>>,
+    pub(crate) extra_dict: Dict<Extra>,
+    pub(crate) extra: Multi,
+
+    /// Live rows, newest first (ties: older row first).
+    pub(crate) order: Vec<u32>,
+    live: usize,
+}
+
+const EMPTY: u32 = u32::MAX;
+const TOMB: u32 = u32::MAX - 1;
+
+pub(crate) const SINGLE_COLS: usize = 7;
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SingleCol {
+    Env = 0,
+    Host,
+    Source,
+    RuleId,
+    RuleName,
+    RuleType,
+    Title,
+}
+
+pub(crate) const MULTI_COLS: usize = 5;
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MultiCol {
+    Service = 0,
+    Tag,
+    Ip,
+    User,
+    AttackType,
+}
+
+const NO_REASON: u8 = u8::MAX;
+pub(crate) const NO_NUMBER: i64 = i64::MIN;
+
+fn state_code(s: TriageState) -> u8 {
+    TriageState::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
+}
+
+pub(crate) fn state_of(code: u8) -> TriageState {
+    TriageState::ALL
+        .get(code as usize)
+        .copied()
+        .unwrap_or_default()
+}
+
+fn reason_code(r: Option<ArchiveReason>) -> u8 {
+    r.and_then(|r| ArchiveReason::ALL.iter().position(|x| *x == r))
+        .map_or(NO_REASON, |p| p as u8)
+}
+
+pub(crate) fn severity_of(code: u8) -> Severity {
+    Severity::ALL
+        .get(code as usize)
+        .copied()
+        .unwrap_or(Severity::Info)
+}
+
+impl SignalIndex {
+    pub fn new() -> SignalIndex {
+        SignalIndex::default()
+    }
+
+    /// Index many signals at once: rows are appended and sorted once at the end.
+    pub fn build<I: IntoIterator<Item = Signal>>(signals: I) -> SignalIndex {
+        let mut ix = SignalIndex::new();
+        let mut buf = Vec::new();
+        for s in signals {
+            match ix.row_of(&s.id) {
+                Some(r) => ix.write_row(r, &s, &mut buf),
+                None => {
+                    let r = ix.push_id(&s.id);
+                    ix.write_row(r, &s, &mut buf);
+                    ix.live += 1;
+                }
+            }
+        }
+        ix.order = (0..ix.ts.len() as u32)
+            .filter(|&r| ix.state[r as usize] != DEAD)
+            .collect();
+        let ts = &ix.ts;
+        ix.order
+            .sort_by(|&a, &b| ts[b as usize].cmp(&ts[a as usize]).then(a.cmp(&b)));
+        ix
+    }
+
+    /// Index one signal, replacing the row of the same id if there is one (a live update, a
+    /// triage change).
+    pub fn insert_or_update(&mut self, s: &Signal) -> u32 {
+        let mut buf = Vec::new();
+        match self.row_of(&s.id) {
+            Some(r) => {
+                self.unlink(r);
+                self.write_row(r, s, &mut buf);
+                self.link(r);
+                r
+            }
+            None => {
+                let r = self.push_id(&s.id);
+                self.write_row(r, s, &mut buf);
+                self.link(r);
+                self.live += 1;
+                r
+            }
+        }
+    }
+
+    /// Drop a signal; its row stays allocated but dead. Returns whether it was there.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let Some(r) = self.row_of(id) else {
+            return false;
+        };
+        self.unlink(r);
+        if let Some(slot) = self.slot_of(id) {
+            self.id_slots[slot] = TOMB;
+        }
+        self.state[r as usize] = DEAD;
+        self.live -= 1;
+        true
+    }
+
+    /// Live signals.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Rows allocated, dead ones included: the bound of row numbers.
+    pub fn rows(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn id_of(&self, row: u32) -> &str {
+        let r = row as usize;
+        let Some(&end) = self.id_end.get(r) else {
+            return "";
+        };
+        let start = if r == 0 { 0 } else { self.id_end[r - 1] };
+        self.id_arena
+            .get(start as usize..end as usize)
+            .unwrap_or("")
+    }
+
+    pub fn row_of(&self, id: &str) -> Option<u32> {
+        self.slot_of(id).map(|s| self.id_slots[s])
+    }
+
+    /// The table slot holding the live row of this id.
+    fn slot_of(&self, id: &str) -> Option<usize> {
+        if self.id_slots.is_empty() {
+            return None;
+        }
+        let mask = self.id_slots.len() - 1;
+        let mut i = hash_id(id) as usize & mask;
+        loop {
+            match self.id_slots[i] {
+                EMPTY => return None,
+                TOMB => {}
+                r if self.id_of(r) == id => return Some(i),
+                _ => {}
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn slot_insert(&mut self, row: u32) {
+        // Keep the table at most 3/4 full (tombstones included) so probes stay short.
+        if (self.id_used + 1) * 4 > self.id_slots.len() * 3 {
+            let live = self.live + 1;
+            let size = (live * 2).next_power_of_two().max(16);
+            self.id_slots = vec![EMPTY; size];
+            self.id_used = 0;
+            for r in 0..self.id_end.len() as u32 {
+                if r != row && self.state.get(r as usize).is_some_and(|&s| s != DEAD) {
+                    self.slot_put(r);
+                }
+            }
+        }
+        self.slot_put(row);
+    }
+
+    fn slot_put(&mut self, row: u32) {
+        let mask = self.id_slots.len() - 1;
+        let mut i = hash_id(self.id_of(row)) as usize & mask;
+        while self.id_slots[i] != EMPTY && self.id_slots[i] != TOMB {
+            i = (i + 1) & mask;
+        }
+        if self.id_slots[i] == EMPTY {
+            self.id_used += 1;
+        }
+        self.id_slots[i] = row;
+    }
+
+    /// The fields the list shows, for a live row.
+    pub fn row(&self, row: u32) -> Option<RowView<'_>> {
+        let r = row as usize;
+        if r >= self.ts.len() || self.state[r] == DEAD {
+            return None;
+        }
+        let ips = self.multi[MultiCol::Ip as usize].get(row);
+        let users = self.multi[MultiCol::User as usize].get(row);
+        let attacker = ips
+            .first()
+            .map(|&i| self.multi[MultiCol::Ip as usize].dict.str_of(i))
+            .or_else(|| {
+                users
+                    .first()
+                    .map(|&i| self.multi[MultiCol::User as usize].dict.str_of(i))
+            });
+        let service = self.multi[MultiCol::Service as usize]
+            .get(row)
+            .first()
+            .map_or("", |&i| {
+                self.multi[MultiCol::Service as usize].dict.str_of(i)
+            });
+        let assignee = self.assignees.get(self.assignee[r]).map(|(u, h, n)| {
+            [n, h, u]
+                .into_iter()
+                .find(|s| !s.is_empty())
+                .map_or("", |s| &**s)
+        });
+        Some(RowView {
+            id: self.id_of(row),
+            timestamp: DateTime::from_timestamp_millis(self.ts[r]).unwrap_or_default(),
+            severity: severity_of(self.sev[r]),
+            title: self.single_dict[SingleCol::Title as usize]
+                .str_of(self.single[SingleCol::Title as usize][r]),
+            service,
+            attacker,
+            attackers: ips.len() + users.len(),
+            state: state_of(self.state[r]),
+            assignee,
+        })
+    }
+
+    /// Bytes held by the index, from the capacities of its vectors and tables.
+    pub fn memory_bytes(&self) -> usize {
+        self.memory_report().iter().map(|x| x.1).sum()
+    }
+
+    /// `memory_bytes` part by part, for the benchmark's report.
+    pub fn memory_report(&self) -> Vec<(&'static str, usize)> {
+        let singles: usize = self.single.iter().map(|c| c.capacity() * 4).sum::<usize>()
+            + self
+                .single_dict
+                .iter()
+                .map(|d| d.memory_bytes(|s| s.len()))
+                .sum::<usize>();
+        let multis: usize = self.multi.iter().map(Multi::memory_bytes).sum();
+        vec![
+            (
+                "ids",
+                self.id_arena.capacity()
+                    + self.id_end.capacity() * 4
+                    + self.id_slots.capacity() * 4,
+            ),
+            (
+                "times, severity, state, counts",
+                self.ts.capacity() * 8
+                    + self.sev.capacity()
+                    + self.state.capacity()
+                    + self.reason.capacity()
+                    + self.events.capacity() * 8
+                    + self.first_seen.capacity() * 8
+                    + self.last_seen.capacity() * 8,
+            ),
+            (
+                "assignee",
+                self.assignee.capacity() * 4
+                    + self
+                        .assignees
+                        .memory_bytes(|(a, b, c)| a.len() + b.len() + c.len()),
+            ),
+            ("env, host, source, rule, title", singles),
+            ("services, tags, IPs, users, attack types", multis),
+            (
+                "messages",
+                self.msg_tpl.capacity() * 4
+                    + self.msg_tpl_dict.memory_bytes(|s| s.len())
+                    + self.msg_digits.memory_bytes(),
+            ),
+            (
+                "other event attributes",
+                self.paths.memory_bytes(|s| s.len())
+                    + self.extra_dict.memory_bytes(|e| e.2.len())
+                    + self.extra.memory_bytes(),
+            ),
+            ("order", self.order.capacity() * 4),
+        ]
+    }
+
+    /// A new row for a new id; its columns must be written next.
+    fn push_id(&mut self, id: &str) -> u32 {
+        let r = self.id_end.len() as u32;
+        self.id_arena.push_str(id);
+        self.id_end.push(self.id_arena.len() as u32);
+        self.slot_insert(r);
+        r
+    }
+
+    /// Take a live row out of `order`.
+    fn unlink(&mut self, row: u32) {
+        let ts = &self.ts;
+        let t = ts[row as usize];
+        let start = self.order.partition_point(|&x| ts[x as usize] > t);
+        if let Some(p) = self.order[start..].iter().position(|&x| x == row) {
+            self.order.remove(start + p);
+        }
+    }
+
+    /// Put a row into `order` at its place (newest first; among equal times, older rows first).
+    fn link(&mut self, row: u32) {
+        let ts = &self.ts;
+        let t = ts[row as usize];
+        let p = self
+            .order
+            .partition_point(|&x| ts[x as usize] > t || (ts[x as usize] == t && x < row));
+        self.order.insert(p, row);
+    }
+
+    /// Write every column of a row; `r` is either an existing row or exactly the next one.
+    fn write_row(&mut self, r: u32, s: &Signal, buf: &mut Vec<u32>) {
+        let i = r as usize;
+        let fresh = i == self.ts.len();
+        let set = |v: &mut Vec<i64>, x: i64| {
+            if fresh {
+                v.push(x)
+            } else {
+                v[i] = x
+            }
+        };
+        set(&mut self.ts, s.timestamp.timestamp_millis());
+        set(&mut self.events, s.events_matched.unwrap_or(NO_NUMBER));
+        set(&mut self.first_seen, s.first_seen.timestamp_millis());
+        set(&mut self.last_seen, s.last_seen.timestamp_millis());
+        let set8 = |v: &mut Vec<u8>, x: u8| {
+            if fresh {
+                v.push(x)
+            } else {
+                v[i] = x
+            }
+        };
+        set8(&mut self.sev, s.severity.rank());
+        set8(&mut self.state, state_code(s.triage.state));
+        set8(&mut self.reason, reason_code(s.triage.archive_reason));
+        let assignee = match &s.triage.assignee {
+            None => NONE,
+            Some(a) => self.assignees.intern((
+                a.uuid.as_str().into(),
+                a.handle.as_deref().unwrap_or("").into(),
+                a.name.as_deref().unwrap_or("").into(),
+            )),
+        };
+        let set32 = |v: &mut Vec<u32>, x: u32| {
+            if fresh {
+                v.push(x)
+            } else {
+                v[i] = x
+            }
+        };
+        set32(&mut self.assignee, assignee);
+        let singles: [&str; SINGLE_COLS] = [
+            s.env.as_deref().unwrap_or(""),
+            s.host.as_deref().unwrap_or(""),
+            s.source.as_deref().unwrap_or(""),
+            &s.rule.id,
+            &s.rule.name,
+            &s.rule.rule_type,
+            &s.title,
+        ];
+        for (c, v) in singles.into_iter().enumerate() {
+            let id = if v.is_empty() {
+                NONE
+            } else {
+                self.single_dict[c].intern_str(v)
+            };
+            set32(&mut self.single[c], id);
+        }
+        let mut tpl = String::new();
+        let mut digits = Vec::new();
+        split_digits(&s.message, &mut tpl, &mut digits);
+        let t = self.msg_tpl_dict.intern_str(&tpl);
+        set32(&mut self.msg_tpl, t);
+        buf.clear();
+        for d in digits {
+            buf.push(self.msg_digits.dict.intern_str(d));
+        }
+        self.msg_digits.set(r, buf);
+        let lists: [&[String]; MULTI_COLS] = [
+            &s.services,
+            &s.tags,
+            &s.attacker_ips,
+            &s.attacker_users,
+            &s.attack_types,
+        ];
+        for (c, list) in lists.into_iter().enumerate() {
+            self.multi[c].intern_all(list.iter().map(String::as_str), buf);
+            self.multi[c].set(r, buf);
+        }
+        buf.clear();
+        let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
+        flatten_event(s.event(), &mut |path, v| {
+            let p = paths.intern_str(path);
+            let (kind, text): (Kind, Box<str>) = match v {
+                Val::Str(x) => (Kind::Str, x.into()),
+                Val::Num(n) => (Kind::Num, num_text(n).into()),
+                Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }.into()),
+                Val::Time(ms) => (Kind::Num, ms.to_string().into()),
+                Val::Sev(x) => (Kind::Str, x.as_str().into()),
+            };
+            let e = dict.intern((p, kind, text));
+            if !buf.contains(&e) {
+                buf.push(e);
+            }
+        });
+        self.extra.set(r, buf);
+    }
+}

@@ -1,0 +1,605 @@
+//! Searching the index: the query compiled against the columns, evaluated to a row bitmap, then
+//! one pass over the time window that collects matches newest first and counts every facet.
+//!
+//! Each string predicate runs once per distinct dictionary entry (services, rules, IPs... are few
+//! next to the rows); the row scans are then table lookups.
+use super::ast::{Expr, Query, TermKind, Value};
+use super::fields::{resolve, Col};
+use super::index::{
+    extra_val, severity_of, state_of, AssigneeKey, MultiCol, SignalIndex, SingleCol, DEAD,
+    MULTI_COLS, NO_NUMBER,
+};
+use super::intern::NONE;
+use super::time::TimeRange;
+use super::value::{match_cidr, match_value, TextMatcher, Val};
+use crate::model::{ArchiveReason, Severity, TriageState};
+use std::collections::HashMap;
+
+/// Counts per value of one facet over the matching signals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facet {
+    /// Display name: "Signal State", "Severity", ..., "Tag" for tag keys.
+    pub name: &'static str,
+    /// The query key that filters on it (`@workflow.triage.state`, `status`, a tag key...).
+    pub key: String,
+    /// The top values by count (ties by value).
+    pub values: Vec<(String, u32)>,
+    /// How many distinct values the matching signals have.
+    pub distinct: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchResult {
+    /// Matching rows, newest first.
+    pub matches: Vec<u32>,
+    pub total: usize,
+    pub facets: Vec<Facet>,
+}
+
+/// A bitmap over rows.
+type Bits = Vec<u64>;
+
+fn bits_new(n: usize, fill: bool) -> Bits {
+    let mut b = vec![if fill { u64::MAX } else { 0 }; n.div_ceil(64)];
+    if fill && !n.is_multiple_of(64) {
+        if let Some(last) = b.last_mut() {
+            *last = (1u64 << (n % 64)) - 1;
+        }
+    }
+    b
+}
+
+#[inline]
+fn bit(b: &Bits, r: usize) -> bool {
+    b[r >> 6] >> (r & 63) & 1 == 1
+}
+
+/// The query compiled against the index's columns.
+enum Plan {
+    Const(bool),
+    And(Vec<Plan>),
+    Or(Vec<Plan>),
+    Not(Box<Plan>),
+    /// A `u8` enum column and the set of codes that match.
+    Code(CodeCol, u32),
+    Single(SingleCol, Vec<bool>),
+    Assignee(Vec<bool>),
+    Multi(MultiCol, Vec<bool>),
+    Extra(Vec<bool>),
+    /// Message templates that match (exact for patterns that cannot touch a digit run).
+    MsgTpl(Vec<bool>),
+    /// Patterns with digits or `?`: the message is rebuilt row by row.
+    MsgRows(TextMatcher),
+    Number(NumCol, Value),
+}
+
+#[derive(Clone, Copy)]
+enum CodeCol {
+    Severity,
+    State,
+    Reason,
+}
+
+#[derive(Clone, Copy)]
+enum NumCol {
+    Events,
+    FirstSeen,
+    LastSeen,
+}
+
+/// How a leaf tests one value.
+enum Pred<'a> {
+    Value(&'a Value),
+    Cidr(&'a [ipnet::IpNet]),
+}
+
+impl Pred<'_> {
+    fn test(&self, v: &Val) -> bool {
+        match self {
+            Pred::Value(q) => match_value(q, v),
+            Pred::Cidr(nets) => match_cidr(nets, v),
+        }
+    }
+}
+
+impl SignalIndex {
+    /// Matches (newest first) and facet counts (top `top_n` values each) in one pass.
+    pub fn search(&self, q: &Query, range: &TimeRange, top_n: usize) -> SearchResult {
+        self.run(q, range, Some(top_n))
+    }
+
+    /// Matches only, newest first.
+    pub fn matches(&self, q: &Query, range: &TimeRange) -> Vec<u32> {
+        self.run(q, range, None).matches
+    }
+
+    fn run(&self, q: &Query, range: &TimeRange, top_n: Option<usize>) -> SearchResult {
+        let n = self.rows();
+        let plan = match &q.root {
+            None => Plan::Const(true),
+            Some(e) => self.compile(e),
+        };
+        let bits = match &plan {
+            Plan::Const(true) => None,
+            p => Some(self.eval(p, n)),
+        };
+        let (from, to) = range.millis();
+        let ts = &self.ts;
+        let a = self.order.partition_point(|&r| ts[r as usize] > to);
+        let b = self.order.partition_point(|&r| ts[r as usize] >= from);
+        let window = &self.order[a..b.max(a)];
+        let mut counts = top_n.map(|_| Counts::new(self));
+        let mut matches = Vec::new();
+        for &r in window {
+            if bits.as_ref().is_some_and(|bits| !bit(bits, r as usize)) {
+                continue;
+            }
+            matches.push(r);
+            if let Some(c) = counts.as_mut() {
+                c.add(self, r as usize);
+            }
+        }
+        let total = matches.len();
+        let facets = match (counts, top_n) {
+            (Some(c), Some(k)) => c.facets(self, k),
+            _ => Vec::new(),
+        };
+        SearchResult {
+            matches,
+            total,
+            facets,
+        }
+    }
+
+    fn compile(&self, e: &Expr) -> Plan {
+        match e {
+            Expr::And(xs) => Plan::And(xs.iter().map(|x| self.compile(x)).collect()),
+            Expr::Or(xs) => Plan::Or(xs.iter().map(|x| self.compile(x)).collect()),
+            Expr::Not(x, _) => Plan::Not(Box::new(self.compile(x))),
+            Expr::Term(t) => match &t.kind {
+                TermKind::Text(p) => {
+                    let m = TextMatcher::new(p);
+                    let mut any = Vec::new();
+                    for c in [
+                        SingleCol::Title,
+                        SingleCol::RuleName,
+                        SingleCol::Env,
+                        SingleCol::Host,
+                        SingleCol::Source,
+                    ] {
+                        let d = &self.single_dict[c as usize];
+                        any.push(Plan::Single(
+                            c,
+                            d.items().iter().map(|s| m.matches(s)).collect(),
+                        ));
+                    }
+                    for c in [
+                        MultiCol::Service,
+                        MultiCol::Tag,
+                        MultiCol::Ip,
+                        MultiCol::User,
+                        MultiCol::AttackType,
+                    ] {
+                        let d = &self.multi[c as usize].dict;
+                        any.push(Plan::Multi(
+                            c,
+                            d.items().iter().map(|s| m.matches(s)).collect(),
+                        ));
+                    }
+                    any.push(if template_safe(p) {
+                        Plan::MsgTpl(
+                            self.msg_tpl_dict
+                                .items()
+                                .iter()
+                                .map(|s| m.matches(s))
+                                .collect(),
+                        )
+                    } else {
+                        Plan::MsgRows(m)
+                    });
+                    Plan::Or(any)
+                }
+                TermKind::Field(f, v) => self.leaf(resolve(f), Pred::Value(v), Some(v)),
+                TermKind::Cidr(f, nets) => self.leaf(resolve(f), Pred::Cidr(nets), None),
+            },
+        }
+    }
+
+    fn leaf(&self, col: Col<'_>, pred: Pred<'_>, value: Option<&Value>) -> Plan {
+        let strs =
+            |d: &[Box<str>]| -> Vec<bool> { d.iter().map(|s| pred.test(&Val::Str(s))).collect() };
+        let single = |c: SingleCol| Plan::Single(c, strs(self.single_dict[c as usize].items()));
+        let multi = |c: MultiCol| Plan::Multi(c, strs(self.multi[c as usize].dict.items()));
+        let assignee = |pick: fn(&AssigneeKey) -> &str| {
+            Plan::Assignee(
+                self.assignees
+                    .items()
+                    .iter()
+                    .map(|a| {
+                        let s = pick(a);
+                        !s.is_empty() && pred.test(&Val::Str(s))
+                    })
+                    .collect(),
+            )
+        };
+        let number = |c: NumCol| match value {
+            Some(v) => Plan::Number(c, v.clone()),
+            None => Plan::Const(false),
+        };
+        match col {
+            Col::Service => multi(MultiCol::Service),
+            Col::Env => single(SingleCol::Env),
+            Col::Host => single(SingleCol::Host),
+            Col::Source => single(SingleCol::Source),
+            Col::RuleId => single(SingleCol::RuleId),
+            Col::RuleName => single(SingleCol::RuleName),
+            Col::RuleType => single(SingleCol::RuleType),
+            Col::Title => single(SingleCol::Title),
+            Col::AttackerIp => multi(MultiCol::Ip),
+            Col::User => multi(MultiCol::User),
+            Col::AttackType => multi(MultiCol::AttackType),
+            Col::Tag(k) => Plan::Multi(
+                MultiCol::Tag,
+                self.multi[MultiCol::Tag as usize]
+                    .dict
+                    .items()
+                    .iter()
+                    .map(|t| {
+                        t.strip_prefix(k)
+                            .and_then(|r| r.strip_prefix(':'))
+                            .is_some_and(|v| pred.test(&Val::Str(v)))
+                    })
+                    .collect(),
+            ),
+            Col::Severity => {
+                let mut m = 0;
+                for s in Severity::ALL {
+                    if pred.test(&Val::Sev(s)) {
+                        m |= 1 << s.rank();
+                    }
+                }
+                Plan::Code(CodeCol::Severity, m)
+            }
+            Col::State => {
+                let mut m = 0;
+                for (i, s) in TriageState::ALL.iter().enumerate() {
+                    if pred.test(&Val::Str(s.as_str())) {
+                        m |= 1 << i;
+                    }
+                }
+                Plan::Code(CodeCol::State, m)
+            }
+            Col::ArchiveReason => {
+                let mut m = 0;
+                for (i, s) in ArchiveReason::ALL.iter().enumerate() {
+                    if pred.test(&Val::Str(s.as_str())) {
+                        m |= 1 << i;
+                    }
+                }
+                Plan::Code(CodeCol::Reason, m)
+            }
+            Col::AssigneeUuid => assignee(|a| &a.0),
+            Col::AssigneeHandle => assignee(|a| &a.1),
+            Col::AssigneeName => assignee(|a| &a.2),
+            Col::EventsMatched => number(NumCol::Events),
+            Col::FirstSeen => number(NumCol::FirstSeen),
+            Col::LastSeen => number(NumCol::LastSeen),
+            Col::Raw(path) => match self.paths.items().iter().position(|p| **p == *path) {
+                None => Plan::Const(false),
+                Some(pid) => Plan::Extra(
+                    self.extra_dict
+                        .items()
+                        .iter()
+                        .map(|e| e.0 == pid as u32 && pred.test(&extra_val(e)))
+                        .collect(),
+                ),
+            },
+        }
+    }
+
+    fn eval(&self, p: &Plan, n: usize) -> Bits {
+        match p {
+            Plan::Const(b) => bits_new(n, *b),
+            Plan::And(xs) => {
+                let mut acc = bits_new(n, true);
+                for x in xs {
+                    let b = self.eval(x, n);
+                    acc.iter_mut().zip(b).for_each(|(a, b)| *a &= b);
+                }
+                acc
+            }
+            Plan::Or(xs) => {
+                let mut acc = bits_new(n, false);
+                for x in xs {
+                    if matches!(x, Plan::Const(false)) {
+                        continue;
+                    }
+                    let b = self.eval(x, n);
+                    acc.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
+                }
+                acc
+            }
+            Plan::Not(x) => {
+                let mut b = self.eval(x, n);
+                b.iter_mut().for_each(|w| *w = !*w);
+                b
+            }
+            Plan::Code(c, mask) => {
+                let col = match c {
+                    CodeCol::Severity => &self.sev,
+                    CodeCol::State => &self.state,
+                    CodeCol::Reason => &self.reason,
+                };
+                scan(col, |&v| v < 32 && mask >> v & 1 == 1)
+            }
+            Plan::Single(c, ok) => {
+                let ok = ok.as_slice();
+                scan(&self.single[*c as usize], |&v| {
+                    v != NONE && ok.get(v as usize).copied().unwrap_or(false)
+                })
+            }
+            Plan::Assignee(ok) => {
+                let ok = ok.as_slice();
+                scan(&self.assignee, |&v| {
+                    v != NONE && ok.get(v as usize).copied().unwrap_or(false)
+                })
+            }
+            Plan::MsgTpl(ok) => {
+                let ok = ok.as_slice();
+                scan(&self.msg_tpl, |&v| {
+                    ok.get(v as usize).copied().unwrap_or(false)
+                })
+            }
+            Plan::MsgRows(m) => {
+                // Once per distinct (template, digits) pair.
+                let mut seen: HashMap<u64, bool, super::intern::FxBuild> = HashMap::default();
+                let digits = &self.msg_digits.rows;
+                let mut out = bits_new(n, false);
+                for (r, (&t, &d)) in self.msg_tpl.iter().zip(digits).enumerate() {
+                    let key = (u64::from(t) << 32) | u64::from(d);
+                    let hit = *seen
+                        .entry(key)
+                        .or_insert_with(|| m.matches(&self.message(r as u32)));
+                    if hit {
+                        out[r >> 6] |= 1 << (r & 63);
+                    }
+                }
+                out
+            }
+            Plan::Multi(c, ok) => self.scan_multi(&self.multi[*c as usize], ok, n),
+            Plan::Extra(ok) => self.scan_multi(&self.extra, ok, n),
+            Plan::Number(c, v) => {
+                let (col, time) = match c {
+                    NumCol::Events => (&self.events, false),
+                    NumCol::FirstSeen => (&self.first_seen, true),
+                    NumCol::LastSeen => (&self.last_seen, true),
+                };
+                // Numbers repeat (events_matched) or are times; cache per distinct value.
+                let mut seen: HashMap<i64, bool, super::intern::FxBuild> = HashMap::default();
+                scan(col, |&x| {
+                    if x == NO_NUMBER && !time {
+                        return false;
+                    }
+                    *seen.entry(x).or_insert_with(|| {
+                        let val = if time {
+                            Val::Time(x)
+                        } else {
+                            Val::Num(x as f64)
+                        };
+                        match_value(v, &val)
+                    })
+                })
+            }
+        }
+    }
+
+    fn scan_multi(&self, m: &super::index::Multi, ok: &[bool], n: usize) -> Bits {
+        if !ok.iter().any(|&b| b) {
+            return bits_new(n, false);
+        }
+        // Once per distinct list, then one lookup per row.
+        let list_ok: Vec<bool> = m
+            .lists
+            .items()
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .any(|&v| ok.get(v as usize).copied().unwrap_or(false))
+            })
+            .collect();
+        scan(&m.rows, |&l| {
+            list_ok.get(l as usize).copied().unwrap_or(false)
+        })
+    }
+}
+
+/// Can this free-text pattern be matched on message templates instead of messages? Yes when no
+/// literal holds a digit or the placeholder and there is no `?`: such a match never overlaps a
+/// digit run except through `*`, which matches the run and the placeholder alike.
+fn template_safe(p: &super::ast::Pattern) -> bool {
+    use super::ast::Piece;
+    p.pieces.iter().all(|x| match x {
+        Piece::Lit(s) => !s
+            .chars()
+            .any(|c| c.is_ascii_digit() || c == super::index::DIGITS),
+        Piece::Star => true,
+        Piece::One => false,
+    })
+}
+
+fn scan<T>(col: &[T], mut f: impl FnMut(&T) -> bool) -> Bits {
+    let mut out = bits_new(col.len(), false);
+    for (w, chunk) in out.iter_mut().zip(col.chunks(64)) {
+        let mut word = 0u64;
+        for (i, x) in chunk.iter().enumerate() {
+            word |= (f(x) as u64) << i;
+        }
+        *w = word;
+    }
+    out
+}
+
+/// Per-facet counters over dictionary numbers, filled row by row.
+struct Counts {
+    state: [u32; 3],
+    sev: [u32; 5],
+    assignee: Vec<u32>,
+    env: Vec<u32>,
+    rule: Vec<u32>,
+    multi: [Vec<u32>; MULTI_COLS],
+}
+
+impl Counts {
+    fn new(ix: &SignalIndex) -> Counts {
+        Counts {
+            state: [0; 3],
+            sev: [0; 5],
+            assignee: vec![0; ix.assignees.len()],
+            env: vec![0; ix.single_dict[SingleCol::Env as usize].len()],
+            rule: vec![0; ix.single_dict[SingleCol::RuleName as usize].len()],
+            multi: std::array::from_fn(|c| vec![0; ix.multi[c].lists.len()]),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, ix: &SignalIndex, r: usize) {
+        let st = ix.state[r];
+        if st != DEAD {
+            self.state[(st as usize).min(2)] += 1;
+        }
+        self.sev[(ix.sev[r] as usize).min(4)] += 1;
+        let bump = |v: &mut Vec<u32>, i: u32| {
+            if i != NONE {
+                if let Some(c) = v.get_mut(i as usize) {
+                    *c += 1;
+                }
+            }
+        };
+        bump(&mut self.assignee, ix.assignee[r]);
+        bump(&mut self.env, ix.single[SingleCol::Env as usize][r]);
+        bump(&mut self.rule, ix.single[SingleCol::RuleName as usize][r]);
+        for c in 0..MULTI_COLS {
+            bump(&mut self.multi[c], ix.multi[c].rows[r]);
+        }
+    }
+
+    fn facets(mut self, ix: &SignalIndex, k: usize) -> Vec<Facet> {
+        // Counts were per distinct list; spread them over the lists' values.
+        for c in 0..MULTI_COLS {
+            let m = &ix.multi[c];
+            let mut per_value = vec![0u32; m.dict.len()];
+            for (l, &n) in self.multi[c].iter().enumerate() {
+                if n > 0 {
+                    for &v in m.lists.get(l as u32).map_or(&[][..], |x| x) {
+                        per_value[v as usize] += n;
+                    }
+                }
+            }
+            self.multi[c] = per_value;
+        }
+        let mut out = Vec::new();
+        let named = |name: &'static str, key: &str, pairs: Vec<(String, u32)>| {
+            let distinct = pairs.len();
+            Facet {
+                name,
+                key: key.to_string(),
+                values: top(pairs, k),
+                distinct,
+            }
+        };
+        let from_dict = |counts: &[u32], d: &super::intern::Dict<Box<str>>| -> Vec<(String, u32)> {
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c > 0)
+                .map(|(i, &c)| (d.str_of(i as u32).to_string(), c))
+                .collect()
+        };
+        let state = self
+            .state
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(i, &c)| (state_of(i as u8).as_str().to_string(), c))
+            .collect();
+        out.push(named("Signal State", "@workflow.triage.state", state));
+        let sev = self
+            .sev
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(i, &c)| (severity_of(i as u8).as_str().to_string(), c))
+            .collect();
+        out.push(named("Severity", "status", sev));
+        let m = |c: MultiCol| from_dict(&self.multi[c as usize], &ix.multi[c as usize].dict);
+        out.push(named("Service", "service", m(MultiCol::Service)));
+        out.push(named(
+            "Env",
+            "env",
+            from_dict(&self.env, &ix.single_dict[SingleCol::Env as usize]),
+        ));
+        out.push(named(
+            "Rule",
+            "@workflow.rule.name",
+            from_dict(&self.rule, &ix.single_dict[SingleCol::RuleName as usize]),
+        ));
+        out.push(named(
+            "Attack Type",
+            "@appsec.type",
+            m(MultiCol::AttackType),
+        ));
+        out.push(named("Attacker IP", "@http.client_ip", m(MultiCol::Ip)));
+        out.push(named("User", "@usr.id", m(MultiCol::User)));
+        // Several assignee entries may share a handle (a renamed user): merge by handle.
+        let mut by_handle: HashMap<&str, u32> = HashMap::new();
+        for (i, &c) in self.assignee.iter().enumerate() {
+            if c > 0 {
+                if let Some((_, h, _)) = ix.assignees.get(i as u32) {
+                    if !h.is_empty() {
+                        *by_handle.entry(h).or_default() += c;
+                    }
+                }
+            }
+        }
+        out.push(named(
+            "Assignee",
+            "@workflow.triage.assignee.handle",
+            by_handle
+                .into_iter()
+                .map(|(h, c)| (h.to_string(), c))
+                .collect(),
+        ));
+        // Tags, one facet per key; env and service have their own facets above.
+        let tags = &ix.multi[MultiCol::Tag as usize].dict;
+        let mut by_key: std::collections::BTreeMap<&str, Vec<(String, u32)>> = Default::default();
+        for (i, &c) in self.multi[MultiCol::Tag as usize].iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let t = tags.str_of(i as u32);
+            if let Some((key, value)) = t.split_once(':') {
+                if !key.is_empty() && key != "env" && key != "service" {
+                    by_key.entry(key).or_default().push((value.to_string(), c));
+                }
+            }
+        }
+        for (key, pairs) in by_key {
+            out.push(named("Tag", key, pairs));
+        }
+        out
+    }
+}
+
+/// The `k` largest counts, ties by value.
+fn top(mut pairs: Vec<(String, u32)>, k: usize) -> Vec<(String, u32)> {
+    let cmp = |a: &(String, u32), b: &(String, u32)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+    if pairs.len() > k && k > 0 {
+        pairs.select_nth_unstable_by(k - 1, cmp);
+        pairs.truncate(k);
+    }
+    if k == 0 {
+        pairs.clear();
+    }
+    pairs.sort_by(cmp);
+    pairs
+}

@@ -1,0 +1,131 @@
+//! The audit log: appended inside the transaction that made the change, never updated (triggers refuse).
+use super::{from_ms, to_ms};
+use crate::error::{Error, Result};
+use crate::model::AuditEvent;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// Append one event and index it under each signal it touched; returns its seq.
+pub fn append(conn: &Connection, e: &AuditEvent) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO audit (time, actor, action, target_type, target_id, before, after)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        to_ms(&e.time),
+        e.actor,
+        e.action,
+        e.target_type,
+        e.target_id,
+        serde_json::to_string(&e.before)?,
+        serde_json::to_string(&e.after)?,
+    ])?;
+    let seq = conn.last_insert_rowid();
+    let mut stmt = conn
+        .prepare_cached("INSERT OR IGNORE INTO audit_signals (signal_id, seq) VALUES (?1, ?2)")?;
+    for id in &e.signal_ids {
+        stmt.execute(params![id, seq])?;
+    }
+    Ok(seq)
+}
+
+type RawEvent = (i64, i64, String, String, String, String, String, String);
+
+fn raw(r: &Row) -> rusqlite::Result<RawEvent> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn finish(conn: &Connection, r: RawEvent) -> Result<AuditEvent> {
+    let (seq, time, actor, action, target_type, target_id, before, after) = r;
+    let json = |s: &str| {
+        serde_json::from_str(s)
+            .map_err(|e| Error::Store(format!("audit event {seq}: unreadable JSON: {e}")))
+    };
+    let mut stmt = conn
+        .prepare_cached("SELECT signal_id FROM audit_signals WHERE seq = ?1 ORDER BY signal_id")?;
+    let signal_ids = stmt
+        .query_map([seq], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(AuditEvent {
+        seq,
+        time: from_ms(time)?,
+        actor,
+        action,
+        target_type,
+        target_id,
+        signal_ids,
+        before: json(&before)?,
+        after: json(&after)?,
+    })
+}
+
+const COLS: &str =
+    "a.seq, a.time, a.actor, a.action, a.target_type, a.target_id, a.before, a.after";
+
+fn collect(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<AuditEvent>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map(p, raw)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(|r| finish(conn, r)).collect()
+}
+
+/// Every event that touched a signal, oldest first.
+pub fn for_signal(conn: &Connection, signal_id: &str) -> Result<Vec<AuditEvent>> {
+    collect(
+        conn,
+        &format!(
+            "SELECT {COLS} FROM audit a JOIN audit_signals s ON s.seq = a.seq
+             WHERE s.signal_id = ?1 ORDER BY a.seq"
+        ),
+        [signal_id],
+    )
+}
+
+/// The newest event that touched a signal: who last changed it, for conflict messages.
+pub fn latest_for_signal(conn: &Connection, signal_id: &str) -> Result<Option<AuditEvent>> {
+    let r = conn
+        .prepare_cached(&format!(
+            "SELECT {COLS} FROM audit a JOIN audit_signals s ON s.seq = a.seq
+             WHERE s.signal_id = ?1 ORDER BY a.seq DESC LIMIT 1"
+        ))?
+        .query_row([signal_id], raw)
+        .optional()?;
+    r.map(|r| finish(conn, r)).transpose()
+}
+
+/// Events after `seq`, oldest first, at most `limit`.
+pub fn since(conn: &Connection, seq: i64, limit: usize) -> Result<Vec<AuditEvent>> {
+    collect(
+        conn,
+        &format!("SELECT {COLS} FROM audit a WHERE a.seq > ?1 ORDER BY a.seq LIMIT ?2"),
+        params![seq, limit as i64],
+    )
+}
+
+/// Events about one target (`case`, `SEC-3`), oldest first.
+pub fn for_target(
+    conn: &Connection,
+    target_type: &str,
+    target_id: &str,
+) -> Result<Vec<AuditEvent>> {
+    collect(
+        conn,
+        &format!(
+            "SELECT {COLS} FROM audit a WHERE a.target_type = ?1 AND a.target_id = ?2 ORDER BY a.seq"
+        ),
+        params![target_type, target_id],
+    )
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))?)
+}
