@@ -115,6 +115,16 @@ impl AutoblockRule {
     }
 }
 
+/// A rule already acted on a value for a signal (made, extended, or in simulation recorded a block):
+/// the idempotency key of automated blocking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub rule: String,
+    pub signal_id: String,
+    pub value: BlockValue,
+    pub simulated: bool,
+}
+
 /// Whether a signal is selected by a rule's query. `query::Query` implements it; tests use closures.
 pub trait Matcher {
     fn matches(&self, signal: &Signal) -> bool;
@@ -123,6 +133,12 @@ pub trait Matcher {
 impl<F: Fn(&Signal) -> bool> Matcher for F {
     fn matches(&self, signal: &Signal) -> bool {
         self(signal)
+    }
+}
+
+impl Matcher for crate::query::Query {
+    fn matches(&self, signal: &Signal) -> bool {
+        crate::query::Query::matches(self, signal)
     }
 }
 
@@ -188,10 +204,7 @@ struct EntryState<'a> {
 
 fn entry_states(history: &[HistoryEvent]) -> HashMap<i64, EntryState<'_>> {
     let mut m: HashMap<i64, EntryState> = HashMap::new();
-    for e in history
-        .iter()
-        .filter(|e| e.action != HistoryAction::Simulated)
-    {
+    for e in history {
         match m.get(&e.entry_id) {
             Some(s) if s.last.seq > e.seq => {}
             _ => {
@@ -248,6 +261,7 @@ pub fn plan(
     matcher: &dyn Matcher,
     signal: &Signal,
     history: &[HistoryEvent],
+    runs: &[Run],
     allow: &Allowlist,
     now: DateTime<Utc>,
 ) -> Vec<PlannedBlock> {
@@ -280,7 +294,17 @@ pub fn plan(
                 continue;
             }
         };
-        let decision = decide(rule, &actor, signal, &value, history, &states, allow, now);
+        let ctx = Ctx {
+            rule,
+            actor: &actor,
+            signal,
+            history,
+            runs,
+            states: &states,
+            allow,
+            now,
+        };
+        let decision = decide(&ctx, &value);
         out.push(PlannedBlock {
             rule: rule.name.clone(),
             signal_id: signal.id.clone(),
@@ -294,17 +318,28 @@ pub fn plan(
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn decide(
-    rule: &AutoblockRule,
-    actor: &str,
-    signal: &Signal,
-    value: &BlockValue,
-    history: &[HistoryEvent],
-    states: &HashMap<i64, EntryState>,
-    allow: &Allowlist,
+struct Ctx<'a> {
+    rule: &'a AutoblockRule,
+    actor: &'a str,
+    signal: &'a Signal,
+    history: &'a [HistoryEvent],
+    runs: &'a [Run],
+    states: &'a HashMap<i64, EntryState<'a>>,
+    allow: &'a Allowlist,
     now: DateTime<Utc>,
-) -> Decision {
+}
+
+fn decide(c: &Ctx, value: &BlockValue) -> Decision {
+    let Ctx {
+        rule,
+        actor,
+        signal,
+        history,
+        runs,
+        states,
+        allow,
+        now,
+    } = *c;
     let skip = |why: String| Decision::Skip { why };
     if let Some(why) = never_blocked(value) {
         return skip(why.into());
@@ -312,18 +347,22 @@ fn decide(
     if let Some(a) = allow.find(value) {
         return skip(allowlist::refusal(value, a));
     }
-    let done = history.iter().any(|e| {
+    // A simulation recorded while the rule simulated does not stop it acting for real once the
+    // analyst switches simulation off.
+    let ran = runs.iter().any(|r| {
+        r.rule == rule.name
+            && r.signal_id == signal.id
+            && &r.value == value
+            && (!r.simulated || rule.simulate)
+    });
+    // The block history says it too, should a run record have been lost.
+    let made = history.iter().any(|e| {
         e.by == actor
             && e.signal_id.as_deref() == Some(signal.id.as_str())
             && &e.value == value
-            && matches!(
-                e.action,
-                HistoryAction::Made | HistoryAction::Extended | HistoryAction::Simulated
-            )
-            // A simulation recorded while the rule simulated does not stop it acting for real
-            // once the analyst switches simulation off.
-            && (e.action != HistoryAction::Simulated || rule.simulate)
+            && e.action == HistoryAction::Made
     });
+    let done = ran || made;
     if done {
         return skip(format!("already handled by {actor} for this signal"));
     }
@@ -382,6 +421,7 @@ pub fn dry_run<'s>(
     matcher: &dyn Matcher,
     signals: impl IntoIterator<Item = &'s Signal>,
     history: &[HistoryEvent],
+    runs: &[Run],
     allow: &Allowlist,
     now: DateTime<Utc>,
 ) -> Vec<PlannedBlock> {
@@ -395,7 +435,7 @@ pub fn dry_run<'s>(
     };
     let mut out = Vec::new();
     for s in signals {
-        for mut p in plan(&real, matcher, s, &hist, allow, now) {
+        for mut p in plan(&real, matcher, s, &hist, runs, allow, now) {
             let (entry_id, action, expires_at) = match &p.decision {
                 Decision::Block { expires_at, .. } => {
                     next_id += 1;

@@ -81,6 +81,7 @@ fn a_matching_signal_blocks_its_ips_for_the_duration() {
         &stuffing,
         &s,
         &[],
+        &[],
         &Allowlist::default(),
         now(),
     );
@@ -108,6 +109,7 @@ fn a_non_matching_signal_plans_nothing() {
         &stuffing,
         &s,
         &[],
+        &[],
         &Allowlist::default(),
         now()
     )
@@ -115,7 +117,7 @@ fn a_non_matching_signal_plans_nothing() {
     let mut off = rule("cs");
     off.enabled = false;
     let s = signal("S1", "Credential stuffing", &["192.0.2.7"], None);
-    assert!(plan(&off, &stuffing, &s, &[], &Allowlist::default(), now()).is_empty());
+    assert!(plan(&off, &stuffing, &s, &[], &[], &Allowlist::default(), now()).is_empty());
 }
 
 #[test]
@@ -123,14 +125,45 @@ fn users_and_both() {
     let s = signal("S1", "Credential stuffing", &["192.0.2.7"], Some("bob"));
     let mut r = rule("cs");
     r.what = BlockWhat::Users;
-    let p = plan(&r, &stuffing, &s, &[], &Allowlist::default(), now());
+    let p = plan(&r, &stuffing, &s, &[], &[], &Allowlist::default(), now());
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].value, BlockValue::User("bob".into()));
     r.what = BlockWhat::Both;
     assert_eq!(
-        plan(&r, &stuffing, &s, &[], &Allowlist::default(), now()).len(),
+        plan(&r, &stuffing, &s, &[], &[], &Allowlist::default(), now()).len(),
         2
     );
+}
+
+#[test]
+fn a_recorded_run_makes_the_rule_skip_the_value() {
+    let s = signal("S2", "Credential stuffing", &["192.0.2.7"], None);
+    let runs = vec![Run {
+        rule: "cs".into(),
+        signal_id: "S2".into(),
+        value: BlockValue::parse_net("192.0.2.7").unwrap(),
+        simulated: false,
+    }];
+    let p = plan(
+        &rule("cs"),
+        &stuffing,
+        &s,
+        &[],
+        &runs,
+        &Allowlist::default(),
+        now(),
+    );
+    assert!(!p[0].acts());
+    let other = plan(
+        &rule("other"),
+        &stuffing,
+        &s,
+        &[],
+        &runs,
+        &Allowlist::default(),
+        now(),
+    );
+    assert!(other[0].acts(), "runs are per rule");
 }
 
 #[test]
@@ -144,7 +177,15 @@ fn the_same_signal_is_acted_on_once() {
         "S1",
         Some(now() + Duration::minutes(5)),
     )];
-    let p = plan(&rule("cs"), &stuffing, &s, &h, &Allowlist::default(), now());
+    let p = plan(
+        &rule("cs"),
+        &stuffing,
+        &s,
+        &h,
+        &[],
+        &Allowlist::default(),
+        now(),
+    );
     assert!(matches!(&p[0].decision, Decision::Skip { why } if why.contains("already handled")));
     // Lifted by an analyst since: still not re-blocked for this signal.
     let mut h2 = h.clone();
@@ -158,6 +199,7 @@ fn the_same_signal_is_acted_on_once() {
         &stuffing,
         &s,
         &h2,
+        &[],
         &Allowlist::default(),
         now(),
     );
@@ -179,7 +221,7 @@ fn allowlisted_and_never_blocked_values_are_skipped_with_the_entry_named() {
         created_by: "ana".into(),
         created_at: now(),
     }]);
-    let p = plan(&rule("cs"), &stuffing, &s, &[], &allow, now());
+    let p = plan(&rule("cs"), &stuffing, &s, &[], &[], &allow, now());
     let whys: Vec<String> = p
         .iter()
         .map(|b| match &b.decision {
@@ -221,6 +263,7 @@ fn repeat_offenders_get_doubled_durations_up_to_the_cap() {
         &stuffing,
         &s,
         h,
+        &[],
         &Allowlist::default(),
         now(),
     )[0]
@@ -254,6 +297,7 @@ fn an_active_shorter_block_is_extended_and_a_longer_one_left_alone() {
         &stuffing,
         &s,
         &short,
+        &[],
         &Allowlist::default(),
         now(),
     );
@@ -271,6 +315,7 @@ fn an_active_shorter_block_is_extended_and_a_longer_one_left_alone() {
         &stuffing,
         &s,
         &long,
+        &[],
         &Allowlist::default(),
         now(),
     );
@@ -281,6 +326,7 @@ fn an_active_shorter_block_is_extended_and_a_longer_one_left_alone() {
         &stuffing,
         &s,
         &range,
+        &[],
         &Allowlist::default(),
         now(),
     );
@@ -292,25 +338,20 @@ fn simulation_is_marked_and_does_not_stop_the_real_rule_later() {
     let mut r = rule("cs");
     r.simulate = true;
     let s = signal("S1", "Credential stuffing", &["192.0.2.7"], None);
-    let p = plan(&r, &stuffing, &s, &[], &Allowlist::default(), now());
+    let p = plan(&r, &stuffing, &s, &[], &[], &Allowlist::default(), now());
     assert!(p[0].simulate && p[0].acts());
-    let h = vec![HistoryEvent {
-        action: HistoryAction::Simulated,
-        ..made(
-            1,
-            0,
-            "192.0.2.7",
-            "autoblock:cs",
-            "S1",
-            Some(now() + Duration::hours(1)),
-        )
+    let runs = vec![Run {
+        rule: "cs".into(),
+        signal_id: "S1".into(),
+        value: BlockValue::parse_net("192.0.2.7").unwrap(),
+        simulated: true,
     }];
     assert!(
-        !plan(&r, &stuffing, &s, &h, &Allowlist::default(), now())[0].acts(),
+        !plan(&r, &stuffing, &s, &[], &runs, &Allowlist::default(), now())[0].acts(),
         "simulated once"
     );
     r.simulate = false;
-    let p = plan(&r, &stuffing, &s, &h, &Allowlist::default(), now());
+    let p = plan(&r, &stuffing, &s, &[], &runs, &Allowlist::default(), now());
     assert!(
         matches!(p[0].decision, Decision::Block { .. }),
         "{:?}",
@@ -334,6 +375,7 @@ fn dry_run_threads_blocks_through_later_signals() {
         &r,
         &stuffing,
         [&s1, &s2, &s3],
+        &[],
         &[],
         &Allowlist::default(),
         now(),

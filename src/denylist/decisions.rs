@@ -57,10 +57,7 @@ fn null_if_empty<S: serde::Serializer>(
 /// Each entry's last event (by `seq`), keyed and ordered by entry id.
 fn last_events(history: &[HistoryEvent]) -> BTreeMap<i64, &HistoryEvent> {
     let mut m: BTreeMap<i64, &HistoryEvent> = BTreeMap::new();
-    for e in history
-        .iter()
-        .filter(|e| e.action != HistoryAction::Simulated)
-    {
+    for e in history {
         if m.get(&e.entry_id).is_none_or(|p| p.seq < e.seq) {
             m.insert(e.entry_id, e);
         }
@@ -132,7 +129,7 @@ pub fn stream(
     };
     let touched_ids: std::collections::HashSet<i64> = history
         .iter()
-        .filter(|h| h.seq > cursor.seq && h.action != HistoryAction::Simulated)
+        .filter(|h| h.seq > cursor.seq)
         .map(|h| h.entry_id)
         .collect();
     for e in last.values() {

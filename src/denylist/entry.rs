@@ -163,8 +163,6 @@ pub enum HistoryAction {
     Extended,
     Lifted,
     Expired,
-    /// A simulation-mode rule would have made this block; nothing was blocked.
-    Simulated,
 }
 
 impl HistoryAction {
@@ -174,7 +172,6 @@ impl HistoryAction {
             HistoryAction::Extended => "extended",
             HistoryAction::Lifted => "lifted",
             HistoryAction::Expired => "expired",
-            HistoryAction::Simulated => "simulated",
         }
     }
 
@@ -184,7 +181,6 @@ impl HistoryAction {
             HistoryAction::Extended,
             HistoryAction::Lifted,
             HistoryAction::Expired,
-            HistoryAction::Simulated,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

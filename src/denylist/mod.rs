@@ -13,7 +13,9 @@ pub mod escalation;
 pub mod export;
 
 pub use allowlist::{AllowEntry, Allowlist};
-pub use autoblock::{plan, AutoblockRule, BlockWhat, Decision, Matcher, PlannedBlock};
+pub use autoblock::{
+    dry_run, plan, AutoblockRule, BlockWhat, Decision, Matcher, PlannedBlock, Run,
+};
 pub use decisions::{stream, Cursor, DecisionStream};
 pub use entry::{BlockValue, DenyEntry, HistoryAction, HistoryEvent, ValueKind};
 pub use escalation::escalated;
