@@ -60,9 +60,9 @@ pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
         }
         batches.push((name, parsed));
     }
-    let mut store = ctx.open_store()?;
+    let mut engine = crate::engine::Engine::system(ctx.open_store()?);
     for (name, parsed) in batches {
-        let report = store.upsert_signals(&parsed.signals)?;
+        let report = engine.store_mut().upsert_signals(&parsed.signals)?;
         println!(
             "{name}: {} signals imported ({} new, {} updated){}",
             parsed.signals.len(),
@@ -73,6 +73,7 @@ pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
                 n => format!(", {n} skipped"),
             }
         );
+        super::autoblock::report(&engine.run_autoblock(&parsed.signals)?);
     }
     Ok(())
 }
