@@ -14,7 +14,7 @@ use serde_json::json;
 
 #[derive(Debug, Args)]
 pub struct RuleArgs {
-    /// Search syntax selecting the signals, e.g. '@workflow.rule.name:"Credential stuffing*" status:(high OR critical)'.
+    /// Search syntax selecting the signals, e.g. '@workflow.rule.name:Credential\ stuffing* status:(high OR critical)'.
     #[arg(long, short = 'q', value_name = "QUERY")]
     pub query: String,
     /// What to block: ips, users or both.
