@@ -342,3 +342,29 @@ fn block_users_with_a_signal() {
         .unwrap_err();
     assert_eq!(e.exit_code(), 3);
 }
+
+#[test]
+fn expiry_is_recorded_in_history_once() {
+    let mut env = env();
+    let std = env.user(STANDARD);
+    let out = env
+        .engine
+        .execute(&std, ips(&["198.51.100.7", "198.51.100.8"], mins(30)))
+        .unwrap();
+    let (a, b) = (out.blocks[0].id, out.blocks[1].id);
+    env.engine
+        .execute(
+            &std,
+            Command::Unblock {
+                target: b.to_string(),
+            },
+        )
+        .unwrap();
+    assert!(env.engine.record_expired_blocks().unwrap().is_empty());
+    env.clock.advance(TimeDelta::hours(1));
+    assert_eq!(env.engine.record_expired_blocks().unwrap(), vec![a]);
+    assert!(env.engine.record_expired_blocks().unwrap().is_empty());
+    let h = env.engine.block_history(a).unwrap();
+    assert_eq!(h.last().unwrap().kind, BlockEventKind::Expired);
+    assert_eq!(h.last().unwrap().time, out.blocks[0].expires_at.unwrap());
+}

@@ -350,3 +350,103 @@ fn unknown_incident_is_not_found() {
         .unwrap_err();
     assert_eq!(e.exit_code(), 3);
 }
+
+#[test]
+fn case_priority_and_assignee() {
+    let mut env = env();
+    let std = env.user(STANDARD);
+    env.engine.execute(&std, new_case(&["S1"], false)).unwrap();
+    let out = env
+        .engine
+        .execute(
+            &std,
+            Command::SetCasePriority {
+                case: "SEC-1".into(),
+                priority: CasePriority::P1,
+            },
+        )
+        .unwrap();
+    assert_eq!(out.case.unwrap().priority, CasePriority::P1);
+    env.engine
+        .execute(
+            &std,
+            Command::AssignCase {
+                case: "SEC-1".into(),
+                user: Some(ADMIN.into()),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        env.engine
+            .get_case("SEC-1")
+            .unwrap()
+            .unwrap()
+            .assignee
+            .unwrap()
+            .uuid,
+        "uuid-admin"
+    );
+    let out = env
+        .engine
+        .execute(
+            &std,
+            Command::AssignCase {
+                case: "SEC-1".into(),
+                user: None,
+            },
+        )
+        .unwrap();
+    assert!(out.case.unwrap().assignee.is_none());
+    assert_eq!(env.audit_count(), 4);
+}
+
+#[test]
+fn set_signal_incidents_replaces_the_set() {
+    let mut env = env();
+    let std = env.user(STANDARD);
+    env.engine.execute(&std, new_incident(&["S1"])).unwrap();
+    env.engine.execute(&std, new_incident(&[])).unwrap();
+    let out = env
+        .engine
+        .execute(
+            &std,
+            Command::SetSignalIncidents {
+                signal: SignalRef::at("S1", 2),
+                incident_ids: vec![2],
+            },
+        )
+        .unwrap();
+    assert_eq!(out.events.len(), 1);
+    let s = env.signal("S1");
+    assert_eq!(s.triage.incident_ids, vec![2]);
+    assert_eq!(s.version, 3);
+    assert!(env
+        .engine
+        .get_incident("IR-1")
+        .unwrap()
+        .unwrap()
+        .signal_ids
+        .is_empty());
+    assert_eq!(
+        env.engine.get_incident("IR-2").unwrap().unwrap().signal_ids,
+        vec!["S1"]
+    );
+    // An unknown incident refuses the whole change.
+    let e = env
+        .engine
+        .execute(
+            &std,
+            Command::SetSignalIncidents {
+                signal: SignalRef::new("S1"),
+                incident_ids: vec![1, 42],
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 3);
+    assert_eq!(env.signal("S1").triage.incident_ids, vec![2]);
+    assert_eq!(
+        sigscope::engine::timeline::describe(&env.engine.timeline("S1").unwrap()[1]),
+        "incidents set to IR-2"
+    );
+    assert!(out.summary().contains("signal S1"));
+}

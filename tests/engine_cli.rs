@@ -379,3 +379,31 @@ fn two_processes_changing_one_signal_one_wins_the_other_conflicts() {
         assert_eq!(cli.state_events(&cli.store, id), 1, "{id}");
     }
 }
+
+#[test]
+fn hostile_case_titles_and_block_reasons_are_escaped_on_output() {
+    let cli = Cli::new();
+    let title = "owned\u{1b}]52;c;ZWNobyBoaQ==\u{7}\u{202e}gnp.exe";
+    assert!(cli
+        .run(&["cases", "create", "S1", "--title", title])
+        .status
+        .success());
+    assert!(cli
+        .run(&["block", "user", "u1", "--reason", "\u{1b}[2Jwiped"])
+        .status
+        .success());
+    for args in [
+        &["cases", "list"][..],
+        &["cases", "show", "SEC-1"][..],
+        &["blocks", "list"][..],
+        &["signals", "timeline", "S1"][..],
+    ] {
+        let out = cli.run(args);
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains('\u{1b}'), "{args:?}: {text}");
+        assert!(!text.contains('\u{202e}'), "{args:?}: {text}");
+    }
+    let shown = String::from_utf8_lossy(&cli.run(&["cases", "show", "SEC-1"]).stdout).into_owned();
+    assert!(shown.contains("\\x1b]52"), "{shown}");
+}

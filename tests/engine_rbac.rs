@@ -68,6 +68,27 @@ fn commands() -> Vec<(Command, &'static str)> {
             "cases_write",
         ),
         (
+            Command::SetCasePriority {
+                case: "SEC-1".into(),
+                priority: CasePriority::P1,
+            },
+            "cases_write",
+        ),
+        (
+            Command::AssignCase {
+                case: "SEC-1".into(),
+                user: Some(STANDARD.into()),
+            },
+            "cases_write",
+        ),
+        (
+            Command::SetSignalIncidents {
+                signal: SignalRef::new("S2"),
+                incident_ids: vec![1],
+            },
+            "incident_write",
+        ),
+        (
             Command::DeclareIncident(NewIncident {
                 signals: s("S1"),
                 title: "t".into(),

@@ -392,6 +392,7 @@ fn timeline_lists_the_signals_events_in_order() {
         sigscope::engine::timeline::describe(&tl[1]),
         "state under_review -> archived (false_positive)"
     );
+    assert_eq!(env.engine.latest_seq().unwrap(), tl[1].seq);
     let all = env.engine.changes_since(tl[0].seq).unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].target_id, "S2");
@@ -406,4 +407,68 @@ fn the_audit_log_refuses_updates_and_deletes() {
     assert!(conn.execute("UPDATE audit SET actor = 'x'", []).is_err());
     assert!(conn.execute("DELETE FROM audit", []).is_err());
     assert_eq!(env.audit_count(), 1);
+}
+
+#[test]
+fn a_conflict_names_who_changed_the_version_not_a_later_case_event() {
+    let mut env = env();
+    let std = env.user(STANDARD);
+    let admin = env.user(ADMIN);
+    env.engine
+        .execute(&std, set_state(&["S1"], TriageState::UnderReview, None))
+        .unwrap();
+    env.engine
+        .execute(
+            &admin,
+            Command::CreateCase(sigscope::engine::NewCase {
+                signals: vec![SignalRef::new("S1")],
+                title: "t".into(),
+                description: String::new(),
+                priority: sigscope::model::CasePriority::P3,
+                assignee: None,
+                archive_signals: false,
+            }),
+        )
+        .unwrap();
+    let e = env
+        .engine
+        .execute(
+            &admin,
+            Command::Unassign {
+                signals: vec![SignalRef::at("S1", 1)],
+            },
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("changed by std@example.com"), "{e}");
+}
+
+#[test]
+fn signal_metadata_has_the_vendor_shape_and_who_changed_it() {
+    let mut env = env();
+    let std = env.user(STANDARD);
+    env.engine
+        .execute(
+            &std,
+            Command::SetState {
+                signals: vec![SignalRef::new("S1")],
+                to: TriageState::Archived,
+                reason: Some(ArchiveReason::FalsePositive),
+                comment: Some("scanner".into()),
+            },
+        )
+        .unwrap();
+    let m = env.engine.signal_metadata(&env.signal("S1")).unwrap();
+    let a = &m["attributes"];
+    assert_eq!(m["type"], "signal_metadata");
+    assert_eq!(a["state"], "archived");
+    assert_eq!(a["archive_reason"], "false_positive");
+    assert_eq!(a["archive_comment"], "scanner");
+    assert_eq!(a["assignee"]["id"], -1);
+    assert_eq!(a["state_update_user"]["uuid"], "uuid-std");
+    assert_eq!(a["archive_comment_user"]["handle"], STANDARD);
+    assert_eq!(
+        a["state_update_timestamp"],
+        (t0() + TimeDelta::hours(1)).timestamp_millis()
+    );
+    assert_eq!(a["version"], 2);
 }

@@ -323,3 +323,46 @@ fn killing_a_large_import_leaves_none_or_all_of_the_file() {
     assert!(out.status.success());
     assert_eq!(count(&db), u64::from(n));
 }
+
+#[test]
+fn a_closed_pipe_ends_the_listing_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let f = dir.path().join("a.json");
+    let all: Vec<String> = (0..2000)
+        .map(|i| signal(&format!("p{i}"), i % 60))
+        .collect();
+    std::fs::write(&f, format!("[{}]", all.join(","))).unwrap();
+    assert!(run(&[
+        "--store",
+        db.to_str().unwrap(),
+        "import",
+        f.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let mut child = bin()
+        .args([
+            "--store",
+            db.to_str().unwrap(),
+            "signals",
+            "list",
+            "--limit",
+            "0",
+            "--format",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then hang up, as `| head` does.
+    let mut out = child.stdout.take().unwrap();
+    let mut buf = [0u8; 64];
+    use std::io::Read;
+    out.read_exact(&mut buf).unwrap();
+    drop(out);
+    let res = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -62,6 +62,29 @@ pub enum CasesCmd {
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
+    /// Set a case's priority: P1..P5 or NOT_DEFINED.
+    Priority {
+        case: String,
+        priority: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+    /// Assign a case to a user, or unassign it.
+    Assign {
+        case: String,
+        /// A user's email/handle or uuid.
+        #[arg(
+            long = "to",
+            value_name = "USER",
+            conflicts_with = "unassign",
+            required_unless_present = "unassign"
+        )]
+        to: Option<String>,
+        #[arg(long)]
+        unassign: bool,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
     /// Comment on a case.
     Comment {
         case: String,
@@ -83,11 +106,7 @@ pub fn run(ctx: &Context, cmd: CasesCmd) -> Result<()> {
             archive,
             format,
         } => {
-            let priority = CasePriority::parse(&priority).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--priority {priority:?}: expected P1, P2, P3, P4, P5 or NOT_DEFINED"
-                ))
-            })?;
+            let priority = parse_priority(&priority)?;
             (
                 Command::CreateCase(NewCase {
                     signals: SignalRef::many(&signals, None),
@@ -125,6 +144,29 @@ pub fn run(ctx: &Context, cmd: CasesCmd) -> Result<()> {
             })?;
             (Command::SetCaseStatus { case, status }, format)
         }
+        CasesCmd::Priority {
+            case,
+            priority,
+            format,
+        } => (
+            Command::SetCasePriority {
+                case,
+                priority: parse_priority(&priority)?,
+            },
+            format,
+        ),
+        CasesCmd::Assign {
+            case,
+            to,
+            unassign,
+            format,
+        } => (
+            Command::AssignCase {
+                case,
+                user: if unassign { None } else { to },
+            },
+            format,
+        ),
         CasesCmd::Comment { case, text, format } => (Command::CommentCase { case, text }, format),
         CasesCmd::List { format } => {
             rbac::require(&actor, Permission::CasesRead)?;
@@ -140,6 +182,14 @@ pub fn run(ctx: &Context, cmd: CasesCmd) -> Result<()> {
     };
     let out = engine.execute(&actor, command)?;
     print_outcome(&out, format, &engine)
+}
+
+fn parse_priority(p: &str) -> Result<CasePriority> {
+    CasePriority::parse(p).ok_or_else(|| {
+        Error::Usage(format!(
+            "priority {p:?}: expected P1, P2, P3, P4, P5 or NOT_DEFINED"
+        ))
+    })
 }
 
 fn list(cases: &[Case], format: ListFormat) -> Result<()> {

@@ -5,7 +5,7 @@ use super::Context;
 use crate::engine::{timeline, Command, Engine, Outcome, SignalRef};
 use crate::error::{Error, Result};
 use crate::model::json::fmt_time;
-use crate::model::{ArchiveReason, Signal, TriageState, User};
+use crate::model::{ArchiveReason, TriageState, User};
 use crate::sanitize::clean;
 use clap::Args;
 use serde_json::json;
@@ -32,7 +32,7 @@ pub struct StateArgs {
     /// A comment kept with the archive reason.
     #[arg(long)]
     pub comment: Option<String>,
-    /// Refuse (exit 5) if a signal changed since this version was loaded.
+    /// Refuse (exit 5) if a signal changed since this version was loaded; applies to every ID.
     #[arg(long, value_name = "V")]
     pub if_version: Option<i64>,
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
@@ -53,6 +53,7 @@ pub struct AssignArgs {
     pub to: Option<String>,
     #[arg(long)]
     pub unassign: bool,
+    /// Refuse (exit 5) if a signal changed since this version was loaded; applies to every ID.
     #[arg(long, value_name = "V")]
     pub if_version: Option<i64>,
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
@@ -152,29 +153,12 @@ pub fn show_timeline(ctx: &Context, a: TimelineArgs) -> Result<()> {
     }
 }
 
-/// A signal's triage in the vendor's `signal_metadata` shape.
-pub(super) fn metadata_json(s: &Signal) -> serde_json::Value {
-    json!({
-        "id": s.id,
-        "type": "signal_metadata",
-        "attributes": {
-            "state": s.triage.state.as_str(),
-            "assignee": s.triage.assignee.as_ref().map(|a| json!({"uuid": a.uuid, "handle": a.handle, "name": a.name}))
-                .unwrap_or_else(|| json!({"id": -1, "name": "Unassigned", "uuid": ""})),
-            "incident_ids": s.triage.incident_ids,
-            "archive_reason": s.triage.archive_reason.map(ArchiveReason::as_str).unwrap_or("none"),
-            "archive_comment": s.triage.archive_comment.clone().unwrap_or_default(),
-            "version": s.version,
-        }
-    })
-}
-
 /// Print what a command changed: one line per object (text) or one JSON document.
 pub(super) fn print_outcome(out: &Outcome, format: ShowFormat, engine: &Engine) -> Result<()> {
     let now = engine.now();
     match format {
         ShowFormat::Json => print_json(&json!({
-            "signals": out.signals.iter().map(metadata_json).collect::<Vec<_>>(),
+            "signals": out.signals.iter().map(|s| engine.signal_metadata(s)).collect::<Result<Vec<_>>>()?,
             "case": out.case.as_ref().map(|c| c.to_json()),
             "incident": out.incident.as_ref().map(|i| i.to_json()),
             "blocks": out.blocks.iter().map(|b| b.to_json(now)).collect::<Vec<_>>(),

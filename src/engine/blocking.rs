@@ -8,9 +8,9 @@ use crate::model::audit::actions;
 use crate::model::{Block, BlockKind};
 use crate::store::sqlite::blocks as rows;
 use chrono::{DateTime, TimeDelta, Utc};
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use rusqlite::Connection;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub const MAX_USER_ID: usize = 256;
 
@@ -80,10 +80,12 @@ pub fn parse_ip_value(s: &str) -> Result<(BlockKind, String)> {
         refuse_ip(ip, t)?;
         return Ok((BlockKind::Ip, ip.to_string()));
     }
-    let specials: [IpNet; 4] = ["127.0.0.0/8", "::1/128", "0.0.0.0/32", "::/128"].map(|n| {
-        n.parse()
-            .unwrap_or_else(|_| unreachable!("constant network"))
-    });
+    let specials: [IpNet; 4] = [
+        IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::new(127, 0, 0, 0), 8)),
+        IpNet::V6(Ipv6Net::new_assert(Ipv6Addr::LOCALHOST, 128)),
+        IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::UNSPECIFIED, 32)),
+        IpNet::V6(Ipv6Net::new_assert(Ipv6Addr::UNSPECIFIED, 128)),
+    ];
     for sp in specials {
         if net.contains(&sp) || sp.contains(&net) {
             return Err(Error::Usage(format!(

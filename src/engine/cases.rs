@@ -176,3 +176,68 @@ pub(super) fn comment(tx: &mut Tx, key: &str, text: &str) -> Result<()> {
     tx.out.case = Some(case);
     Ok(())
 }
+
+pub(super) fn set_priority(
+    tx: &mut Tx,
+    key: &str,
+    priority: crate::model::CasePriority,
+) -> Result<()> {
+    let mut case = load(tx, key)?;
+    if case.priority == priority {
+        tx.out
+            .skipped
+            .push(format!("case {}: already {priority}", case.key));
+        tx.out.case = Some(case);
+        return Ok(());
+    }
+    let before = json!({ "priority": case.priority.as_str() });
+    case.priority = priority;
+    case.modified_at = tx.now;
+    rows::update(tx.conn, &case)?;
+    tx.audit(
+        actions::CASE_PRIORITY,
+        "case",
+        &case.key,
+        vec![],
+        before,
+        json!({ "priority": priority.as_str() }),
+    )?;
+    tx.out.case = Some(case);
+    Ok(())
+}
+
+pub(super) fn assign(tx: &mut Tx, key: &str, who: Option<String>) -> Result<()> {
+    let mut case = load(tx, key)?;
+    let assignee = match who {
+        Some(w) => {
+            let u = tx.user(&w)?;
+            Some(Assignee {
+                uuid: u.uuid,
+                handle: Some(u.handle),
+                name: Some(u.name),
+            })
+        }
+        None => None,
+    };
+    if case.assignee.as_ref().map(|a| &a.uuid) == assignee.as_ref().map(|a| &a.uuid) {
+        tx.out
+            .skipped
+            .push(format!("case {}: assignee unchanged", case.key));
+        tx.out.case = Some(case);
+        return Ok(());
+    }
+    let before = json!({ "assignee": case.assignee });
+    case.assignee = assignee;
+    case.modified_at = tx.now;
+    rows::update(tx.conn, &case)?;
+    tx.audit(
+        actions::CASE_ASSIGN,
+        "case",
+        &case.key,
+        vec![],
+        before,
+        json!({ "assignee": case.assignee }),
+    )?;
+    tx.out.case = Some(case);
+    Ok(())
+}

@@ -101,6 +101,15 @@ pub enum Command {
         case: String,
         text: String,
     },
+    SetCasePriority {
+        case: String,
+        priority: CasePriority,
+    },
+    /// Assign a case to a user (handle, email or uuid), or unassign it with `None`.
+    AssignCase {
+        case: String,
+        user: Option<String>,
+    },
     DeclareIncident(NewIncident),
     AddToIncident {
         /// `IR-7`, `7` or the incident uuid.
@@ -110,6 +119,12 @@ pub enum Command {
     SetIncidentState {
         incident: String,
         state: IncidentState,
+    },
+    /// Replace the set of incidents a signal is linked to (the vendor's `PATCH .../incidents`):
+    /// public ids of existing incidents.
+    SetSignalIncidents {
+        signal: SignalRef,
+        incident_ids: Vec<i64>,
     },
     /// Block IP addresses or CIDR ranges.
     BlockIps {
@@ -152,9 +167,12 @@ impl Command {
             Command::AddToCase { .. } => "add to case",
             Command::SetCaseStatus { .. } => "set case status",
             Command::CommentCase { .. } => "comment case",
+            Command::SetCasePriority { .. } => "set case priority",
+            Command::AssignCase { .. } => "assign case",
             Command::DeclareIncident(_) => "declare incident",
             Command::AddToIncident { .. } => "add to incident",
             Command::SetIncidentState { .. } => "set incident state",
+            Command::SetSignalIncidents { .. } => "set signal incidents",
             Command::BlockIps { .. } => "block IPs",
             Command::BlockUsers { .. } => "block users",
             Command::BlockAttackers { .. } => "block attackers",
@@ -176,4 +194,43 @@ pub struct Outcome {
     pub skipped: Vec<String>,
     /// The seqs of the audit events this command appended, in order.
     pub events: Vec<i64>,
+}
+
+impl Outcome {
+    /// One line saying what changed, for a status line or a toast.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        match self.signals.as_slice() {
+            [] => {}
+            [s] => parts.push(format!(
+                "signal {} {} (version {})",
+                s.id,
+                s.triage.state.label(),
+                s.version
+            )),
+            many => parts.push(format!("{} signals changed", many.len())),
+        }
+        if let Some(c) = &self.case {
+            parts.push(format!("case {} {}", c.key, c.status.label()));
+        }
+        if let Some(i) = &self.incident {
+            parts.push(format!("incident {} {}", i.display_id(), i.state));
+        }
+        match self.blocks.as_slice() {
+            [] => {}
+            [b] => parts.push(format!("block {} on {}", b.id, b.value)),
+            many => parts.push(format!("{} blocks", many.len())),
+        }
+        if let Some(u) = &self.user {
+            parts.push(format!("user {} ({})", u.handle, u.role));
+        }
+        if !self.skipped.is_empty() {
+            parts.push(format!("{} unchanged", self.skipped.len()));
+        }
+        if parts.is_empty() {
+            "nothing changed".into()
+        } else {
+            parts.join("; ")
+        }
+    }
 }

@@ -127,3 +127,48 @@ pub(super) fn set_state(tx: &mut Tx, id: &str, state: IncidentState) -> Result<(
     tx.out.incident = Some(inc);
     Ok(())
 }
+
+/// Replace the incidents a signal is linked to, as the vendor's API does: every id must name an
+/// existing incident; links to incidents left out are removed.
+pub(super) fn set_signal_incidents(tx: &mut Tx, r: &SignalRef, ids: &[i64]) -> Result<()> {
+    let mut s = tx.load_signal(r)?;
+    let mut wanted: Vec<i64> = Vec::new();
+    for id in ids {
+        if !wanted.contains(id) {
+            wanted.push(*id);
+        }
+    }
+    let mut incidents = Vec::new();
+    for id in &wanted {
+        incidents.push(load(tx, &id.to_string())?);
+    }
+    if s.triage.incident_ids == wanted {
+        tx.out
+            .skipped
+            .push(format!("signal {}: incidents unchanged", s.id));
+        return Ok(());
+    }
+    let before = json!({ "incident_ids": s.triage.incident_ids, "version": s.version });
+    for inc in &incidents {
+        rows::link_signal(tx.conn, &inc.id, &s.id, &tx.actor.handle, &tx.now)?;
+    }
+    for old in &s.triage.incident_ids {
+        if !wanted.contains(old) {
+            if let Some(inc) = rows::get(tx.conn, &old.to_string())? {
+                rows::unlink_signal(tx.conn, &inc.id, &s.id)?;
+            }
+        }
+    }
+    let mut t = s.triage.clone();
+    t.incident_ids = wanted;
+    tx.save_signal(&mut s, t)?;
+    tx.audit(
+        actions::SIGNAL_INCIDENTS,
+        "signal",
+        &s.id,
+        vec![s.id.clone()],
+        before,
+        json!({ "incident_ids": s.triage.incident_ids, "version": s.version }),
+    )?;
+    Ok(())
+}

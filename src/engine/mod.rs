@@ -72,6 +72,16 @@ pub struct Engine {
     clock: Box<dyn Clock>,
 }
 
+/// The actions that bump a signal's version: the last of them names who changed it in a conflict.
+pub(crate) const VERSION_ACTIONS: &[&str] = &[
+    crate::model::audit::actions::SIGNAL_STATE,
+    crate::model::audit::actions::SIGNAL_ASSIGN,
+    crate::model::audit::actions::SIGNAL_UNASSIGN,
+    crate::model::audit::actions::SIGNAL_INCIDENTS,
+    crate::model::audit::actions::INCIDENT_DECLARE,
+    crate::model::audit::actions::INCIDENT_ADD_SIGNALS,
+];
+
 /// Events the change feed returns per call at most.
 pub const CHANGES_PAGE: usize = 1000;
 
@@ -132,6 +142,10 @@ impl Engine {
                     cases::set_status(&mut tx, &case, status)?
                 }
                 Command::CommentCase { case, text } => cases::comment(&mut tx, &case, &text)?,
+                Command::SetCasePriority { case, priority } => {
+                    cases::set_priority(&mut tx, &case, priority)?
+                }
+                Command::AssignCase { case, user } => cases::assign(&mut tx, &case, user)?,
                 Command::DeclareIncident(i) => incidents::declare(&mut tx, i)?,
                 Command::AddToIncident { incident, signals } => {
                     incidents::add(&mut tx, &incident, &signals)?
@@ -139,6 +153,10 @@ impl Engine {
                 Command::SetIncidentState { incident, state } => {
                     incidents::set_state(&mut tx, &incident, state)?
                 }
+                Command::SetSignalIncidents {
+                    signal,
+                    incident_ids,
+                } => incidents::set_signal_incidents(&mut tx, &signal, &incident_ids)?,
                 Command::BlockIps {
                     values,
                     duration,
@@ -218,9 +236,26 @@ impl Engine {
         sqlite::audit::for_signal(self.store.conn(), signal_id)
     }
 
+    /// A signal's triage in the vendor's `signal_metadata` shape, with who changed it last and when.
+    pub fn signal_metadata(&self, signal: &Signal) -> Result<serde_json::Value> {
+        let events = self.timeline(&signal.id)?;
+        let conn = self.store.conn();
+        Ok(timeline::signal_metadata(signal, &events, &|h| {
+            sqlite::users::find(conn, h).ok().flatten()
+        }))
+    }
+
     /// Audit events after `seq`, oldest first, at most `CHANGES_PAGE`.
     pub fn changes_since(&self, seq: i64) -> Result<Vec<AuditEvent>> {
         sqlite::audit::since(self.store.conn(), seq, CHANGES_PAGE)
+    }
+
+    /// The seq of the newest audit event (0 for none): where a change feed starts.
+    pub fn latest_seq(&self) -> Result<i64> {
+        Ok(self
+            .store
+            .conn()
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?)
     }
 
     pub fn get_signal(&self, id: &str) -> Result<Option<Signal>> {
@@ -258,6 +293,14 @@ impl Engine {
     /// The block in force now for a value (an IP, also when a blocked range covers it, or a user id).
     pub fn active_block_for(&self, value: &str) -> Result<Option<Block>> {
         blocking::covering_block(self.store.conn(), value, &self.now())
+    }
+
+    /// Write `expired` into the history of blocks that ran out (for exports and bouncers that stream
+    /// deletions); returns their ids. Not an audit event: nobody acted.
+    pub fn record_expired_blocks(&mut self) -> Result<Vec<i64>> {
+        let now = self.now();
+        self.store
+            .write(|conn| sqlite::blocks::record_expired(conn, &now))
     }
 
     pub fn block_history(&self, block_id: i64) -> Result<Vec<BlockEvent>> {
@@ -371,7 +414,7 @@ impl Tx<'_> {
             .ok_or_else(|| Error::NotFound(format!("signal {} not found", r.id)))?;
         if let Some(v) = r.version {
             if s.version > v {
-                let by = sqlite::audit::latest_for_signal(self.conn, &s.id)?;
+                let by = sqlite::audit::latest_for_signal(self.conn, &s.id, VERSION_ACTIONS)?;
                 let (who, when) = match by {
                     Some(e) => (e.actor, crate::model::json::fmt_time(&e.time)),
                     None => ("an import".to_string(), "an unknown time".to_string()),

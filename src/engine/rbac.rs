@@ -20,10 +20,14 @@ pub fn required(cmd: &Command) -> Vec<Permission> {
         Command::CreateCase(_)
         | Command::AddToCase { .. }
         | Command::SetCaseStatus { .. }
-        | Command::CommentCase { .. } => vec![CasesWrite],
+        | Command::CommentCase { .. }
+        | Command::SetCasePriority { .. }
+        | Command::AssignCase { .. } => vec![CasesWrite],
         // Linking an incident writes the signals' `incident_ids`, which the vendor guards with the
         // signals write permission too.
-        Command::DeclareIncident(_) | Command::AddToIncident { .. } => {
+        Command::DeclareIncident(_)
+        | Command::AddToIncident { .. }
+        | Command::SetSignalIncidents { .. } => {
             vec![IncidentWrite, SecurityMonitoringSignalsWrite]
         }
         Command::SetIncidentState { .. } => vec![IncidentWrite],

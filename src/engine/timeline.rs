@@ -31,6 +31,25 @@ pub fn describe(e: &AuditEvent) -> String {
         actions::CASE_ADD_SIGNALS => format!("added to case {}", e.target_id),
         actions::CASE_STATUS => format!("case {} status {}", e.target_id, s(a, "status")),
         actions::CASE_COMMENT => format!("comment on case {}", e.target_id),
+        actions::CASE_PRIORITY => format!("case {} priority {}", e.target_id, s(a, "priority")),
+        actions::CASE_ASSIGN => format!("case {} assigned", e.target_id),
+        actions::SIGNAL_INCIDENTS => {
+            let ids: Vec<String> = a
+                .get("incident_ids")
+                .and_then(Value::as_array)
+                .map(|v| {
+                    v.iter()
+                        .filter_map(Value::as_i64)
+                        .map(|i| format!("IR-{i}"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if ids.is_empty() {
+                "unlinked from all incidents".into()
+            } else {
+                format!("incidents set to {}", ids.join(", "))
+            }
+        }
         actions::INCIDENT_DECLARE => format!(
             "incident {} declared ({}): {}",
             e.target_id,
@@ -53,4 +72,62 @@ pub fn describe(e: &AuditEvent) -> String {
         actions::BLOCK_LIFTED => format!("unblocked {}", s(a, "value")),
         other => format!("{other} {} {}", e.target_type, e.target_id),
     }
+}
+
+/// The signal's triage in the vendor's `signal_metadata` shape (what the triage PATCH routes answer),
+/// with when and by whom it last changed, read from its timeline. `user` finds a user by handle.
+pub fn signal_metadata(
+    s: &crate::model::Signal,
+    events: &[AuditEvent],
+    user: &dyn Fn(&str) -> Option<crate::model::User>,
+) -> Value {
+    use serde_json::json;
+    let person = |handle: &str| match user(handle) {
+        Some(u) => json!({"uuid": u.uuid, "handle": u.handle, "name": u.name}),
+        None => json!({"handle": handle}),
+    };
+    let mut attrs = serde_json::Map::new();
+    attrs.insert("state".into(), json!(s.triage.state.as_str()));
+    attrs.insert(
+        "assignee".into(),
+        match &s.triage.assignee {
+            Some(a) => json!({"uuid": a.uuid, "handle": a.handle, "name": a.name}),
+            None => json!({"id": -1, "name": "Unassigned", "uuid": ""}),
+        },
+    );
+    attrs.insert("incident_ids".into(), json!(s.triage.incident_ids));
+    attrs.insert(
+        "archive_reason".into(),
+        json!(s
+            .triage
+            .archive_reason
+            .map(|r| r.as_str())
+            .unwrap_or("none")),
+    );
+    if let Some(c) = &s.triage.archive_comment {
+        attrs.insert("archive_comment".into(), json!(c));
+    }
+    let last_change = events
+        .iter()
+        .rev()
+        .find(|e| super::VERSION_ACTIONS.contains(&e.action.as_str()));
+    if let Some(e) = last_change {
+        attrs.insert(
+            "state_update_timestamp".into(),
+            json!(e.time.timestamp_millis()),
+        );
+        attrs.insert("state_update_user".into(), person(&e.actor));
+    }
+    let last_comment = events.iter().rev().find(|e| {
+        e.action == actions::SIGNAL_STATE && str_at(&e.after, "archive_comment").is_some()
+    });
+    if let (Some(e), Some(_)) = (last_comment, &s.triage.archive_comment) {
+        attrs.insert(
+            "archive_comment_timestamp".into(),
+            json!(e.time.timestamp_millis()),
+        );
+        attrs.insert("archive_comment_user".into(), person(&e.actor));
+    }
+    attrs.insert("version".into(), json!(s.version));
+    json!({"id": s.id, "type": "signal_metadata", "attributes": Value::Object(attrs)})
 }

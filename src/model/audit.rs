@@ -13,6 +13,9 @@ pub mod actions {
     pub const CASE_ADD_SIGNALS: &str = "case.add_signals";
     pub const CASE_STATUS: &str = "case.status";
     pub const CASE_COMMENT: &str = "case.comment";
+    pub const CASE_PRIORITY: &str = "case.priority";
+    pub const CASE_ASSIGN: &str = "case.assign";
+    pub const SIGNAL_INCIDENTS: &str = "signal.incidents";
     pub const INCIDENT_DECLARE: &str = "incident.declare";
     pub const INCIDENT_ADD_SIGNALS: &str = "incident.add_signals";
     pub const INCIDENT_STATE: &str = "incident.state";

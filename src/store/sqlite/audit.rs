@@ -2,7 +2,7 @@
 use super::{from_ms, to_ms};
 use crate::error::{Error, Result};
 use crate::model::AuditEvent;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 
 /// Append one event and index it under each signal it touched; returns its seq.
 pub fn append(conn: &Connection, e: &AuditEvent) -> Result<i64> {
@@ -90,16 +90,25 @@ pub fn for_signal(conn: &Connection, signal_id: &str) -> Result<Vec<AuditEvent>>
     )
 }
 
-/// The newest event that touched a signal: who last changed it, for conflict messages.
-pub fn latest_for_signal(conn: &Connection, signal_id: &str) -> Result<Option<AuditEvent>> {
-    let r = conn
-        .prepare_cached(&format!(
-            "SELECT {COLS} FROM audit a JOIN audit_signals s ON s.seq = a.seq
-             WHERE s.signal_id = ?1 ORDER BY a.seq DESC LIMIT 1"
-        ))?
-        .query_row([signal_id], raw)
-        .optional()?;
-    r.map(|r| finish(conn, r)).transpose()
+/// The newest event that touched a signal with one of `actions` (all actions when empty): who last
+/// changed it, for conflict messages.
+pub fn latest_for_signal(
+    conn: &Connection,
+    signal_id: &str,
+    actions: &[&str],
+) -> Result<Option<AuditEvent>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM audit a JOIN audit_signals s ON s.seq = a.seq
+         WHERE s.signal_id = ?1 ORDER BY a.seq DESC"
+    ))?;
+    let mut rows = stmt.query([signal_id])?;
+    while let Some(row) = rows.next()? {
+        let r = raw(row)?;
+        if actions.is_empty() || actions.contains(&r.3.as_str()) {
+            return finish(conn, r).map(Some);
+        }
+    }
+    Ok(None)
 }
 
 /// Events after `seq`, oldest first, at most `limit`.

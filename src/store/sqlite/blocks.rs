@@ -139,6 +139,32 @@ fn record(
     Ok(())
 }
 
+/// Record `expired` in the history of every block that has run out by `now` and has no such entry
+/// yet, timed at its expiry; returns their ids. Idempotent.
+pub fn record_expired(conn: &Connection, now: &DateTime<Utc>) -> Result<Vec<i64>> {
+    let due: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT b.id, b.expires_at FROM blocks b
+             WHERE b.lifted_at IS NULL AND b.expires_at IS NOT NULL AND b.expires_at <= ?1
+             AND NOT EXISTS (SELECT 1 FROM block_history h WHERE h.block_id = b.id AND h.event = 'expired'
+                             AND h.expires_at = b.expires_at)",
+        )?
+        .query_map([to_ms(now)], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, at) in &due {
+        let at = from_ms(*at)?;
+        record(
+            conn,
+            *id,
+            BlockEventKind::Expired,
+            "sigscope",
+            &at,
+            Some(at),
+        )?;
+    }
+    Ok(due.into_iter().map(|d| d.0).collect())
+}
+
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Block>> {
     let r = conn
         .prepare_cached(&format!(
@@ -179,6 +205,26 @@ pub fn list(conn: &Connection, include_inactive: bool, now: &DateTime<Utc>) -> R
             [to_ms(now)],
         )
     }
+}
+
+/// Range blocks in force at `now`, narrowest first, so the most specific covering range is found first.
+pub fn active_ranges(conn: &Connection, now: &DateTime<Utc>) -> Result<Vec<Block>> {
+    let mut v = collect(
+        conn,
+        &format!(
+            "SELECT {COLS} FROM blocks WHERE list = 'deny' AND kind = 'range' AND lifted_at IS NULL
+             AND (expires_at IS NULL OR expires_at > ?1) ORDER BY id DESC"
+        ),
+        [to_ms(now)],
+    )?;
+    let prefix = |b: &Block| {
+        b.value
+            .parse::<ipnet::IpNet>()
+            .map(|n| n.prefix_len())
+            .unwrap_or(0)
+    };
+    v.sort_by_key(|b| std::cmp::Reverse(prefix(b)));
+    Ok(v)
 }
 
 pub fn history(conn: &Connection, block_id: i64) -> Result<Vec<BlockEvent>> {

@@ -134,6 +134,12 @@ pub fn link_signal(
     Ok(())
 }
 
+pub fn unlink_signal(conn: &Connection, incident_id: &str, signal_id: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM incident_signals WHERE incident_id = ?1 AND signal_id = ?2")?
+        .execute(params![incident_id, signal_id])?;
+    Ok(())
+}
+
 /// An incident by public id (`IR-7`, `7`) or uuid.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<Incident>> {
     let public = Incident::parse_public_id(id).unwrap_or(-1);
