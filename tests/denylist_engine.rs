@@ -360,6 +360,18 @@ fn the_decision_stream_across_a_block_a_lift_and_an_expiry() {
     env.clock.advance(TimeDelta::minutes(30));
     let s = serde_json::to_value(env.engine.decision_stream(&key, false).unwrap()).unwrap();
     assert_eq!(values(&s, "deleted"), vec!["198.51.100.7"]);
+    // The expiry is in the block's history, at the time it ran out.
+    let b = env
+        .engine
+        .list_blocks(true)
+        .unwrap()
+        .into_iter()
+        .find(|b| b.value == "198.51.100.7")
+        .unwrap();
+    let h = env.engine.block_history(b.id).unwrap();
+    let kinds: Vec<&str> = h.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["made", "expired"]);
+    assert_eq!(Some(h[1].time), b.expires_at);
     let s = serde_json::to_value(env.engine.decision_stream(&key, false).unwrap()).unwrap();
     assert_eq!(s, json!({"new": null, "deleted": null}));
 

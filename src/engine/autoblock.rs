@@ -414,6 +414,7 @@ impl Engine {
         self.store.write(|conn| {
             let b = rows::bouncer_by_key(conn, key)?
                 .ok_or_else(|| Error::PermissionDenied("unknown bouncer API key".into()))?;
+            crate::store::sqlite::blocks::record_expired(conn, &now)?;
             let history = rows::history(conn)?;
             let (answer, next) = denylist::stream(&history, b.cursor, startup, now);
             rows::bouncer_set_cursor(conn, &b.name, &next, &now)?;
