@@ -212,3 +212,85 @@ fn decisions_for_an_ip_include_covering_ranges() {
     );
     assert!(for_ip(&h, "198.51.100.1".parse().unwrap(), t0()).is_none());
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    /// One step of a denylist's life: make a block (value index, minutes or permanent), extend the
+    /// newest block of a value, lift it, or let minutes pass and have the bouncer poll.
+    #[derive(Clone, Debug)]
+    enum Step {
+        Make(u8, Option<u8>),
+        Extend(u8, Option<u8>),
+        Lift(u8),
+        Poll(u8),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0u8..6, proptest::option::of(1u8..60)).prop_map(|(v, m)| Step::Make(v, m)),
+            (0u8..6, proptest::option::of(1u8..120)).prop_map(|(v, m)| Step::Extend(v, m)),
+            (0u8..6).prop_map(Step::Lift),
+            (0u8..90).prop_map(Step::Poll),
+        ]
+    }
+
+    proptest! {
+        /// A bouncer that applies every answer, `new` then `deleted`, holds exactly the active
+        /// blocks after each poll, whatever happened in between.
+        #[test]
+        fn a_bouncer_applying_deltas_holds_the_active_set(steps in proptest::collection::vec(step(), 1..60)) {
+            let mut now = t0();
+            let mut h: Vec<HistoryEvent> = Vec::new();
+            let mut seq = 0;
+            let mut next_id = 1;
+            // value index -> (entry id, expiry) of its block in force, as the engine keeps one.
+            let mut live: std::collections::HashMap<u8, (i64, Option<DateTime<Utc>>)> = Default::default();
+            let (first, mut cursor) = stream(&h, None, true, now);
+            let mut held: BTreeSet<i64> = first.new.iter().map(|d| d.id).collect();
+            for s in steps {
+                live.retain(|_, (_, exp)| exp.is_none_or(|t| t > now));
+                let ip = |v: u8| format!("192.0.2.{}", v + 1);
+                match s {
+                    Step::Make(v, m) if !live.contains_key(&v) => {
+                        seq += 1;
+                        let exp = m.map(|m| now + Duration::minutes(m as i64));
+                        h.push(ev(seq, next_id, &ip(v), HistoryAction::Made, now, exp));
+                        live.insert(v, (next_id, exp));
+                        next_id += 1;
+                    }
+                    Step::Extend(v, m) => {
+                        if let Some((id, _)) = live.get(&v).copied() {
+                            seq += 1;
+                            let exp = m.map(|m| now + Duration::minutes(m as i64));
+                            h.push(ev(seq, id, &ip(v), HistoryAction::Extended, now, exp));
+                            live.insert(v, (id, exp));
+                        }
+                    }
+                    Step::Lift(v) => {
+                        if let Some((id, _)) = live.remove(&v) {
+                            seq += 1;
+                            h.push(ev(seq, id, &ip(v), HistoryAction::Lifted, now, None));
+                        }
+                    }
+                    Step::Poll(m) => {
+                        now += Duration::minutes(m as i64);
+                        let (s, c) = stream(&h, Some(cursor), false, now);
+                        cursor = c;
+                        for d in &s.new {
+                            held.insert(d.id);
+                        }
+                        for d in &s.deleted {
+                            held.remove(&d.id);
+                        }
+                        let active: BTreeSet<i64> = stream(&h, None, true, now).0.new.iter().map(|d| d.id).collect();
+                        prop_assert_eq!(&held, &active);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -339,3 +339,51 @@ fn family_option_filters_text_formats_too() {
         .text;
     assert!(t.contains("192.0.2.7") && !t.contains("2001:db8"));
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn net() -> impl Strategy<Value = String> {
+        (
+            0u8..4,
+            0u8..4,
+            prop_oneof![Just(32u8), Just(30), Just(24), Just(16)],
+            proptest::option::of(1i64..5000),
+        )
+            .prop_map(|(a, b, len, _)| format!("10.{a}.{b}.7/{len}"))
+    }
+
+    proptest! {
+        /// nftables interval sets refuse overlapping elements: the export never has two.
+        #[test]
+        fn nftables_elements_never_overlap(nets in proptest::collection::vec((net(), proptest::option::of(1i64..5000)), 0..25)) {
+            let es: Vec<DenyEntry> = nets
+                .iter()
+                .enumerate()
+                .map(|(i, (n, secs))| entry(i as i64 + 1, n, *secs, ""))
+                .collect();
+            let r = render(ExportFormat::Nftables, &es, now(), &ExportOptions::default()).unwrap();
+            let els: Vec<IpNet> = r
+                .text
+                .lines()
+                .map(|l| l.trim().trim_end_matches(','))
+                .filter(|l| l.starts_with("10."))
+                .map(|l| {
+                    let v = l.split(' ').next().unwrap();
+                    v.parse::<IpNet>().unwrap_or_else(|_| IpNet::from(v.parse::<std::net::IpAddr>().unwrap()))
+                })
+                .collect();
+            for (i, a) in els.iter().enumerate() {
+                for b in &els[i + 1..] {
+                    prop_assert!(!a.contains(b) && !b.contains(a), "{} and {} overlap", a, b);
+                }
+            }
+            // Every active network is enforced by some element.
+            for e in &es {
+                let n = e.value.net().unwrap();
+                prop_assert!(els.iter().any(|x| x.contains(&n)), "{} not covered", n);
+            }
+        }
+    }
+}
