@@ -11,7 +11,9 @@ pub mod error;
 pub mod import;
 pub mod model;
 pub mod query;
+pub mod remote;
 pub mod sanitize;
+pub mod server;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -133,7 +133,8 @@ CREATE TABLE block_history (
 CREATE INDEX block_history_block ON block_history(block_id, id);
 "#,
     ),
-    // 3 (server) and 4 (notifications) belong to other features; 5 is the edge denylist's own tables.
+    (3, super::server_schema::V3),
+    // 4 (notifications) belongs to another feature; 5 is the edge denylist's own tables.
     (
         5,
         r#"

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod denylist;
 pub mod incidents;
 mod migrations;
+mod server_schema;
 pub mod signals;
 pub mod users;
 
