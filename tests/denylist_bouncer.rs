@@ -1,47 +1,12 @@
-//! The real CrowdSec custom bouncer (Debian's `crowdsec-custom-bouncer`) against sigscope's decision
-//! stream: its script is called with `add` for a new block and `del` once the block is lifted.
-//! Skipped, with the reason printed, where the bouncer is not installed.
-//!
-//! The stream is served here by a minimal axum app over the engine's `decision_stream`, the same
-//! call `sigscope serve` makes, so the wire format is checked against the real consumer.
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Json};
-use axum::routing::get;
-use axum::Router;
-use sigscope::engine::{BlockFor, Command, Engine};
-use sigscope::store::SqliteStore;
-use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
+//! The real CrowdSec custom bouncer (Debian's `crowdsec-custom-bouncer`) against `sigscope serve`:
+//! its script is called with `add` for a new block and `del` once the block is lifted. Blocks are
+//! made and lifted with the CLI on the server's store, as an analyst would. Skipped, with the
+//! reason printed, where the bouncer is not installed.
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BOUNCER: &str = "/usr/bin/crowdsec-custom-bouncer";
-
-type Shared = Arc<Mutex<Engine>>;
-
-async fn stream(
-    State(engine): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> axum::response::Response {
-    let key = headers
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let startup = q.get("startup").is_some_and(|v| v == "true");
-    let mut e = engine.lock().unwrap();
-    match e.decision_stream(&key, startup) {
-        Ok(s) => Json(serde_json::to_value(s).unwrap()).into_response(),
-        Err(_) => (
-            StatusCode::FORBIDDEN,
-            Json(serde_json::json!({"message": "access forbidden"})),
-        )
-            .into_response(),
-    }
-}
 
 struct Kill(Child);
 
@@ -49,6 +14,32 @@ impl Drop for Kill {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+struct Store {
+    path: PathBuf,
+    config: PathBuf,
+}
+
+impl Store {
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sigscope"));
+        c.args(args)
+            .env("SIGSCOPE_STORE", &self.path)
+            .env("SIGSCOPE_CONFIG", &self.config)
+            .env("SIGSCOPE_USER", "ana@example.com");
+        c
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out: Output = self.cmd(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
     }
 }
 
@@ -63,6 +54,14 @@ fn wait_for(path: &Path, needle: &str, timeout: Duration) -> String {
     }
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 #[test]
 fn the_custom_bouncer_adds_and_deletes_what_sigscope_blocks_and_lifts() {
     if !Path::new(BOUNCER).exists() {
@@ -70,21 +69,31 @@ fn the_custom_bouncer_adds_and_deletes_what_sigscope_blocks_and_lifts() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("signals.db")).unwrap();
-    let mut engine = Engine::system(store);
-    let admin = engine.resolve_actor(Some("ana@example.com")).unwrap();
-    let key = engine.add_bouncer(&admin, "custom").unwrap();
-    let shared: Shared = Arc::new(Mutex::new(engine));
+    let store = Store {
+        path: dir.path().join("signals.db"),
+        config: dir.path().join("config.toml"),
+    };
+    let key = store.ok(&["bouncers", "add", "custom"]).trim().to_string();
 
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = Router::new()
-        .route("/v1/decisions/stream", get(stream))
-        .with_state(shared.clone());
-    rt.spawn(async move { axum::serve(listener, app).await });
+    let port = free_port();
+    let serve_log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
+    let _serve = Kill(
+        store
+            .cmd(&["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(serve_log.try_clone().unwrap())
+            .stderr(serve_log)
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "serve did not start: {}",
+            std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 
     let calls = dir.path().join("calls.log");
     let script = dir.path().join("enforce.sh");
@@ -99,7 +108,7 @@ fn the_custom_bouncer_adds_and_deletes_what_sigscope_blocks_and_lifts() {
     std::fs::write(
         &config,
         format!(
-            "bin_path: {}\nfeed_via_stdin: false\ntotal_retries: 0\nscenarios_containing: []\nscenarios_not_containing: []\norigins: []\npiddir: {}\nupdate_frequency: 1s\ncache_retention_duration: 1s\ndaemonize: false\nlog_mode: stdout\nlog_level: info\napi_url: http://{addr}/\napi_key: {key}\nprometheus:\n  enabled: false\n  listen_addr: 127.0.0.1\n  listen_port: 60602\n",
+            "bin_path: {}\nfeed_via_stdin: false\ntotal_retries: 0\nscenarios_containing: []\nscenarios_not_containing: []\norigins: []\npiddir: {}\nupdate_frequency: 1s\ncache_retention_duration: 1s\ndaemonize: false\nlog_mode: stdout\nlog_level: info\napi_url: http://127.0.0.1:{port}/\napi_key: {key}\nprometheus:\n  enabled: false\n  listen_addr: 127.0.0.1\n  listen_port: 60602\n",
             script.display(),
             dir.path().display()
         ),
@@ -107,7 +116,7 @@ fn the_custom_bouncer_adds_and_deletes_what_sigscope_blocks_and_lifts() {
     .unwrap();
     let log = std::fs::File::create(dir.path().join("bouncer.log")).unwrap();
     let _bouncer = Kill(
-        std::process::Command::new(BOUNCER)
+        Command::new(BOUNCER)
             .arg("-c")
             .arg(&config)
             .stdout(log.try_clone().unwrap())
@@ -116,49 +125,36 @@ fn the_custom_bouncer_adds_and_deletes_what_sigscope_blocks_and_lifts() {
             .spawn()
             .unwrap(),
     );
-
-    {
-        let mut e = shared.lock().unwrap();
-        e.execute(
-            &admin,
-            Command::BlockIps {
-                values: vec!["198.51.100.7".into()],
-                duration: BlockFor::Duration(chrono::TimeDelta::hours(1)),
-                reason: Some("credential stuffing".into()),
-                signal_id: None,
-            },
+    let logs = || {
+        format!(
+            "bouncer log:\n{}\nserve log:\n{}",
+            std::fs::read_to_string(dir.path().join("bouncer.log")).unwrap_or_default(),
+            std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default()
         )
-        .unwrap();
-    }
+    };
+
+    store.ok(&[
+        "block",
+        "ip",
+        "198.51.100.7",
+        "--for",
+        "1h",
+        "--reason",
+        "credential stuffing",
+    ]);
     let text = wait_for(&calls, "add 198.51.100.7", Duration::from_secs(30));
-    let bouncer_log =
-        || std::fs::read_to_string(dir.path().join("bouncer.log")).unwrap_or_default();
-    assert!(
-        text.lines().any(|l| l.starts_with("add 198.51.100.7")),
-        "no add call: {text:?}\nbouncer log:\n{}",
-        bouncer_log()
-    );
     let add = text
         .lines()
         .find(|l| l.starts_with("add 198.51.100.7"))
-        .unwrap();
+        .unwrap_or_else(|| panic!("no add call: {text:?}\n{}", logs()));
     let secs: i64 = add.split(' ').nth(2).unwrap().parse().unwrap();
     assert!((3500..=3600).contains(&secs), "duration in seconds: {add}");
 
-    {
-        let mut e = shared.lock().unwrap();
-        e.execute(
-            &admin,
-            Command::Unblock {
-                target: "198.51.100.7".into(),
-            },
-        )
-        .unwrap();
-    }
+    store.ok(&["unblock", "198.51.100.7"]);
     let text = wait_for(&calls, "del 198.51.100.7", Duration::from_secs(30));
     assert!(
         text.lines().any(|l| l.starts_with("del 198.51.100.7")),
-        "no del call: {text:?}\nbouncer log:\n{}",
-        bouncer_log()
+        "no del call: {text:?}\n{}",
+        logs()
     );
 }
