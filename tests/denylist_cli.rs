@@ -102,6 +102,8 @@ fn blocked() -> Cli {
         "--permanent",
     ]);
     cli.ok(&["block", "ip", "192.0.2.9", "--for", "7d"]);
+    // Past nft's largest single number of seconds (10^8), which a 10-year block would be.
+    cli.ok(&["block", "ip", "192.0.2.10", "--for", "3650d"]);
     cli.ok(&["block", "user", "mallory", "--for", "1d"]);
     cli
 }

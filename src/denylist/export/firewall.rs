@@ -60,6 +60,23 @@ fn family(els: &[(IpNet, Option<i64>)], f: Family) -> Vec<(IpNet, Option<i64>)> 
         .collect()
 }
 
+/// `1d2h3m4s`: nft refuses a single number past about 10^8 (`100000000s` is "value too large"),
+/// so long timeouts are written in larger units.
+fn nft_duration(secs: i64) -> String {
+    let secs = secs.max(1);
+    let parts = [
+        (secs / 86_400, "d"),
+        ((secs % 86_400) / 3600, "h"),
+        ((secs % 3600) / 60, "m"),
+        (secs % 60, "s"),
+    ];
+    let mut out = String::new();
+    for (n, unit) in parts.into_iter().filter(|p| p.0 > 0) {
+        let _ = write!(out, "{n}{unit}");
+    }
+    out
+}
+
 fn nft_element(net: &IpNet, secs: Option<i64>) -> String {
     let addr = if net.prefix_len() == net.max_prefix_len() {
         net.addr().to_string()
@@ -67,7 +84,7 @@ fn nft_element(net: &IpNet, secs: Option<i64>) -> String {
         net.to_string()
     };
     match secs {
-        Some(s) => format!("{addr} timeout {}s", s.max(1)),
+        Some(s) => format!("{addr} timeout {}", nft_duration(s)),
         None => addr,
     }
 }

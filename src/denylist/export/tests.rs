@@ -110,9 +110,9 @@ fn nftables_has_both_sets_with_interval_timeout_and_per_element_timeouts() {
     assert!(t.contains("add table inet sigscope\ndelete table inet sigscope\n"));
     assert!(t.contains("set denylist_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval, timeout\n"));
     assert!(t.contains("set denylist_v6 {\n\t\ttype ipv6_addr\n\t\tflags interval, timeout\n"));
-    assert!(t.contains("192.0.2.7 timeout 3600s"), "{t}");
-    assert!(t.contains("2001:db8::1 timeout 1800s"));
-    assert!(t.contains("2001:db8:1::/48 timeout 604800s"));
+    assert!(t.contains("192.0.2.7 timeout 1h"), "{t}");
+    assert!(t.contains("2001:db8::1 timeout 30m"));
+    assert!(t.contains("2001:db8:1::/48 timeout 7d"));
     // Permanent: no timeout, so the element never expires.
     assert!(t
         .lines()
@@ -145,7 +145,7 @@ fn nftables_leaves_out_networks_inside_other_networks() {
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     assert!(r.warnings[0].contains("172.16.0.1"));
     assert!(
-        r.text.contains("192.0.2.1 timeout 120s"),
+        r.text.contains("192.0.2.1 timeout 2m"),
         "duplicates keep the longest"
     );
     assert_eq!(r.text.matches("192.0.2.1").count(), 1);
@@ -386,4 +386,22 @@ mod props {
             }
         }
     }
+}
+
+#[test]
+fn nftables_writes_long_timeouts_in_large_units() {
+    let es = vec![
+        entry(1, "192.0.2.1", Some(3650 * 86_400 + 3661), ""),
+        entry(2, "192.0.2.2", Some(59), ""),
+    ];
+    let t = render(
+        ExportFormat::Nftables,
+        &es,
+        now(),
+        &ExportOptions::default(),
+    )
+    .unwrap()
+    .text;
+    assert!(t.contains("192.0.2.1 timeout 3650d1h1m1s"), "{t}");
+    assert!(t.contains("192.0.2.2 timeout 59s"), "{t}");
 }
