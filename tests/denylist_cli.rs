@@ -313,3 +313,50 @@ fn nftables_export_passes_nft_check() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn ipset_export_restores_twice_in_a_private_network_namespace() {
+    let (Some(ipset), Some(unshare)) = (tool("ipset"), tool("unshare")) else {
+        eprintln!("SKIP ipset_export_restores_twice_in_a_private_network_namespace: ipset or unshare is not installed (apt-get install ipset)");
+        return;
+    };
+    // ipset has no check mode; a throwaway network namespace keeps the host's sets untouched.
+    let probe = Command::new(&unshare)
+        .args(["-n", "true"])
+        .output()
+        .unwrap();
+    if !probe.status.success() {
+        eprintln!(
+            "SKIP ipset_export_restores_twice_in_a_private_network_namespace: cannot create a network namespace here: {}",
+            String::from_utf8_lossy(&probe.stderr).trim()
+        );
+        return;
+    }
+    let cli = blocked();
+    let file = cli.write(
+        "denylist.ipset",
+        &cli.ok(&["export", "denylist", "--format", "ipset"]),
+    );
+    let script = format!(
+        "{i} restore < {f} && {i} restore < {f} && {i} list sigscope-v4 && {i} list sigscope-v6",
+        i = ipset.display(),
+        f = file.display()
+    );
+    let out = Command::new(&unshare)
+        .args(["-n", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("198.51.100.7 timeout"), "{text}");
+    assert!(text.contains("203.0.113.0/24 timeout"), "{text}");
+    assert!(
+        text.contains("2001:db8:1::/48 timeout 0"),
+        "permanent: {text}"
+    );
+    assert!(!text.contains("sigscope-v4-new"), "the scratch set is gone");
+}
