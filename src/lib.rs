@@ -15,5 +15,6 @@ pub mod remote;
 pub mod sanitize;
 pub mod server;
 pub mod store;
+pub mod tui;
 
 pub use error::{Error, Result};

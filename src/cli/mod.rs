@@ -140,27 +140,27 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-/// Until the explorer lands, `--demo` builds a fresh demo store and prints its summary.
-fn explore(ctx: &Context, demo: bool, _read_only: bool) -> Result<(), Error> {
+/// The explorer on the configured store, or on a fresh demo store with `--demo`.
+fn explore(ctx: &Context, demo: bool, read_only: bool) -> Result<(), Error> {
     if !demo {
-        return Err(Error::Usage(
-            "the explorer is not built yet; try `sigscope --demo` or `sigscope signals list`"
-                .into(),
-        ));
+        return crate::tui::explore(
+            &ctx.config,
+            &ctx.config_path,
+            &ctx.store_path,
+            ctx.acting.as_deref(),
+            read_only,
+        );
     }
     let path = fresh_demo_store(ctx)?;
-    let store = crate::store::SqliteStore::open(&path)?;
-    use crate::store::Store;
-    let signals = store.list_signals(&crate::store::ListFilter {
-        limit: Some(20),
-        ..Default::default()
-    })?;
-    println!(
-        "demo store {} holds {} signals (the explorer is not built yet; the newest 20 follow)",
-        path.display(),
-        store.count_signals()?
-    );
-    signals::print_signals(&signals, output::ListFormat::Table)
+    // The demo store has its own team; without `--as`, act as its first analyst.
+    let acting = ctx.acting.as_deref().unwrap_or("alice@sigscope.test");
+    crate::tui::explore(
+        &ctx.config,
+        &ctx.config_path,
+        &path,
+        Some(acting),
+        read_only,
+    )
 }
 
 /// A new demo store beside the configured one (`demo.db`), replacing any earlier demo store.
