@@ -151,14 +151,19 @@ impl Engine {
                     continue;
                 }
                 let plan = denylist::plan(rule, q, s, &history, &runs, &allow, now);
-                let mut changed = false;
                 for p in plan.into_iter().filter(PlannedBlock::acts) {
-                    out.push(self.apply(rule, s, p, now)?);
-                    changed = true;
-                }
-                if changed {
-                    history = rows::history(self.store.conn())?;
-                    runs = rows::runs(self.store.conn())?;
+                    let r = self.apply(rule, s, p, now)?;
+                    // Later signals see this step: its run, and the history it wrote (read back
+                    // incrementally, so a large import stays linear).
+                    runs.push(denylist::Run {
+                        rule: rule.name.clone(),
+                        signal_id: s.id.clone(),
+                        value: r.plan.value.clone(),
+                        simulated: r.outcome == "simulated",
+                    });
+                    let last = history.last().map_or(0, |e| e.seq);
+                    history.extend(rows::history_since(self.store.conn(), last)?);
+                    out.push(r);
                 }
             }
         }

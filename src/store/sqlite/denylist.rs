@@ -20,11 +20,16 @@ pub fn value_of(kind: &str, value: &str) -> Result<BlockValue> {
 
 /// Every block event, oldest first; `seq` is the history row id.
 pub fn history(conn: &Connection) -> Result<Vec<HistoryEvent>> {
+    history_since(conn, 0)
+}
+
+/// The block events after `seq`, oldest first.
+pub fn history_since(conn: &Connection, seq: i64) -> Result<Vec<HistoryEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT h.id, h.block_id, b.kind, b.value, h.event, h.time, h.expires_at, h.actor,
                 b.signal_id, COALESCE(b.reason, '')
          FROM block_history h JOIN blocks b ON b.id = h.block_id
-         WHERE b.list = 'deny' ORDER BY h.id",
+         WHERE b.list = 'deny' AND h.id > ?1 ORDER BY h.id",
     )?;
     type Raw = (
         i64,
@@ -39,7 +44,7 @@ pub fn history(conn: &Connection) -> Result<Vec<HistoryEvent>> {
         String,
     );
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([seq], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
