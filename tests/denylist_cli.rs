@@ -140,6 +140,13 @@ fn import_runs_autoblock_rules_and_prints_what_they_did() {
     assert!(!out.contains("autoblock"), "{out}");
     let log = cli.ok(&["autoblock", "log", "cs"]);
     assert_eq!(log.lines().count(), 2, "{log}");
+    cli.ok(&["autoblock", "set", "cs", "--disable"]);
+    assert!(cli.ok(&["autoblock", "list"]).contains("disabled"));
+    let out = cli.import("b.json", &[stuffing("C2", &["192.0.2.12"])]);
+    assert!(
+        !out.contains("autoblock"),
+        "a disabled rule does nothing: {out}"
+    );
     cli.ok(&["autoblock", "remove", "cs"]);
     assert!(!cli.ok(&["autoblock", "list"]).contains("cs"));
 }

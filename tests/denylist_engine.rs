@@ -212,6 +212,14 @@ fn simulation_records_without_blocking() {
         .any(|e| e.action == "autoblock.simulated" && e.actor == "autoblock:cs"));
     // Once, not per import.
     assert!(import(&mut env, &[stuffing("C1", &["192.0.2.10"])]).is_empty());
+    // Switched to blocking, it acts on the same signal for real.
+    env.engine
+        .set_autoblock_rule(&admin, "cs", Some(false), None)
+        .unwrap();
+    let out = import(&mut env, &[stuffing("C1", &["192.0.2.10"])]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].outcome, "made");
+    assert!(env.engine.active_block_for("192.0.2.10").unwrap().is_some());
 }
 
 #[test]

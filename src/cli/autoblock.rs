@@ -80,6 +80,20 @@ pub enum AutoblockCmd {
         #[command(flatten)]
         rule: RuleArgs,
     },
+    /// Switch a rule between simulation and blocking, or off and on.
+    Set {
+        name: String,
+        /// Record only, block nothing.
+        #[arg(long, conflicts_with = "block")]
+        simulate: bool,
+        /// Block for real.
+        #[arg(long)]
+        block: bool,
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        #[arg(long)]
+        enable: bool,
+    },
     Remove {
         name: String,
     },
@@ -135,7 +149,12 @@ pub fn run(ctx: &Context, cmd: AutoblockCmd) -> Result<()> {
                                 } else {
                                     "-".into()
                                 },
-                                if r.simulate { "simulate" } else { "block" }.into(),
+                                match (r.enabled, r.simulate) {
+                                    (false, _) => "disabled",
+                                    (true, true) => "simulate",
+                                    (true, false) => "block",
+                                }
+                                .into(),
                                 truncate(&clean(&r.query), 60),
                             ]
                         })
@@ -164,6 +183,37 @@ pub fn run(ctx: &Context, cmd: AutoblockCmd) -> Result<()> {
                 } else {
                     ""
                 }
+            );
+            Ok(())
+        }
+        AutoblockCmd::Set {
+            name,
+            simulate,
+            block,
+            disable,
+            enable,
+        } => {
+            let sim = match (simulate, block) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            let on = match (enable, disable) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            if sim.is_none() && on.is_none() {
+                return Err(Error::Usage(
+                    "nothing to set: give --simulate, --block, --enable or --disable".into(),
+                ));
+            }
+            let r = engine.set_autoblock_rule(&actor, &name, sim, on)?;
+            println!(
+                "autoblock rule {}: {}, {}",
+                r.name,
+                if r.enabled { "enabled" } else { "disabled" },
+                if r.simulate { "simulating" } else { "blocking" }
             );
             Ok(())
         }

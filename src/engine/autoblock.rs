@@ -77,6 +77,39 @@ impl Engine {
         })
     }
 
+    /// Turn simulation or the rule itself on or off; the rule afterwards.
+    pub fn set_autoblock_rule(
+        &mut self,
+        actor: &User,
+        name: &str,
+        simulate: Option<bool>,
+        enabled: Option<bool>,
+    ) -> Result<AutoblockRule> {
+        super::rbac::require(actor, Permission::AppsecProtectWrite)?;
+        let now = self.now();
+        self.store.write(|conn| {
+            let find = |conn: &rusqlite::Connection| -> Result<AutoblockRule> {
+                rows::rule_list(conn)?
+                    .into_iter()
+                    .find(|r| r.name == name)
+                    .ok_or_else(|| Error::NotFound(format!("no autoblock rule named {name}")))
+            };
+            let before = find(conn)?;
+            rows::rule_set(conn, name, simulate, enabled)?;
+            let after = find(conn)?;
+            audit(
+                conn,
+                actor,
+                now,
+                "autoblock.rule_set",
+                name,
+                json!(before),
+                json!(after),
+            )?;
+            Ok(after)
+        })
+    }
+
     pub fn remove_autoblock_rule(&mut self, actor: &User, name: &str) -> Result<()> {
         super::rbac::require(actor, Permission::AppsecProtectWrite)?;
         let now = self.now();

@@ -285,6 +285,24 @@ pub fn rule_list(conn: &Connection) -> Result<Vec<AutoblockRule>> {
         .collect()
 }
 
+/// Switch a rule's simulation mode or enabled flag; `None` leaves it as it is.
+pub fn rule_set(
+    conn: &Connection,
+    name: &str,
+    simulate: Option<bool>,
+    enabled: Option<bool>,
+) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE autoblock_rules SET simulate = COALESCE(?2, simulate), enabled = COALESCE(?3, enabled)
+         WHERE name = ?1",
+        params![name, simulate, enabled],
+    )?;
+    if n == 0 {
+        return Err(Error::NotFound(format!("no autoblock rule named {name}")));
+    }
+    Ok(())
+}
+
 pub fn rule_remove(conn: &Connection, name: &str) -> Result<()> {
     let n = conn.execute("DELETE FROM autoblock_rules WHERE name = ?1", [name])?;
     if n == 0 {
