@@ -141,7 +141,7 @@ pub fn run(ctx: &Context, cmd: AutoblockCmd) -> Result<()> {
                         .iter()
                         .map(|r| {
                             vec![
-                                r.name.clone(),
+                                clean(&r.name),
                                 r.what.as_str().into(),
                                 duration::human(r.duration),
                                 if r.escalate {

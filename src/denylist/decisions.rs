@@ -85,8 +85,17 @@ fn wire(e: &HistoryEvent, now: DateTime<Utc>) -> Option<WireDecision> {
         scope,
         value: e.value.to_string(),
         duration: go_format(secs),
-        scenario: e.reason.clone(),
+        scenario: one_line(&e.reason),
     })
+}
+
+/// Bouncers hand the scenario to scripts and logs as one argument or field: keep it one line.
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 fn active(e: &HistoryEvent, now: DateTime<Utc>) -> bool {

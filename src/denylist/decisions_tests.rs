@@ -181,6 +181,14 @@ fn an_explicit_expired_event_is_deleted_even_after_the_cursor_time() {
 }
 
 #[test]
+fn the_scenario_is_one_line() {
+    let mut e = ev(1, 1, "192.0.2.7", HistoryAction::Made, t0(), None);
+    e.reason = "stuffing\n; rm -rf /\r".into();
+    let (s, _) = stream(&[e], None, true, t0());
+    assert_eq!(s.new[0].scenario, "stuffing ; rm -rf /");
+}
+
+#[test]
 fn decisions_for_an_ip_include_covering_ranges() {
     let h = vec![
         ev(1, 1, "203.0.113.0/24", HistoryAction::Made, t0(), None),

@@ -24,7 +24,7 @@ pub(super) fn crowdsec(
         .map(|(_, e)| {
             json!({
                 "duration": go_format(e.remaining_secs(now).unwrap_or(PERMANENT_SECS).max(1)),
-                "reason": e.reason,
+                "reason": crate::denylist::decisions::one_line(&e.reason),
                 "scope": if e.kind == ValueKind::Ip { "ip" } else { "range" },
                 "type": "ban",
                 "value": e.value.to_string(),
