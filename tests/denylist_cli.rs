@@ -252,8 +252,10 @@ fn nginx_exports_pass_nginx_t() {
             deny = deny.display()
         ),
     );
+    // `-e stderr`: without it nginx opens its compiled-in error log first, which a non-root user
+    // cannot.
     let out = Command::new(nginx)
-        .args(["-t", "-c"])
+        .args(["-e", "stderr", "-t", "-c"])
         .arg(&conf)
         .arg("-p")
         .arg(d)
