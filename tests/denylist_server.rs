@@ -44,6 +44,14 @@ async fn bouncers_stream_decisions_with_their_key() {
 
     let (st, v) = json_of(stream(true).send().await.unwrap()).await;
     assert_eq!((st, v), (200, json!({"new": null, "deleted": null})));
+    let r = c
+        .post(s.url("/v1/usage-metrics"))
+        .header("X-Api-Key", &key)
+        .json(&json!({"remediation_components": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
 
     // An analyst blocks a range through the API.
     let (st, v) = json_of(

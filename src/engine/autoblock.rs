@@ -460,6 +460,11 @@ impl Engine {
         })
     }
 
+    /// Whether `key` belongs to a registered bouncer.
+    pub fn is_bouncer_key(&self, key: &str) -> Result<bool> {
+        Ok(rows::bouncer_by_key(self.store.conn(), key)?.is_some())
+    }
+
     /// `/v1/decisions?ip=`: the active decisions covering `ip`, for a bouncer holding `key`.
     pub fn decisions_for_ip(
         &self,

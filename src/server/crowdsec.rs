@@ -80,3 +80,16 @@ pub async fn decisions(
         Err(e) => e.into_response(),
     }
 }
+
+/// Newer bouncers report usage to `POST /v1/usage-metrics`; sigscope keeps none, but answers as
+/// CrowdSec does so they do not log an error every interval.
+pub async fn usage_metrics(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(key) = api_key(&headers) else {
+        return forbidden();
+    };
+    match st.db.engine(move |e| Ok(e.is_bouncer_key(&key)?)).await {
+        Ok(true) => (StatusCode::CREATED, Json(json!({}))).into_response(),
+        Ok(false) => forbidden(),
+        Err(e) => e.into_response(),
+    }
+}

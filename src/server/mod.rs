@@ -149,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/decisions/stream", get(crowdsec::stream))
         .route("/v1/decisions", get(crowdsec::decisions))
+        .route("/v1/usage-metrics", post(crowdsec::usage_metrics))
         .fallback(|| async { ApiError::not_found("Not found") })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
