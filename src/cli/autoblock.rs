@@ -307,6 +307,11 @@ fn decision_text(d: &Decision) -> (String, String) {
             expires_at,
             entry_id,
             ..
+        } if *entry_id < 0 => ("extend (planned)".into(), until(expires_at)),
+        Decision::Extend {
+            expires_at,
+            entry_id,
+            ..
         } => (format!("extend #{entry_id}"), until(expires_at)),
         Decision::Skip { why } => ("skip".into(), truncate(&clean(why), 80)),
     }

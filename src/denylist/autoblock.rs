@@ -220,6 +220,19 @@ fn is_active(e: &HistoryEvent, now: DateTime<Utc>) -> bool {
         && e.expires_at.is_none_or(|t| t > now)
 }
 
+/// Names a block in a skip reason: its id, or for a block `dry_run` only imagined (negative ids),
+/// the signal that would have made it.
+fn who(e: &HistoryEvent) -> String {
+    if e.entry_id < 0 {
+        format!(
+            "(planned earlier in this run, signal {})",
+            e.signal_id.as_deref().unwrap_or("-")
+        )
+    } else {
+        format!("(block #{})", e.entry_id)
+    }
+}
+
 /// `a` lasts at least as long as `b` (`None` is forever).
 fn outlasts(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
     match (a, b) {
@@ -387,16 +400,13 @@ fn decide(c: &Ctx, value: &BlockValue) -> Decision {
             .is_some_and(|(a, b)| a.contains(&b))
             && outlasts(e.expires_at, wanted)
         {
-            return skip(format!(
-                "covered by active block #{} of {}",
-                e.entry_id, e.value
-            ));
+            return skip(format!("covered by the block of {} {}", e.value, who(e)));
         }
     }
     match exact {
         Some(e) if outlasts(e.expires_at, wanted) => skip(format!(
-            "already blocked by #{} {}",
-            e.entry_id,
+            "already blocked {} {}",
+            who(e),
             match e.expires_at {
                 Some(t) => format!("until {}", crate::model::json::fmt_time(&t)),
                 None => "permanently".into(),
@@ -427,7 +437,8 @@ pub fn dry_run<'s>(
 ) -> Vec<PlannedBlock> {
     let mut hist = history.to_vec();
     let mut next_seq = hist.iter().map(|e| e.seq).max().unwrap_or(0) + 1;
-    let mut next_id = hist.iter().map(|e| e.entry_id).max().unwrap_or(0) + 1;
+    // Imagined blocks get negative ids so no message confuses them with real ones.
+    let mut next_id = -1;
     // Simulated outcomes must look real to later signals, so plan as if the rule blocked.
     let real = AutoblockRule {
         simulate: false,
@@ -438,8 +449,8 @@ pub fn dry_run<'s>(
         for mut p in plan(&real, matcher, s, &hist, runs, allow, now) {
             let (entry_id, action, expires_at) = match &p.decision {
                 Decision::Block { expires_at, .. } => {
-                    next_id += 1;
-                    (next_id - 1, HistoryAction::Made, *expires_at)
+                    next_id -= 1;
+                    (next_id + 1, HistoryAction::Made, *expires_at)
                 }
                 Decision::Extend {
                     entry_id,

@@ -390,6 +390,11 @@ fn dry_run_threads_blocks_through_later_signals() {
         ]
     );
     assert!(p.iter().all(|b| b.simulate));
+    assert!(
+        matches!(&p[1].decision, Decision::Skip { why } if why.contains("planned earlier in this run, signal S1")),
+        "{:?}",
+        p[1].decision
+    );
 }
 
 #[test]
