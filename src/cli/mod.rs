@@ -10,6 +10,7 @@ mod keys;
 mod output;
 mod serve;
 mod signals;
+mod sync;
 mod triage;
 mod users;
 
@@ -69,6 +70,8 @@ pub enum Command {
     /// Manage the team server's API and application keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
+    /// Sync the local cache of a remote (--remote/--site): replay waiting changes, show conflicts.
+    Sync(sync::SyncArgs),
     /// Cases: create from signals, add signals, status, comments.
     #[command(subcommand)]
     Cases(cases::CasesCmd),
@@ -113,6 +116,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Users(c)) => users::run(&ctx, c),
         Some(Command::Serve(a)) => serve::run(&ctx, a),
         Some(Command::Keys(c)) => keys::run(&ctx, c),
+        Some(Command::Sync(a)) => sync::run(&ctx, cli.remote.as_deref(), cli.site.as_deref(), a),
         Some(Command::Cases(c)) => cases::run(&ctx, c),
         Some(Command::Incidents(c)) => incidents::run(&ctx, c),
         Some(Command::Block(c)) => blocks::block(&ctx, c),

@@ -324,22 +324,41 @@ pub async fn round(inner: &Arc<Inner>) -> Result<(), RoundError> {
     }
 }
 
+/// One round, with the status updated from its outcome: synced, or offline since the first failure.
+pub async fn round_with_status(inner: &Arc<Inner>) -> Result<(), RoundError> {
+    let r = round(inner).await;
+    match &r {
+        Ok(()) => {
+            inner
+                .publish(|st| {
+                    st.state = SyncState::Synced;
+                    st.last_ok = Some(Utc::now());
+                })
+                .await
+        }
+        Err(RoundError::Remote(e)) if e.is_transient() => {
+            inner
+                .publish(|st| {
+                    if !matches!(st.state, SyncState::Offline { .. }) {
+                        st.state = SyncState::Offline { since: Utc::now() };
+                    }
+                })
+                .await
+        }
+        Err(_) => inner.publish(|_| {}).await,
+    }
+    r
+}
+
 /// The background loop; runs until the task is dropped.
 pub async fn run(inner: Arc<Inner>) {
     let mut failures = 0u32;
     loop {
-        match round(&inner).await {
+        match round_with_status(&inner).await {
             Ok(()) => failures = 0,
             Err(RoundError::Remote(e)) if e.is_transient() => {
                 failures += 1;
                 tracing::debug!(error = %e, "remote unavailable");
-                inner
-                    .publish(|st| {
-                        if !matches!(st.state, SyncState::Offline { .. }) {
-                            st.state = SyncState::Offline { since: Utc::now() };
-                        }
-                    })
-                    .await;
                 let delay = retry_delay(&e, failures).min(inner.opts.max_backoff);
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {},
