@@ -131,7 +131,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/sigscope/changes", get(changes::feed))
         .fallback(|| async { ApiError::not_found("Not found") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
+            ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+            )
         })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
