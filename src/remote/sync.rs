@@ -249,6 +249,7 @@ pub async fn full_pull(inner: &Arc<Inner>) -> Result<(), RoundError> {
             None => break,
         }
     }
+    pull_users(inner).await?;
     let remote = inner.client.endpoint.base.clone();
     inner
         .with_cache(move |s| {
@@ -259,6 +260,54 @@ pub async fn full_pull(inner: &Arc<Inner>) -> Result<(), RoundError> {
             }
             row.last_ok = Some(Utc::now().timestamp_millis());
             save_row(s.conn(), &remote, &row)
+        })
+        .await?;
+    Ok(())
+}
+
+/// Copy the remote's users into the cache, for the assign dialog. Roles are the remote's business
+/// (it enforces them), so cached users carry the least one. A key without `user_access_read` just
+/// gets no list.
+async fn pull_users(inner: &Arc<Inner>) -> Result<(), RoundError> {
+    let v = match inner.client.users("").await {
+        Ok(v) => v,
+        Err(ClientError::Api { status: 403, .. }) | Err(ClientError::Api { status: 404, .. }) => {
+            return Ok(())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut users = Vec::new();
+    for u in v
+        .get("data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let s = |p: &str| {
+            u.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let (uuid, handle) = (s("/id"), s("/attributes/handle"));
+        if uuid.is_empty() || handle.is_empty() {
+            continue;
+        }
+        let disabled = u
+            .pointer("/attributes/disabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        users.push((uuid, handle, s("/attributes/name"), disabled));
+    }
+    inner
+        .with_cache(move |s| {
+            for (uuid, handle, name, disabled) in &users {
+                s.conn().execute(
+                    "INSERT OR REPLACE INTO users (uuid, handle, name, role, disabled) VALUES (?1, ?2, ?3, 'read_only', ?4)",
+                    params![uuid, handle, name, disabled],
+                )?;
+            }
+            Ok(())
         })
         .await?;
     Ok(())
