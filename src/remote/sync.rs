@@ -427,12 +427,6 @@ pub async fn run(inner: Arc<Inner>) {
     }
 }
 
-/// What a pending write will look like once applied, for the optimistic cache.
-pub fn body_version(body: &Value) -> Option<i64> {
-    body.pointer("/data/attributes/version")
-        .and_then(Value::as_i64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
