@@ -7,12 +7,14 @@ mod facets;
 mod import;
 mod incidents;
 mod keys;
+mod notify;
 mod output;
 mod serve;
 mod signals;
 mod sync;
 mod triage;
 mod users;
+mod workflows;
 
 pub use context::Context;
 
@@ -86,6 +88,12 @@ pub enum Command {
     Blocks(blocks::BlocksCmd),
     /// Lift a block (by value or id).
     Unblock(blocks::UnblockArgs),
+    /// Notification rules and their deliveries.
+    #[command(subcommand)]
+    Notify(notify::NotifyCmd),
+    /// List and run workflows on a signal.
+    #[command(subcommand)]
+    Workflows(workflows::WorkflowsCmd),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -122,31 +130,39 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Block(c)) => blocks::block(&ctx, c),
         Some(Command::Blocks(c)) => blocks::blocks(&ctx, c),
         Some(Command::Unblock(a)) => blocks::unblock(&ctx, a),
+        Some(Command::Notify(c)) => notify::run(&ctx, c),
+        Some(Command::Workflows(c)) => workflows::run(&ctx, c),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }
 
-/// Until the explorer lands, `--demo` builds a fresh demo store and prints its summary.
-fn explore(ctx: &Context, demo: bool, _read_only: bool) -> Result<(), Error> {
+/// The explorer on the configured store, or on a fresh demo store with `--demo`.
+fn explore(ctx: &Context, demo: bool, read_only: bool) -> Result<(), Error> {
     if !demo {
-        return Err(Error::Usage(
-            "the explorer is not built yet; try `sigscope --demo` or `sigscope signals list`"
-                .into(),
-        ));
+        // Deliveries left over by other sigscope processes are retried while the explorer is open.
+        let _deliveries = crate::notify::spawn_background(
+            ctx.store_path.clone(),
+            crate::notify::NotifyConfig::from_config(&ctx.config)?,
+            std::time::Duration::from_secs(5),
+        )?;
+        return crate::tui::explore(
+            &ctx.config,
+            &ctx.config_path,
+            &ctx.store_path,
+            ctx.acting.as_deref(),
+            read_only,
+        );
     }
     let path = fresh_demo_store(ctx)?;
-    let store = crate::store::SqliteStore::open(&path)?;
-    use crate::store::Store;
-    let signals = store.list_signals(&crate::store::ListFilter {
-        limit: Some(20),
-        ..Default::default()
-    })?;
-    println!(
-        "demo store {} holds {} signals (the explorer is not built yet; the newest 20 follow)",
-        path.display(),
-        store.count_signals()?
-    );
-    signals::print_signals(&signals, output::ListFormat::Table)
+    // The demo store has its own team; without `--as`, act as its first analyst.
+    let acting = ctx.acting.as_deref().unwrap_or("alice@sigscope.test");
+    crate::tui::explore(
+        &ctx.config,
+        &ctx.config_path,
+        &path,
+        Some(acting),
+        read_only,
+    )
 }
 
 /// A new demo store beside the configured one (`demo.db`), replacing any earlier demo store.

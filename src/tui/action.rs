@@ -1,0 +1,72 @@
+//! What can happen to the explorer (actions) and what it asks the outside world to do (effects).
+//! Keys, the `:` palette, background results and tests all speak in actions.
+use super::backend::{Change, ChangeKind, Choice, SearchRequest, SearchResult};
+use super::detail::DetailView;
+use super::keys::Cmd;
+use super::views::SavedView;
+use crate::model::User;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// Keys while typing into a line (query bar, palette, a dialog's text or filter).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    Insert(char),
+    Backspace,
+    Delete,
+    Left,
+    Right,
+    Home,
+    End,
+    Up,
+    Down,
+    Complete,
+    BackTab,
+    Submit,
+    Cancel,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// A key press, turned into one of the other actions by `update::on_key`.
+    Key(crossterm::event::KeyEvent),
+    Cmd(Cmd),
+    Edit(Edit),
+    /// Ctrl-C: quit from anywhere.
+    ForceQuit,
+    Resize(u16, u16),
+    /// A second has passed: live mode asks whether the store changed.
+    Tick(DateTime<Utc>),
+    /// A line from the `:` palette (without the colon).
+    Run(String),
+    SearchDone {
+        gen: u64,
+        query: String,
+        result: Result<SearchResult, String>,
+    },
+    DetailDone {
+        gen: u64,
+        result: Result<Option<Arc<DetailView>>, String>,
+    },
+    Applied(Result<String, String>),
+    Users(Vec<User>),
+    Cases(Vec<Choice>),
+    Incidents(Vec<Choice>),
+    Permissions(Vec<(ChangeKind, Result<(), String>)>, Option<String>),
+    Generation(u64),
+    ViewSaved(Result<String, String>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Search { gen: u64, req: SearchRequest },
+    Detail { gen: u64, id: String },
+    Apply(Change),
+    LoadUsers,
+    LoadCases,
+    LoadIncidents,
+    LoadPermissions,
+    PollGeneration,
+    Copy(String),
+    SaveView(SavedView),
+}

@@ -1,0 +1,376 @@
+//! The narrow facade between the explorer and everything else (store, query index, engine).
+//!
+//! The UI calls these from background tasks only; every rule (permissions, transitions, the 30-day
+//! rule) lives behind it. `LocalBackend` (in `local.rs`) implements it over the real store.
+use super::text::SafeText;
+use crate::error::Result;
+use crate::model::{ArchiveReason, Signal, TriageState, User};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::sync::Arc;
+
+/// The time range picker's choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeRange {
+    Last(RangePreset),
+    All,
+    Custom {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RangePreset {
+    M15,
+    H1,
+    H4,
+    D1,
+    D7,
+    D30,
+}
+
+impl RangePreset {
+    pub const ALL: [RangePreset; 6] =
+        [Self::M15, Self::H1, Self::H4, Self::D1, Self::D7, Self::D30];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::M15 => "15m",
+            Self::H1 => "1h",
+            Self::H4 => "4h",
+            Self::D1 => "1d",
+            Self::D7 => "7d",
+            Self::D30 => "30d",
+        }
+    }
+
+    pub fn delta(self) -> TimeDelta {
+        match self {
+            Self::M15 => TimeDelta::minutes(15),
+            Self::H1 => TimeDelta::hours(1),
+            Self::H4 => TimeDelta::hours(4),
+            Self::D1 => TimeDelta::days(1),
+            Self::D7 => TimeDelta::days(7),
+            Self::D30 => TimeDelta::days(30),
+        }
+    }
+}
+
+impl TimeRange {
+    pub fn label(&self) -> String {
+        match self {
+            TimeRange::Last(p) => format!("last {}", p.label()),
+            TimeRange::All => "all time".into(),
+            TimeRange::Custom { from, to } => format!(
+                "{} → {}",
+                from.format("%m-%d %H:%M"),
+                to.format("%m-%d %H:%M")
+            ),
+        }
+    }
+
+    /// The short form used in saved views and `:range`.
+    pub fn spec(&self) -> String {
+        match self {
+            TimeRange::Last(p) => p.label().into(),
+            TimeRange::All => "all".into(),
+            TimeRange::Custom { from, to } => format!("{}..{}", from.to_rfc3339(), to.to_rfc3339()),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TimeRange> {
+        let s = s.trim();
+        if s == "all" {
+            return Some(TimeRange::All);
+        }
+        if let Some(p) = RangePreset::ALL.into_iter().find(|p| p.label() == s) {
+            return Some(TimeRange::Last(p));
+        }
+        let (a, b) = s.split_once("..")?;
+        let from = DateTime::parse_from_rfc3339(a.trim())
+            .ok()?
+            .with_timezone(&Utc);
+        let to = DateTime::parse_from_rfc3339(b.trim())
+            .ok()?
+            .with_timezone(&Utc);
+        (from <= to).then_some(TimeRange::Custom { from, to })
+    }
+
+    pub fn bounds(&self, now: DateTime<Utc>) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        match *self {
+            TimeRange::Last(p) => (Some(now - p.delta()), None),
+            TimeRange::All => (None, None),
+            TimeRange::Custom { from, to } => (Some(from), Some(to)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchRequest {
+    pub query: String,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// One line of the signal stream, cleaned for display when it is built.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The signal id as the store knows it; only ever passed back to the backend.
+    pub id: Arc<str>,
+    pub id_text: SafeText,
+    pub timestamp: DateTime<Utc>,
+    pub severity: crate::model::Severity,
+    pub title: SafeText,
+    pub service: SafeText,
+    pub attackers: SafeText,
+    pub state: TriageState,
+    pub assignee: Option<SafeText>,
+}
+
+impl Row {
+    pub fn from_signal(s: &Signal) -> Row {
+        let mut attackers: Vec<&str> = s.attacker_ips.iter().map(String::as_str).collect();
+        attackers.extend(s.attacker_users.iter().map(String::as_str));
+        Row {
+            id: Arc::from(s.id.as_str()),
+            id_text: SafeText::new(&s.id),
+            timestamp: s.timestamp,
+            severity: s.severity,
+            title: SafeText::new(&s.title),
+            service: SafeText::new(s.service()),
+            attackers: SafeText::new(&attackers.join(", ")),
+            state: s.triage.state,
+            assignee: s
+                .triage
+                .assignee
+                .as_ref()
+                .map(|a| SafeText::new(a.display())),
+        }
+    }
+}
+
+/// A facet: a query key and its values with counts, most frequent first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Facet {
+    /// What the panel shows ("Signal State").
+    pub label: String,
+    /// The query key a value is added under (`@workflow.triage.state`, `service`).
+    pub key: String,
+    pub values: Vec<FacetValue>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FacetValue {
+    /// The value as it goes into the query.
+    pub raw: String,
+    pub text: SafeText,
+    pub count: usize,
+}
+
+/// Where a query went wrong, in bytes of the query text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueryError {
+    pub message: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The matching signals, newest first. Rows are built (and cleaned) only when they are shown, so a
+/// million matches cost a list of row numbers, not a million rows.
+pub trait RowSource: Send + Sync {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn row(&self, i: usize) -> Option<Row>;
+    /// Where the signal with this id is in the list.
+    fn position(&self, id: &str) -> Option<usize>;
+}
+
+/// Rows held in full (tests, small stores, related signals).
+#[derive(Clone, Debug, Default)]
+pub struct VecRows(pub Vec<Row>);
+
+impl RowSource for VecRows {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn row(&self, i: usize) -> Option<Row> {
+        self.0.get(i).cloned()
+    }
+    fn position(&self, id: &str) -> Option<usize> {
+        self.0.iter().position(|r| &*r.id == id)
+    }
+}
+
+#[derive(Clone)]
+pub struct SearchResult {
+    pub rows: Arc<dyn RowSource>,
+    pub facets: Vec<Facet>,
+    /// Set when the query did not parse; `rows` and `facets` are then empty and ignored.
+    pub error: Option<QueryError>,
+    /// Signals in the store, whatever the query.
+    pub total: usize,
+}
+
+impl Default for SearchResult {
+    fn default() -> Self {
+        SearchResult {
+            rows: Arc::new(VecRows::default()),
+            facets: Vec::new(),
+            error: None,
+            total: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for SearchResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchResult")
+            .field("rows", &self.rows.len())
+            .field("facets", &self.facets.len())
+            .field("error", &self.error)
+            .field("total", &self.total)
+            .finish()
+    }
+}
+
+/// A triage-timeline entry from the audit trail.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub text: String,
+}
+
+/// Whether a value (IP or user) is blocked now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockState {
+    pub value: String,
+    /// `None`: not blocked. `Some(None)`: blocked for good. `Some(Some(t))`: blocked until `t`.
+    pub blocked: Option<Option<DateTime<Utc>>>,
+}
+
+/// The rule catalogue's entry for a rule.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleInfo {
+    pub condition: String,
+    pub description: String,
+    pub runbook: String,
+}
+
+/// Everything the side panel shows for one signal, loaded in one go.
+#[derive(Clone, Debug)]
+pub struct Detail {
+    pub signal: Signal,
+    pub service_owner: Option<String>,
+    pub timeline: Vec<TimelineEntry>,
+    pub blocks: Vec<BlockState>,
+    pub rule: Option<RuleInfo>,
+    pub related: Vec<Row>,
+}
+
+/// A case or an incident that a signal can be added to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    pub id: String,
+    pub title: String,
+}
+
+/// A change the analyst asks for; the backend checks it and applies it, or says why not.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    Assign {
+        ids: Vec<String>,
+        /// A user's uuid; `None` unassigns.
+        user: Option<String>,
+    },
+    SetState {
+        ids: Vec<String>,
+        state: TriageState,
+        reason: Option<ArchiveReason>,
+        comment: Option<String>,
+    },
+    NewCase {
+        ids: Vec<String>,
+        title: String,
+        priority: String,
+    },
+    AddToCase {
+        ids: Vec<String>,
+        case_id: String,
+    },
+    NewIncident {
+        ids: Vec<String>,
+        title: String,
+        severity: String,
+        commander: Option<String>,
+    },
+    AddToIncident {
+        ids: Vec<String>,
+        incident_id: String,
+    },
+    /// Block every attacking IP of these signals; `None` blocks for good.
+    BlockIps {
+        ids: Vec<String>,
+        duration: Option<TimeDelta>,
+    },
+    /// Block every attacking (authenticated) user of these signals.
+    BlockUsers {
+        ids: Vec<String>,
+        duration: Option<TimeDelta>,
+    },
+}
+
+/// The kinds of change, for permission checks and for showing an action disabled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    Assign,
+    SetState,
+    Case,
+    Incident,
+    Block,
+    Workflow,
+}
+
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 6] = [
+        Self::Assign,
+        Self::SetState,
+        Self::Case,
+        Self::Incident,
+        Self::Block,
+        Self::Workflow,
+    ];
+}
+
+impl Change {
+    pub fn kind(&self) -> ChangeKind {
+        match self {
+            Change::Assign { .. } => ChangeKind::Assign,
+            Change::SetState { .. } => ChangeKind::SetState,
+            Change::NewCase { .. } | Change::AddToCase { .. } => ChangeKind::Case,
+            Change::NewIncident { .. } | Change::AddToIncident { .. } => ChangeKind::Incident,
+            Change::BlockIps { .. } | Change::BlockUsers { .. } => ChangeKind::Block,
+        }
+    }
+}
+
+/// What the explorer needs from the rest of sigscope. Calls may block (disk, network): the UI makes
+/// them from background tasks only.
+pub trait Backend: Send + Sync {
+    fn search(&self, req: &SearchRequest) -> Result<SearchResult>;
+    fn detail(&self, id: &str) -> Result<Option<Detail>>;
+    fn users(&self) -> Result<Vec<User>>;
+    fn cases(&self) -> Result<Vec<Choice>>;
+    fn incidents(&self) -> Result<Vec<Choice>>;
+    /// Apply a change; `Ok` carries a one-line summary, `Err` the engine's refusal.
+    fn apply(&self, change: &Change) -> Result<String>;
+    /// `Err(permission)` names what the acting user lacks for this kind of change.
+    fn allowed(&self, kind: ChangeKind) -> std::result::Result<(), String>;
+    /// Who is acting, for the status line.
+    fn acting(&self) -> Option<String>;
+    /// Bumps whenever the store changes (a write, an import, a sync), so that live mode knows to
+    /// search again.
+    fn generation(&self) -> u64;
+}

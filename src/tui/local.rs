@@ -1,0 +1,565 @@
+//! `LocalBackend`: the explorer over the local SQLite store, the engine and the query index.
+//!
+//! The index is built from the store on the first search (in a background task, so the first frame
+//! does not wait for it) and kept current from the store: new signals by rowid, changed ones from
+//! the audit log, whoever wrote them (this process, the CLI, an import, a sync).
+use super::backend::{
+    Backend, BlockState, Change, ChangeKind, Choice, Detail, Facet, FacetValue, QueryError, Row,
+    RowSource, RuleInfo, SearchRequest, SearchResult, TimelineEntry,
+};
+use super::text::SafeText;
+use crate::engine::{self, BlockFor, Command, Engine, NewCase, NewIncident, SignalRef};
+use crate::error::{Error, Result};
+use crate::model::{CasePriority, IncidentSeverity, IncidentState, Permission, User};
+use crate::query::{self, SignalIndex};
+use crate::store::SqliteStore;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Facet values shown per facet.
+const TOP_VALUES: usize = 10;
+/// Related signals listed in the side panel.
+const RELATED: usize = 50;
+
+#[derive(Default)]
+struct Mark {
+    loaded: bool,
+    rowid: i64,
+    seq: i64,
+}
+
+pub struct LocalBackend {
+    engine: Mutex<Engine>,
+    actor: User,
+    index: Arc<RwLock<SignalIndex>>,
+    mark: Mutex<Mark>,
+    generation: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic in another task must not take the explorer down with it.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl LocalBackend {
+    /// Open over a store, acting as `acting` (a handle, email or uuid; see `Engine::resolve_actor`).
+    pub fn open(store: SqliteStore, acting: Option<&str>) -> Result<LocalBackend> {
+        let mut engine = Engine::system(store);
+        let actor = engine.resolve_actor(acting)?;
+        Ok(LocalBackend {
+            engine: Mutex::new(engine),
+            actor,
+            index: Arc::new(RwLock::new(SignalIndex::new())),
+            mark: Mutex::new(Mark::default()),
+            generation: AtomicU64::new(1),
+        })
+    }
+
+    pub fn actor(&self) -> &User {
+        &self.actor
+    }
+
+    /// Bring the index up to date with the store: new rows, then signals the audit log says changed.
+    /// Returns whether anything changed.
+    fn catch_up(&self) -> Result<bool> {
+        let engine = lock(&self.engine);
+        let conn = engine.store().conn();
+        let mut mark = lock(&self.mark);
+        let first = !mark.loaded;
+        let mut fresh = Vec::new();
+        {
+            let mut stmt = conn.prepare_cached(
+                "SELECT rowid, id, raw FROM signals WHERE rowid > ?1 ORDER BY rowid",
+            )?;
+            let mut rows = stmt.query([mark.rowid])?;
+            while let Some(r) = rows.next()? {
+                let rowid: i64 = r.get(0)?;
+                let id: String = r.get(1)?;
+                let raw: String = r.get(2)?;
+                mark.rowid = mark.rowid.max(rowid);
+                // One unreadable signal must not hide the others; it is logged and skipped.
+                match serde_json::from_str(&raw)
+                    .map_err(|e| Error::Store(e.to_string()))
+                    .and_then(crate::model::Signal::from_json)
+                {
+                    Ok(s) => fresh.push(s),
+                    Err(e) => tracing::warn!("signal {}: {e}", crate::sanitize::clean(&id)),
+                }
+            }
+        }
+        let mut changed_ids = Vec::new();
+        let max_seq: i64 =
+            conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?;
+        if !first && max_seq > mark.seq {
+            let mut stmt =
+                conn.prepare_cached("SELECT DISTINCT signal_id FROM audit_signals WHERE seq > ?1")?;
+            let ids = stmt.query_map([mark.seq], |r| r.get::<_, String>(0))?;
+            for id in ids {
+                changed_ids.push(id?);
+            }
+        }
+        mark.seq = max_seq;
+        let mut changed = Vec::new();
+        for id in &changed_ids {
+            if let Some(s) = engine.get_signal(id)? {
+                changed.push(s);
+            }
+        }
+        drop(engine);
+        let any = !fresh.is_empty() || !changed.is_empty();
+        if any || first {
+            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+            if first && index.is_empty() {
+                *index = SignalIndex::build(fresh);
+            } else {
+                for s in fresh.iter().chain(changed.iter()) {
+                    index.insert_or_update(s);
+                }
+            }
+        }
+        mark.loaded = true;
+        if any {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(any)
+    }
+
+    fn ensure_loaded(&self) -> Result<()> {
+        if !lock(&self.mark).loaded {
+            self.catch_up()?;
+        }
+        Ok(())
+    }
+
+    fn refs(ids: &[String]) -> Vec<SignalRef> {
+        ids.iter().map(SignalRef::new).collect()
+    }
+
+    fn execute(&self, cmd: Command) -> Result<engine::Outcome> {
+        let out = lock(&self.engine).execute(&self.actor, cmd);
+        // Whatever happened, the index follows the store (a refusal changes nothing, cheaply).
+        let _ = self.catch_up();
+        out
+    }
+
+    fn related(&self, s: &crate::model::Signal) -> Vec<Row> {
+        let quote = |v: &str| query::Pattern::literal(v).to_string();
+        let mut parts = Vec::new();
+        if !s.attacker_ips.is_empty() {
+            let ips: Vec<String> = s.attacker_ips.iter().map(|v| quote(v)).collect();
+            parts.push(format!("@network.client.ip:({})", ips.join(" OR ")));
+        }
+        if !s.attacker_users.is_empty() {
+            let us: Vec<String> = s.attacker_users.iter().map(|v| quote(v)).collect();
+            parts.push(format!("@usr.id:({})", us.join(" OR ")));
+        }
+        if parts.is_empty() {
+            return Vec::new();
+        }
+        let Ok(q) = query::parse(&parts.join(" OR ")) else {
+            return Vec::new();
+        };
+        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+        index
+            .matches(&q, &query::TimeRange::all())
+            .into_iter()
+            .filter(|&r| index.id_of(r) != s.id)
+            .take(RELATED)
+            .filter_map(|r| index.row(r).map(|v| row_of(&v)))
+            .collect()
+    }
+}
+
+fn row_of(v: &query::RowView<'_>) -> Row {
+    let attackers = match (v.attacker, v.attackers) {
+        (Some(a), n) if n > 1 => format!("{a} +{}", n - 1),
+        (Some(a), _) => a.to_string(),
+        (None, _) => String::new(),
+    };
+    Row {
+        id: Arc::from(v.id),
+        id_text: SafeText::new(v.id),
+        timestamp: v.timestamp,
+        severity: v.severity,
+        title: SafeText::new(v.title),
+        service: SafeText::new(v.service),
+        attackers: SafeText::new(&attackers),
+        state: v.state,
+        assignee: v.assignee.map(SafeText::new),
+    }
+}
+
+/// The matches of a search over `index`, as the stream's rows (benchmarks build them directly).
+pub fn index_rows(index: Arc<RwLock<SignalIndex>>, matches: Vec<u32>) -> Arc<dyn RowSource> {
+    Arc::new(IndexRows { index, matches })
+}
+
+/// Matches as row numbers into the shared index; rows are read (and cleaned) when drawn.
+struct IndexRows {
+    index: Arc<RwLock<SignalIndex>>,
+    matches: Vec<u32>,
+}
+
+impl RowSource for IndexRows {
+    fn len(&self) -> usize {
+        self.matches.len()
+    }
+
+    fn row(&self, i: usize) -> Option<Row> {
+        let r = *self.matches.get(i)?;
+        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+        index.row(r).map(|v| row_of(&v))
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        let r = self
+            .index
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .row_of(id)?;
+        self.matches.iter().position(|&m| m == r)
+    }
+}
+
+fn permanent_or(d: Option<chrono::TimeDelta>) -> BlockFor {
+    match d {
+        Some(d) => BlockFor::Duration(d),
+        None => BlockFor::Permanent,
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+impl Backend for LocalBackend {
+    fn search(&self, req: &SearchRequest) -> Result<SearchResult> {
+        self.ensure_loaded()?;
+        let q = match query::parse(&req.query) {
+            Ok(q) => q,
+            Err(e) => {
+                return Ok(SearchResult {
+                    error: Some(QueryError {
+                        message: e.message,
+                        start: e.span.start,
+                        end: e.span.end,
+                    }),
+                    ..Default::default()
+                })
+            }
+        };
+        let range = query::TimeRange {
+            from: req.from,
+            to: req.to,
+        };
+        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+        let res = index.search(&q, &range, TOP_VALUES);
+        let total = index.len();
+        drop(index);
+        let facets = res
+            .facets
+            .into_iter()
+            .map(|f| Facet {
+                label: f.name.to_string(),
+                key: f.key,
+                values: f
+                    .values
+                    .into_iter()
+                    .map(|(raw, n)| FacetValue {
+                        text: SafeText::new(&raw),
+                        raw,
+                        count: n as usize,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(SearchResult {
+            rows: Arc::new(IndexRows {
+                index: self.index.clone(),
+                matches: res.matches,
+            }),
+            facets,
+            error: None,
+            total,
+        })
+    }
+
+    fn detail(&self, id: &str) -> Result<Option<Detail>> {
+        let engine = lock(&self.engine);
+        let Some(signal) = engine.get_signal(id)? else {
+            return Ok(None);
+        };
+        let timeline = engine
+            .timeline(id)?
+            .iter()
+            .map(|e| TimelineEntry {
+                at: e.time,
+                actor: e.actor.clone(),
+                text: engine::timeline::describe(e),
+            })
+            .collect();
+        let mut blocks = Vec::new();
+        for v in signal
+            .attacker_ips
+            .iter()
+            .chain(signal.attacker_users.iter())
+        {
+            let b = engine.active_block_for(v)?;
+            blocks.push(BlockState {
+                value: v.clone(),
+                blocked: b.map(|b| b.expires_at),
+            });
+        }
+        drop(engine);
+        let rule = crate::demo::rule_info(&signal.rule.id)
+            .map(|r| RuleInfo {
+                condition: r.condition.to_string(),
+                description: r.description.to_string(),
+                runbook: r.runbook.to_string(),
+            })
+            .or_else(|| {
+                // Outside the catalogue, the vendor's message is the rule's description.
+                (!signal.message.is_empty()).then(|| RuleInfo {
+                    description: signal.message.clone(),
+                    ..Default::default()
+                })
+            });
+        let related = self.related(&signal);
+        Ok(Some(Detail {
+            service_owner: crate::demo::service_owner(signal.service()).map(str::to_string),
+            timeline,
+            blocks,
+            rule,
+            related,
+            signal,
+        }))
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        lock(&self.engine).list_users()
+    }
+
+    fn cases(&self) -> Result<Vec<Choice>> {
+        Ok(lock(&self.engine)
+            .list_cases()?
+            .into_iter()
+            .map(|c| Choice {
+                id: c.key,
+                title: c.title,
+            })
+            .collect())
+    }
+
+    fn incidents(&self) -> Result<Vec<Choice>> {
+        Ok(lock(&self.engine)
+            .list_incidents()?
+            .into_iter()
+            .map(|i| Choice {
+                id: format!("IR-{}", i.public_id),
+                title: i.title,
+            })
+            .collect())
+    }
+
+    fn apply(&self, change: &Change) -> Result<String> {
+        match change {
+            Change::Assign { ids, user } => {
+                let signals = Self::refs(ids);
+                let n = ids.len();
+                match user {
+                    Some(u) => {
+                        self.execute(Command::Assign {
+                            signals,
+                            user: u.clone(),
+                        })?;
+                        Ok(format!("assigned {}", plural(n, "signal")))
+                    }
+                    None => {
+                        self.execute(Command::Unassign { signals })?;
+                        Ok(format!("unassigned {}", plural(n, "signal")))
+                    }
+                }
+            }
+            Change::SetState {
+                ids,
+                state,
+                reason,
+                comment,
+            } => {
+                let out = self.execute(Command::SetState {
+                    signals: Self::refs(ids),
+                    to: *state,
+                    reason: *reason,
+                    comment: comment.clone(),
+                })?;
+                let mut msg = format!("{} → {}", plural(ids.len(), "signal"), state.label());
+                if !out.skipped.is_empty() {
+                    msg.push_str(&format!(" ({} unchanged)", out.skipped.len()));
+                }
+                Ok(msg)
+            }
+            Change::NewCase {
+                ids,
+                title,
+                priority,
+            } => {
+                let out = self.execute(Command::CreateCase(NewCase {
+                    signals: Self::refs(ids),
+                    title: title.clone(),
+                    description: String::new(),
+                    priority: CasePriority::parse(priority).unwrap_or_default(),
+                    assignee: None,
+                    archive_signals: false,
+                }))?;
+                Ok(match out.case {
+                    Some(c) => format!("opened case {}", c.key),
+                    None => "opened a case".into(),
+                })
+            }
+            Change::AddToCase { ids, case_id } => {
+                self.execute(Command::AddToCase {
+                    case: case_id.clone(),
+                    signals: Self::refs(ids),
+                    archive_signals: false,
+                })?;
+                Ok(format!(
+                    "added {} to {case_id}",
+                    plural(ids.len(), "signal")
+                ))
+            }
+            Change::NewIncident {
+                ids,
+                title,
+                severity,
+                commander,
+            } => {
+                let out = self.execute(Command::DeclareIncident(NewIncident {
+                    signals: Self::refs(ids),
+                    title: title.clone(),
+                    severity: IncidentSeverity::parse(severity).unwrap_or_default(),
+                    commander: commander.clone(),
+                    customer_impacted: false,
+                    state: IncidentState::default(),
+                }))?;
+                Ok(match out.incident {
+                    Some(i) => format!("declared incident IR-{}", i.public_id),
+                    None => "declared an incident".into(),
+                })
+            }
+            Change::AddToIncident { ids, incident_id } => {
+                self.execute(Command::AddToIncident {
+                    incident: incident_id.clone(),
+                    signals: Self::refs(ids),
+                })?;
+                Ok(format!(
+                    "added {} to {incident_id}",
+                    plural(ids.len(), "signal")
+                ))
+            }
+            Change::BlockIps { ids, duration } => {
+                let mut blocked = 0;
+                for id in ids {
+                    let out = self.execute(Command::BlockAttackers {
+                        signal_id: id.clone(),
+                        duration: permanent_or(*duration),
+                        reason: Some("blocked from the explorer".into()),
+                    })?;
+                    blocked += out.blocks.len();
+                }
+                Ok(format!("blocked {}", plural(blocked, "IP")))
+            }
+            Change::BlockUsers { ids, duration } => {
+                let mut users = Vec::new();
+                for id in ids {
+                    let s = lock(&self.engine).get_signal(id)?.ok_or_else(|| {
+                        Error::NotFound(format!("signal {} not found", crate::sanitize::clean(id)))
+                    })?;
+                    for u in s.attacker_users {
+                        if !users.contains(&u) {
+                            users.push(u);
+                        }
+                    }
+                }
+                if users.is_empty() {
+                    return Err(Error::Invalid(
+                        "these signals have no authenticated attacker to block".into(),
+                    ));
+                }
+                let out = self.execute(Command::BlockUsers {
+                    values: users,
+                    duration: permanent_or(*duration),
+                    reason: Some("blocked from the explorer".into()),
+                    signal_id: (ids.len() == 1).then(|| ids[0].clone()),
+                })?;
+                Ok(format!("blocked {}", plural(out.blocks.len(), "user")))
+            }
+        }
+    }
+
+    fn allowed(&self, kind: ChangeKind) -> std::result::Result<(), String> {
+        // The engine says what each command needs; a sample command of each kind asks it.
+        let sample = match kind {
+            ChangeKind::Assign => Command::Assign {
+                signals: vec![],
+                user: String::new(),
+            },
+            ChangeKind::SetState => Command::SetState {
+                signals: vec![],
+                to: crate::model::TriageState::Open,
+                reason: None,
+                comment: None,
+            },
+            ChangeKind::Case => Command::CreateCase(NewCase {
+                signals: vec![],
+                title: String::new(),
+                description: String::new(),
+                priority: CasePriority::default(),
+                assignee: None,
+                archive_signals: false,
+            }),
+            ChangeKind::Incident => Command::AddToIncident {
+                incident: String::new(),
+                signals: vec![],
+            },
+            ChangeKind::Block => Command::BlockAttackers {
+                signal_id: String::new(),
+                duration: BlockFor::Permanent,
+                reason: None,
+            },
+            ChangeKind::Workflow => {
+                return if self.actor.can(Permission::WorkflowsRun) {
+                    Ok(())
+                } else {
+                    Err(Permission::WorkflowsRun.as_str().to_string())
+                };
+            }
+        };
+        match engine::rbac::required(&sample)
+            .into_iter()
+            .find(|p| !self.actor.can(*p))
+        {
+            Some(p) => Err(p.as_str().to_string()),
+            None if self.actor.disabled => Err("an enabled account".into()),
+            None => Ok(()),
+        }
+    }
+
+    fn acting(&self) -> Option<String> {
+        Some(format!(
+            "{} ({})",
+            self.actor.handle,
+            self.actor.role.as_str()
+        ))
+    }
+
+    fn generation(&self) -> u64 {
+        if let Err(e) = self.catch_up() {
+            tracing::warn!("catching up with the store: {e}");
+        }
+        self.generation.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,97 @@
+//! The explorer: `sigscope` with no subcommand.
+//!
+//! State (`app`), actions (`action`), `update` and drawing (`view`) are apart; `runtime` owns the
+//! terminal and runs every backend call in a tokio task that reports back over a channel.
+pub mod action;
+pub mod app;
+pub mod backend;
+pub mod detail;
+pub mod editor;
+pub mod form;
+pub mod harness;
+pub mod keys;
+pub mod local;
+pub mod query_edit;
+pub mod runtime;
+pub mod text;
+pub mod theme;
+pub mod update;
+pub mod view;
+pub mod views;
+
+pub use app::{App, Options};
+pub use backend::Backend;
+pub use local::LocalBackend;
+pub use runtime::run;
+
+use crate::config::Config;
+use crate::error::Result;
+use serde::Deserialize;
+
+/// The config's `[ui]` section.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    /// `truecolor`, `256`, `16` or `mono`; unset picks from NO_COLOR, COLORTERM and TERM.
+    pub theme: Option<theme::Palette>,
+    /// Mouse reporting (off by default: it steals the terminal's own selection).
+    #[serde(default)]
+    pub mouse: bool,
+    /// The time range the explorer opens with (`15m` ... `30d`, `all`); default `7d`.
+    pub range: Option<String>,
+    /// The query the explorer opens with.
+    pub query: Option<String>,
+    /// Where the explorer logs while it runs; default the data dir's `explorer.log`.
+    pub log: Option<std::path::PathBuf>,
+}
+
+/// The explorer's options from the config (`[ui]`, `[keys]`, `[views]`) and the command line.
+pub fn options_from_config(
+    config: &Config,
+    read_only: bool,
+    me: Option<&str>,
+) -> Result<(Options, UiConfig)> {
+    let ui: UiConfig = config.section("ui")?;
+    let keys_cfg: keys::KeysConfig = config.section("keys")?;
+    let keys = keys::KeyMap::new(&keys_cfg)?;
+    let palette = theme::Palette::detect(ui.theme, &|k| std::env::var(k).ok());
+    let range = match &ui.range {
+        Some(r) => backend::TimeRange::parse(r).ok_or_else(|| {
+            crate::Error::Invalid(format!(
+                "config [ui] range: {r:?} is not one of 15m, 1h, 4h, 1d, 7d, 30d, all"
+            ))
+        })?,
+        None => backend::TimeRange::Last(backend::RangePreset::D7),
+    };
+    let opts = Options {
+        read_only,
+        mouse: ui.mouse,
+        range,
+        query: ui.query.clone().unwrap_or_default(),
+        keys,
+        theme: theme::Theme::new(palette),
+        views: views::load(config, me)?,
+        can_save: true,
+    };
+    Ok((opts, ui))
+}
+
+/// `sigscope` with no subcommand: the explorer over the store at `store`.
+pub fn explore(
+    config: &Config,
+    config_path: &std::path::Path,
+    store: &std::path::Path,
+    acting: Option<&str>,
+    read_only: bool,
+) -> Result<()> {
+    let store = crate::store::SqliteStore::open(store)?;
+    let backend = LocalBackend::open(store, acting)?;
+    let me = backend.actor().handle.clone();
+    let (opts, ui) = options_from_config(config, read_only, Some(&me))?;
+    run(
+        std::sync::Arc::new(backend),
+        opts,
+        Some(config_path.to_path_buf()),
+        ui.log,
+    )
+}

@@ -1,0 +1,311 @@
+//! The selected signal: a header, then four tabs.
+use super::pane;
+use crate::tui::app::{App, Pane, Tab};
+use crate::tui::detail::{fmt_when, DetailView};
+use crate::tui::text::SafeText;
+use crate::tui::theme::{severity_tag, state_tag, Theme};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+/// Whole text (the detail view never cuts), escapes dimmed.
+fn whole(t: &SafeText, th: &Theme, style: Style) -> Vec<Span<'static>> {
+    t.spans(usize::MAX / 2, style, th.escape)
+}
+
+fn kv(th: &Theme, k: &str, v: &SafeText) -> Line<'static> {
+    let mut s = vec![Span::styled(format!("{k}: "), th.dim)];
+    s.extend(whole(v, th, th.base));
+    Line::from(s)
+}
+
+fn header(d: &DetailView, th: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    out.push(Line::from(whole(&d.title, th, th.header)));
+    let mut l2 = vec![
+        Span::styled(
+            severity_tag(d.severity).trim().to_string(),
+            th.severity(d.severity),
+        ),
+        Span::raw("  "),
+        Span::styled(state_tag(d.state).to_string(), th.state(d.state)),
+    ];
+    if let Some(r) = &d.archive_reason {
+        l2.push(Span::styled(format!(" ({r})"), th.dim));
+    }
+    l2.push(Span::styled("  assignee: ", th.dim));
+    match &d.assignee {
+        Some(a) => l2.extend(whole(a, th, th.base)),
+        None => l2.push(Span::styled("unassigned", th.dim)),
+    }
+    out.push(Line::from(l2));
+    let mut l3 = vec![Span::styled("service: ", th.dim)];
+    l3.extend(whole(&d.service, th, th.base));
+    if let Some(o) = &d.owner {
+        l3.push(Span::styled("  owner: ", th.dim));
+        l3.extend(whole(o, th, th.base));
+    }
+    if let Some(e) = &d.env {
+        l3.push(Span::styled("  env: ", th.dim));
+        l3.extend(whole(e, th, th.base));
+    }
+    out.push(Line::from(l3));
+    let mut id = vec![Span::styled("id: ", th.dim)];
+    id.extend(whole(&d.id_text, th, th.base));
+    out.push(Line::from(id));
+    out.push(Line::from(vec![
+        Span::styled("first: ", th.dim),
+        Span::raw(fmt_when(&d.first_seen)),
+        Span::styled("  last: ", th.dim),
+        Span::raw(fmt_when(&d.last_seen)),
+    ]));
+    let mut l5 = vec![Span::styled("IPs: ", th.dim)];
+    if d.attackers.is_empty() {
+        l5.push(Span::styled("none", th.dim));
+    }
+    for (i, a) in d.attackers.iter().enumerate() {
+        if i > 0 {
+            l5.push(Span::raw(", "));
+        }
+        l5.extend(whole(&a.ip, th, th.base));
+        if !a.block.is_empty() {
+            l5.push(Span::styled(format!(" [{}]", a.block), th.error));
+        }
+    }
+    out.push(Line::from(l5));
+    if !d.users.is_empty() {
+        let mut l6 = vec![Span::styled("users: ", th.dim)];
+        for (i, u) in d.users.iter().enumerate() {
+            if i > 0 {
+                l6.push(Span::raw(", "));
+            }
+            l6.extend(whole(u, th, th.base));
+        }
+        out.push(Line::from(l6));
+    }
+    out
+}
+
+fn flow(d: &DetailView, th: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if d.flow.is_empty() {
+        out.push(Line::from(Span::styled(
+            "no attack attempts recorded",
+            th.dim,
+        )));
+        return out;
+    }
+    for n in &d.flow {
+        let indent = "  ".repeat(n.depth as usize);
+        let arrow = if n.depth == 0 { "" } else { "└ " };
+        let style = match (n.depth, n.label.as_str()) {
+            (3, "blocked") => th.ok,
+            (3, "exploited") => th.error,
+            (0, _) => th.header,
+            _ => th.base,
+        };
+        let mut s = vec![Span::raw(format!("{indent}{arrow}"))];
+        s.extend(whole(&n.label, th, style));
+        s.push(Span::styled(format!(" ×{}", n.count), th.dim));
+        out.push(Line::from(s));
+    }
+    out.push(Line::from(""));
+    out.push(Line::from(Span::styled(
+        format!("Attempts ({})", d.attempts.len()),
+        th.header,
+    )));
+    for a in &d.attempts {
+        let mut s = vec![Span::styled(format!("{} ", a.time), th.dim)];
+        s.extend(whole(&a.ip, th, th.base));
+        s.push(Span::raw(" "));
+        s.extend(whole(&a.user, th, th.base));
+        s.push(Span::raw(" "));
+        s.extend(whole(&a.method, th, th.base));
+        s.push(Span::raw(" "));
+        s.extend(whole(&a.path, th, th.base));
+        s.push(Span::styled(
+            format!(" {}", a.blocked),
+            if a.blocked == "blocked" {
+                th.ok
+            } else {
+                th.error
+            },
+        ));
+        out.push(Line::from(s));
+        let mut p = vec![Span::styled("    payload in ", th.dim)];
+        p.extend(whole(&a.location, th, th.base));
+        p.push(Span::styled(": ", th.dim));
+        p.extend(whole(&a.payload, th, th.base));
+        out.push(Line::from(p));
+        let mut r = vec![Span::styled("    waf: ", th.dim)];
+        r.extend(whole(&a.waf_rule, th, th.base));
+        r.push(Span::styled("  trace: ", th.dim));
+        r.extend(whole(&a.trace, th, th.base));
+        out.push(Line::from(r));
+        out.push(kv(th, "    user agent", &a.user_agent));
+    }
+    out
+}
+
+fn counts(title: &str, list: &[(SafeText, usize)], th: &Theme, out: &mut Vec<Line<'static>>) {
+    out.push(Line::from(Span::styled(title.to_string(), th.header)));
+    if list.is_empty() {
+        out.push(Line::from(Span::styled("  none", th.dim)));
+    }
+    for (k, n) in list {
+        let mut s = vec![Span::styled(format!("  {n:>5}  "), th.dim)];
+        s.extend(whole(k, th, th.base));
+        out.push(Line::from(s));
+    }
+}
+
+fn activity(d: &DetailView, th: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    counts("Attackers", &d.attacker_counts, th, &mut out);
+    counts("Attack types", &d.attack_types, th, &mut out);
+    counts("Endpoints", &d.endpoints, th, &mut out);
+    out.push(Line::from(Span::styled("Timeline", th.header)));
+    if d.timeline.is_empty() {
+        out.push(Line::from(Span::styled("  no triage actions yet", th.dim)));
+    }
+    for (when, who, what) in &d.timeline {
+        let mut s = vec![Span::styled(format!("  {when} "), th.dim)];
+        s.extend(whole(who, th, th.key));
+        s.push(Span::raw(" "));
+        s.extend(whole(what, th, th.base));
+        out.push(Line::from(s));
+    }
+    out
+}
+
+fn rule(d: &DetailView, th: &Theme) -> Vec<Line<'static>> {
+    let mut out = vec![
+        kv(th, "id", &d.rule_id),
+        kv(th, "name", &d.rule_name),
+        kv(th, "type", &d.rule_type),
+        Line::from(vec![
+            Span::styled("version: ", th.dim),
+            Span::raw(d.rule_version.clone()),
+        ]),
+        Line::from(vec![
+            Span::styled("severity: ", th.dim),
+            Span::styled(d.severity.as_str().to_string(), th.severity(d.severity)),
+        ]),
+        kv(th, "condition", &d.condition),
+        Line::from(""),
+        Line::from(Span::styled("Description", th.header)),
+    ];
+    for l in d.description.as_str().split("\\x0a") {
+        out.push(Line::from(whole(&SafeText::new(l), th, th.base)));
+    }
+    out.push(Line::from(""));
+    out.push(Line::from(Span::styled("Runbook", th.header)));
+    for l in d.runbook.as_str().split("\\x0a") {
+        out.push(Line::from(whole(&SafeText::new(l), th, th.base)));
+    }
+    out
+}
+
+fn related(app: &App, d: &DetailView, th: &Theme, w: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if d.related.is_empty() {
+        out.push(Line::from(Span::styled(
+            "no other signals from these IPs or users",
+            th.dim,
+        )));
+        return out;
+    }
+    out.push(Line::from(Span::styled(
+        "Same attacker IPs or users — Enter opens",
+        th.dim,
+    )));
+    for (i, r) in d.related.iter().enumerate() {
+        let cur = app.focus == Pane::Side && i == app.related_cursor;
+        let mut s = vec![
+            Span::raw(if cur { "> " } else { "  " }),
+            Span::styled(format!("{} ", r.timestamp.format("%m-%d %H:%M")), th.dim),
+            Span::styled(
+                format!("{} ", severity_tag(r.severity)),
+                th.severity(r.severity),
+            ),
+        ];
+        s.extend(r.title.spans(w.saturating_sub(30), th.base, th.escape));
+        s.push(Span::styled(
+            format!(" {}", state_tag(r.state)),
+            th.state(r.state),
+        ));
+        let mut line = Line::from(s);
+        if cur {
+            line = line.style(th.selected);
+        }
+        out.push(line);
+    }
+    out
+}
+
+pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    let th = &app.opts.theme;
+    let block = pane(app, "Signal".into(), app.focus == Pane::Side);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(d) = app.detail.as_ref().filter(|d| {
+        // The panel follows the selection; a jump to a related signal outside the results shows it.
+        app.selected_row().is_none_or(|r| *r.id == *d.id) || app.focus == Pane::Side
+    }) else {
+        let msg = if app.detail_loading || app.selected_row().is_some() {
+            "loading…"
+        } else {
+            "no signal selected"
+        };
+        buf.set_string(inner.x + 1, inner.y, msg, th.dim);
+        return;
+    };
+    // Header lines are cut at the edge; the tabs below show everything whole, wrapped.
+    let mut lines = header(d, th);
+    let mut tabs = Vec::new();
+    // Short names when the full ones would not fit on one line.
+    let short = inner.width < 72;
+    for t in Tab::ALL {
+        let style = if t == app.tab { th.tab_active } else { th.dim };
+        let name = if short { t.short() } else { t.title() };
+        let label = if t == app.tab {
+            format!("[{} {}]", t.index() + 1, name)
+        } else {
+            format!(" {} {} ", t.index() + 1, name)
+        };
+        tabs.push(Span::styled(label, style));
+    }
+    lines.push(Line::from(tabs));
+    lines.push(Line::from(Span::styled(
+        "─".repeat(inner.width as usize),
+        th.border,
+    )));
+    for (i, l) in lines.iter().enumerate() {
+        if i as u16 >= inner.height {
+            return;
+        }
+        buf.set_line(inner.x, inner.y + i as u16, l, inner.width);
+    }
+    let used = lines.len() as u16;
+    if used >= inner.height {
+        return;
+    }
+    let body = Rect::new(inner.x, inner.y + used, inner.width, inner.height - used);
+    let content = match app.tab {
+        Tab::Flow => flow(d, th),
+        Tab::Activity => activity(d, th),
+        Tab::Rule => rule(d, th),
+        Tab::Related => related(app, d, th, inner.width as usize),
+    };
+    let scroll = if app.tab == Tab::Related {
+        (app.related_cursor as u16 + 2).saturating_sub(body.height)
+    } else {
+        app.side_scroll
+    };
+    Paragraph::new(content)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(body, buf);
+}

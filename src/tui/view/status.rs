@@ -1,0 +1,81 @@
+//! The message line (last result or refusal, or the `:` palette) and the status line (counts, live
+//! state, who is acting, key hints with disabled actions shown as such).
+use crate::tui::app::{App, Level};
+use crate::tui::keys::Cmd;
+use crate::tui::text::SafeText;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+pub fn draw_message(app: &App, area: Rect, buf: &mut Buffer) {
+    let th = &app.opts.theme;
+    if let Some(p) = &app.palette {
+        let mut s = vec![Span::styled(":", th.key)];
+        s.extend(SafeText::new(&p.text).spans(
+            area.width.saturating_sub(2) as usize,
+            th.base,
+            th.escape,
+        ));
+        buf.set_line(area.x, area.y, &Line::from(s), area.width);
+        return;
+    }
+    let (style, text) = match (&app.message, &app.query_error) {
+        (Some((Level::Error, m)), _) => (th.error, format!(" ✗ {m}")),
+        (Some((Level::Info, m)), _) => (th.ok, format!(" {m}")),
+        (None, Some(e)) if app.error_query == app.editor.text => {
+            (th.error, format!(" query: {} (at {})", e.message, e.start))
+        }
+        _ => return,
+    };
+    let t = SafeText::new(&text);
+    buf.set_line(
+        area.x,
+        area.y,
+        &Line::from(t.spans(area.width as usize, style, th.escape)),
+        area.width,
+    );
+}
+
+pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
+    let th = &app.opts.theme;
+    let mut left = format!(" {} of {}", app.row_count(), app.results.total);
+    if !app.marked.is_empty() {
+        left.push_str(&format!(" · {} marked", app.marked.len()));
+    }
+    left.push_str(if app.live { " · live" } else { " · paused" });
+    if app.opts.read_only {
+        left.push_str(" · read-only");
+    }
+    if let Some(a) = &app.acting {
+        left.push_str(" · ");
+        left.push_str(&crate::sanitize::clean(a));
+    }
+    left.push(' ');
+    let mut spans = vec![Span::styled(left, th.header)];
+    let hints: &[(Cmd, &str)] = &[
+        (Cmd::Search, "search"),
+        (Cmd::Open, "open"),
+        (Cmd::Assign, "assign"),
+        (Cmd::State, "state"),
+        (Cmd::BlockIps, "block"),
+        (Cmd::TimeRange, "range"),
+        (Cmd::Help, "help"),
+        (Cmd::Quit, "quit"),
+    ];
+    for (cmd, label) in hints {
+        let kind = super::help::change_kind(*cmd);
+        if kind.is_some() && app.opts.read_only {
+            continue;
+        }
+        let disabled = kind.and_then(|k| app.refusal(k)).is_some();
+        let key = app.opts.keys.first_key_of(*cmd);
+        spans.push(Span::raw(" "));
+        if disabled {
+            spans.push(Span::styled(format!("{key} {label}"), th.disabled));
+        } else {
+            spans.push(Span::styled(key, th.key));
+            spans.push(Span::raw(format!(" {label}")));
+        }
+    }
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}

@@ -1,0 +1,169 @@
+//! The signal stream: only the visible rows are built, so a million rows draw like ten.
+use super::{padded, pane};
+use crate::tui::app::{App, Pane};
+use crate::tui::backend::Row;
+use crate::tui::text::SafeText;
+use crate::tui::theme::{severity_tag, state_tag};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+struct Cols {
+    time: usize,
+    long_time: bool,
+    service: usize,
+    attackers: usize,
+    state: usize,
+    assignee: usize,
+    title: usize,
+}
+
+fn columns(w: usize) -> Cols {
+    let long_time = w >= 90;
+    let time = if long_time { 14 } else { 11 };
+    let service = if w >= 90 {
+        16
+    } else if w >= 60 {
+        12
+    } else {
+        0
+    };
+    let attackers = if w >= 100 { 18 } else { 0 };
+    let state = if w >= 50 { 8 } else { 0 };
+    let assignee = if w >= 120 { 14 } else { 0 };
+    // Marker (2) + severity (4) + one space after each column.
+    let fixed = 2
+        + time
+        + 1
+        + 5
+        + [service, attackers, state, assignee]
+            .iter()
+            .filter(|&&c| c > 0)
+            .map(|c| c + 1)
+            .sum::<usize>();
+    Cols {
+        time,
+        long_time,
+        service,
+        attackers,
+        state,
+        assignee,
+        title: w.saturating_sub(fixed).max(8),
+    }
+}
+
+fn header(c: &Cols) -> Vec<Span<'static>> {
+    let mut s = vec![
+        Span::raw("  "),
+        Span::raw(format!("{:<w$} ", "TIME", w = c.time)),
+        Span::raw("SEV  "),
+    ];
+    s.push(Span::raw(format!("{:<w$}", "TITLE", w = c.title)));
+    for (w, name) in [
+        (c.service, "SERVICE"),
+        (c.attackers, "ATTACKERS"),
+        (c.state, "STATE"),
+        (c.assignee, "ASSIGNEE"),
+    ] {
+        if w > 0 {
+            s.push(Span::raw(format!(" {name:<w$}")));
+        }
+    }
+    s
+}
+
+fn text_cell(t: &SafeText, w: usize, style: Style, dim: Style) -> Vec<Span<'static>> {
+    padded(t.spans(w, style, dim), w)
+}
+
+fn row_line(app: &App, r: &Row, c: &Cols, selected: bool) -> Line<'static> {
+    let th = &app.opts.theme;
+    let marked = app.marked.contains(&r.id);
+    let mut s = Vec::with_capacity(16);
+    s.push(Span::styled(
+        format!(
+            "{}{}",
+            if selected { '>' } else { ' ' },
+            if marked { '*' } else { ' ' }
+        ),
+        if marked { th.marked } else { th.base },
+    ));
+    let time = if c.long_time {
+        r.timestamp.format("%m-%d %H:%M:%S")
+    } else {
+        r.timestamp.format("%m-%d %H:%M")
+    };
+    s.push(Span::styled(format!("{time} "), th.dim));
+    s.push(Span::styled(
+        format!("{} ", severity_tag(r.severity)),
+        th.severity(r.severity),
+    ));
+    s.extend(text_cell(&r.title, c.title, th.base, th.escape));
+    if c.service > 0 {
+        s.push(Span::raw(" "));
+        s.extend(text_cell(&r.service, c.service, th.base, th.escape));
+    }
+    if c.attackers > 0 {
+        s.push(Span::raw(" "));
+        s.extend(text_cell(&r.attackers, c.attackers, th.base, th.escape));
+    }
+    if c.state > 0 {
+        s.push(Span::styled(
+            format!(" {:<w$}", state_tag(r.state), w = c.state),
+            th.state(r.state),
+        ));
+    }
+    if c.assignee > 0 {
+        s.push(Span::raw(" "));
+        match &r.assignee {
+            Some(a) => s.extend(text_cell(a, c.assignee, th.base, th.escape)),
+            None => s.push(Span::styled(format!("{:<w$}", "-", w = c.assignee), th.dim)),
+        }
+    }
+    Line::from(s)
+}
+
+pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    let th = &app.opts.theme;
+    let mut title = format!("Signals {}", app.row_count());
+    if !app.marked.is_empty() {
+        title.push_str(&format!(" · {} marked", app.marked.len()));
+    }
+    if app.searching {
+        title.push_str(" · searching…");
+    }
+    let block = pane(app, title, app.focus == Pane::Stream);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let c = columns(inner.width as usize);
+    buf.set_line(
+        inner.x,
+        inner.y,
+        &Line::from(header(&c)).style(th.header),
+        inner.width,
+    );
+    if app.window.is_empty() {
+        let msg = if app.searching {
+            "searching…"
+        } else {
+            "no signals match the query and time range"
+        };
+        buf.set_string(inner.x + 2, inner.y + 1, msg, th.dim);
+        return;
+    }
+    let visible = inner.height.saturating_sub(1) as usize;
+    for (i, r) in app.window.iter().take(visible).enumerate() {
+        let idx = app.offset + i;
+        let y = inner.y + 1 + i as u16;
+        let selected = idx == app.selected;
+        buf.set_line(inner.x, y, &row_line(app, r, &c, selected), inner.width);
+        if selected {
+            buf.set_style(Rect::new(inner.x, y, inner.width, 1), th.selected);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! `LocalBackend` over a real SQLite store filled with demo data: search, facets, details, changes
+//! through the engine, refusals, and changes made by another process showing up.
+use chrono::Utc;
+use sigscope::demo::{self, DemoOptions};
+use sigscope::engine::{Command, Engine, SignalRef};
+use sigscope::model::{ArchiveReason, TriageState};
+use sigscope::store::SqliteStore;
+use sigscope::tui::backend::{Backend, Change, ChangeKind, SearchRequest};
+use sigscope::tui::LocalBackend;
+
+fn store(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("signals.db");
+    let mut s = SqliteStore::open(&path).unwrap();
+    demo::populate(
+        &mut s,
+        &DemoOptions {
+            signals: 300,
+            seed: 7,
+            days: 30,
+            now: demo::default_now(),
+        },
+    )
+    .unwrap();
+    path
+}
+
+fn all(q: &str) -> SearchRequest {
+    SearchRequest {
+        query: q.into(),
+        from: None,
+        to: None,
+    }
+}
+
+#[test]
+fn search_counts_facets_and_reports_a_bad_query_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = LocalBackend::open(
+        SqliteStore::open(&store(dir.path())).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap();
+    let r = b.search(&all("")).unwrap();
+    assert_eq!(r.rows.len(), 300);
+    assert_eq!(r.total, 300);
+    let state = r
+        .facets
+        .iter()
+        .find(|f| f.label == "Signal State")
+        .expect("a state facet");
+    assert_eq!(state.key, "@workflow.triage.state");
+    assert_eq!(state.values.iter().map(|v| v.count).sum::<usize>(), 300);
+    // Newest first.
+    let first = r.rows.row(0).unwrap();
+    let second = r.rows.row(1).unwrap();
+    assert!(first.timestamp >= second.timestamp);
+    assert_eq!(r.rows.position(&first.id), Some(0));
+
+    let open = b.search(&all("@workflow.triage.state:open")).unwrap();
+    assert!(open.rows.len() < 300 && !open.rows.is_empty());
+    assert!((0..open.rows.len()).all(|i| open.rows.row(i).unwrap().state == TriageState::Open));
+
+    let bad = b.search(&all("status:(high")).unwrap();
+    let e = bad.error.expect("a parse error");
+    assert!(e.start >= 7, "{e:?}");
+}
+
+#[test]
+fn detail_has_rule_owner_and_timeline_and_changes_go_through_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = LocalBackend::open(
+        SqliteStore::open(&store(dir.path())).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap();
+    let r = b.search(&all("@workflow.triage.state:open")).unwrap();
+    let id = r.rows.row(0).unwrap().id.to_string();
+    let d = b.detail(&id).unwrap().expect("the signal");
+    assert!(d
+        .rule
+        .as_ref()
+        .is_some_and(|r| !r.description.is_empty() && !r.runbook.is_empty()));
+    assert!(d.service_owner.is_some());
+
+    let msg = b
+        .apply(&Change::SetState {
+            ids: vec![id.clone()],
+            state: TriageState::Archived,
+            reason: Some(ArchiveReason::FalsePositive),
+            comment: Some("checked".into()),
+        })
+        .unwrap();
+    assert!(msg.contains("Archived"), "{msg}");
+    let d = b.detail(&id).unwrap().unwrap();
+    assert_eq!(d.signal.triage.state, TriageState::Archived);
+    assert!(
+        d.timeline.iter().any(|e| e.text.contains("archived")),
+        "{:?}",
+        d.timeline
+    );
+    // The index follows at once: the signal has left the open ones.
+    let r = b.search(&all("@workflow.triage.state:open")).unwrap();
+    assert_eq!(r.rows.position(&id), None);
+}
+
+#[test]
+fn read_only_user_is_refused_with_the_missing_permission() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = LocalBackend::open(
+        SqliteStore::open(&store(dir.path())).unwrap(),
+        Some("ro@sigscope.test"),
+    )
+    .unwrap();
+    assert_eq!(
+        b.allowed(ChangeKind::SetState),
+        Err("security_monitoring_signals_write".into())
+    );
+    assert_eq!(
+        b.allowed(ChangeKind::Block),
+        Err("appsec_protect_write".into())
+    );
+    let id = b
+        .search(&all(""))
+        .unwrap()
+        .rows
+        .row(0)
+        .unwrap()
+        .id
+        .to_string();
+    let e = b
+        .apply(&Change::Assign {
+            ids: vec![id],
+            user: None,
+        })
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 4, "{e}");
+    let alice = LocalBackend::open(
+        SqliteStore::open(&dir.path().join("signals.db")).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap();
+    assert_eq!(alice.allowed(ChangeKind::SetState), Ok(()));
+}
+
+#[test]
+fn changes_by_another_process_show_up_in_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store(dir.path());
+    let b = LocalBackend::open(
+        SqliteStore::open(&path).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap();
+    let r = b.search(&all("@workflow.triage.state:open")).unwrap();
+    let id = r.rows.row(5).unwrap().id.to_string();
+    let g0 = b.generation();
+    // Another writer (the CLI, a second explorer) triages a signal and adds new ones.
+    let mut other = Engine::system(SqliteStore::open(&path).unwrap());
+    let bob = other.resolve_actor(Some("bob@sigscope.test")).unwrap();
+    other
+        .execute(
+            &bob,
+            Command::SetState {
+                signals: vec![SignalRef::new(&id)],
+                to: TriageState::UnderReview,
+                reason: None,
+                comment: None,
+            },
+        )
+        .unwrap();
+    let mut s = other.into_store();
+    demo::populate(
+        &mut s,
+        &DemoOptions {
+            signals: 10,
+            seed: 99,
+            days: 1,
+            now: Utc::now(),
+        },
+    )
+    .unwrap();
+    let g1 = b.generation();
+    assert!(g1 > g0);
+    let r = b.search(&all("")).unwrap();
+    assert_eq!(r.total, 310);
+    let pos = r.rows.position(&id).unwrap();
+    assert_eq!(r.rows.row(pos).unwrap().state, TriageState::UnderReview);
+    assert_eq!(b.generation(), g1, "nothing new, same generation");
+}

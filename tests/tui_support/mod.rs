@@ -1,0 +1,391 @@
+//! A backend held in memory, for the explorer's tests. It imitates the engine's refusals only as far
+//! as the tests need; the real rules live in the engine.
+#![allow(dead_code)]
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use serde_json::json;
+use sigscope::model::{Permission, Role, Signal, TriageState, User};
+use sigscope::tui::app::{App, Options};
+use sigscope::tui::backend::*;
+use sigscope::tui::harness;
+use sigscope::tui::text::SafeText;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap()
+}
+
+pub struct Spec<'a> {
+    pub id: &'a str,
+    pub minutes_ago: i64,
+    pub severity: &'a str,
+    pub title: &'a str,
+    pub service: &'a str,
+    pub ip: &'a str,
+    pub user: &'a str,
+    pub user_agent: &'a str,
+    pub state: &'a str,
+    pub first_seen_days_ago: i64,
+}
+
+impl Default for Spec<'_> {
+    fn default() -> Self {
+        Spec {
+            id: "sig-1",
+            minutes_ago: 5,
+            severity: "high",
+            title: "SQL injection exploited on /api/login",
+            service: "checkout-api",
+            ip: "203.0.113.7",
+            user: "jane@example.com",
+            user_agent: "sqlmap/1.7",
+            state: "open",
+            first_seen_days_ago: 0,
+        }
+    }
+}
+
+pub fn signal(s: Spec) -> Signal {
+    let ts = now() - TimeDelta::minutes(s.minutes_ago);
+    let first = ts - TimeDelta::days(s.first_seen_days_ago);
+    let sample = |n: i64, blocked: bool| {
+        json!({"id": format!("ev-{n}"), "content": {
+            "timestamp": (ts - TimeDelta::seconds(60 - n)).to_rfc3339(),
+            "http": {"client_ip": s.ip, "method": "POST", "url": "https://shop.example/api/login?next=/", "status_code": if blocked {403} else {200}, "useragent": s.user_agent},
+            "usr": {"id": s.user},
+            "appsec": {"type": "sql_injection", "blocked": blocked, "triggers": [{"rule": {"id": "crs-942-100", "name": "SQL Injection Attack"}, "rule_matches": [{"parameters": [{"address": "server.request.body", "key_path": ["password"], "value": "' OR 1=1--"}]}]}]},
+            "trace_id": format!("trace-{n}")
+        }})
+    };
+    let v = json!({
+        "id": s.id, "type": "signal",
+        "attributes": {
+            "timestamp": ts.to_rfc3339(),
+            "status": s.severity,
+            "message": s.title,
+            "service": [s.service],
+            "tags": [format!("service:{}", s.service), "env:prod", "source:appsec"],
+            "custom": {
+                "title": s.title,
+                "workflow": {
+                    "first_seen": first.to_rfc3339(), "last_seen": ts.to_rfc3339(),
+                    "rule": {"id": "rule-sqli", "name": "SQL injection exploited", "type": "Application Security", "version": 3},
+                    "triage": {"state": s.state, "assignee": {"uuid": ""}}
+                },
+                "samples": [sample(1, true), sample(2, true), sample(3, false)]
+            }
+        }
+    });
+    Signal::from_json(v).unwrap()
+}
+
+pub fn users() -> Vec<User> {
+    vec![
+        User {
+            uuid: "u-alice".into(),
+            handle: "alice@example.com".into(),
+            name: "Alice Admin".into(),
+            role: Role::Admin,
+            disabled: false,
+        },
+        User {
+            uuid: "u-bob".into(),
+            handle: "bob@example.com".into(),
+            name: "Bob Analyst".into(),
+            role: Role::Standard,
+            disabled: false,
+        },
+        User {
+            uuid: "u-rita".into(),
+            handle: "rita@example.com".into(),
+            name: "Rita Reader".into(),
+            role: Role::ReadOnly,
+            disabled: false,
+        },
+    ]
+}
+
+pub struct Fake {
+    pub signals: Mutex<Vec<Signal>>,
+    pub role: Role,
+    pub applied: Mutex<Vec<Change>>,
+    pub generation: AtomicU64,
+    pub searches: AtomicU64,
+}
+
+impl Fake {
+    pub fn new(signals: Vec<Signal>) -> Fake {
+        Fake {
+            signals: Mutex::new(signals),
+            role: Role::Standard,
+            applied: Mutex::new(Vec::new()),
+            generation: AtomicU64::new(1),
+            searches: AtomicU64::new(0),
+        }
+    }
+
+    pub fn with_role(mut self, role: Role) -> Fake {
+        self.role = role;
+        self
+    }
+
+    pub fn add(&self, s: Signal) {
+        let mut v = self.signals.lock().unwrap();
+        v.push(s);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn matches(s: &Signal, term: &str) -> bool {
+    let (neg, t) = match term.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, term),
+    };
+    let hit = match t.split_once(':') {
+        Some(("service", v)) => s.services.iter().any(|x| x == v.trim_matches('"')),
+        Some(("status", v)) => s.severity.as_str() == v,
+        Some(("@workflow.triage.state", v)) => s.triage.state.as_str() == v,
+        Some((_, _)) => false,
+        None => s
+            .title
+            .to_lowercase()
+            .contains(&t.trim_matches(['(', ')']).to_lowercase()),
+    };
+    hit != neg
+}
+
+impl Backend for Fake {
+    fn search(&self, req: &SearchRequest) -> sigscope::Result<SearchResult> {
+        self.searches.fetch_add(1, Ordering::SeqCst);
+        // The fake's idea of a bad query: an unclosed parenthesis or a dangling colon.
+        if let Some(p) = req.query.find('(').filter(|_| !req.query.contains(')')) {
+            return Ok(SearchResult {
+                error: Some(QueryError {
+                    message: "unclosed parenthesis".into(),
+                    start: p,
+                    end: p + 1,
+                }),
+                ..Default::default()
+            });
+        }
+        if req.query.trim_end().ends_with(':') {
+            let e = req.query.trim_end().len();
+            return Ok(SearchResult {
+                error: Some(QueryError {
+                    message: "expected a value after ':'".into(),
+                    start: e,
+                    end: e,
+                }),
+                ..Default::default()
+            });
+        }
+        let all = self.signals.lock().unwrap();
+        let mut hits: Vec<&Signal> = all
+            .iter()
+            .filter(|s| req.from.is_none_or(|f| s.timestamp >= f))
+            .filter(|s| {
+                sigscope::tui::query_edit::terms(&req.query)
+                    .iter()
+                    .all(|t| matches(s, t))
+            })
+            .collect();
+        hits.sort_by_key(|s| std::cmp::Reverse(s.timestamp));
+        let facet = |label: &str, key: &str, f: &dyn Fn(&Signal) -> String| {
+            let mut counts: Vec<(String, usize)> = Vec::new();
+            for s in &hits {
+                let v = f(s);
+                match counts.iter_mut().find(|(k, _)| *k == v) {
+                    Some(c) => c.1 += 1,
+                    None => counts.push((v, 1)),
+                }
+            }
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            Facet {
+                label: label.into(),
+                key: key.into(),
+                values: counts
+                    .into_iter()
+                    .map(|(raw, count)| FacetValue {
+                        text: SafeText::new(&raw),
+                        raw,
+                        count,
+                    })
+                    .collect(),
+            }
+        };
+        let facets = vec![
+            facet("Signal State", "@workflow.triage.state", &|s| {
+                s.triage.state.as_str().into()
+            }),
+            facet("Severity", "status", &|s| s.severity.as_str().into()),
+            facet("Service", "service", &|s| s.service().into()),
+        ];
+        Ok(SearchResult {
+            rows: Arc::new(VecRows(hits.iter().map(|s| Row::from_signal(s)).collect())),
+            facets,
+            error: None,
+            total: all.len(),
+        })
+    }
+
+    fn detail(&self, id: &str) -> sigscope::Result<Option<Detail>> {
+        let all = self.signals.lock().unwrap();
+        let Some(s) = all.iter().find(|s| s.id == id).cloned() else {
+            return Ok(None);
+        };
+        let related = all
+            .iter()
+            .filter(|o| o.id != s.id && o.attacker_ips.iter().any(|ip| s.attacker_ips.contains(ip)))
+            .map(Row::from_signal)
+            .collect();
+        Ok(Some(Detail {
+            timeline: vec![TimelineEntry {
+                at: s.first_seen,
+                actor: "system".into(),
+                text: "signal created".into(),
+            }],
+            blocks: s
+                .attacker_ips
+                .iter()
+                .map(|ip| BlockState {
+                    value: ip.clone(),
+                    blocked: if ip.starts_with("198.") {
+                        Some(None)
+                    } else {
+                        None
+                    },
+                })
+                .collect(),
+            rule: Some(RuleInfo {
+                condition: "appsec.type:sql_injection AND http.status_code:2xx".into(),
+                description: "A SQL injection reached the database.".into(),
+                runbook: "1. Block the IP.\n2. Check the logs.".into(),
+            }),
+            service_owner: Some("team-payments".into()),
+            related,
+            signal: s,
+        }))
+    }
+
+    fn users(&self) -> sigscope::Result<Vec<User>> {
+        Ok(users())
+    }
+    fn cases(&self) -> sigscope::Result<Vec<Choice>> {
+        Ok(vec![Choice {
+            id: "CASE-7".into(),
+            title: "Credential stuffing wave".into(),
+        }])
+    }
+    fn incidents(&self) -> sigscope::Result<Vec<Choice>> {
+        Ok(vec![Choice {
+            id: "42".into(),
+            title: "Checkout outage".into(),
+        }])
+    }
+
+    fn apply(&self, change: &Change) -> sigscope::Result<String> {
+        if let Err(p) = self.allowed(change.kind()) {
+            return Err(sigscope::Error::PermissionDenied(format!("needs {p}")));
+        }
+        let mut all = self.signals.lock().unwrap();
+        if let Change::SetState {
+            ids, state, reason, ..
+        } = change
+        {
+            for id in ids {
+                let s = all.iter_mut().find(|s| &s.id == id).unwrap();
+                if s.triage.state == TriageState::Archived
+                    && *state == TriageState::Open
+                    && now() - s.first_seen > TimeDelta::days(30)
+                {
+                    return Err(sigscope::Error::InvalidTransition(format!(
+                        "signal {id} was first seen more than 30 days ago and cannot be reopened"
+                    )));
+                }
+                let mut t = s.triage.clone();
+                t.state = *state;
+                t.archive_reason = *reason;
+                let v = s.version + 1;
+                s.set_triage(t, v);
+            }
+        }
+        self.applied.lock().unwrap().push(change.clone());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        Ok("done".into())
+    }
+
+    fn allowed(&self, kind: ChangeKind) -> Result<(), String> {
+        let p = match kind {
+            ChangeKind::Case => Permission::CasesWrite,
+            ChangeKind::Incident => Permission::IncidentWrite,
+            ChangeKind::Block => Permission::AppsecProtectWrite,
+            ChangeKind::Workflow => Permission::WorkflowsRun,
+            _ => Permission::SecurityMonitoringSignalsWrite,
+        };
+        if self.role.has(p) {
+            Ok(())
+        } else {
+            Err(p.as_str().to_string())
+        }
+    }
+
+    fn acting(&self) -> Option<String> {
+        Some(format!("bob@example.com ({})", self.role.as_str()))
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+}
+
+/// The usual store: four signals, newest first sig-1..sig-4.
+pub fn fixture() -> Fake {
+    Fake::new(vec![
+        signal(Spec::default()),
+        signal(Spec {
+            id: "sig-2",
+            minutes_ago: 30,
+            severity: "critical",
+            title: "Command injection on /admin/exec",
+            service: "admin-portal",
+            ip: "198.51.100.23",
+            user: "",
+            ..Default::default()
+        }),
+        signal(Spec {
+            id: "sig-3",
+            minutes_ago: 90,
+            severity: "medium",
+            title: "Credential stuffing on /login",
+            service: "auth",
+            ip: "203.0.113.7",
+            state: "under_review",
+            ..Default::default()
+        }),
+        signal(Spec {
+            id: "sig-4",
+            minutes_ago: 300,
+            severity: "low",
+            title: "Scanner detected",
+            service: "checkout-api",
+            ip: "192.0.2.1",
+            state: "archived",
+            first_seen_days_ago: 45,
+            ..Default::default()
+        }),
+    ])
+}
+
+pub fn open(backend: &Fake, w: u16, h: u16) -> App {
+    open_with(backend, w, h, Options::default())
+}
+
+pub fn open_with(backend: &Fake, w: u16, h: u16, opts: Options) -> App {
+    let mut app = App::new(opts, now(), w, h);
+    harness::open(&mut app, backend);
+    app
+}
+
+pub fn screen(app: &App) -> String {
+    harness::screen(&harness::render(app))
+}
