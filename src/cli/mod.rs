@@ -117,6 +117,14 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> Result<(), Error> {
     let ctx = Context::new(&cli)?;
+    // Only `sync` speaks to a remote so far; anything else would quietly use the local store.
+    if (cli.remote.is_some() || cli.site.is_some())
+        && !matches!(cli.command, Some(Command::Sync(_)))
+    {
+        return Err(Error::Usage(
+            "--remote/--site work with `sigscope sync` so far; the explorer and the other commands use the local store".into(),
+        ));
+    }
     match cli.command {
         Some(Command::Demo(a)) => demo::run(a),
         Some(Command::Import(a)) => import::run(&ctx, a),
