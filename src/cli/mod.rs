@@ -13,6 +13,7 @@ mod notify;
 mod output;
 mod serve;
 mod signals;
+mod sync;
 mod triage;
 mod users;
 mod workflows;
@@ -73,6 +74,8 @@ pub enum Command {
     /// Manage the team server's API and application keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
+    /// Sync the local cache of a remote (--remote/--site): replay waiting changes, show conflicts.
+    Sync(sync::SyncArgs),
     /// Cases: create from signals, add signals, status, comments.
     #[command(subcommand)]
     Cases(cases::CasesCmd),
@@ -128,6 +131,14 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> Result<(), Error> {
     let ctx = Context::new(&cli)?;
+    // Only `sync` speaks to a remote so far; anything else would quietly use the local store.
+    if (cli.remote.is_some() || cli.site.is_some())
+        && !matches!(cli.command, Some(Command::Sync(_)))
+    {
+        return Err(Error::Usage(
+            "--remote/--site work with `sigscope sync` so far; the explorer and the other commands use the local store".into(),
+        ));
+    }
     match cli.command {
         Some(Command::Demo(a)) => demo::run(a),
         Some(Command::Import(a)) => import::run(&ctx, a),
@@ -135,6 +146,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Users(c)) => users::run(&ctx, c),
         Some(Command::Serve(a)) => serve::run(&ctx, a),
         Some(Command::Keys(c)) => keys::run(&ctx, c),
+        Some(Command::Sync(a)) => sync::run(&ctx, cli.remote.as_deref(), cli.site.as_deref(), a),
         Some(Command::Cases(c)) => cases::run(&ctx, c),
         Some(Command::Incidents(c)) => incidents::run(&ctx, c),
         Some(Command::Block(c)) => blocks::block(&ctx, c),

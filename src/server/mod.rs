@@ -33,6 +33,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// How long a write's idempotency record is kept.
+pub const IDEMPOTENCY_DAYS: i64 = 7;
+
 /// Tunables; the defaults are what `sigscope serve` uses.
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
@@ -165,6 +168,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/decisions", get(crowdsec::decisions))
         .route("/v1/usage-metrics", post(crowdsec::usage_metrics))
         .fallback(|| async { ApiError::not_found("Not found") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+            )
+        })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
 }
@@ -176,6 +185,20 @@ pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> 
         .await
         .map_err(|e| Error::Other(format!("opening the store: {e}")))??;
     let db = Arc::new(db);
+    // A client replays within minutes or hours; a week of records is ample and keeps the table small.
+    let horizon = chrono::Utc::now().timestamp_millis() - IDEMPOTENCY_DAYS * 86_400_000;
+    db.engine(move |e| {
+        e.store()
+            .conn()
+            .execute(
+                "DELETE FROM server_idempotency WHERE created < ?1",
+                [horizon],
+            )
+            .map_err(crate::Error::from)?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| Error::Store(e.detail.clone()))?;
     let last = db
         .read(|s| Ok(changes::last_seq(s.conn())?))
         .await
