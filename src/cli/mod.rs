@@ -9,11 +9,13 @@ mod facets;
 mod import;
 mod incidents;
 mod keys;
+mod notify;
 mod output;
 mod serve;
 mod signals;
 mod triage;
 mod users;
+mod workflows;
 
 pub use context::Context;
 
@@ -97,6 +99,12 @@ pub enum Command {
     /// The denylist in an enforcement point's format.
     #[command(subcommand)]
     Export(edge::ExportCmd),
+    /// Notification rules and their deliveries.
+    #[command(subcommand)]
+    Notify(notify::NotifyCmd),
+    /// List and run workflows on a signal.
+    #[command(subcommand)]
+    Workflows(workflows::WorkflowsCmd),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -136,6 +144,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Allowlist(c)) => edge::allowlist(&ctx, c),
         Some(Command::Bouncers(c)) => edge::bouncers(&ctx, c),
         Some(Command::Export(c)) => edge::export(&ctx, c),
+        Some(Command::Notify(c)) => notify::run(&ctx, c),
+        Some(Command::Workflows(c)) => workflows::run(&ctx, c),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }
@@ -143,6 +153,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 /// The explorer on the configured store, or on a fresh demo store with `--demo`.
 fn explore(ctx: &Context, demo: bool, read_only: bool) -> Result<(), Error> {
     if !demo {
+        // Deliveries left over by other sigscope processes are retried while the explorer is open.
+        let _deliveries = crate::notify::spawn_background(
+            ctx.store_path.clone(),
+            crate::notify::NotifyConfig::from_config(&ctx.config)?,
+            std::time::Duration::from_secs(5),
+        )?;
         return crate::tui::explore(
             &ctx.config,
             &ctx.config_path,

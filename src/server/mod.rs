@@ -12,6 +12,7 @@ pub mod keys;
 mod ratelimit;
 mod routes_cases;
 mod routes_incidents;
+mod routes_notify;
 mod routes_signals;
 mod routes_users;
 mod triage;
@@ -42,6 +43,8 @@ pub struct ServeOptions {
     pub max_body: usize,
     /// How long a change-feed request waits for a change.
     pub long_poll: Duration,
+    /// The `[notify]` config: ingested signals queue notifications with it.
+    pub notify: crate::notify::NotifyConfig,
 }
 
 impl Default for ServeOptions {
@@ -51,6 +54,7 @@ impl Default for ServeOptions {
             rate_period: Duration::from_secs(60),
             max_body: 4 * 1024 * 1024,
             long_poll: Duration::from_secs(25),
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 }
@@ -128,6 +132,16 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v2/incidents/{id}",
             get(routes_incidents::get_one).patch(routes_incidents::patch),
+        )
+        .route(
+            "/api/v2/security/signals/notification_rules",
+            get(routes_notify::list).post(routes_notify::create),
+        )
+        .route(
+            "/api/v2/security/signals/notification_rules/{id}",
+            get(routes_notify::get_one)
+                .patch(routes_notify::patch)
+                .delete(routes_notify::delete),
         )
         .route("/api/v2/sigscope/signals", post(s::ingest))
         .route("/api/v2/sigscope/changes", get(changes::feed))
