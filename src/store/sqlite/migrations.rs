@@ -188,6 +188,8 @@ CREATE TABLE workflow_runs (
     error       TEXT
 );
 CREATE INDEX workflow_runs_signal ON workflow_runs(signal_id, started_at);
+"#,
+    ),
     // The edge denylist's own tables.
     (
         5,
