@@ -87,6 +87,12 @@ pub enum Command {
     Blocks(blocks::BlocksCmd),
     /// Lift a block (by value or id).
     Unblock(blocks::UnblockArgs),
+    /// Notification rules and their deliveries.
+    #[command(subcommand)]
+    Notify(notify::NotifyCmd),
+    /// List and run workflows on a signal.
+    #[command(subcommand)]
+    Workflows(workflows::WorkflowsCmd),
     /// Rules that block a signal's attackers automatically.
     #[command(subcommand)]
     Autoblock(autoblock::AutoblockCmd),
@@ -99,12 +105,6 @@ pub enum Command {
     /// The denylist in an enforcement point's format.
     #[command(subcommand)]
     Export(edge::ExportCmd),
-    /// Notification rules and their deliveries.
-    #[command(subcommand)]
-    Notify(notify::NotifyCmd),
-    /// List and run workflows on a signal.
-    #[command(subcommand)]
-    Workflows(workflows::WorkflowsCmd),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -140,12 +140,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Block(c)) => blocks::block(&ctx, c),
         Some(Command::Blocks(c)) => blocks::blocks(&ctx, c),
         Some(Command::Unblock(a)) => blocks::unblock(&ctx, a),
+        Some(Command::Notify(c)) => notify::run(&ctx, c),
+        Some(Command::Workflows(c)) => workflows::run(&ctx, c),
         Some(Command::Autoblock(c)) => autoblock::run(&ctx, c),
         Some(Command::Allowlist(c)) => edge::allowlist(&ctx, c),
         Some(Command::Bouncers(c)) => edge::bouncers(&ctx, c),
         Some(Command::Export(c)) => edge::export(&ctx, c),
-        Some(Command::Notify(c)) => notify::run(&ctx, c),
-        Some(Command::Workflows(c)) => workflows::run(&ctx, c),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }

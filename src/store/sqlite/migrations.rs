@@ -190,7 +190,6 @@ CREATE TABLE workflow_runs (
 CREATE INDEX workflow_runs_signal ON workflow_runs(signal_id, started_at);
 "#,
     ),
-    // The edge denylist's own tables.
     (
         5,
         r#"
