@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod denylist;
 pub mod engine;
 pub mod error;
 pub mod import;

@@ -59,12 +59,12 @@ pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
         }
         batches.push((name, parsed));
     }
-    let mut store = ctx.open_store()?;
+    let mut engine = crate::engine::Engine::system(ctx.open_store()?);
     let notify_cfg = crate::notify::NotifyConfig::from_config(&ctx.config)?;
     let mut queued = 0;
     for (name, parsed) in batches {
         let (report, n) =
-            crate::notify::upsert_and_queue(&mut store, &notify_cfg, &parsed.signals)?;
+            crate::notify::upsert_and_queue(engine.store_mut(), &notify_cfg, &parsed.signals)?;
         queued += n;
         println!(
             "{name}: {} signals imported ({} new, {} updated){}",
@@ -76,6 +76,7 @@ pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
                 n => format!(", {n} skipped"),
             }
         );
+        super::autoblock::report(&engine.run_autoblock(&parsed.signals)?);
     }
-    super::notify::deliver_after_import(&mut store, &notify_cfg, queued)
+    super::notify::deliver_after_import(engine.store_mut(), &notify_cfg, queued)
 }

@@ -1,8 +1,10 @@
 //! The non-interactive face: clap subcommands over the same store and engine as the explorer.
+mod autoblock;
 mod blocks;
 mod cases;
 mod context;
 mod demo;
+mod edge;
 mod facets;
 mod import;
 mod incidents;
@@ -91,6 +93,18 @@ pub enum Command {
     /// List and run workflows on a signal.
     #[command(subcommand)]
     Workflows(workflows::WorkflowsCmd),
+    /// Rules that block a signal's attackers automatically.
+    #[command(subcommand)]
+    Autoblock(autoblock::AutoblockCmd),
+    /// Values that are never blocked.
+    #[command(subcommand)]
+    Allowlist(edge::AllowlistCmd),
+    /// CrowdSec bouncers allowed to pull the denylist.
+    #[command(subcommand)]
+    Bouncers(edge::BouncersCmd),
+    /// The denylist in an enforcement point's format.
+    #[command(subcommand)]
+    Export(edge::ExportCmd),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -128,6 +142,10 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Unblock(a)) => blocks::unblock(&ctx, a),
         Some(Command::Notify(c)) => notify::run(&ctx, c),
         Some(Command::Workflows(c)) => workflows::run(&ctx, c),
+        Some(Command::Autoblock(c)) => autoblock::run(&ctx, c),
+        Some(Command::Allowlist(c)) => edge::allowlist(&ctx, c),
+        Some(Command::Bouncers(c)) => edge::bouncers(&ctx, c),
+        Some(Command::Export(c)) => edge::export(&ctx, c),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }

@@ -3,7 +3,9 @@
 mod auth;
 mod body;
 pub mod changes;
+mod crowdsec;
 mod db;
+mod denylist_routes;
 mod errors;
 mod filter;
 pub mod keys;
@@ -143,6 +145,25 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v2/sigscope/signals", post(s::ingest))
         .route("/api/v2/sigscope/changes", get(changes::feed))
+        .route(
+            "/api/v2/sigscope/denylist",
+            get(denylist_routes::list).post(denylist_routes::add),
+        )
+        .route(
+            "/api/v2/sigscope/denylist/rules_data",
+            get(denylist_routes::rules_data),
+        )
+        .route(
+            "/api/v2/sigscope/denylist/export",
+            get(denylist_routes::export),
+        )
+        .route(
+            "/api/v2/sigscope/denylist/{id}",
+            axum::routing::delete(denylist_routes::remove),
+        )
+        .route("/v1/decisions/stream", get(crowdsec::stream))
+        .route("/v1/decisions", get(crowdsec::decisions))
+        .route("/v1/usage-metrics", post(crowdsec::usage_metrics))
         .fallback(|| async { ApiError::not_found("Not found") })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)

@@ -440,7 +440,8 @@ pub async fn ingest(
         "POST",
         "/api/v2/sigscope/signals",
         move |engine, user| {
-            super::db::in_tx(engine.store().conn(), |tx| {
+            let mut stored = Vec::with_capacity(parsed.len());
+            let mut w = super::db::in_tx(engine.store().conn(), |tx| {
                 let (mut inserted, mut updated) = (0, 0);
                 let mut ids = Vec::with_capacity(parsed.len());
                 let mut before = Vec::with_capacity(parsed.len());
@@ -450,6 +451,7 @@ pub async fn ingest(
                     if let Some(old) = &old {
                         s.set_triage(old.triage.clone(), old.version.max(s.version));
                     }
+                    stored.push(s.clone());
                     if signals::put_signal(tx, &s)? {
                         inserted += 1;
                     } else {
@@ -487,7 +489,13 @@ pub async fn ingest(
                     body: json!({ "meta": counts }),
                     seq,
                 })
-            })
+            })?;
+            // Automated blocking acts on what was just stored, each block in its own transaction
+            // with its audit event; the feed is then published up to the last of them.
+            if !engine.run_autoblock(&stored)?.is_empty() {
+                w.seq = Some(engine.latest_seq()?);
+            }
+            Ok(w)
         },
     )
     .await

@@ -190,4 +190,51 @@ CREATE TABLE workflow_runs (
 CREATE INDEX workflow_runs_signal ON workflow_runs(signal_id, started_at);
 "#,
     ),
+    (
+        5,
+        r#"
+CREATE TABLE allowlist (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind       TEXT NOT NULL,              -- ip | range | user
+    value      TEXT NOT NULL UNIQUE,       -- canonical, as blocks.value
+    note       TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE autoblock_rules (
+    name       TEXT PRIMARY KEY,
+    query      TEXT NOT NULL,
+    what       TEXT NOT NULL,              -- ips | users | both
+    duration_s INTEGER,                    -- NULL = permanent
+    escalate   INTEGER NOT NULL DEFAULT 0,
+    cap_s      INTEGER,
+    simulate   INTEGER NOT NULL DEFAULT 0,
+    enabled    INTEGER NOT NULL DEFAULT 1,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+-- What each rule did per signal and value: its idempotency record, and the simulation log.
+CREATE TABLE autoblock_runs (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    rule       TEXT NOT NULL,
+    signal_id  TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    outcome    TEXT NOT NULL,              -- made | extended | simulated
+    block_id   INTEGER,
+    expires_at INTEGER,
+    time       INTEGER NOT NULL
+);
+CREATE INDEX autoblock_runs_rule ON autoblock_runs(rule, signal_id);
+CREATE TABLE bouncers (
+    name       TEXT PRIMARY KEY,
+    key_sha256 TEXT NOT NULL UNIQUE,       -- hex; the key itself is shown once and never stored
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    cursor_seq INTEGER,                    -- last block_history id sent
+    cursor_at  INTEGER,                    -- when it last pulled
+    last_pull  INTEGER
+);
+"#,
+    ),
 ];
