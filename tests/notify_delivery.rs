@@ -337,3 +337,38 @@ fn errors_and_listings_never_show_the_secret() {
         .to_string()
         .contains("SuperSecretToken123"));
 }
+
+#[test]
+fn the_background_sender_delivers_what_another_process_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let rx = Receiver::start();
+    let c = cfg(&rx);
+    {
+        // The importing process queues and exits without sending.
+        let mut store = SqliteStore::open(&path).unwrap();
+        add_rule(
+            &mut store,
+            "bg",
+            "",
+            &[format!("webhook:{}", rx.url("/bg"))],
+        );
+        notify::upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
+    }
+    // The next process on the store (the explorer, serve) drains it in the background.
+    let bg = notify::spawn_background(path.clone(), c, Duration::from_millis(20)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    for _ in 0..500 {
+        if queue::pending(store.conn()).unwrap() == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    bg.stop();
+    assert_eq!(queue::pending(store.conn()).unwrap(), 0);
+    assert_eq!(rx.to("/bg").len(), 1);
+    assert_eq!(
+        queue::list(store.conn(), false, 1).unwrap()[0].state,
+        DeliveryState::Sent
+    );
+}

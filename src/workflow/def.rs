@@ -279,6 +279,13 @@ impl Workflow {
                     if c.argv.is_empty() || c.argv[0].trim().is_empty() {
                         return Err(self.err(format!("step {:?}: argv needs a program", c.name)));
                     }
+                    // The program is the workflow author's choice, never a value from a signal.
+                    if c.argv[0].contains("{{") {
+                        return Err(self.err(format!(
+                            "step {:?}: the program (argv[0]) cannot be a placeholder",
+                            c.name
+                        )));
+                    }
                     for a in &c.argv {
                         Template::parse(a)
                             .and_then(|t| t.check(&scope))
@@ -546,6 +553,10 @@ body = { n = "{{inputs.count}}" }
             (
                 WF.replace("type = \"http\"", "type = \"shell\""),
                 "unknown variant",
+            ),
+            (
+                format!("{WF}[[steps]]\ntype = \"command\"\nname = \"c\"\nargv = [\"{{{{signal.title}}}}\"]\n"),
+                "argv[0]",
             ),
         ];
         for (text, want) in cases {
