@@ -450,3 +450,39 @@ fn set_signal_incidents_replaces_the_set() {
     );
     assert!(out.summary().contains("signal S1"));
 }
+
+#[test]
+fn a_case_is_not_assigned_to_a_disabled_user() {
+    let mut env = env();
+    let std = env.user(STANDARD);
+    let mut gone = env.user(ADMIN);
+    gone.uuid = "uuid-gone".into();
+    gone.handle = "gone@example.com".into();
+    gone.disabled = true;
+    sigscope::store::Store::add_user(env.engine.store_mut(), &gone).unwrap();
+    env.engine.execute(&std, new_case(&["S1"], false)).unwrap();
+    let events = env.audit_count();
+    let e = env
+        .engine
+        .execute(
+            &std,
+            Command::AssignCase {
+                case: "SEC-1".into(),
+                user: Some("gone@example.com".into()),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("disabled"), "{e}");
+    assert_eq!(
+        env.engine
+            .get_case("SEC-1")
+            .unwrap()
+            .unwrap()
+            .assignee
+            .unwrap()
+            .uuid,
+        "uuid-std"
+    );
+    assert_eq!(env.audit_count(), events);
+}

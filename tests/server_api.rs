@@ -154,6 +154,8 @@ async fn triage_state_assignee_incidents_with_versions() {
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["data"]["attributes"]["assignee"]["uuid"], ana.as_str());
 
+    // Incident ids name existing incidents: an unknown one is refused and changes nothing.
+    let before = snapshot(&s);
     let (st, v) = body(
         authed(c.patch(u("incidents")), &s.analyst)
             .json(&json!({"data": {"attributes": {"incident_ids": [2066], "version": 3}}}))
@@ -162,8 +164,52 @@ async fn triage_state_assignee_incidents_with_versions() {
             .unwrap(),
     )
     .await;
+    assert_eq!(st, 404, "{v}");
+    assert_eq!(snapshot(&s), before);
+
+    let (st, v) = body(
+        authed(c.post(s.url("/api/v2/incidents")), &s.analyst)
+            .json(&json!({"data": {"type": "incidents", "attributes": {"title": "Exfiltration"}}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let public_id = v["data"]["attributes"]["public_id"].as_i64().unwrap();
+    let (st, v) = body(
+        authed(c.patch(u("incidents")), &s.analyst)
+            .json(&json!({"data": {"attributes": {"incident_ids": [public_id], "version": 3}}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, 200, "{v}");
-    assert_eq!(v["data"]["attributes"]["incident_ids"], json!([2066]));
+    assert_eq!(v["data"]["attributes"]["incident_ids"], json!([public_id]));
+    // Written by the engine: the incident lists the signal too.
+    let linked: i64 = s
+        .store()
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM audit WHERE action = 'signal.incidents' AND target_id = 'sig-0001'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(linked, 1);
+    let (st, v) = body(
+        authed(
+            c.get(s.url(&format!("/api/v2/incidents/{public_id}"))),
+            &s.reader,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert!(v.to_string().contains("sig-0001"), "{v}");
 
     // A stale version: 409, the current signal in the error's meta, nothing changed.
     let before = snapshot(&s);
@@ -183,7 +229,7 @@ async fn triage_state_assignee_incidents_with_versions() {
     let stored = s.store().get_signal("sig-0001").unwrap().unwrap();
     assert_eq!(stored.triage.state.to_string(), "archived");
     assert_eq!(stored.triage.assignee.unwrap().uuid, ana);
-    assert_eq!(stored.triage.incident_ids, vec![2066]);
+    assert_eq!(stored.triage.incident_ids, vec![public_id]);
     assert_eq!(stored.version, 4);
     s.stop().await;
 }

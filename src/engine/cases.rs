@@ -211,6 +211,12 @@ pub(super) fn assign(tx: &mut Tx, key: &str, who: Option<String>) -> Result<()> 
     let assignee = match who {
         Some(w) => {
             let u = tx.user(&w)?;
+            if u.disabled {
+                return Err(Error::Usage(format!(
+                    "user {} is disabled and cannot be assigned",
+                    u.handle
+                )));
+            }
             Some(Assignee {
                 uuid: u.uuid,
                 handle: Some(u.handle),

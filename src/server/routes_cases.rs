@@ -7,8 +7,8 @@ use super::triage::{self, Written};
 use super::AppState;
 use crate::engine::{Command, Engine, NewCase, SignalRef};
 use crate::error::Error;
-use crate::model::{Assignee, AuditEvent, Case, CasePriority, CaseStatus, Permission, User};
-use crate::store::sqlite::{audit, cases, users};
+use crate::model::{Case, CasePriority, CaseStatus, Permission, User};
+use crate::store::sqlite::{cases, users};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -220,40 +220,6 @@ pub async fn unlink(actor: Actor, Path(_id): Path<String>) -> ApiResult<Response
     ))
 }
 
-/// Priority and assignee have no engine command: changed here, in one transaction with an audit
-/// event, as the engine would.
-fn update_case(
-    engine: &mut Engine,
-    user: &User,
-    id: &str,
-    action: &str,
-    f: impl FnOnce(&mut Case, &rusqlite::Connection) -> crate::Result<()>,
-) -> crate::Result<Option<i64>> {
-    let now = chrono::Utc::now();
-    engine.store_mut().write(|tx| {
-        let mut c = cases::get(tx, id)?.ok_or_else(|| Error::NotFound("Case not found".into()))?;
-        let before = c.to_json();
-        f(&mut c, tx)?;
-        c.modified_at = now;
-        cases::update(tx, &c)?;
-        let seq = audit::append(
-            tx,
-            &AuditEvent {
-                seq: 0,
-                time: now,
-                actor: user.handle.clone(),
-                action: action.into(),
-                target_type: "case".into(),
-                target_id: c.key.clone(),
-                signal_ids: c.signal_ids.clone(),
-                before,
-                after: c.to_json(),
-            },
-        )?;
-        Ok(Some(seq))
-    })
-}
-
 pub async fn set_priority(
     State(st): State<AppState>,
     actor: Actor,
@@ -270,10 +236,14 @@ pub async fn set_priority(
     })?;
     let path = format!("/api/v2/cases/{id}/priority");
     triage::idempotent(&st, &actor, &headers, "POST", &path, move |engine, user| {
-        let seq = update_case(engine, user, &id, "case.priority", |c, _| {
-            c.priority = p;
-            Ok(())
-        })?;
+        let seq = run(
+            engine,
+            user,
+            Command::SetCasePriority {
+                case: id.clone(),
+                priority: p,
+            },
+        )?;
         answer(engine, &id, StatusCode::OK, seq)
     })
     .await
@@ -291,17 +261,19 @@ pub async fn assign(
     let who = req_str(&b, ptr)?.to_string();
     let path = format!("/api/v2/cases/{id}/assign");
     triage::idempotent(&st, &actor, &headers, "POST", &path, move |engine, user| {
+        // Checked here too so an unknown assignee is a 400 naming the field, as the signals
+        // assignee route answers, rather than the engine's 404.
         let u = users::find(engine.store().conn(), &who)?
             .filter(|u| !u.disabled)
             .ok_or_else(|| ApiError::bad_field(ptr, format!("no active user {who}")))?;
-        let seq = update_case(engine, user, &id, "case.assign", |c, _| {
-            c.assignee = Some(Assignee {
-                uuid: u.uuid.clone(),
-                handle: Some(u.handle.clone()),
-                name: Some(u.name.clone()),
-            });
-            Ok(())
-        })?;
+        let seq = run(
+            engine,
+            user,
+            Command::AssignCase {
+                case: id.clone(),
+                user: Some(u.uuid),
+            },
+        )?;
         answer(engine, &id, StatusCode::OK, seq)
     })
     .await

@@ -1,13 +1,13 @@
-//! Triage writes (state, assignee, incidents), their request bodies, the optimistic version check,
-//! and the idempotent-write wrapper every mutating route goes through.
+//! Triage writes (state, assignee, incidents) as engine commands, their request bodies, the 409
+//! answer, and the idempotent-write wrapper every mutating route goes through.
 use super::auth::Actor;
 use super::body::{get, opt_i64, opt_str, req_str};
 use super::errors::{ApiError, ApiResult};
 use super::AppState;
 use crate::engine::{Command, Engine, SignalRef};
 use crate::error::Error;
-use crate::model::{ArchiveReason, AuditEvent, Permission, Signal, TriageState, User};
-use crate::store::sqlite::{audit, signals, users};
+use crate::model::{ArchiveReason, Signal, TriageState, User};
+use crate::store::sqlite::{signals, users};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rusqlite::{params, OptionalExtension};
@@ -120,15 +120,15 @@ pub fn apply(
             state,
             reason,
             comment,
-        } => Some(Command::SetState {
+        } => Command::SetState {
             signals: refs.clone(),
             to: *state,
             reason: *reason,
             comment: comment.clone(),
-        }),
-        Change::Assignee(None) => Some(Command::Unassign {
+        },
+        Change::Assignee(None) => Command::Unassign {
             signals: refs.clone(),
-        }),
+        },
         Change::Assignee(Some(uuid)) => {
             let known = users::find(engine.store().conn(), uuid)?.filter(|u| !u.disabled);
             if known.is_none() {
@@ -137,20 +137,27 @@ pub fn apply(
                     format!("no active user {uuid}"),
                 ));
             }
-            Some(Command::Assign {
+            Command::Assign {
                 signals: refs.clone(),
                 user: uuid.clone(),
-            })
+            }
         }
-        Change::Incidents(_) => None,
+        Change::Incidents(ids) => match refs.as_slice() {
+            [signal] => Command::SetSignalIncidents {
+                signal: signal.clone(),
+                incident_ids: ids.clone(),
+            },
+            _ => {
+                return Err(ApiError::bad_field(
+                    "/data",
+                    "incident ids are set on one signal at a time",
+                ))
+            }
+        },
     };
-    let result = match (cmd, change) {
-        (Some(cmd), _) => engine
-            .execute(actor, cmd)
-            .map(|out| out.events.iter().copied().max()),
-        (None, Change::Incidents(ids)) => set_incidents(engine, actor, &refs, ids),
-        (None, _) => Ok(None),
-    };
+    let result = engine
+        .execute(actor, cmd)
+        .map(|out| out.events.iter().copied().max());
     let seq = match result {
         Ok(seq) => seq,
         Err(Error::Conflict(m)) => return Err(conflict(engine, m, items)),
@@ -181,60 +188,7 @@ fn conflict(engine: &Engine, message: String, items: &[(String, Option<i64>)]) -
     e
 }
 
-/// `PATCH .../incidents` replaces a signal's incident ids; the engine has no command for that, so it
-/// is done here with the same version check and an audit event of its own, in one transaction.
-fn set_incidents(
-    engine: &mut Engine,
-    actor: &User,
-    refs: &[SignalRef],
-    ids: &[i64],
-) -> crate::Result<Option<i64>> {
-    if !actor.can(Permission::SecurityMonitoringSignalsWrite) {
-        return Err(Error::PermissionDenied(format!(
-            "missing permission {}",
-            Permission::SecurityMonitoringSignalsWrite.as_str()
-        )));
-    }
-    let now = chrono::Utc::now();
-    engine.store_mut().write(|tx| {
-        let mut last = None;
-        for r in refs {
-            let mut s = signals::get_signal(tx, &r.id)?
-                .ok_or_else(|| Error::NotFound(format!("signal {} not found", r.id)))?;
-            if let Some(v) = r.version {
-                if s.version > v {
-                    return Err(Error::Conflict(format!(
-                        "signal {} changed since version {v} (now {})",
-                        s.id, s.version
-                    )));
-                }
-            }
-            let before = json!({"incident_ids": s.triage.incident_ids, "version": s.version});
-            let mut t = s.triage.clone();
-            t.incident_ids = ids.to_vec();
-            s.set_triage(t, s.version + 1);
-            signals::put_signal(tx, &s)?;
-            last = Some(audit::append(
-                tx,
-                &AuditEvent {
-                    seq: 0,
-                    time: now,
-                    actor: actor.handle.clone(),
-                    action: ACTION_INCIDENTS.into(),
-                    target_type: "signal".into(),
-                    target_id: s.id.clone(),
-                    signal_ids: vec![s.id.clone()],
-                    before,
-                    after: json!({"incident_ids": ids, "version": s.version}),
-                },
-            )?);
-        }
-        Ok(last)
-    })
-}
-
-/// Audit actions the server writes itself (the engine writes the rest).
-pub const ACTION_INCIDENTS: &str = "signal.incidents";
+/// The audit action the server writes itself (the engine writes the rest).
 pub const ACTION_INGEST: &str = "signal.ingest";
 
 /// The vendor's `signal_metadata` answer (plus `version`, so a client can chain its next write).
