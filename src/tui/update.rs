@@ -5,7 +5,7 @@ use super::app::{App, Pane, Tab};
 use super::backend::{Change, ChangeKind, RangePreset, Row, SearchRequest, TimeRange};
 use super::form::{Field, FieldKind, Form, FormKind, Opt};
 use super::keys::Cmd;
-use super::query_edit::{quote_value, toggle_term};
+use super::query_edit::quote_value;
 use super::view::layout;
 use crate::model::{ArchiveReason, TriageState};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -209,11 +209,11 @@ fn take_results(app: &mut App, result: super::backend::SearchResult) -> Vec<Effe
     select(app, app.selected)
 }
 
-fn facet_term(app: &App) -> Option<String> {
+/// The facet value under the cursor: its query key and raw value.
+fn facet_pick(app: &App) -> Option<(String, String)> {
     let (fi, vi) = *app.facet_items().get(app.facet_cursor)?;
     let f = &app.results.facets[fi];
-    let v = &f.values[vi];
-    Some(format!("{}:{}", f.key, quote_value(&v.raw)))
+    Some((f.key.clone(), f.values[vi].raw.clone()))
 }
 
 fn apply_query(app: &mut App, q: String) -> Vec<Effect> {
@@ -1198,9 +1198,10 @@ fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 app.focus = Pane::Side;
                 load_detail(app, false).into_iter().collect()
             }
-            Pane::Facets => match facet_term(app) {
-                Some(term) => {
-                    let q = toggle_term(&app.query, &term, false);
+            // The query module edits the query text, keeping the analyst's own spelling.
+            Pane::Facets => match facet_pick(app) {
+                Some((key, value)) => {
+                    let q = crate::query::toggle_facet(&app.query, &key, &value);
                     apply_query(app, q)
                 }
                 None => vec![],
@@ -1276,9 +1277,9 @@ fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             if app.focus != Pane::Facets {
                 return vec![];
             }
-            match facet_term(app) {
-                Some(term) => {
-                    let q = toggle_term(&app.query, &term, true);
+            match facet_pick(app) {
+                Some((key, value)) => {
+                    let q = crate::query::exclude_facet(&app.query, &key, &value);
                     apply_query(app, q)
                 }
                 None => vec![],
