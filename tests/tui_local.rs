@@ -187,3 +187,48 @@ fn changes_by_another_process_show_up_in_the_index() {
     assert_eq!(r.rows.row(pos).unwrap().state, TriageState::UnderReview);
     assert_eq!(b.generation(), g1, "nothing new, same generation");
 }
+
+#[test]
+fn a_large_store_shows_its_newest_signals_first_and_loads_the_rest_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.db");
+    let mut s = SqliteStore::open(&path).unwrap();
+    demo::populate(
+        &mut s,
+        &DemoOptions {
+            signals: 2600,
+            seed: 3,
+            days: 30,
+            now: demo::default_now(),
+        },
+    )
+    .unwrap();
+    drop(s);
+    let b = LocalBackend::open(
+        SqliteStore::open(&path).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap();
+    let first = b.search(&all("")).unwrap();
+    assert_eq!(first.total, 2600);
+    // The newest ones are there from the first answer.
+    let newest = first.rows.row(0).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut last_gen = 0;
+    loop {
+        let g = b.generation();
+        let r = b.search(&all("")).unwrap();
+        if r.loading.is_none() {
+            assert_eq!(r.rows.len(), 2600);
+            assert_eq!(r.rows.row(0).unwrap().id, newest.id);
+            assert!(g > last_gen || last_gen == 0);
+            break;
+        }
+        last_gen = g;
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the store never finished loading"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

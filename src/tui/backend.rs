@@ -211,6 +211,8 @@ pub struct SearchResult {
     pub error: Option<QueryError>,
     /// Signals in the store, whatever the query.
     pub total: usize,
+    /// While the store is still being read: (signals read, signals in the store).
+    pub loading: Option<(usize, usize)>,
 }
 
 impl Default for SearchResult {
@@ -220,6 +222,7 @@ impl Default for SearchResult {
             facets: Vec::new(),
             error: None,
             total: 0,
+            loading: None,
         }
     }
 }

@@ -42,6 +42,9 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     if !app.marked.is_empty() {
         left.push_str(&format!(" · {} marked", app.marked.len()));
     }
+    if let Some((n, of)) = app.results.loading {
+        left.push_str(&format!(" · loading {n}/{of}"));
+    }
     left.push_str(if app.live { " · live" } else { " · paused" });
     if app.opts.read_only {
         left.push_str(" · read-only");
