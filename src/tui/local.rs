@@ -49,12 +49,14 @@ pub struct LocalBackend {
     progress: Arc<Mutex<Progress>>,
 }
 
-/// The next `limit` signals, newest first, after `after` (a `(ts, id)` keyset cursor).
-fn read_chunk(
-    conn: &rusqlite::Connection,
-    after: Option<&(i64, String)>,
-    limit: usize,
-) -> Result<(Vec<crate::model::Signal>, Option<(i64, String)>, usize)> {
+/// Where a newest-first read stopped: the last `(ts, id)` read.
+type Cursor = (i64, String);
+
+/// A chunk of signals, the cursor after it, and how many rows were read (unreadable ones included).
+type Chunk = (Vec<crate::model::Signal>, Option<Cursor>, usize);
+
+/// The next `limit` signals, newest first, after `after`.
+fn read_chunk(conn: &rusqlite::Connection, after: Option<&Cursor>, limit: usize) -> Result<Chunk> {
     let mut out = Vec::new();
     let mut last = None;
     let mut read = 0;
@@ -269,7 +271,7 @@ impl LocalBackend {
 /// The background part of the initial load, on its own connection.
 fn load_rest(
     path: &std::path::Path,
-    mut cursor: Option<(i64, String)>,
+    mut cursor: Option<Cursor>,
     index: &RwLock<SignalIndex>,
     generation: &AtomicU64,
     progress: &Mutex<Progress>,
