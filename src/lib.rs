@@ -10,7 +10,9 @@ pub mod error;
 pub mod import;
 pub mod model;
 pub mod query;
+pub mod remote;
 pub mod sanitize;
+pub mod server;
 pub mod store;
 pub mod tui;
 

@@ -6,7 +6,9 @@ mod demo;
 mod facets;
 mod import;
 mod incidents;
+mod keys;
 mod output;
+mod serve;
 mod signals;
 mod triage;
 mod users;
@@ -40,6 +42,12 @@ pub struct Cli {
     /// Hide every action that changes something.
     #[arg(long)]
     pub read_only: bool,
+    /// A `sigscope serve` team server (e.g. http://10.0.0.5:7878) instead of the local store.
+    #[arg(long, global = true, env = "SIGSCOPE_REMOTE", value_name = "URL")]
+    pub remote: Option<String>,
+    /// The vendor's service on this site (datadoghq.com, datadoghq.eu, ...) instead of the local store.
+    #[arg(long, global = true, value_name = "SITE", conflicts_with = "remote")]
+    pub site: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -56,6 +64,11 @@ pub enum Command {
     /// Manage the users of a local store.
     #[command(subcommand)]
     Users(users::UsersCmd),
+    /// Run the team server (the vendor's API over this store).
+    Serve(serve::ServeArgs),
+    /// Manage the team server's API and application keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCmd),
     /// Cases: create from signals, add signals, status, comments.
     #[command(subcommand)]
     Cases(cases::CasesCmd),
@@ -98,6 +111,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::Signals(c)) => signals::run(&ctx, c),
         Some(Command::Users(c)) => users::run(&ctx, c),
+        Some(Command::Serve(a)) => serve::run(&ctx, a),
+        Some(Command::Keys(c)) => keys::run(&ctx, c),
         Some(Command::Cases(c)) => cases::run(&ctx, c),
         Some(Command::Incidents(c)) => incidents::run(&ctx, c),
         Some(Command::Block(c)) => blocks::block(&ctx, c),

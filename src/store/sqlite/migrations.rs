@@ -133,4 +133,5 @@ CREATE TABLE block_history (
 CREATE INDEX block_history_block ON block_history(block_id, id);
 "#,
     ),
+    (3, super::server_schema::V3),
 ];

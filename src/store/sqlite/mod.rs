@@ -4,6 +4,7 @@ pub mod blocks;
 pub mod cases;
 pub mod incidents;
 mod migrations;
+mod server_schema;
 pub mod signals;
 pub mod users;
 

@@ -1,0 +1,64 @@
+//! `sigscope serve`: the team server over the store.
+use super::Context;
+use crate::error::{Error, Result};
+use crate::server::{self, ServeOptions};
+use clap::Args;
+use std::net::SocketAddr;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+    /// Requests per minute per key (0: unlimited).
+    #[arg(long, default_value_t = 6000)]
+    pub rate_limit: u32,
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+pub fn run(ctx: &Context, a: ServeArgs) -> Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("starting the runtime: {e}")))?;
+    rt.block_on(async {
+        let opts = ServeOptions {
+            rate_limit: a.rate_limit,
+            ..ServeOptions::default()
+        };
+        let srv = server::bind(a.listen, &ctx.store_path, opts).await?;
+        eprintln!(
+            "sigscope serve: listening on http://{} (store {})",
+            srv.addr,
+            ctx.store_path.display()
+        );
+        srv.run(shutdown_signal()).await?;
+        eprintln!("sigscope serve: stopped cleanly");
+        Ok(())
+    })
+}

@@ -1,0 +1,112 @@
+//! The server's SQLite access: one writer and a few readers, each used on a blocking thread so the
+//! async runtime never waits on SQLite.
+use super::errors::{ApiError, ApiResult};
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::store::SqliteStore;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+const READERS: usize = 4;
+
+pub struct Db {
+    /// Every write goes through the one engine (SQLite serialises writers anyway).
+    writer: Mutex<Engine>,
+    readers: Vec<Mutex<SqliteStore>>,
+    next: AtomicUsize,
+}
+
+/// A panic in a handler rolls its transaction back (rusqlite rolls back on drop), so the connection
+/// behind a poisoned lock is still sound.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Db {
+    pub fn open(path: &Path) -> Result<Db> {
+        let writer = SqliteStore::open(path)?;
+        let readers = (0..READERS)
+            .map(|_| SqliteStore::open(path).map(Mutex::new))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Db {
+            writer: Mutex::new(Engine::system(writer)),
+            readers,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&SqliteStore) -> ApiResult<T> + Send + 'static,
+    {
+        let db = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let i = db.next.fetch_add(1, Ordering::Relaxed) % db.readers.len();
+            let guard = lock(&db.readers[i]);
+            f(&guard)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "read task failed");
+            ApiError::internal()
+        })?
+    }
+
+    /// Run `f` with the engine, alone among writers.
+    pub async fn engine<T, F>(self: &Arc<Self>, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Engine) -> ApiResult<T> + Send + 'static,
+    {
+        let db = Arc::clone(self);
+        tokio::task::spawn_blocking(move || f(&mut lock(&db.writer)))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "write task failed");
+                ApiError::internal()
+            })?
+    }
+
+    /// Close every connection (checkpointing the WAL); called once requests have drained.
+    pub fn close(self) {
+        let writer = self
+            .writer
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .into_store();
+        let mut all = vec![writer];
+        all.extend(
+            self.readers
+                .into_iter()
+                .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner())),
+        );
+        for store in all {
+            if let Err(e) = store
+                .conn()
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            {
+                tracing::warn!(error = %e, "checkpoint on close failed");
+            }
+            drop(store);
+        }
+    }
+}
+
+/// One IMMEDIATE transaction on `conn` (the engine's, for writes it has no command for): committed
+/// when `f` succeeds, rolled back (nothing half-done) when it fails or panics.
+pub fn in_tx<T>(conn: &Connection, f: impl FnOnce(&Transaction) -> ApiResult<T>) -> ApiResult<T> {
+    let tx = begin(conn)?;
+    let out = f(&tx)?;
+    tx.commit().map_err(crate::Error::from)?;
+    Ok(out)
+}
+
+fn begin(conn: &Connection) -> ApiResult<Transaction<'_>> {
+    Ok(
+        Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+            .map_err(crate::Error::from)?,
+    )
+}

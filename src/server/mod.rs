@@ -1,0 +1,211 @@
+//! `sigscope serve`: the vendor's public API (see `api.md`) over a SQLite store, for a team sharing
+//! one queue, plus sigscope's change feed and signal ingest.
+mod auth;
+mod body;
+pub mod changes;
+mod db;
+mod errors;
+mod filter;
+pub mod keys;
+mod ratelimit;
+mod routes_cases;
+mod routes_incidents;
+mod routes_signals;
+mod routes_users;
+mod triage;
+
+pub use errors::ApiError;
+pub use routes_signals::{MAX_BULK, MAX_INGEST};
+
+use crate::error::{Error, Result};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, patch, post, put};
+use axum::Router;
+use db::Db;
+use ratelimit::RateLimiter;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Tunables; the defaults are what `sigscope serve` uses.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// Requests per `rate_period` per key; 0 disables the limit.
+    pub rate_limit: u32,
+    pub rate_period: Duration,
+    /// Largest accepted request body in bytes.
+    pub max_body: usize,
+    /// How long a change-feed request waits for a change.
+    pub long_poll: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            rate_limit: 6000,
+            rate_period: Duration::from_secs(60),
+            max_body: 4 * 1024 * 1024,
+            long_poll: Duration::from_secs(25),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    db: Arc<Db>,
+    limiter: Arc<RateLimiter>,
+    changes: Arc<changes::Changes>,
+    opts: Arc<ServeOptions>,
+    /// Flips to true on shutdown so long-polls return at once instead of holding it up.
+    shutdown: watch::Receiver<bool>,
+}
+
+/// A bound server: `addr` is known before it runs, so tests can listen on port 0.
+pub struct Server {
+    pub addr: SocketAddr,
+    listener: tokio::net::TcpListener,
+    router: Router,
+    db: Arc<Db>,
+    stop: watch::Sender<bool>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let max_body = state.opts.max_body;
+    use routes_signals as s;
+    Router::new()
+        .route("/api/v2/security_monitoring/signals", get(s::list))
+        .route(
+            "/api/v2/security_monitoring/signals/search",
+            post(s::search),
+        )
+        .route(
+            "/api/v2/security_monitoring/signals/bulk/state",
+            patch(s::bulk_state),
+        )
+        .route(
+            "/api/v2/security_monitoring/signals/bulk/assignee",
+            patch(s::bulk_assignee),
+        )
+        .route("/api/v2/security_monitoring/signals/{id}", get(s::get_one))
+        .route(
+            "/api/v2/security_monitoring/signals/{id}/state",
+            patch(s::patch_state),
+        )
+        .route(
+            "/api/v2/security_monitoring/signals/{id}/assignee",
+            patch(s::patch_assignee),
+        )
+        .route(
+            "/api/v2/security_monitoring/signals/{id}/incidents",
+            patch(s::patch_incidents),
+        )
+        .route("/api/v2/users", get(routes_users::list))
+        .route(
+            "/api/v2/cases",
+            get(routes_cases::list).post(routes_cases::create),
+        )
+        .route("/api/v2/cases/{id}", get(routes_cases::get_one))
+        .route("/api/v2/cases/{id}/status", post(routes_cases::status))
+        .route(
+            "/api/v2/cases/{id}/priority",
+            post(routes_cases::set_priority),
+        )
+        .route("/api/v2/cases/{id}/assign", post(routes_cases::assign))
+        .route("/api/v2/cases/{id}/comment", post(routes_cases::comment))
+        .route(
+            "/api/v2/cases/{id}/insights",
+            put(routes_cases::link).delete(routes_cases::unlink),
+        )
+        .route(
+            "/api/v2/incidents",
+            get(routes_incidents::list).post(routes_incidents::create),
+        )
+        .route(
+            "/api/v2/incidents/{id}",
+            get(routes_incidents::get_one).patch(routes_incidents::patch),
+        )
+        .route("/api/v2/sigscope/signals", post(s::ingest))
+        .route("/api/v2/sigscope/changes", get(changes::feed))
+        .fallback(|| async { ApiError::not_found("Not found") })
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}
+
+/// Open the store and bind `listen`.
+pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> Result<Server> {
+    let path: PathBuf = store_path.to_path_buf();
+    let db = tokio::task::spawn_blocking(move || Db::open(&path))
+        .await
+        .map_err(|e| Error::Other(format!("opening the store: {e}")))??;
+    let db = Arc::new(db);
+    let last = db
+        .read(|s| Ok(changes::last_seq(s.conn())?))
+        .await
+        .map_err(|e| Error::Store(e.detail.clone()))?;
+    let (stop, shutdown) = watch::channel(false);
+    let state = AppState {
+        db: Arc::clone(&db),
+        limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_period)),
+        changes: Arc::new(changes::Changes::new(last)),
+        opts: Arc::new(opts),
+        shutdown,
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::Io(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener.local_addr()?;
+    Ok(Server {
+        addr,
+        listener,
+        router: router(state),
+        db,
+        stop,
+    })
+}
+
+impl Server {
+    /// Serve until `shutdown` resolves, then finish in-flight requests and close the store.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let stop = self.stop;
+        let graceful = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(graceful)
+            .await
+            .map_err(|e| Error::Io(format!("server: {e}")))?;
+        // Every handler's clone of the state is gone once serve returns, so this is the last owner.
+        match Arc::try_unwrap(self.db) {
+            Ok(db) => tokio::task::spawn_blocking(move || db.close())
+                .await
+                .map_err(|e| Error::Other(format!("closing the store: {e}")))?,
+            Err(_) => tracing::warn!("store still in use at shutdown; left to close on exit"),
+        }
+        Ok(())
+    }
+}
+
+/// Bind and spawn the server; returns the bound address and the task (resolving when it has shut
+/// down cleanly).
+pub async fn serve(
+    listen: SocketAddr,
+    store_path: &Path,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<Result<()>>)> {
+    serve_with(listen, store_path, ServeOptions::default(), shutdown).await
+}
+
+pub async fn serve_with(
+    listen: SocketAddr,
+    store_path: &Path,
+    opts: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<Result<()>>)> {
+    let server = bind(listen, store_path, opts).await?;
+    let addr = server.addr;
+    Ok((addr, tokio::spawn(server.run(shutdown))))
+}

@@ -1,0 +1,308 @@
+//! `/api/v2/cases...`: the vendor's Case Management routes over the engine. Signals are linked as
+//! `SECURITY_SIGNAL` insights.
+use super::auth::Actor;
+use super::body::{get, opt_str, req_str, JsonBody};
+use super::errors::{ApiError, ApiResult};
+use super::triage::{self, Written};
+use super::AppState;
+use crate::engine::{Command, Engine, NewCase, SignalRef};
+use crate::error::Error;
+use crate::model::{Assignee, AuditEvent, Case, CasePriority, CaseStatus, Permission, User};
+use crate::store::sqlite::{audit, cases, users};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use serde_json::{json, Value};
+
+fn priority(v: &Value, ptr: &str) -> ApiResult<Option<CasePriority>> {
+    opt_str(v, ptr)?
+        .map(|p| {
+            CasePriority::parse(p).ok_or_else(|| {
+                ApiError::bad_field(
+                    ptr,
+                    format!("unknown priority {p:?} (NOT_DEFINED, P1, P2, P3, P4, P5)"),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn signal_ids(v: &Value, ptr: &str) -> ApiResult<Vec<SignalRef>> {
+    let Some(list) = get(v, ptr) else {
+        return Ok(Vec::new());
+    };
+    let Some(items) = list.as_array() else {
+        return Err(ApiError::bad_field(ptr, format!("{ptr} must be an array")));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let p = format!("{ptr}/{i}/resource_id");
+            Ok(SignalRef::new(req_str(v, &p)?))
+        })
+        .collect()
+}
+
+pub async fn list(State(st): State<AppState>, actor: Actor) -> ApiResult<Json<Value>> {
+    actor.require(Permission::CasesRead)?;
+    let all = st.db.read(|s| Ok(cases::list(s.conn())?)).await?;
+    let data: Vec<Value> = all.iter().map(Case::to_json).collect();
+    let n = data.len();
+    Ok(Json(
+        json!({ "data": data, "meta": { "page": { "total_count": n } } }),
+    ))
+}
+
+pub async fn get_one(
+    State(st): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    actor.require(Permission::CasesRead)?;
+    let c = st
+        .db
+        .read(move |s| Ok(cases::get(s.conn(), &id)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Case not found"))?;
+    Ok(Json(json!({ "data": c.to_json() })))
+}
+
+/// The case named in the path, after a command, as `{"data": case}`.
+fn answer(engine: &Engine, id: &str, status: StatusCode, seq: Option<i64>) -> ApiResult<Written> {
+    let c = cases::get(engine.store().conn(), id)?
+        .ok_or_else(|| ApiError::not_found("Case not found"))?;
+    Ok(Written {
+        status,
+        body: json!({ "data": c.to_json() }),
+        seq,
+    })
+}
+
+fn run(engine: &mut Engine, user: &User, cmd: Command) -> ApiResult<Option<i64>> {
+    Ok(engine.execute(user, cmd)?.events.iter().copied().max())
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    actor.require(Permission::CasesWrite)?;
+    let title = req_str(&b, "/data/attributes/title")?.to_string();
+    let nc = NewCase {
+        signals: signal_ids(&b, "/data/attributes/insights")?,
+        title,
+        description: opt_str(&b, "/data/attributes/description")?
+            .unwrap_or("")
+            .to_string(),
+        priority: priority(&b, "/data/attributes/priority")?.unwrap_or_default(),
+        assignee: opt_str(&b, "/data/relationships/assignee/data/id")?.map(str::to_string),
+        archive_signals: false,
+    };
+    triage::idempotent(
+        &st,
+        &actor,
+        &headers,
+        "POST",
+        "/api/v2/cases",
+        move |engine, user| {
+            let out = engine.execute(user, Command::CreateCase(nc))?;
+            let c = out
+                .case
+                .ok_or_else(|| ApiError::from(Error::Other("case not created".into())))?;
+            Ok(Written {
+                status: StatusCode::CREATED,
+                body: json!({ "data": c.to_json() }),
+                seq: out.events.iter().copied().max(),
+            })
+        },
+    )
+    .await
+}
+
+pub async fn status(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    actor.require(Permission::CasesWrite)?;
+    let ptr = "/data/attributes/status";
+    let s = req_str(&b, ptr)?;
+    let status = CaseStatus::parse(s).ok_or_else(|| {
+        ApiError::bad_field(
+            ptr,
+            format!("unknown status {s:?} (OPEN, IN_PROGRESS, CLOSED)"),
+        )
+    })?;
+    let path = format!("/api/v2/cases/{id}/status");
+    triage::idempotent(&st, &actor, &headers, "POST", &path, move |engine, user| {
+        let seq = run(
+            engine,
+            user,
+            Command::SetCaseStatus {
+                case: id.clone(),
+                status,
+            },
+        )?;
+        answer(engine, &id, StatusCode::OK, seq)
+    })
+    .await
+}
+
+pub async fn comment(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    actor.require(Permission::CasesWrite)?;
+    let text = req_str(&b, "/data/attributes/comment")?.to_string();
+    let path = format!("/api/v2/cases/{id}/comment");
+    triage::idempotent(&st, &actor, &headers, "POST", &path, move |engine, user| {
+        let seq = run(
+            engine,
+            user,
+            Command::CommentCase {
+                case: id.clone(),
+                text,
+            },
+        )?;
+        answer(engine, &id, StatusCode::OK, seq)
+    })
+    .await
+}
+
+/// `PUT .../insights`: link signals to the case.
+pub async fn link(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    actor.require(Permission::CasesWrite)?;
+    let refs = signal_ids(&b, "/data/attributes/insights")?;
+    if refs.is_empty() {
+        return Err(ApiError::bad_field(
+            "/data/attributes/insights",
+            "insights must name at least one SECURITY_SIGNAL",
+        ));
+    }
+    let path = format!("/api/v2/cases/{id}/insights");
+    triage::idempotent(&st, &actor, &headers, "PUT", &path, move |engine, user| {
+        let seq = run(
+            engine,
+            user,
+            Command::AddToCase {
+                case: id.clone(),
+                signals: refs,
+                archive_signals: false,
+            },
+        )?;
+        answer(engine, &id, StatusCode::OK, seq)
+    })
+    .await
+}
+
+/// `DELETE .../insights`: the engine keeps case links append-only (they are evidence), so this
+/// server refuses to unlink rather than pretend.
+pub async fn unlink(actor: Actor, Path(_id): Path<String>) -> ApiResult<Response> {
+    actor.require(Permission::CasesWrite)?;
+    Err(ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "unlinking signals from a case is not supported by sigscope serve",
+    ))
+}
+
+/// Priority and assignee have no engine command: changed here, in one transaction with an audit
+/// event, as the engine would.
+fn update_case(
+    engine: &mut Engine,
+    user: &User,
+    id: &str,
+    action: &str,
+    f: impl FnOnce(&mut Case, &rusqlite::Connection) -> crate::Result<()>,
+) -> crate::Result<Option<i64>> {
+    let now = chrono::Utc::now();
+    engine.store_mut().write(|tx| {
+        let mut c = cases::get(tx, id)?.ok_or_else(|| Error::NotFound("Case not found".into()))?;
+        let before = c.to_json();
+        f(&mut c, tx)?;
+        c.modified_at = now;
+        cases::update(tx, &c)?;
+        let seq = audit::append(
+            tx,
+            &AuditEvent {
+                seq: 0,
+                time: now,
+                actor: user.handle.clone(),
+                action: action.into(),
+                target_type: "case".into(),
+                target_id: c.key.clone(),
+                signal_ids: c.signal_ids.clone(),
+                before,
+                after: c.to_json(),
+            },
+        )?;
+        Ok(Some(seq))
+    })
+}
+
+pub async fn set_priority(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    actor.require(Permission::CasesWrite)?;
+    let p = priority(&b, "/data/attributes/priority")?.ok_or_else(|| {
+        ApiError::bad_field(
+            "/data/attributes/priority",
+            "/data/attributes/priority is required",
+        )
+    })?;
+    let path = format!("/api/v2/cases/{id}/priority");
+    triage::idempotent(&st, &actor, &headers, "POST", &path, move |engine, user| {
+        let seq = update_case(engine, user, &id, "case.priority", |c, _| {
+            c.priority = p;
+            Ok(())
+        })?;
+        answer(engine, &id, StatusCode::OK, seq)
+    })
+    .await
+}
+
+pub async fn assign(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    actor.require(Permission::CasesWrite)?;
+    let ptr = "/data/attributes/assignee_id";
+    let who = req_str(&b, ptr)?.to_string();
+    let path = format!("/api/v2/cases/{id}/assign");
+    triage::idempotent(&st, &actor, &headers, "POST", &path, move |engine, user| {
+        let u = users::find(engine.store().conn(), &who)?
+            .filter(|u| !u.disabled)
+            .ok_or_else(|| ApiError::bad_field(ptr, format!("no active user {who}")))?;
+        let seq = update_case(engine, user, &id, "case.assign", |c, _| {
+            c.assignee = Some(Assignee {
+                uuid: u.uuid.clone(),
+                handle: Some(u.handle.clone()),
+                name: Some(u.name.clone()),
+            });
+            Ok(())
+        })?;
+        answer(engine, &id, StatusCode::OK, seq)
+    })
+    .await
+}

@@ -1,0 +1,485 @@
+//! `/api/v2/security_monitoring/signals...` (list, search, get, triage, bulk) and the producers'
+//! ingest route `/api/v2/sigscope/signals`.
+use super::auth::Actor;
+use super::body::{get, JsonBody};
+use super::errors::{ApiError, ApiResult};
+use super::filter::{self, Cursor, QueryFilter};
+use super::triage::{self, Change, Written};
+use super::AppState;
+use crate::model::{Permission, Signal};
+use crate::store::sqlite::{signals, SqliteStore};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use rusqlite::params;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// Bulk calls take at most this many signals, as the vendor's do.
+pub const MAX_BULK: usize = 199;
+/// One ingest call takes at most this many signals.
+pub const MAX_INGEST: usize = 5000;
+
+/// The get-one shape: the event under `attributes.custom`.
+pub fn get_shape(s: &Signal) -> Value {
+    let mut v = s.to_json().clone();
+    if let Some(attrs) = v.get_mut("attributes").and_then(Value::as_object_mut) {
+        if !attrs.contains_key("custom") {
+            if let Some(ev) = attrs.remove("attributes") {
+                attrs.insert("custom".into(), ev);
+            }
+        }
+    }
+    v
+}
+
+struct ListParams {
+    from: Option<i64>,
+    to: Option<i64>,
+    ascending: bool,
+    cursor: Option<Cursor>,
+    limit: usize,
+    query: QueryFilter,
+}
+
+/// One page in (timestamp, id) order after the cursor, filtered by the query; also the next cursor
+/// when there is more.
+fn list_page(store: &SqliteStore, p: &ListParams) -> ApiResult<(Vec<Signal>, Option<Cursor>)> {
+    let (cmp, order) = if p.ascending {
+        (">", "ASC")
+    } else {
+        ("<", "DESC")
+    };
+    let sql = format!(
+        "SELECT id, raw FROM signals WHERE ts >= ?1 AND ts <= ?2
+           AND (?3 IS NULL OR ts {cmp} ?3 OR (ts = ?3 AND id {cmp} ?4))
+         ORDER BY ts {order}, id {order}"
+    );
+    let conn = store.conn();
+    let mut stmt = conn.prepare_cached(&sql).map_err(crate::Error::from)?;
+    let mut rows = stmt
+        .query(params![
+            p.from.unwrap_or(i64::MIN),
+            p.to.unwrap_or(i64::MAX),
+            p.cursor.as_ref().map(|c| c.ts),
+            p.cursor.as_ref().map(|c| c.id.clone()).unwrap_or_default(),
+        ])
+        .map_err(crate::Error::from)?;
+    let mut out = Vec::with_capacity(p.limit);
+    while let Some(row) = rows.next().map_err(crate::Error::from)? {
+        let s = signals::row_to_signal(row).map_err(crate::Error::from)??;
+        if !p.query.matches(&s) {
+            continue;
+        }
+        if out.len() == p.limit {
+            let next = out.last().map(|l: &Signal| Cursor {
+                ts: l.timestamp.timestamp_millis(),
+                id: l.id.clone(),
+            });
+            return Ok((out, next));
+        }
+        out.push(s);
+    }
+    Ok((out, None))
+}
+
+fn page_json(signals: Vec<Signal>, next: Option<Cursor>, link: impl Fn(&str) -> String) -> Value {
+    let data: Vec<Value> = signals.iter().map(Signal::to_list_json).collect();
+    match next {
+        Some(c) => {
+            let cur = c.encode();
+            json!({"data": data, "links": {"next": link(&cur)}, "meta": {"page": {"after": cur}}})
+        }
+        None => json!({ "data": data }),
+    }
+}
+
+fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn next_link(headers: &HeaderMap, params: &HashMap<String, String>, cursor: &str) -> String {
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let mut pairs: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "page[cursor]")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    pairs.sort();
+    pairs.push(("page[cursor]".into(), cursor.into()));
+    let q: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+        .collect();
+    format!(
+        "http://{host}/api/v2/security_monitoring/signals?{}",
+        q.join("&")
+    )
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    actor.require(Permission::SecurityMonitoringSignalsRead)?;
+    let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let now = chrono::Utc::now();
+    let g = |k: &str| q.get(k).map(String::as_str);
+    let p = ListParams {
+        from: g("filter[from]")
+            .map(|s| filter::parse_time("filter[from]", s, now))
+            .transpose()?
+            .map(|t| t.timestamp_millis()),
+        to: g("filter[to]")
+            .map(|s| filter::parse_time("filter[to]", s, now))
+            .transpose()?
+            .map(|t| t.timestamp_millis()),
+        ascending: filter::parse_sort("sort", g("sort"))?,
+        cursor: g("page[cursor]")
+            .map(|c| Cursor::decode("page[cursor]", c))
+            .transpose()?,
+        limit: filter::parse_limit("page[limit]", g("page[limit]"))?,
+        query: QueryFilter::parse("filter[query]", g("filter[query]"))?,
+    };
+    let (page, next) = st.db.read(move |s| list_page(s, &p)).await?;
+    Ok(Json(page_json(page, next, |c| next_link(&headers, &q, c))))
+}
+
+pub async fn search(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Json<Value>> {
+    actor.require(Permission::SecurityMonitoringSignalsRead)?;
+    let now = chrono::Utc::now();
+    let s = |ptr: &str| super::body::opt_str(&b, ptr);
+    let time = |ptr: &str| -> ApiResult<Option<i64>> {
+        match get(&b, ptr) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_i64()),
+            Some(Value::String(t)) => Ok(Some(filter::parse_time(ptr, t, now)?.timestamp_millis())),
+            Some(other) => Err(ApiError::bad_field(
+                ptr,
+                format!("{ptr} must be a time string, found {other}"),
+            )),
+        }
+    };
+    let limit = match super::body::opt_i64(&b, "/page/limit")? {
+        None => 10,
+        Some(n) => filter::check_limit("/page/limit", n)?,
+    };
+    let p = ListParams {
+        from: time("/filter/from")?,
+        to: time("/filter/to")?,
+        ascending: filter::parse_sort("/sort", s("/sort")?)?,
+        cursor: s("/page/cursor")?
+            .map(|c| Cursor::decode("/page/cursor", c))
+            .transpose()?,
+        limit,
+        query: QueryFilter::parse("/filter/query", s("/filter/query")?)?,
+    };
+    let mut params = HashMap::new();
+    for (k, ptr) in [
+        ("filter[query]", "/filter/query"),
+        ("filter[from]", "/filter/from"),
+        ("filter[to]", "/filter/to"),
+        ("sort", "/sort"),
+    ] {
+        if let Some(v) = get(&b, ptr) {
+            params.insert(
+                k.to_string(),
+                v.as_str().map(str::to_string).unwrap_or(v.to_string()),
+            );
+        }
+    }
+    params.insert("page[limit]".into(), limit.to_string());
+    let (page, next) = st.db.read(move |s| list_page(s, &p)).await?;
+    Ok(Json(page_json(page, next, |c| {
+        next_link(&headers, &params, c)
+    })))
+}
+
+pub async fn get_one(
+    State(st): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    actor.require(Permission::SecurityMonitoringSignalsRead)?;
+    let s = st
+        .db
+        .read(move |s| Ok(signals::get_signal(s.conn(), &id)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Signal not found"))?;
+    Ok(Json(json!({ "data": get_shape(&s) })))
+}
+
+type Parser = fn(&Value, &str) -> ApiResult<(Change, Option<i64>)>;
+
+async fn patch_one(
+    st: AppState,
+    actor: Actor,
+    headers: HeaderMap,
+    id: String,
+    body: Value,
+    parse: Parser,
+    what: &str,
+) -> ApiResult<Response> {
+    actor.require(Permission::SecurityMonitoringSignalsWrite)?;
+    let (change, version) = parse(&body, "/data/attributes")?;
+    let path = format!("/api/v2/security_monitoring/signals/{id}/{what}");
+    triage::idempotent(
+        &st,
+        &actor,
+        &headers,
+        "PATCH",
+        &path,
+        move |engine, user| {
+            let (now, seq) = triage::apply(engine, user, &[(id.clone(), version)], &change)?;
+            let s = now
+                .first()
+                .ok_or_else(|| ApiError::not_found("Signal not found"))?;
+            Ok(Written {
+                status: StatusCode::OK,
+                body: json!({ "data": triage::metadata(s, user) }),
+                seq,
+            })
+        },
+    )
+    .await
+}
+
+pub async fn patch_state(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    patch_one(st, actor, headers, id, b, triage::parse_state, "state").await
+}
+
+pub async fn patch_assignee(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    patch_one(
+        st,
+        actor,
+        headers,
+        id,
+        b,
+        triage::parse_assignee,
+        "assignee",
+    )
+    .await
+}
+
+pub async fn patch_incidents(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    patch_one(
+        st,
+        actor,
+        headers,
+        id,
+        b,
+        triage::parse_incidents,
+        "incidents",
+    )
+    .await
+}
+
+/// Bulk body: `{"data":[{"id": SIGNAL_ID, "attributes": {...as the single call...}}]}`, every item
+/// asking for the same change (each with its own version); all or none.
+async fn bulk(
+    st: AppState,
+    actor: Actor,
+    headers: HeaderMap,
+    body: Value,
+    parse: Parser,
+    what: &str,
+) -> ApiResult<Response> {
+    actor.require(Permission::SecurityMonitoringSignalsWrite)?;
+    let items = match get(&body, "/data") {
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err(ApiError::bad_field("/data", "/data must be an array")),
+        None => return Err(ApiError::bad_field("/data", "/data is required")),
+    };
+    if items.is_empty() || items.len() > MAX_BULK {
+        return Err(ApiError::bad_field(
+            "/data",
+            format!(
+                "a bulk call takes 1 to {MAX_BULK} signals, found {}",
+                items.len()
+            ),
+        ));
+    }
+    let mut targets = Vec::with_capacity(items.len());
+    let mut change: Option<Change> = None;
+    for i in 0..items.len() {
+        let id = super::body::req_str(&body, &format!("/data/{i}/id"))?.to_string();
+        let base = format!("/data/{i}/attributes");
+        let (c, v) = parse(&body, &base)?;
+        match &change {
+            Some(first) if *first != c => {
+                return Err(ApiError::bad_field(
+                    &base,
+                    "every item of a bulk call must ask for the same change",
+                ))
+            }
+            Some(_) => {}
+            None => change = Some(c),
+        }
+        targets.push((id, v));
+    }
+    let Some(change) = change else {
+        return Err(ApiError::bad_field("/data", "/data is empty"));
+    };
+    let path = format!("/api/v2/security_monitoring/signals/bulk/{what}");
+    triage::idempotent(
+        &st,
+        &actor,
+        &headers,
+        "PATCH",
+        &path,
+        move |engine, user| {
+            let (now, seq) = triage::apply(engine, user, &targets, &change)?;
+            let data: Vec<Value> = now.iter().map(|s| triage::metadata(s, user)).collect();
+            Ok(Written {
+                status: StatusCode::OK,
+                body: json!({ "data": data }),
+                seq,
+            })
+        },
+    )
+    .await
+}
+
+pub async fn bulk_state(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    bulk(st, actor, headers, b, triage::parse_state, "state").await
+}
+
+pub async fn bulk_assignee(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    bulk(st, actor, headers, b, triage::parse_assignee, "assignee").await
+}
+
+/// `POST /api/v2/sigscope/signals` `{"data":[vendor signals]}`: upsert by id in one transaction.
+/// An existing signal keeps the server's triage and version: producers own detections, analysts
+/// own triage.
+pub async fn ingest(
+    State(st): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    actor.require(Permission::SecurityMonitoringSignalsWrite)?;
+    let items = match get(&b, "/data") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => {
+            return Err(ApiError::bad_field(
+                "/data",
+                "/data must be an array of signals",
+            ))
+        }
+        None => return Err(ApiError::bad_field("/data", "/data is required")),
+    };
+    if items.len() > MAX_INGEST {
+        return Err(ApiError::bad_field(
+            "/data",
+            format!(
+                "at most {MAX_INGEST} signals per call, found {}",
+                items.len()
+            ),
+        ));
+    }
+    let mut parsed = Vec::with_capacity(items.len());
+    for (i, raw) in items.into_iter().enumerate() {
+        parsed.push(
+            Signal::from_json(raw)
+                .map_err(|e| ApiError::bad_field(&format!("/data/{i}"), e.to_string()))?,
+        );
+    }
+    triage::idempotent(
+        &st,
+        &actor,
+        &headers,
+        "POST",
+        "/api/v2/sigscope/signals",
+        move |engine, user| {
+            super::db::in_tx(engine.store().conn(), |tx| {
+                let (mut inserted, mut updated) = (0, 0);
+                let mut ids = Vec::with_capacity(parsed.len());
+                for mut s in parsed {
+                    if let Some(old) = signals::get_signal(tx, &s.id)? {
+                        s.set_triage(old.triage.clone(), old.version.max(s.version));
+                    }
+                    if signals::put_signal(tx, &s)? {
+                        inserted += 1;
+                    } else {
+                        updated += 1;
+                    }
+                    ids.push(s.id.clone());
+                }
+                let counts = json!({ "inserted": inserted, "updated": updated });
+                // One audit event per batch: the change feed carries new detections to every
+                // explorer.
+                let seq = match ids.first().cloned() {
+                    None => None,
+                    Some(first) => Some(crate::store::sqlite::audit::append(
+                        tx,
+                        &crate::model::AuditEvent {
+                            seq: 0,
+                            time: chrono::Utc::now(),
+                            actor: user.handle.clone(),
+                            action: triage::ACTION_INGEST.into(),
+                            target_type: "signal".into(),
+                            target_id: first,
+                            signal_ids: ids,
+                            before: Value::Null,
+                            after: counts.clone(),
+                        },
+                    )?),
+                };
+                Ok(Written {
+                    status: StatusCode::OK,
+                    body: json!({ "meta": counts }),
+                    seq,
+                })
+            })
+        },
+    )
+    .await
+}

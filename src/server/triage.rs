@@ -1,0 +1,369 @@
+//! Triage writes (state, assignee, incidents), their request bodies, the optimistic version check,
+//! and the idempotent-write wrapper every mutating route goes through.
+use super::auth::Actor;
+use super::body::{get, opt_i64, opt_str, req_str};
+use super::errors::{ApiError, ApiResult};
+use super::AppState;
+use crate::engine::{Command, Engine, SignalRef};
+use crate::error::Error;
+use crate::model::{ArchiveReason, AuditEvent, Permission, Signal, TriageState, User};
+use crate::store::sqlite::{audit, signals, users};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rusqlite::{params, OptionalExtension};
+use serde_json::{json, Value};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    State {
+        state: TriageState,
+        reason: Option<ArchiveReason>,
+        comment: Option<String>,
+    },
+    /// `None` unassigns.
+    Assignee(Option<String>),
+    Incidents(Vec<i64>),
+}
+
+/// A state body's attributes at `base` (e.g. `/data/attributes`).
+pub fn parse_state(v: &Value, base: &str) -> ApiResult<(Change, Option<i64>)> {
+    let p = |f: &str| format!("{base}/{f}");
+    let state_s = req_str(v, &p("state"))?;
+    let state = match state_s {
+        "open" => TriageState::Open,
+        "under_review" => TriageState::UnderReview,
+        "archived" => TriageState::Archived,
+        other => {
+            return Err(ApiError::bad_field(
+                &p("state"),
+                format!("unknown state {other:?} (open, under_review, archived)"),
+            ))
+        }
+    };
+    let reason = match opt_str(v, &p("archive_reason"))? {
+        None => None,
+        Some(r) => Some(ArchiveReason::parse(r).ok_or_else(|| {
+            ApiError::bad_field(
+                &p("archive_reason"),
+                format!(
+                    "unknown archive_reason {r:?} ({})",
+                    ArchiveReason::ALL.map(|a| a.as_str()).join(", ")
+                ),
+            )
+        })?),
+    };
+    let comment = opt_str(v, &p("archive_comment"))?.map(str::to_string);
+    let version = opt_i64(v, &p("version"))?;
+    Ok((
+        Change::State {
+            state,
+            reason,
+            comment,
+        },
+        version,
+    ))
+}
+
+pub fn parse_assignee(v: &Value, base: &str) -> ApiResult<(Change, Option<i64>)> {
+    let ptr = format!("{base}/assignee/uuid");
+    let uuid = req_str(v, &ptr)?;
+    let version = opt_i64(v, &format!("{base}/version"))?;
+    let who = (!uuid.is_empty()).then(|| uuid.to_string());
+    Ok((Change::Assignee(who), version))
+}
+
+pub fn parse_incidents(v: &Value, base: &str) -> ApiResult<(Change, Option<i64>)> {
+    let ptr = format!("{base}/incident_ids");
+    let ids = match get(v, &ptr) {
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                x.as_i64().ok_or_else(|| {
+                    ApiError::bad_field(
+                        &format!("{ptr}/{i}"),
+                        format!("incident ids are integers, found {x}"),
+                    )
+                })
+            })
+            .collect::<ApiResult<Vec<i64>>>()?,
+        Some(other) => {
+            return Err(ApiError::bad_field(
+                &ptr,
+                format!("{ptr} must be an array of integers, found {other}"),
+            ))
+        }
+        None => return Err(ApiError::bad_field(&ptr, format!("{ptr} is required"))),
+    };
+    let version = opt_i64(v, &format!("{base}/version"))?;
+    Ok((Change::Incidents(ids), version))
+}
+
+/// Apply one change to signals (all or none) as `actor`, through the engine: RBAC, the state
+/// machine, the version check and the audit log. Returns the signals as they are now and the last
+/// audit seq written.
+pub fn apply(
+    engine: &mut Engine,
+    actor: &User,
+    items: &[(String, Option<i64>)],
+    change: &Change,
+) -> ApiResult<(Vec<Signal>, Option<i64>)> {
+    let refs: Vec<SignalRef> = items
+        .iter()
+        .map(|(id, v)| SignalRef {
+            id: id.clone(),
+            version: *v,
+        })
+        .collect();
+    let cmd = match change {
+        Change::State {
+            state,
+            reason,
+            comment,
+        } => Some(Command::SetState {
+            signals: refs.clone(),
+            to: *state,
+            reason: *reason,
+            comment: comment.clone(),
+        }),
+        Change::Assignee(None) => Some(Command::Unassign {
+            signals: refs.clone(),
+        }),
+        Change::Assignee(Some(uuid)) => {
+            let known = users::find(engine.store().conn(), uuid)?.filter(|u| !u.disabled);
+            if known.is_none() {
+                return Err(ApiError::bad_field(
+                    "/data/attributes/assignee/uuid",
+                    format!("no active user {uuid}"),
+                ));
+            }
+            Some(Command::Assign {
+                signals: refs.clone(),
+                user: uuid.clone(),
+            })
+        }
+        Change::Incidents(_) => None,
+    };
+    let result = match (cmd, change) {
+        (Some(cmd), _) => engine
+            .execute(actor, cmd)
+            .map(|out| out.events.iter().copied().max()),
+        (None, Change::Incidents(ids)) => set_incidents(engine, actor, &refs, ids),
+        (None, _) => Ok(None),
+    };
+    let seq = match result {
+        Ok(seq) => seq,
+        Err(Error::Conflict(m)) => return Err(conflict(engine, m, items)),
+        Err(e) => return Err(e.into()),
+    };
+    let mut now = Vec::with_capacity(items.len());
+    for (id, _) in items {
+        if let Some(s) = signals::get_signal(engine.store().conn(), id)? {
+            now.push(s);
+        }
+    }
+    Ok((now, seq))
+}
+
+/// 409 with the signals as the server has them now in the error's `meta`.
+fn conflict(engine: &Engine, message: String, items: &[(String, Option<i64>)]) -> ApiError {
+    let mut current = Vec::new();
+    for (id, _) in items {
+        if let Ok(Some(s)) = signals::get_signal(engine.store().conn(), id) {
+            current.push(super::routes_signals::get_shape(&s));
+        }
+    }
+    let mut e = ApiError::new(StatusCode::CONFLICT, message);
+    e.meta = Some(json!({
+        "signal": current.first().cloned().unwrap_or(Value::Null),
+        "signals": current,
+    }));
+    e
+}
+
+/// `PATCH .../incidents` replaces a signal's incident ids; the engine has no command for that, so it
+/// is done here with the same version check and an audit event of its own, in one transaction.
+fn set_incidents(
+    engine: &mut Engine,
+    actor: &User,
+    refs: &[SignalRef],
+    ids: &[i64],
+) -> crate::Result<Option<i64>> {
+    if !actor.can(Permission::SecurityMonitoringSignalsWrite) {
+        return Err(Error::PermissionDenied(format!(
+            "missing permission {}",
+            Permission::SecurityMonitoringSignalsWrite.as_str()
+        )));
+    }
+    let now = chrono::Utc::now();
+    engine.store_mut().write(|tx| {
+        let mut last = None;
+        for r in refs {
+            let mut s = signals::get_signal(tx, &r.id)?
+                .ok_or_else(|| Error::NotFound(format!("signal {} not found", r.id)))?;
+            if let Some(v) = r.version {
+                if s.version > v {
+                    return Err(Error::Conflict(format!(
+                        "signal {} changed since version {v} (now {})",
+                        s.id, s.version
+                    )));
+                }
+            }
+            let before = json!({"incident_ids": s.triage.incident_ids, "version": s.version});
+            let mut t = s.triage.clone();
+            t.incident_ids = ids.to_vec();
+            s.set_triage(t, s.version + 1);
+            signals::put_signal(tx, &s)?;
+            last = Some(audit::append(
+                tx,
+                &AuditEvent {
+                    seq: 0,
+                    time: now,
+                    actor: actor.handle.clone(),
+                    action: ACTION_INCIDENTS.into(),
+                    target_type: "signal".into(),
+                    target_id: s.id.clone(),
+                    signal_ids: vec![s.id.clone()],
+                    before,
+                    after: json!({"incident_ids": ids, "version": s.version}),
+                },
+            )?);
+        }
+        Ok(last)
+    })
+}
+
+/// Audit actions the server writes itself (the engine writes the rest).
+pub const ACTION_INCIDENTS: &str = "signal.incidents";
+pub const ACTION_INGEST: &str = "signal.ingest";
+
+/// The vendor's `signal_metadata` answer (plus `version`, so a client can chain its next write).
+pub fn metadata(s: &Signal, actor: &User) -> Value {
+    let t = &s.triage;
+    let assignee = match &t.assignee {
+        Some(a) => json!({"uuid": a.uuid, "handle": a.handle, "name": a.name}),
+        None => json!({"id": -1, "name": "Unassigned", "uuid": ""}),
+    };
+    let user = json!({"uuid": actor.uuid, "handle": actor.handle, "name": actor.name});
+    json!({
+        "id": s.id,
+        "type": "signal_metadata",
+        "attributes": {
+            "state": t.state.as_str(),
+            "archive_reason": t.archive_reason.map(|r| r.as_str()).unwrap_or("none"),
+            "archive_comment": t.archive_comment,
+            "archive_comment_timestamp": t.archive_comment.as_ref().map(|_| chrono::Utc::now().timestamp_millis()),
+            "archive_comment_user": t.archive_comment.as_ref().map(|_| user.clone()),
+            "assignee": assignee,
+            "incident_ids": t.incident_ids,
+            "state_update_timestamp": chrono::Utc::now().timestamp_millis(),
+            "state_update_user": user,
+            "version": s.version,
+        }
+    })
+}
+
+/// What a write produced: the status and body to send, and the last audit seq it recorded.
+pub struct Written {
+    pub status: StatusCode,
+    pub body: Value,
+    pub seq: Option<i64>,
+}
+
+/// Run a write once per `Idempotency-Key`: a replay of the same key returns the stored answer and
+/// changes nothing. The check, the write and the record happen under the server's one writer, so
+/// concurrent replays serialise. The engine commits its own transaction, so the record is written
+/// just after it; a crash between the two would let a replay through, but every sigscope write
+/// carries its base version, so that replay is refused with 409 rather than applied twice.
+pub async fn idempotent<F>(
+    st: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    f: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce(&mut Engine, &User) -> ApiResult<Written> + Send + 'static,
+{
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| !k.is_empty() && k.len() <= 200)
+                .ok_or_else(|| {
+                    ApiError::bad_param(
+                        "Idempotency-Key",
+                        "Idempotency-Key must be 1-200 visible ASCII characters",
+                    )
+                })?
+                .to_string(),
+        ),
+    };
+    let user = actor.user.clone();
+    let (method, path) = (method.to_string(), path.to_string());
+    let (written, replayed) = st
+        .db
+        .engine(move |engine| {
+            if let Some(k) = &key {
+                let prior: Option<(String, String, i64, String)> = engine
+                    .store()
+                    .conn()
+                    .prepare_cached(
+                        "SELECT method, path, status, body FROM server_idempotency WHERE user_uuid = ?1 AND key = ?2",
+                    )
+                    .map_err(crate::Error::from)?
+                    .query_row(params![user.uuid, k], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })
+                    .optional()
+                    .map_err(crate::Error::from)?;
+                if let Some((m, p, status, body)) = prior {
+                    if m != method || p != path {
+                        return Err(ApiError::bad_param(
+                            "Idempotency-Key",
+                            "Idempotency-Key was already used for a different request",
+                        ));
+                    }
+                    let body: Value = serde_json::from_str(&body).map_err(crate::Error::from)?;
+                    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+                    return Ok((Written { status, body, seq: None }, true));
+                }
+            }
+            let w = f(engine, &user)?;
+            if let Some(k) = &key {
+                engine
+                    .store()
+                    .conn()
+                    .execute(
+                        "INSERT INTO server_idempotency (key, user_uuid, method, path, status, body, created)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![
+                            k,
+                            user.uuid,
+                            method,
+                            path,
+                            w.status.as_u16(),
+                            w.body.to_string(),
+                            chrono::Utc::now().timestamp_millis()
+                        ],
+                    )
+                    .map_err(crate::Error::from)?;
+            }
+            Ok((w, false))
+        })
+        .await?;
+    if let Some(seq) = written.seq {
+        st.changes.published(seq);
+    }
+    let mut resp = (written.status, axum::Json(written.body)).into_response();
+    if replayed {
+        resp.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(resp)
+}

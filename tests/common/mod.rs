@@ -1,0 +1,182 @@
+//! A real `sigscope serve` on 127.0.0.1:0 over a SQLite file in a tempdir, with three users (one per
+//! role), a key pair each and a few signals.
+#![allow(dead_code)]
+use serde_json::{json, Value};
+use sigscope::model::{Role, Signal, User};
+use sigscope::server::{self, keys, ServeOptions};
+use sigscope::store::{SqliteStore, Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::sync::oneshot;
+
+pub struct Keys {
+    pub api: String,
+    pub app: String,
+}
+
+pub struct TestServer {
+    pub dir: tempfile::TempDir,
+    pub store_path: PathBuf,
+    pub addr: SocketAddr,
+    pub admin: Keys,
+    pub analyst: Keys,
+    pub analyst2: Keys,
+    pub reader: Keys,
+    pub uuids: Vec<String>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<sigscope::Result<()>>>,
+    /// The server runs on its own runtime so that `kill` can drop every task it has, connections
+    /// included, as a killed process would.
+    rt: Option<tokio::runtime::Runtime>,
+}
+
+pub fn signal_json(i: usize) -> Value {
+    json!({
+        "id": format!("sig-{i:04}"),
+        "type": "signal",
+        "attributes": {
+            "timestamp": format!("2026-01-01T00:{:02}:{:02}.000Z", (i / 60) % 60, i % 60),
+            "message": format!("SQL injection attempt number {i}"),
+            "status": if i.is_multiple_of(2) { "high" } else { "low" },
+            "service": ["checkout-api"],
+            "tags": ["env:prod", "source:appsec"],
+            "version": 1,
+            "attributes": {
+                "title": format!("SQLi on /login #{i}"),
+                "workflow": {
+                    "rule": {"id": "r1", "name": "SQL injection", "type": "Application Security"},
+                    "triage": {"state": "open"}
+                }
+            }
+        }
+    })
+}
+
+pub fn user(handle: &str, role: Role) -> User {
+    User {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        handle: handle.into(),
+        name: handle.split('@').next().unwrap_or(handle).into(),
+        role,
+        disabled: false,
+    }
+}
+
+/// Seed a store: users and keys, `n` signals.
+pub fn seed(path: &std::path::Path, n: usize) -> (Vec<Keys>, Vec<String>) {
+    let mut store = SqliteStore::open(path).unwrap();
+    let users = [
+        user("admin@example.com", Role::Admin),
+        user("ana@example.com", Role::Standard),
+        user("bob@example.com", Role::Standard),
+        user("reader@example.com", Role::ReadOnly),
+    ];
+    let mut ks = Vec::new();
+    for u in &users {
+        store.add_user(u).unwrap();
+        let k = store.write(|tx| keys::create(tx, u)).unwrap();
+        ks.push(Keys {
+            api: k.api_key,
+            app: k.app_key,
+        });
+    }
+    let signals: Vec<Signal> = (0..n)
+        .map(|i| Signal::from_json(signal_json(i)).unwrap())
+        .collect();
+    store.upsert_signals(&signals).unwrap();
+    (ks, users.iter().map(|u| u.uuid.clone()).collect())
+}
+
+impl TestServer {
+    pub async fn start(n: usize) -> TestServer {
+        Self::start_with(n, ServeOptions::default()).await
+    }
+
+    pub async fn start_with(n: usize, opts: ServeOptions) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let store_path = dir.path().join("server.db");
+        let (mut ks, uuids) = seed(&store_path, n);
+        let reader = ks.pop().unwrap();
+        let analyst2 = ks.pop().unwrap();
+        let analyst = ks.pop().unwrap();
+        let admin = ks.pop().unwrap();
+        let mut s = TestServer {
+            dir,
+            store_path,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            admin,
+            analyst,
+            analyst2,
+            reader,
+            uuids,
+            stop: None,
+            task: None,
+            rt: None,
+        };
+        s.restart(opts).await;
+        s
+    }
+
+    /// (Re)start on the same store and, after the first start, the same port.
+    pub async fn restart(&mut self, opts: ServeOptions) {
+        let (tx, rx) = oneshot::channel();
+        let (addr, task) = server::serve_with(self.addr, &self.store_path, opts, async move {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+        self.addr = addr;
+        self.stop = Some(tx);
+        self.task = Some(task);
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap().unwrap();
+        }
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stop abruptly: in-flight requests are dropped, as when the process is killed.
+    pub async fn kill(&mut self) {
+        self.stop.take();
+        self.task.take();
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+
+    /// How many signal triage audit events the server recorded for `actor` (a handle).
+    pub fn changes_by(&self, actor: &str) -> i64 {
+        self.store()
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM audit WHERE actor = ?1 AND action LIKE 'signal.%' AND action != 'signal.ingest'",
+                [actor],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    pub fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.store_path).unwrap()
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+pub fn authed(rb: reqwest::RequestBuilder, k: &Keys) -> reqwest::RequestBuilder {
+    rb.header("DD-API-KEY", &k.api)
+        .header("DD-APPLICATION-KEY", &k.app)
+}

@@ -1,0 +1,99 @@
+//! `sigscope keys create|list|revoke` against a store, and graceful shutdown of `serve`.
+mod common;
+
+use sigscope::model::Role;
+use sigscope::server::keys;
+use sigscope::store::{SqliteStore, Store};
+use std::process::Command;
+
+fn sigscope(store: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sigscope"))
+        .arg("--store")
+        .arg(store)
+        .arg("--config")
+        .arg(store.with_extension("toml"))
+        .args(args)
+        .env_remove("DD_API_KEY")
+        .env_remove("DD_APP_KEY")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn keys_are_printed_once_stored_hashed_and_revocable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    {
+        let mut s = SqliteStore::open(&path).unwrap();
+        s.add_user(&common::user("ana@example.com", Role::Standard))
+            .unwrap();
+    }
+    let out = sigscope(&path, &["keys", "create", "--user", "ana@example.com"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let api = lines[0].strip_prefix("DD_API_KEY=").unwrap();
+    let app = lines[1].strip_prefix("DD_APP_KEY=").unwrap();
+    assert_eq!((api.len(), app.len()), (32, 40));
+
+    // Only hashes in the file; the pair authenticates as ana.
+    {
+        let s = SqliteStore::open(&path).unwrap();
+        s.conn()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        !text.contains(api) && !text.contains(app),
+        "a secret is stored in clear"
+    );
+    let s = SqliteStore::open(&path).unwrap();
+    let who = keys::authenticate(s.conn(), api, app).unwrap().unwrap();
+    assert_eq!(
+        s.find_user(&who).unwrap().unwrap().handle,
+        "ana@example.com"
+    );
+
+    let out = sigscope(&path, &["keys", "list"]);
+    let listing = String::from_utf8(out.stdout).unwrap();
+    assert!(listing.contains("ana@example.com"));
+    assert!(!listing.contains(api) && !listing.contains(app));
+    let id = keys::list(s.conn()).unwrap()[0].id.clone();
+
+    let out = sigscope(&path, &["keys", "revoke", &id]);
+    assert!(out.status.success());
+    assert!(keys::authenticate(s.conn(), api, app).unwrap().is_none());
+    let out = sigscope(&path, &["keys", "revoke", &id]);
+    assert_eq!(out.status.code(), Some(3), "revoking twice is an error");
+    let out = sigscope(&path, &["keys", "create", "--user", "nobody@example.com"]);
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_in_flight_requests_and_closes_the_store() {
+    let mut s = common::TestServer::start(2).await;
+    let feed = s.url("/api/v2/sigscope/changes?after=0&wait=20");
+    let waiting = {
+        let r = common::authed(common::http().get(&feed), &s.reader);
+        tokio::spawn(async move { r.send().await.map(|r| r.status().as_u16()) })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The long-poll in flight is answered (not cut), and the server task ends cleanly.
+    tokio::time::timeout(std::time::Duration::from_secs(5), s.stop())
+        .await
+        .expect("shutdown did not wait out the 20 s long-poll");
+    assert_eq!(waiting.await.unwrap().unwrap(), 200);
+    // The store is whole and has no WAL left behind.
+    let wal = s.store_path.with_extension("db-wal");
+    assert!(std::fs::metadata(&wal)
+        .map(|m| m.len() == 0)
+        .unwrap_or(true));
+    assert_eq!(s.store().count_signals().unwrap(), 2);
+}
