@@ -373,6 +373,11 @@ pub trait Backend: Send + Sync {
     fn allowed(&self, kind: ChangeKind) -> std::result::Result<(), String>;
     /// Who is acting, for the status line.
     fn acting(&self) -> Option<String>;
+    /// Where the signals come from and how current they are ("local", "synced 3s ago",
+    /// "offline, 2 changes waiting"), for the status line.
+    fn sync_state(&self) -> Option<String> {
+        None
+    }
     /// Bumps whenever the store changes (a write, an import, a sync), so that live mode knows to
     /// search again.
     fn generation(&self) -> u64;

@@ -672,6 +672,10 @@ impl Backend for LocalBackend {
         }
     }
 
+    fn sync_state(&self) -> Option<String> {
+        Some("local".into())
+    }
+
     fn acting(&self) -> Option<String> {
         Some(format!(
             "{} ({})",

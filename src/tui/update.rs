@@ -1052,7 +1052,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 vec![]
             }
         }
-        Action::Generation(g) => {
+        Action::Generation(g, sync) => {
+            app.sync = sync;
             if g == app.generation {
                 return vec![];
             }

@@ -46,6 +46,10 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         left.push_str(&format!(" · loading {n}/{of}"));
     }
     left.push_str(if app.live { " · live" } else { " · paused" });
+    if let Some(sync) = &app.sync {
+        left.push_str(" · ");
+        left.push_str(&crate::sanitize::clean(sync));
+    }
     if app.opts.read_only {
         left.push_str(" · read-only");
     }
