@@ -22,7 +22,7 @@ const TOP_VALUES: usize = 10;
 const RELATED: usize = 50;
 
 /// Signals read for the first rows; the rest load in the background in chunks.
-const FIRST_CHUNK: usize = 2_000;
+const FIRST_CHUNK: usize = 500;
 const CHUNK: usize = 5_000;
 
 #[derive(Default)]
