@@ -287,12 +287,16 @@ pub enum Change {
         ids: Vec<String>,
         /// A user's uuid; `None` unassigns.
         user: Option<String>,
+        /// The version the analyst was looking at (one signal, side panel loaded): a change made
+        /// since by someone else turns this into a conflict instead of a silent overwrite.
+        version: Option<i64>,
     },
     SetState {
         ids: Vec<String>,
         state: TriageState,
         reason: Option<ArchiveReason>,
         comment: Option<String>,
+        version: Option<i64>,
     },
     NewCase {
         ids: Vec<String>,

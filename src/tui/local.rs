@@ -233,6 +233,14 @@ impl LocalBackend {
         ids.iter().map(SignalRef::new).collect()
     }
 
+    /// Refs carrying the version the analyst saw, when there is one (a single signal).
+    fn refs_at(ids: &[String], version: Option<i64>) -> Vec<SignalRef> {
+        match (ids, version) {
+            ([id], Some(v)) => vec![SignalRef::at(id, v)],
+            _ => Self::refs(ids),
+        }
+    }
+
     fn execute(&self, cmd: Command) -> Result<engine::Outcome> {
         let out = lock(&self.engine).execute(&self.actor, cmd);
         // Whatever happened, the index follows the store (a refusal changes nothing, cheaply).
@@ -491,8 +499,8 @@ impl Backend for LocalBackend {
 
     fn apply(&self, change: &Change) -> Result<String> {
         match change {
-            Change::Assign { ids, user } => {
-                let signals = Self::refs(ids);
+            Change::Assign { ids, user, version } => {
+                let signals = Self::refs_at(ids, *version);
                 let n = ids.len();
                 match user {
                     Some(u) => {
@@ -513,9 +521,10 @@ impl Backend for LocalBackend {
                 state,
                 reason,
                 comment,
+                version,
             } => {
                 let out = self.execute(Command::SetState {
-                    signals: Self::refs(ids),
+                    signals: Self::refs_at(ids, *version),
                     to: *state,
                     reason: *reason,
                     comment: comment.clone(),

@@ -475,6 +475,14 @@ fn parse_duration(s: &str) -> Option<Option<chrono::TimeDelta>> {
     }
 }
 
+/// The version on screen when the change is about the one signal the side panel shows.
+fn seen_version(app: &App, ids: &[String]) -> Option<i64> {
+    match (ids, app.detail.as_ref()) {
+        ([id], Some(d)) if *id == d.id => Some(d.version),
+        _ => None,
+    }
+}
+
 /// The change a completed form asks for, or why it cannot be made.
 fn form_change(app: &App, f: &Form) -> Result<Change, String> {
     let ids = f.targets.clone();
@@ -483,6 +491,7 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
         FormKind::Assign => {
             let u = get("user");
             Ok(Change::Assign {
+                version: seen_version(app, &ids),
                 ids,
                 user: (!u.is_empty()).then_some(u),
             })
@@ -496,6 +505,7 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
             };
             let c = get("comment");
             Ok(Change::SetState {
+                version: seen_version(app, &ids),
                 ids,
                 state,
                 reason,
@@ -553,10 +563,7 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
                 Change::BlockUsers { ids, duration }
             })
         }
-        FormKind::TimeRange | FormKind::View => {
-            let _ = app;
-            Err("not a change".into())
-        }
+        FormKind::TimeRange | FormKind::View => Err("not a change".into()),
     }
 }
 
@@ -935,7 +942,8 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
                 Some(user) => {
                     let ids = app.targets();
                     app.info("applying…");
-                    vec![Effect::Apply(Change::Assign { ids, user })]
+                    let version = seen_version(app, &ids);
+                    vec![Effect::Apply(Change::Assign { ids, user, version })]
                 }
                 None => {
                     app.error(format!("no user matches {:?}", super::text::fit(who, 40)));
@@ -963,6 +971,7 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
             let ids = app.targets();
             app.info("applying…");
             vec![Effect::Apply(Change::SetState {
+                version: seen_version(app, &ids),
                 ids,
                 state,
                 reason,
