@@ -63,13 +63,22 @@ fn main() {
         analysts.push((u, k));
     }
     let mut ids: Vec<(String, i64)> = Vec::with_capacity(n_signals);
+    // Only open signals: the cycle open -> under review -> archived -> open is legal from there on
+    // (the engine refuses archived -> under review).
     store
         .for_each_signal(&mut |s| {
-            ids.push((s.id.clone(), s.version));
+            if s.triage.state == sigscope::model::TriageState::Open {
+                ids.push((s.id.clone(), s.version));
+            }
             Ok(())
         })
         .expect("ids");
     drop(store);
+    assert!(
+        clients * per_client <= ids.len(),
+        "{} open signals: not enough for disjoint work",
+        ids.len()
+    );
     eprintln!("store of {n_signals} signals ready in {:.1?}", t.elapsed());
 
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -5,15 +5,18 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod denylist;
 pub mod engine;
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod notify;
 pub mod query;
 pub mod remote;
 pub mod sanitize;
 pub mod server;
 pub mod store;
 pub mod tui;
+pub mod workflow;
 
 pub use error::{Error, Result};

@@ -354,3 +354,107 @@ fn id_table_survives_growth_removal_and_reinsertion() {
         live
     );
 }
+
+#[test]
+fn facet_counts_equal_naive_counts_on_demo_data() {
+    use sigscope::demo::{signals as demo, DemoOptions};
+    use std::collections::BTreeMap;
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+        .unwrap()
+        .to_utc();
+    let opts = DemoOptions {
+        signals: 1200,
+        seed: 11,
+        days: 14,
+        now,
+    };
+    let all: Vec<Signal> = demo(&opts).map(|v| Signal::from_json(v).unwrap()).collect();
+    let mut ix = SignalIndex::build(all.clone());
+    // A triage change after the build must move the counts too.
+    let mut changed = all[5].clone();
+    let mut t = changed.triage.clone();
+    t.state = TriageState::Archived;
+    changed.set_triage(t, 99);
+    ix.insert_or_update(&changed);
+    let mut all = all;
+    all[5] = changed;
+    for q in [
+        "",
+        "status:(high OR critical)",
+        "-@workflow.triage.state:archived env:prod",
+    ] {
+        let query = parse(q).unwrap();
+        let r = ix.search(&query, &TimeRange::all(), 100_000);
+        let hits: Vec<&Signal> = all.iter().filter(|s| query.matches(s)).collect();
+        let naive = |f: &dyn Fn(&Signal) -> Vec<String>| {
+            let mut m: BTreeMap<String, u32> = BTreeMap::new();
+            for s in &hits {
+                for v in f(s) {
+                    *m.entry(v).or_default() += 1;
+                }
+            }
+            m
+        };
+        let got = |name: &str, key: &str| -> BTreeMap<String, u32> {
+            let f = r
+                .facets
+                .iter()
+                .find(|f| f.name == name && f.key == key)
+                .unwrap();
+            assert_eq!(f.distinct, f.values.len());
+            f.values.iter().cloned().collect()
+        };
+        let one = |s: Option<&str>| s.map(|x| vec![x.to_string()]).unwrap_or_default();
+        assert_eq!(
+            got("Signal State", "@workflow.triage.state"),
+            naive(&|s| vec![s.triage.state.as_str().into()]),
+            "{q}"
+        );
+        assert_eq!(
+            got("Severity", "status"),
+            naive(&|s| vec![s.severity.as_str().into()]),
+            "{q}"
+        );
+        assert_eq!(
+            got("Service", "service"),
+            naive(&|s| s.services.clone()),
+            "{q}"
+        );
+        assert_eq!(got("Env", "env"), naive(&|s| one(s.env.as_deref())), "{q}");
+        assert_eq!(
+            got("Rule", "@workflow.rule.name"),
+            naive(&|s| one(Some(&s.rule.name))),
+            "{q}"
+        );
+        assert_eq!(
+            got("Attack Type", "@appsec.type"),
+            naive(&|s| s.attack_types.clone()),
+            "{q}"
+        );
+        assert_eq!(
+            got("Attacker IP", "@http.client_ip"),
+            naive(&|s| s.attacker_ips.clone()),
+            "{q}"
+        );
+        assert_eq!(
+            got("User", "@usr.id"),
+            naive(&|s| s.attacker_users.clone()),
+            "{q}"
+        );
+        assert_eq!(
+            got("Assignee", "@workflow.triage.assignee.handle"),
+            naive(&|s| one(s.triage.assignee.as_ref().and_then(|a| a.handle.as_deref()))),
+            "{q}"
+        );
+        assert_eq!(
+            got("Tag", "team"),
+            naive(&|s| s
+                .tags
+                .iter()
+                .filter_map(|t| t.strip_prefix("team:").map(str::to_string))
+                .collect()),
+            "{q}"
+        );
+        assert_eq!(r.total, hits.len());
+    }
+}

@@ -330,3 +330,25 @@ fn time_range_beside_the_query() {
     assert_eq!(ix.search(&q, &inside, 5).total, 1);
     assert_eq!(ix.search(&q, &outside, 5).total, 0);
 }
+
+#[test]
+fn canonical_printing() {
+    let p = |q: &str| parse(q).unwrap().to_string();
+    assert_eq!(p("a   OR b  c"), "a OR b c");
+    assert_eq!(p("(a OR b) c"), "(a OR b) c");
+    assert_eq!(p("service:(a OR b)"), "service:a OR service:b");
+    assert_eq!(p("x service:(a OR b)"), "x (service:a OR service:b)");
+    assert_eq!(p("NOT a AND b"), "-a b");
+    assert_eq!(p("@usr.id:\"jane@x.com\""), "@usr.id:jane@x.com");
+    assert_eq!(p("@x:\"a b\""), "@x:\"a b\"");
+    assert_eq!(p("@x:a\\ b*"), "@x:a\\ b*");
+    assert_eq!(p("@x:\"a*\""), "@x:\"a*\"");
+    assert_eq!(p("@x:>=100"), "@x:>=100");
+    assert_eq!(p("@x:[1 TO *}"), "@x:[1 TO *}");
+    assert_eq!(
+        p("CIDR(@ip, 10.0.0.0/8, ::1)"),
+        "CIDR(@ip,10.0.0.0/8,::1/128)"
+    );
+    assert_eq!(p("\"OR\""), "\"OR\"");
+    assert_eq!(p(""), "");
+}

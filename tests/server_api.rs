@@ -430,6 +430,11 @@ async fn bad_inputs_get_the_documented_status_and_change_nothing() {
     assert_eq!(st, 400);
     assert_eq!(v["errors"][0]["source"]["parameter"], "filter[from]");
 
+    // A known route with the wrong method.
+    let (st, v) = body(authed(c.delete(&list_url), &s.reader).send().await.unwrap()).await;
+    assert_eq!(st, 405);
+    assert_eq!(v["errors"][0]["status"], "405");
+
     // Unknown route.
     let (st, _) = body(
         authed(c.get(s.url("/api/v2/nothing")), &s.reader)

@@ -97,3 +97,52 @@ async fn shutdown_finishes_in_flight_requests_and_closes_the_store() {
         .unwrap_or(true));
     assert_eq!(s.store().count_signals().unwrap(), 2);
 }
+
+#[cfg(unix)]
+#[test]
+fn serve_binary_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let (ks, _) = common::seed(&path, 3);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigscope"))
+        .arg("--store")
+        .arg(&path)
+        .arg("--config")
+        .arg(dir.path().join("c.toml"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let resp = reqwest::blocking::Client::new()
+        .get(format!(
+            "http://{addr}/api/v2/security_monitoring/signals/sig-0001"
+        ))
+        .header("DD-API-KEY", &ks[3].api)
+        .header("DD-APPLICATION-KEY", &ks[3].app)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert!(status.success(), "{status}: {rest}");
+    assert!(rest.contains("stopped cleanly"), "{rest}");
+    let keys_in_output = rest.contains(&ks[3].api) || rest.contains(&ks[3].app);
+    assert!(!keys_in_output, "keys never in logs");
+}

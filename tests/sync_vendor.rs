@@ -157,3 +157,85 @@ async fn server_answers_carry_the_vendor_recorded_keys() {
     }
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_waits_out_a_429_and_succeeds() {
+    let mut s = TestServer::start_with(
+        1,
+        sigscope::server::ServeOptions {
+            rate_limit: 2,
+            rate_period: Duration::from_secs(1),
+            ..Default::default()
+        },
+    )
+    .await;
+    let c = Client::new(
+        Endpoint::sigscope(&format!("http://{}", s.addr)).unwrap(),
+        creds(&s.reader),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        assert!(c.get_signal("sig-0000").await.unwrap().is_some());
+    }
+    // The third is refused once with X-RateLimit-Reset: 1, then retried after it.
+    let err = c
+        .send_once(
+            reqwest::Method::GET,
+            "/api/v2/security_monitoring/signals/sig-0000",
+            &[],
+            None,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(429));
+    assert!(matches!(
+        err,
+        sigscope::remote::ClientError::Api {
+            retry_after: Some(_),
+            ..
+        }
+    ));
+    assert!(c.get_signal("sig-0000").await.unwrap().is_some());
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_carries_changes_made_beside_the_server() {
+    let mut s = TestServer::start(2).await;
+    let c = Client::new(
+        Endpoint::sigscope(&format!("http://{}", s.addr)).unwrap(),
+        creds(&s.reader),
+    )
+    .unwrap();
+    let waiting = tokio::spawn(async move { c.changes(0, Duration::from_secs(20)).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The CLI on the server's machine triages straight into the store file.
+    let path = s.store_path.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut engine =
+            sigscope::engine::Engine::system(sigscope::store::SqliteStore::open(&path).unwrap());
+        let admin = engine.resolve_actor(Some("admin@example.com")).unwrap();
+        engine
+            .execute(
+                &admin,
+                sigscope::engine::Command::SetState {
+                    signals: vec![sigscope::engine::SignalRef::new("sig-0001")],
+                    to: TriageState::UnderReview,
+                    reason: None,
+                    comment: None,
+                },
+            )
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let page = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("the feed did not notice a change made by another process")
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.changes[0].signal_ids, vec!["sig-0001".to_string()]);
+    assert_eq!(page.signals[0].triage.state, TriageState::UnderReview);
+    s.stop().await;
+}

@@ -2,7 +2,6 @@
 use super::Context;
 use crate::error::{Error, Result};
 use crate::import;
-use crate::store::Store;
 use clap::Args;
 use std::io::Read;
 use std::path::PathBuf;
@@ -60,9 +59,13 @@ pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
         }
         batches.push((name, parsed));
     }
-    let mut store = ctx.open_store()?;
+    let mut engine = crate::engine::Engine::system(ctx.open_store()?);
+    let notify_cfg = crate::notify::NotifyConfig::from_config(&ctx.config)?;
+    let mut queued = 0;
     for (name, parsed) in batches {
-        let report = store.upsert_signals(&parsed.signals)?;
+        let (report, n) =
+            crate::notify::upsert_and_queue(engine.store_mut(), &notify_cfg, &parsed.signals)?;
+        queued += n;
         println!(
             "{name}: {} signals imported ({} new, {} updated){}",
             parsed.signals.len(),
@@ -73,6 +76,7 @@ pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
                 n => format!(", {n} skipped"),
             }
         );
+        super::autoblock::report(&engine.run_autoblock(&parsed.signals)?);
     }
-    Ok(())
+    super::notify::deliver_after_import(engine.store_mut(), &notify_cfg, queued)
 }

@@ -1,17 +1,22 @@
 //! The non-interactive face: clap subcommands over the same store and engine as the explorer.
+mod autoblock;
 mod blocks;
 mod cases;
 mod context;
 mod demo;
+mod edge;
 mod facets;
 mod import;
 mod incidents;
 mod keys;
+mod notify;
 mod output;
 mod serve;
 mod signals;
+mod sync;
 mod triage;
 mod users;
+mod workflows;
 
 pub use context::Context;
 
@@ -69,6 +74,8 @@ pub enum Command {
     /// Manage the team server's API and application keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
+    /// Sync the local cache of a remote (--remote/--site): replay waiting changes, show conflicts.
+    Sync(sync::SyncArgs),
     /// Cases: create from signals, add signals, status, comments.
     #[command(subcommand)]
     Cases(cases::CasesCmd),
@@ -83,6 +90,24 @@ pub enum Command {
     Blocks(blocks::BlocksCmd),
     /// Lift a block (by value or id).
     Unblock(blocks::UnblockArgs),
+    /// Notification rules and their deliveries.
+    #[command(subcommand)]
+    Notify(notify::NotifyCmd),
+    /// List and run workflows on a signal.
+    #[command(subcommand)]
+    Workflows(workflows::WorkflowsCmd),
+    /// Rules that block a signal's attackers automatically.
+    #[command(subcommand)]
+    Autoblock(autoblock::AutoblockCmd),
+    /// Values that are never blocked.
+    #[command(subcommand)]
+    Allowlist(edge::AllowlistCmd),
+    /// CrowdSec bouncers allowed to pull the denylist.
+    #[command(subcommand)]
+    Bouncers(edge::BouncersCmd),
+    /// The denylist in an enforcement point's format.
+    #[command(subcommand)]
+    Export(edge::ExportCmd),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -106,6 +131,14 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> Result<(), Error> {
     let ctx = Context::new(&cli)?;
+    // Only `sync` speaks to a remote so far; anything else would quietly use the local store.
+    if (cli.remote.is_some() || cli.site.is_some())
+        && !matches!(cli.command, Some(Command::Sync(_)))
+    {
+        return Err(Error::Usage(
+            "--remote/--site work with `sigscope sync` so far; the explorer and the other commands use the local store".into(),
+        ));
+    }
     match cli.command {
         Some(Command::Demo(a)) => demo::run(a),
         Some(Command::Import(a)) => import::run(&ctx, a),
@@ -113,11 +146,18 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Users(c)) => users::run(&ctx, c),
         Some(Command::Serve(a)) => serve::run(&ctx, a),
         Some(Command::Keys(c)) => keys::run(&ctx, c),
+        Some(Command::Sync(a)) => sync::run(&ctx, cli.remote.as_deref(), cli.site.as_deref(), a),
         Some(Command::Cases(c)) => cases::run(&ctx, c),
         Some(Command::Incidents(c)) => incidents::run(&ctx, c),
         Some(Command::Block(c)) => blocks::block(&ctx, c),
         Some(Command::Blocks(c)) => blocks::blocks(&ctx, c),
         Some(Command::Unblock(a)) => blocks::unblock(&ctx, a),
+        Some(Command::Notify(c)) => notify::run(&ctx, c),
+        Some(Command::Workflows(c)) => workflows::run(&ctx, c),
+        Some(Command::Autoblock(c)) => autoblock::run(&ctx, c),
+        Some(Command::Allowlist(c)) => edge::allowlist(&ctx, c),
+        Some(Command::Bouncers(c)) => edge::bouncers(&ctx, c),
+        Some(Command::Export(c)) => edge::export(&ctx, c),
         None => explore(&ctx, cli.demo, cli.read_only),
     }
 }
@@ -125,6 +165,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 /// The explorer on the configured store, or on a fresh demo store with `--demo`.
 fn explore(ctx: &Context, demo: bool, read_only: bool) -> Result<(), Error> {
     if !demo {
+        // Deliveries left over by other sigscope processes are retried while the explorer is open.
+        let _deliveries = crate::notify::spawn_background(
+            ctx.store_path.clone(),
+            crate::notify::NotifyConfig::from_config(&ctx.config)?,
+            std::time::Duration::from_secs(5),
+        )?;
         return crate::tui::explore(
             &ctx.config,
             &ctx.config_path,

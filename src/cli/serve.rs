@@ -46,9 +46,18 @@ pub fn run(ctx: &Context, a: ServeArgs) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::Other(format!("starting the runtime: {e}")))?;
+    let notify = crate::notify::NotifyConfig::from_config(&ctx.config)?;
+    // Deliveries queued by ingests (and left over by other processes) go out from a plain thread:
+    // the sender's blocking HTTP client must not run on the async runtime.
+    let _deliveries = crate::notify::spawn_background(
+        ctx.store_path.clone(),
+        notify.clone(),
+        std::time::Duration::from_secs(2),
+    )?;
     rt.block_on(async {
         let opts = ServeOptions {
             rate_limit: a.rate_limit,
+            notify,
             ..ServeOptions::default()
         };
         let srv = server::bind(a.listen, &ctx.store_path, opts).await?;

@@ -173,6 +173,11 @@ struct Placement<'a> {
 
 /// Make a block, extend the one in force, or report the value as already blocked.
 fn place(tx: &mut Tx, p: Placement) -> Result<()> {
+    if let Some(refusal) =
+        crate::store::sqlite::denylist::allow_refusal(tx.conn, p.kind.as_str(), &p.value)?
+    {
+        return Err(Error::Conflict(refusal));
+    }
     let signal_ids: Vec<String> = p.signal_id.iter().cloned().collect();
     if let Some(mut b) = rows::active_for(tx.conn, &p.value, &tx.now)? {
         if !later(p.expires_at, b.expires_at) {
@@ -213,7 +218,7 @@ fn place(tx: &mut Tx, p: Placement) -> Result<()> {
         kind: p.kind,
         expires_at: p.expires_at,
         reason: p.reason.clone(),
-        origin: "manual".into(),
+        origin: crate::engine::autoblock::origin(&tx.actor.handle),
         created_by: tx.actor.handle.clone(),
         signal_id: p.signal_id.clone(),
         created_at: tx.now,
@@ -344,6 +349,13 @@ pub(super) fn block_attackers(
         match parse_ip_value(ip) {
             Ok((kind, value)) if !seen.contains(&value) => {
                 seen.push(value.clone());
+                // One allowlisted attacker does not stop the others being blocked.
+                if let Some(refusal) =
+                    crate::store::sqlite::denylist::allow_refusal(tx.conn, kind.as_str(), &value)?
+                {
+                    tx.out.skipped.push(refusal);
+                    continue;
+                }
                 place(
                     tx,
                     Placement {

@@ -4,6 +4,7 @@
 //! then, inside one IMMEDIATE transaction, the rows are read, versions compared, the change validated
 //! and applied, and one audit event per changed object appended; the transaction commits or nothing is
 //! written. The clock is injected so tests control time.
+pub mod autoblock;
 pub mod blocking;
 mod cases;
 pub mod command;

@@ -70,6 +70,17 @@ pub fn describe(e: &AuditEvent) -> String {
             format!("{verb} {} {until}", s(a, "value"))
         }
         actions::BLOCK_LIFTED => format!("unblocked {}", s(a, "value")),
+        actions::WORKFLOW_RUN => {
+            let failed = str_at(a, "error")
+                .map(|err| format!(": {err}"))
+                .unwrap_or_default();
+            format!(
+                "workflow {} {} in {} ms{failed}",
+                e.target_id,
+                s(a, "state"),
+                a.get("duration_ms").and_then(Value::as_i64).unwrap_or(0)
+            )
+        }
         other => format!("{other} {} {}", e.target_type, e.target_id),
     }
 }

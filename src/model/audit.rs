@@ -24,6 +24,7 @@ pub mod actions {
     pub const BLOCK_LIFTED: &str = "block.lifted";
     pub const USER_ADD: &str = "user.add";
     pub const USER_BOOTSTRAP: &str = "user.bootstrap";
+    pub const WORKFLOW_RUN: &str = "workflow.run";
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! The slow path: a query evaluated straight on a `Signal`. The index gives the same answers faster.
 use super::ast::{Expr, Query, Term, TermKind};
-use super::fields::{is_typed_or_excluded, resolve, Col};
+use super::fields::{is_typed_or_excluded, is_typed_or_excluded_exact, resolve, Col};
 use super::value::{match_cidr, match_value, TextMatcher, Val};
 use crate::model::Signal;
 use serde_json::Value as Json;
@@ -165,7 +165,7 @@ pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut dyn FnMut(&str, Val<'a>
                         path.push('.');
                     }
                     path.push_str(k);
-                    if !is_typed_or_excluded(path) {
+                    if !is_typed_or_excluded_exact(path) {
                         walk(x, path, f);
                     }
                     path.truncate(len);

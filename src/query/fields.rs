@@ -88,6 +88,32 @@ pub fn resolve(field: &Field) -> Col<'_> {
     }
 }
 
+/// Exactly a typed path or `samples` (the event walk skips their subtrees, so it needs no prefix
+/// test; this runs for every key of every event indexed).
+pub fn is_typed_or_excluded_exact(path: &str) -> bool {
+    matches!(
+        path,
+        "samples"
+            | "workflow.triage.state"
+            | "workflow.triage.assignee.handle"
+            | "workflow.triage.assignee.name"
+            | "workflow.triage.assignee.uuid"
+            | "workflow.triage.archive_reason"
+            | "workflow.triage.archiveReason"
+            | "workflow.rule.id"
+            | "workflow.rule.name"
+            | "workflow.rule.type"
+            | "workflow.events_matched"
+            | "workflow.first_seen"
+            | "workflow.last_seen"
+            | "title"
+            | "http.client_ip"
+            | "network.client.ip"
+            | "usr.id"
+            | "appsec.type"
+    )
+}
+
 /// Is this event path (or one under it) answered by a typed field, or excluded from raw lookup?
 /// `samples` is excluded: attack attempts reach queries through the attacker fields only.
 pub fn is_typed_or_excluded(path: &str) -> bool {
@@ -96,4 +122,20 @@ pub fn is_typed_or_excluded(path: &str) -> bool {
             .is_some_and(|r| r.is_empty() || r.starts_with('.'))
     };
     under("samples") || TYPED_PATHS.iter().any(|t| under(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_list_is_the_typed_list_and_samples() {
+        for p in TYPED_PATHS.iter().chain(&["samples"]) {
+            assert!(is_typed_or_excluded_exact(p), "{p}");
+        }
+        assert!(!is_typed_or_excluded_exact("http.url"));
+        assert!(is_typed_or_excluded("samples.content.http.url"));
+        assert!(is_typed_or_excluded("title.x"));
+        assert!(!is_typed_or_excluded("titles"));
+    }
 }

@@ -75,7 +75,7 @@ pub(crate) const DIGITS: char = '\0';
 pub(crate) fn split_digits<'a>(msg: &'a str, tpl: &mut String, digits: &mut Vec<&'a str>) {
     tpl.clear();
     digits.clear();
-    if msg.contains(DIGITS) {
+    if msg.as_bytes().contains(&0) {
         tpl.push_str(msg);
         return;
     }
@@ -155,6 +155,17 @@ pub struct RowView<'a> {
     pub assignee: Option<&'a str>,
 }
 
+/// See `SignalIndex::combo`; the order is `COMBO_*`.
+pub(crate) type Combo = [u32; 8];
+pub(crate) const COMBO_STATE: usize = 0;
+pub(crate) const COMBO_SEV: usize = 1;
+pub(crate) const COMBO_ASSIGNEE: usize = 2;
+pub(crate) const COMBO_ENV: usize = 3;
+pub(crate) const COMBO_RULE: usize = 4;
+pub(crate) const COMBO_SERVICES: usize = 5;
+pub(crate) const COMBO_TAGS: usize = 6;
+pub(crate) const COMBO_TYPES: usize = 7;
+
 /// The assignee as interned: (uuid, handle, name), empty when absent.
 pub(crate) type AssigneeKey = (Box<str>, Box<str>, Box<str>);
 
@@ -193,6 +204,11 @@ pub struct SignalIndex {
     pub(crate) extra_dict: Dict<Extra>,
     pub(crate) extra: Multi,
 
+    /// Each row's facet values that repeat together (state, severity, assignee, env, rule name,
+    /// and the service, tag and attack-type lists), interned: counting facets is then one
+    /// increment per row for these, plus the IP and user lists.
+    pub(crate) combo: Vec<u32>,
+    pub(crate) combos: Dict<Combo>,
     /// Live rows, newest first (ties: older row first).
     pub(crate) order: Vec<u32>,
     live: usize,
@@ -274,7 +290,45 @@ impl SignalIndex {
         let ts = &ix.ts;
         ix.order
             .sort_by(|&a, &b| ts[b as usize].cmp(&ts[a as usize]).then(a.cmp(&b)));
+        ix.shrink_to_fit();
         ix
+    }
+
+    /// Give back the slack of grown vectors (up to half of them after doubling).
+    pub fn shrink_to_fit(&mut self) {
+        self.id_arena.shrink_to_fit();
+        self.id_end.shrink_to_fit();
+        self.ts.shrink_to_fit();
+        self.sev.shrink_to_fit();
+        self.state.shrink_to_fit();
+        self.reason.shrink_to_fit();
+        self.assignee.shrink_to_fit();
+        self.assignees.shrink_to_fit();
+        self.events.shrink_to_fit();
+        self.first_seen.shrink_to_fit();
+        self.last_seen.shrink_to_fit();
+        for c in &mut self.single {
+            c.shrink_to_fit();
+        }
+        for d in &mut self.single_dict {
+            d.shrink_to_fit();
+        }
+        for m in self
+            .multi
+            .iter_mut()
+            .chain([&mut self.msg_digits, &mut self.extra])
+        {
+            m.rows.shrink_to_fit();
+            m.lists.shrink_to_fit();
+            m.dict.shrink_to_fit();
+        }
+        self.msg_tpl.shrink_to_fit();
+        self.msg_tpl_dict.shrink_to_fit();
+        self.paths.shrink_to_fit();
+        self.extra_dict.shrink_to_fit();
+        self.order.shrink_to_fit();
+        self.combo.shrink_to_fit();
+        self.combos.shrink_to_fit();
     }
 
     /// Index one signal, replacing the row of the same id if there is one (a live update, a
@@ -482,6 +536,10 @@ impl SignalIndex {
                     + self.extra.memory_bytes(),
             ),
             ("order", self.order.capacity() * 4),
+            (
+                "facet combinations",
+                self.combo.capacity() * 4 + self.combos.memory_bytes(|_| 0),
+            ),
         ]
     }
 
@@ -508,6 +566,15 @@ impl SignalIndex {
     fn link(&mut self, row: u32) {
         let ts = &self.ts;
         let t = ts[row as usize];
+        // Loading newest first appends: skip the binary search over the whole order.
+        let after_last = self
+            .order
+            .last()
+            .is_none_or(|&x| ts[x as usize] > t || (ts[x as usize] == t && x < row));
+        if after_last {
+            self.order.push(row);
+            return;
+        }
         let p = self
             .order
             .partition_point(|&x| ts[x as usize] > t || (ts[x as usize] == t && x < row));
@@ -541,11 +608,18 @@ impl SignalIndex {
         set8(&mut self.reason, reason_code(s.triage.archive_reason));
         let assignee = match &s.triage.assignee {
             None => NONE,
-            Some(a) => self.assignees.intern((
-                a.uuid.as_str().into(),
-                a.handle.as_deref().unwrap_or("").into(),
-                a.name.as_deref().unwrap_or("").into(),
-            )),
+            Some(a) => {
+                let q = (
+                    a.uuid.as_str(),
+                    a.handle.as_deref().unwrap_or(""),
+                    a.name.as_deref().unwrap_or(""),
+                );
+                self.assignees.intern_by(
+                    &q,
+                    |k, q| (&*k.0, &*k.1, &*k.2) == *q,
+                    |q| (q.0.into(), q.1.into(), q.2.into()),
+                )
+            }
         };
         let set32 = |v: &mut Vec<u32>, x: u32| {
             if fresh {
@@ -597,18 +671,41 @@ impl SignalIndex {
         let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
         flatten_event(s.event(), &mut |path, v| {
             let p = paths.intern_str(path);
-            let (kind, text): (Kind, Box<str>) = match v {
-                Val::Str(x) => (Kind::Str, x.into()),
-                Val::Num(n) => (Kind::Num, num_text(n).into()),
-                Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }.into()),
-                Val::Time(ms) => (Kind::Num, ms.to_string().into()),
-                Val::Sev(x) => (Kind::Str, x.as_str().into()),
+            let owned;
+            let (kind, text): (Kind, &str) = match v {
+                Val::Str(x) => (Kind::Str, x),
+                Val::Num(n) => {
+                    owned = num_text(n);
+                    (Kind::Num, &owned)
+                }
+                Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }),
+                Val::Time(ms) => {
+                    owned = ms.to_string();
+                    (Kind::Num, &owned)
+                }
+                Val::Sev(x) => (Kind::Str, x.as_str()),
             };
-            let e = dict.intern((p, kind, text));
+            let e = dict.intern_by(
+                &(p, kind, text),
+                |k, q| k.0 == q.0 && k.1 == q.1 && &*k.2 == q.2,
+                |q| (q.0, q.1, q.2.into()),
+            );
             if !buf.contains(&e) {
                 buf.push(e);
             }
         });
         self.extra.set(r, buf);
+        let combo: Combo = [
+            self.state[i] as u32,
+            self.sev[i] as u32,
+            self.assignee[i],
+            self.single[SingleCol::Env as usize][i],
+            self.single[SingleCol::RuleName as usize][i],
+            self.multi[MultiCol::Service as usize].rows[i],
+            self.multi[MultiCol::Tag as usize].rows[i],
+            self.multi[MultiCol::AttackType as usize].rows[i],
+        ];
+        let c = self.combos.intern_by(&combo, |k, q| k == q, |q| *q);
+        set32(&mut self.combo, c);
     }
 }

@@ -1,5 +1,4 @@
 //! Interning: each distinct string (or tuple) stored once, rows hold its `u32` number.
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// "No value" in a single-valued column.
@@ -62,31 +61,85 @@ pub fn hash_id(s: &str) -> u64 {
     x
 }
 
-/// An interner: entries numbered from 0 in first-seen order; never shrinks.
-#[derive(Clone, Debug)]
-pub struct Dict<K: Hash + Eq + Clone> {
-    items: Vec<K>,
-    map: HashMap<K, u32, FxBuild>,
+fn fx<Q: Hash + ?Sized>(q: &Q) -> u64 {
+    let mut h = FxHasher::default();
+    q.hash(&mut h);
+    let x = h.finish();
+    x ^ (x >> 29)
 }
 
-impl<K: Hash + Eq + Clone> Default for Dict<K> {
+const EMPTY: u32 = u32::MAX;
+
+/// An interner: entries numbered from 0 in first-seen order; never shrinks.
+///
+/// Entries are stored once, in `items`; the open-addressing `slots` table holds entry numbers, so
+/// a lookup needs only a borrowed form of the key (`&str` for `Box<str>`, a tuple of `&str`...)
+/// hashing like the key, and no allocation when the entry exists.
+#[derive(Clone, Debug)]
+pub struct Dict<K> {
+    items: Vec<K>,
+    slots: Vec<u32>,
+}
+
+impl<K> Default for Dict<K> {
     fn default() -> Self {
         Dict {
             items: Vec::new(),
-            map: HashMap::default(),
+            slots: Vec::new(),
         }
     }
 }
 
-impl<K: Hash + Eq + Clone> Dict<K> {
-    pub fn intern(&mut self, k: K) -> u32 {
-        if let Some(&i) = self.map.get(&k) {
-            return i;
+impl<K: Hash> Dict<K> {
+    fn find<Q: Hash + ?Sized>(&self, q: &Q, eq: &impl Fn(&K, &Q) -> bool) -> Result<u32, usize> {
+        if self.slots.is_empty() {
+            return Err(0);
         }
-        let i = self.items.len() as u32;
-        self.items.push(k.clone());
-        self.map.insert(k, i);
-        i
+        let mask = self.slots.len() - 1;
+        let mut i = fx(q) as usize & mask;
+        loop {
+            match self.slots[i] {
+                EMPTY => return Err(i),
+                e if eq(&self.items[e as usize], q) => return Ok(e),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// The number of the entry equal to `q` (by `eq`), made with `make` when new. `q` must hash
+    /// like the key it equals.
+    pub fn intern_by<Q: Hash + ?Sized>(
+        &mut self,
+        q: &Q,
+        eq: impl Fn(&K, &Q) -> bool,
+        make: impl FnOnce(&Q) -> K,
+    ) -> u32 {
+        let slot = match self.find(q, &eq) {
+            Ok(e) => return e,
+            Err(slot) => slot,
+        };
+        let e = self.items.len() as u32;
+        if (self.items.len() + 1) * 4 > self.slots.len() * 3 {
+            self.items.push(make(q));
+            self.rehash();
+        } else {
+            self.items.push(make(q));
+            self.slots[slot] = e;
+        }
+        e
+    }
+
+    fn rehash(&mut self) {
+        let size = (self.items.len() * 2).next_power_of_two().max(16);
+        self.slots = vec![EMPTY; size];
+        let mask = size - 1;
+        for (e, k) in self.items.iter().enumerate() {
+            let mut i = fx(k) as usize & mask;
+            while self.slots[i] != EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = e as u32;
+        }
     }
 
     pub fn get(&self, i: u32) -> Option<&K> {
@@ -101,23 +154,20 @@ impl<K: Hash + Eq + Clone> Dict<K> {
         self.items.len()
     }
 
-    /// Approximate heap use, from capacities; `heap_of` gives the heap behind one key.
+    pub fn shrink_to_fit(&mut self) {
+        self.items.shrink_to_fit();
+    }
+
+    /// Heap use, from capacities; `heap_of` gives the heap behind one key.
     pub fn memory_bytes(&self, heap_of: impl Fn(&K) -> usize) -> usize {
-        let k = std::mem::size_of::<K>();
         let heap: usize = self.items.iter().map(&heap_of).sum();
-        self.items.capacity() * k
-            + self.map.capacity() * (k + 4 + 1)
-            // Keys are cloned into the map: their heap is held twice.
-            + 2 * heap
+        self.items.capacity() * std::mem::size_of::<K>() + self.slots.capacity() * 4 + heap
     }
 }
 
 impl Dict<Box<str>> {
     pub fn intern_str(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.map.get(s) {
-            return i;
-        }
-        self.intern(s.into())
+        self.intern_by(s, |k, q| &**k == q, |q| q.into())
     }
 
     pub fn str_of(&self, i: u32) -> &str {
@@ -127,9 +177,6 @@ impl Dict<Box<str>> {
 
 impl Dict<Box<[u32]>> {
     pub fn intern_slice(&mut self, s: &[u32]) -> u32 {
-        if let Some(&i) = self.map.get(s) {
-            return i;
-        }
-        self.intern(s.into())
+        self.intern_by(s, |k, q| &**k == q, |q| q.into())
     }
 }

@@ -6,8 +6,9 @@
 use super::ast::{Expr, Query, TermKind, Value};
 use super::fields::{resolve, Col};
 use super::index::{
-    extra_val, severity_of, state_of, AssigneeKey, MultiCol, SignalIndex, SingleCol, DEAD,
-    MULTI_COLS, NO_NUMBER,
+    extra_val, severity_of, state_of, AssigneeKey, MultiCol, SignalIndex, SingleCol,
+    COMBO_ASSIGNEE, COMBO_ENV, COMBO_RULE, COMBO_SERVICES, COMBO_SEV, COMBO_STATE, COMBO_TAGS,
+    COMBO_TYPES, MULTI_COLS, NO_NUMBER,
 };
 use super::intern::NONE;
 use super::time::TimeRange;
@@ -129,7 +130,7 @@ impl SignalIndex {
         let b = self.order.partition_point(|&r| ts[r as usize] >= from);
         let window = &self.order[a..b.max(a)];
         let mut counts = top_n.map(|_| Counts::new(self));
-        let mut matches = Vec::new();
+        let mut matches = Vec::with_capacity(if bits.is_none() { window.len() } else { 0 });
         for &r in window {
             if bits.as_ref().is_some_and(|bits| !bit(bits, r as usize)) {
                 continue;
@@ -152,6 +153,10 @@ impl SignalIndex {
     }
 
     fn compile(&self, e: &Expr) -> Plan {
+        prune(self.compile_raw(e))
+    }
+
+    fn compile_raw(&self, e: &Expr) -> Plan {
         match e {
             Expr::And(xs) => Plan::And(xs.iter().map(|x| self.compile(x)).collect()),
             Expr::Or(xs) => Plan::Or(xs.iter().map(|x| self.compile(x)).collect()),
@@ -413,6 +418,36 @@ impl SignalIndex {
     }
 }
 
+/// A leaf no dictionary entry satisfies matches no row: skip its scan.
+fn prune(p: Plan) -> Plan {
+    let none = |ok: &[bool]| !ok.iter().any(|&b| b);
+    match p {
+        Plan::Single(_, ref ok)
+        | Plan::Assignee(ref ok)
+        | Plan::Multi(_, ref ok)
+        | Plan::Extra(ref ok)
+        | Plan::MsgTpl(ref ok)
+            if none(ok) =>
+        {
+            Plan::Const(false)
+        }
+        Plan::Code(_, 0) => Plan::Const(false),
+        Plan::Or(xs) => {
+            let xs: Vec<Plan> = xs
+                .into_iter()
+                .map(prune)
+                .filter(|x| !matches!(x, Plan::Const(false)))
+                .collect();
+            if xs.is_empty() {
+                Plan::Const(false)
+            } else {
+                Plan::Or(xs)
+            }
+        }
+        other => other,
+    }
+}
+
 /// Can this free-text pattern be matched on message templates instead of messages? Yes when no
 /// literal holds a digit or the placeholder and there is no `?`: such a match never overlaps a
 /// digit run except through `*`, which matches the run and the placeholder alike.
@@ -439,124 +474,157 @@ fn scan<T>(col: &[T], mut f: impl FnMut(&T) -> bool) -> Bits {
     out
 }
 
-/// Per-facet counters over dictionary numbers, filled row by row.
+/// Counters filled row by row: per facet combination, and per IP and user list (the two facets
+/// that vary too much to sit in the combination). Spread over values at the end.
 struct Counts {
-    state: [u32; 3],
-    sev: [u32; 5],
-    assignee: Vec<u32>,
-    env: Vec<u32>,
-    rule: Vec<u32>,
-    multi: [Vec<u32>; MULTI_COLS],
+    combo: Vec<u32>,
+    ips: Vec<u32>,
+    users: Vec<u32>,
 }
 
 impl Counts {
     fn new(ix: &SignalIndex) -> Counts {
         Counts {
-            state: [0; 3],
-            sev: [0; 5],
-            assignee: vec![0; ix.assignees.len()],
-            env: vec![0; ix.single_dict[SingleCol::Env as usize].len()],
-            rule: vec![0; ix.single_dict[SingleCol::RuleName as usize].len()],
-            multi: std::array::from_fn(|c| vec![0; ix.multi[c].lists.len()]),
+            combo: vec![0; ix.combos.len()],
+            ips: vec![0; ix.multi[MultiCol::Ip as usize].lists.len()],
+            users: vec![0; ix.multi[MultiCol::User as usize].lists.len()],
         }
     }
 
     #[inline]
     fn add(&mut self, ix: &SignalIndex, r: usize) {
-        let st = ix.state[r];
-        if st != DEAD {
-            self.state[(st as usize).min(2)] += 1;
-        }
-        self.sev[(ix.sev[r] as usize).min(4)] += 1;
         let bump = |v: &mut Vec<u32>, i: u32| {
-            if i != NONE {
-                if let Some(c) = v.get_mut(i as usize) {
-                    *c += 1;
-                }
+            if let Some(c) = v.get_mut(i as usize) {
+                *c += 1;
             }
         };
-        bump(&mut self.assignee, ix.assignee[r]);
-        bump(&mut self.env, ix.single[SingleCol::Env as usize][r]);
-        bump(&mut self.rule, ix.single[SingleCol::RuleName as usize][r]);
-        for c in 0..MULTI_COLS {
-            bump(&mut self.multi[c], ix.multi[c].rows[r]);
-        }
+        bump(&mut self.combo, ix.combo[r]);
+        bump(&mut self.ips, ix.multi[MultiCol::Ip as usize].rows[r]);
+        bump(&mut self.users, ix.multi[MultiCol::User as usize].rows[r]);
     }
 
-    fn facets(mut self, ix: &SignalIndex, k: usize) -> Vec<Facet> {
-        // Counts were per distinct list; spread them over the lists' values.
-        for c in 0..MULTI_COLS {
-            let m = &ix.multi[c];
-            let mut per_value = vec![0u32; m.dict.len()];
-            for (l, &n) in self.multi[c].iter().enumerate() {
-                if n > 0 {
-                    for &v in m.lists.get(l as u32).map_or(&[][..], |x| x) {
-                        per_value[v as usize] += n;
+    fn facets(self, ix: &SignalIndex, k: usize) -> Vec<Facet> {
+        let mut state = [0u32; 3];
+        let mut sev = [0u32; 5];
+        let mut assignee = vec![0u32; ix.assignees.len()];
+        let mut env = vec![0u32; ix.single_dict[SingleCol::Env as usize].len()];
+        let mut rule = vec![0u32; ix.single_dict[SingleCol::RuleName as usize].len()];
+        let mut lists: [Vec<u32>; MULTI_COLS] =
+            std::array::from_fn(|c| vec![0; ix.multi[c].lists.len()]);
+        let add = |v: &mut [u32], i: u32, n: u32| {
+            if let Some(c) = v.get_mut(i as usize) {
+                *c += n;
+            }
+        };
+        for (c, &n) in self.combo.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let Some(combo) = ix.combos.get(c as u32) else {
+                continue;
+            };
+            add(&mut state, combo[COMBO_STATE], n);
+            add(&mut sev, combo[COMBO_SEV], n);
+            add(&mut assignee, combo[COMBO_ASSIGNEE], n);
+            add(&mut env, combo[COMBO_ENV], n);
+            add(&mut rule, combo[COMBO_RULE], n);
+            add(
+                &mut lists[MultiCol::Service as usize],
+                combo[COMBO_SERVICES],
+                n,
+            );
+            add(&mut lists[MultiCol::Tag as usize], combo[COMBO_TAGS], n);
+            add(
+                &mut lists[MultiCol::AttackType as usize],
+                combo[COMBO_TYPES],
+                n,
+            );
+        }
+        lists[MultiCol::Ip as usize] = self.ips;
+        lists[MultiCol::User as usize] = self.users;
+        // Per list, then per value.
+        let values: Vec<Vec<u32>> = (0..MULTI_COLS)
+            .map(|c| {
+                let m = &ix.multi[c];
+                let mut per_value = vec![0u32; m.dict.len()];
+                for (l, &n) in lists[c].iter().enumerate() {
+                    if n > 0 {
+                        for &v in m.lists.get(l as u32).map_or(&[][..], |x| x) {
+                            add(&mut per_value, v, n);
+                        }
                     }
                 }
-            }
-            self.multi[c] = per_value;
-        }
+                per_value
+            })
+            .collect();
+
         let mut out = Vec::new();
-        let named = |name: &'static str, key: &str, pairs: Vec<(String, u32)>| {
-            let distinct = pairs.len();
-            Facet {
-                name,
-                key: key.to_string(),
-                values: top(pairs, k),
-                distinct,
-            }
-        };
-        let from_dict = |counts: &[u32], d: &super::intern::Dict<Box<str>>| -> Vec<(String, u32)> {
-            counts
-                .iter()
-                .enumerate()
-                .filter(|(_, &c)| c > 0)
-                .map(|(i, &c)| (d.str_of(i as u32).to_string(), c))
-                .collect()
-        };
-        let state = self
-            .state
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c > 0)
-            .map(|(i, &c)| (state_of(i as u8).as_str().to_string(), c))
-            .collect();
-        out.push(named("Signal State", "@workflow.triage.state", state));
-        let sev = self
-            .sev
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c > 0)
-            .map(|(i, &c)| (severity_of(i as u8).as_str().to_string(), c))
-            .collect();
-        out.push(named("Severity", "status", sev));
-        let m = |c: MultiCol| from_dict(&self.multi[c as usize], &ix.multi[c as usize].dict);
-        out.push(named("Service", "service", m(MultiCol::Service)));
+        let named =
+            |name: &'static str, key: &str, counts: &[u32], text: &dyn Fn(u32) -> String| {
+                let (values, distinct) = top(counts, k, text);
+                Facet {
+                    name,
+                    key: key.to_string(),
+                    values,
+                    distinct,
+                }
+            };
+        out.push(named(
+            "Signal State",
+            "@workflow.triage.state",
+            &state,
+            &|i| state_of(i as u8).as_str().to_string(),
+        ));
+        out.push(named("Severity", "status", &sev, &|i| {
+            severity_of(i as u8).as_str().to_string()
+        }));
+        let mdict = |c: MultiCol| &ix.multi[c as usize].dict;
+        out.push(named(
+            "Service",
+            "service",
+            &values[MultiCol::Service as usize],
+            &dict_text(mdict(MultiCol::Service)),
+        ));
         out.push(named(
             "Env",
             "env",
-            from_dict(&self.env, &ix.single_dict[SingleCol::Env as usize]),
+            &env,
+            &dict_text(&ix.single_dict[SingleCol::Env as usize]),
         ));
         out.push(named(
             "Rule",
             "@workflow.rule.name",
-            from_dict(&self.rule, &ix.single_dict[SingleCol::RuleName as usize]),
+            &rule,
+            &dict_text(&ix.single_dict[SingleCol::RuleName as usize]),
         ));
         out.push(named(
             "Attack Type",
             "@appsec.type",
-            m(MultiCol::AttackType),
+            &values[MultiCol::AttackType as usize],
+            &dict_text(mdict(MultiCol::AttackType)),
         ));
-        out.push(named("Attacker IP", "@http.client_ip", m(MultiCol::Ip)));
-        out.push(named("User", "@usr.id", m(MultiCol::User)));
+        out.push(named(
+            "Attacker IP",
+            "@http.client_ip",
+            &values[MultiCol::Ip as usize],
+            &dict_text(mdict(MultiCol::Ip)),
+        ));
+        out.push(named(
+            "User",
+            "@usr.id",
+            &values[MultiCol::User as usize],
+            &dict_text(mdict(MultiCol::User)),
+        ));
         // Several assignee entries may share a handle (a renamed user): merge by handle.
-        let mut by_handle: HashMap<&str, u32> = HashMap::new();
-        for (i, &c) in self.assignee.iter().enumerate() {
+        let mut handles: super::intern::Dict<Box<str>> = Default::default();
+        let mut by_handle: Vec<u32> = Vec::new();
+        for (i, &c) in assignee.iter().enumerate() {
             if c > 0 {
                 if let Some((_, h, _)) = ix.assignees.get(i as u32) {
                     if !h.is_empty() {
-                        *by_handle.entry(h).or_default() += c;
+                        let j = handles.intern_str(h) as usize;
+                        by_handle.resize(by_handle.len().max(j + 1), 0);
+                        by_handle[j] += c;
                     }
                 }
             }
@@ -564,42 +632,63 @@ impl Counts {
         out.push(named(
             "Assignee",
             "@workflow.triage.assignee.handle",
-            by_handle
-                .into_iter()
-                .map(|(h, c)| (h.to_string(), c))
-                .collect(),
+            &by_handle,
+            &dict_text(&handles),
         ));
         // Tags, one facet per key; env and service have their own facets above.
-        let tags = &ix.multi[MultiCol::Tag as usize].dict;
+        let tags = mdict(MultiCol::Tag);
         let mut by_key: std::collections::BTreeMap<&str, Vec<(String, u32)>> = Default::default();
-        for (i, &c) in self.multi[MultiCol::Tag as usize].iter().enumerate() {
+        for (i, &c) in values[MultiCol::Tag as usize].iter().enumerate() {
             if c == 0 {
                 continue;
             }
-            let t = tags.str_of(i as u32);
-            if let Some((key, value)) = t.split_once(':') {
+            if let Some((key, value)) = tags.str_of(i as u32).split_once(':') {
                 if !key.is_empty() && key != "env" && key != "service" {
                     by_key.entry(key).or_default().push((value.to_string(), c));
                 }
             }
         }
-        for (key, pairs) in by_key {
-            out.push(named("Tag", key, pairs));
+        for (key, mut pairs) in by_key {
+            let distinct = pairs.len();
+            pairs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            pairs.truncate(k);
+            out.push(Facet {
+                name: "Tag",
+                key: key.to_string(),
+                values: pairs,
+                distinct,
+            });
         }
         out
     }
 }
 
-/// The `k` largest counts, ties by value.
-fn top(mut pairs: Vec<(String, u32)>, k: usize) -> Vec<(String, u32)> {
-    let cmp = |a: &(String, u32), b: &(String, u32)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
-    if pairs.len() > k && k > 0 {
-        pairs.select_nth_unstable_by(k - 1, cmp);
-        pairs.truncate(k);
-    }
+fn dict_text(d: &super::intern::Dict<Box<str>>) -> impl Fn(u32) -> String + '_ {
+    move |i| d.str_of(i).to_string()
+}
+
+/// The `k` largest non-zero counts (ties by value text) and how many are non-zero. Only the
+/// chosen `k` are turned into text.
+fn top(counts: &[u32], k: usize, text: &dyn Fn(u32) -> String) -> (Vec<(String, u32)>, usize) {
+    let mut nz: Vec<(u32, u32)> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c > 0)
+        .map(|(i, &c)| (i as u32, c))
+        .collect();
+    let distinct = nz.len();
     if k == 0 {
-        pairs.clear();
+        return (Vec::new(), distinct);
     }
-    pairs.sort_by(cmp);
-    pairs
+    // Select by count first (cheap), then settle ties at the cut by text.
+    if nz.len() > k {
+        nz.sort_unstable_by_key(|x| std::cmp::Reverse(x.1));
+        let cut = nz[k - 1].1;
+        let keep = nz.partition_point(|x| x.1 >= cut);
+        nz.truncate(keep);
+    }
+    let mut out: Vec<(String, u32)> = nz.into_iter().map(|(i, c)| (text(i), c)).collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out.truncate(k);
+    (out, distinct)
 }

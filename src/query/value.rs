@@ -224,6 +224,15 @@ impl TextMatcher {
     }
 
     pub fn matches(&self, text: &str) -> bool {
+        // ASCII text needs no lower-cased copy (the needle is lower case already).
+        if let (Some(n), true) = (&self.needle, text.is_ascii()) {
+            let n = n.as_bytes();
+            return n.is_empty()
+                || text
+                    .as_bytes()
+                    .windows(n.len())
+                    .any(|w| w.eq_ignore_ascii_case(n));
+        }
         let lower = text.to_lowercase();
         match &self.needle {
             Some(n) => lower.contains(n.as_str()),

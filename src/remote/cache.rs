@@ -203,9 +203,9 @@ impl Remote {
         sync::drain(&self.inner).await
     }
 
-    /// One sync round without the background task.
+    /// One sync round without the background task; the status reflects its outcome.
     pub async fn sync_once(&self) -> std::result::Result<(), sync::RoundError> {
-        sync::round(&self.inner).await
+        sync::round_with_status(&self.inner).await
     }
 
     pub fn pending(&self) -> Result<Vec<Entry>> {

@@ -249,6 +249,7 @@ pub async fn full_pull(inner: &Arc<Inner>) -> Result<(), RoundError> {
             None => break,
         }
     }
+    pull_users(inner).await?;
     let remote = inner.client.endpoint.base.clone();
     inner
         .with_cache(move |s| {
@@ -259,6 +260,54 @@ pub async fn full_pull(inner: &Arc<Inner>) -> Result<(), RoundError> {
             }
             row.last_ok = Some(Utc::now().timestamp_millis());
             save_row(s.conn(), &remote, &row)
+        })
+        .await?;
+    Ok(())
+}
+
+/// Copy the remote's users into the cache, for the assign dialog. Roles are the remote's business
+/// (it enforces them), so cached users carry the least one. A key without `user_access_read` just
+/// gets no list.
+async fn pull_users(inner: &Arc<Inner>) -> Result<(), RoundError> {
+    let v = match inner.client.users("").await {
+        Ok(v) => v,
+        Err(ClientError::Api { status: 403, .. }) | Err(ClientError::Api { status: 404, .. }) => {
+            return Ok(())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut users = Vec::new();
+    for u in v
+        .get("data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let s = |p: &str| {
+            u.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let (uuid, handle) = (s("/id"), s("/attributes/handle"));
+        if uuid.is_empty() || handle.is_empty() {
+            continue;
+        }
+        let disabled = u
+            .pointer("/attributes/disabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        users.push((uuid, handle, s("/attributes/name"), disabled));
+    }
+    inner
+        .with_cache(move |s| {
+            for (uuid, handle, name, disabled) in &users {
+                s.conn().execute(
+                    "INSERT OR REPLACE INTO users (uuid, handle, name, role, disabled) VALUES (?1, ?2, ?3, 'read_only', ?4)",
+                    params![uuid, handle, name, disabled],
+                )?;
+            }
+            Ok(())
         })
         .await?;
     Ok(())
@@ -324,22 +373,41 @@ pub async fn round(inner: &Arc<Inner>) -> Result<(), RoundError> {
     }
 }
 
+/// One round, with the status updated from its outcome: synced, or offline since the first failure.
+pub async fn round_with_status(inner: &Arc<Inner>) -> Result<(), RoundError> {
+    let r = round(inner).await;
+    match &r {
+        Ok(()) => {
+            inner
+                .publish(|st| {
+                    st.state = SyncState::Synced;
+                    st.last_ok = Some(Utc::now());
+                })
+                .await
+        }
+        Err(RoundError::Remote(e)) if e.is_transient() => {
+            inner
+                .publish(|st| {
+                    if !matches!(st.state, SyncState::Offline { .. }) {
+                        st.state = SyncState::Offline { since: Utc::now() };
+                    }
+                })
+                .await
+        }
+        Err(_) => inner.publish(|_| {}).await,
+    }
+    r
+}
+
 /// The background loop; runs until the task is dropped.
 pub async fn run(inner: Arc<Inner>) {
     let mut failures = 0u32;
     loop {
-        match round(&inner).await {
+        match round_with_status(&inner).await {
             Ok(()) => failures = 0,
             Err(RoundError::Remote(e)) if e.is_transient() => {
                 failures += 1;
                 tracing::debug!(error = %e, "remote unavailable");
-                inner
-                    .publish(|st| {
-                        if !matches!(st.state, SyncState::Offline { .. }) {
-                            st.state = SyncState::Offline { since: Utc::now() };
-                        }
-                    })
-                    .await;
                 let delay = retry_delay(&e, failures).min(inner.opts.max_backoff);
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {},
@@ -357,12 +425,6 @@ pub async fn run(inner: Arc<Inner>) {
             }
         }
     }
-}
-
-/// What a pending write will look like once applied, for the optimistic cache.
-pub fn body_version(body: &Value) -> Option<i64> {
-    body.pointer("/data/attributes/version")
-        .and_then(Value::as_i64)
 }
 
 #[cfg(test)]

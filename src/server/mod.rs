@@ -3,13 +3,16 @@
 mod auth;
 mod body;
 pub mod changes;
+mod crowdsec;
 mod db;
+mod denylist_routes;
 mod errors;
 mod filter;
 pub mod keys;
 mod ratelimit;
 mod routes_cases;
 mod routes_incidents;
+mod routes_notify;
 mod routes_signals;
 mod routes_users;
 mod triage;
@@ -30,6 +33,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// How long a write's idempotency record is kept.
+pub const IDEMPOTENCY_DAYS: i64 = 7;
+
 /// Tunables; the defaults are what `sigscope serve` uses.
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
@@ -40,6 +46,8 @@ pub struct ServeOptions {
     pub max_body: usize,
     /// How long a change-feed request waits for a change.
     pub long_poll: Duration,
+    /// The `[notify]` config: ingested signals queue notifications with it.
+    pub notify: crate::notify::NotifyConfig,
 }
 
 impl Default for ServeOptions {
@@ -49,6 +57,7 @@ impl Default for ServeOptions {
             rate_period: Duration::from_secs(60),
             max_body: 4 * 1024 * 1024,
             long_poll: Duration::from_secs(25),
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 }
@@ -127,9 +136,44 @@ pub fn router(state: AppState) -> Router {
             "/api/v2/incidents/{id}",
             get(routes_incidents::get_one).patch(routes_incidents::patch),
         )
+        .route(
+            "/api/v2/security/signals/notification_rules",
+            get(routes_notify::list).post(routes_notify::create),
+        )
+        .route(
+            "/api/v2/security/signals/notification_rules/{id}",
+            get(routes_notify::get_one)
+                .patch(routes_notify::patch)
+                .delete(routes_notify::delete),
+        )
         .route("/api/v2/sigscope/signals", post(s::ingest))
         .route("/api/v2/sigscope/changes", get(changes::feed))
+        .route(
+            "/api/v2/sigscope/denylist",
+            get(denylist_routes::list).post(denylist_routes::add),
+        )
+        .route(
+            "/api/v2/sigscope/denylist/rules_data",
+            get(denylist_routes::rules_data),
+        )
+        .route(
+            "/api/v2/sigscope/denylist/export",
+            get(denylist_routes::export),
+        )
+        .route(
+            "/api/v2/sigscope/denylist/{id}",
+            axum::routing::delete(denylist_routes::remove),
+        )
+        .route("/v1/decisions/stream", get(crowdsec::stream))
+        .route("/v1/decisions", get(crowdsec::decisions))
+        .route("/v1/usage-metrics", post(crowdsec::usage_metrics))
         .fallback(|| async { ApiError::not_found("Not found") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+            )
+        })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
 }
@@ -141,6 +185,20 @@ pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> 
         .await
         .map_err(|e| Error::Other(format!("opening the store: {e}")))??;
     let db = Arc::new(db);
+    // A client replays within minutes or hours; a week of records is ample and keeps the table small.
+    let horizon = chrono::Utc::now().timestamp_millis() - IDEMPOTENCY_DAYS * 86_400_000;
+    db.engine(move |e| {
+        e.store()
+            .conn()
+            .execute(
+                "DELETE FROM server_idempotency WHERE created < ?1",
+                [horizon],
+            )
+            .map_err(crate::Error::from)?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| Error::Store(e.detail.clone()))?;
     let last = db
         .read(|s| Ok(changes::last_seq(s.conn())?))
         .await

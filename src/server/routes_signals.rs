@@ -432,6 +432,7 @@ pub async fn ingest(
                 .map_err(|e| ApiError::bad_field(&format!("/data/{i}"), e.to_string()))?,
         );
     }
+    let notify = st.opts.notify.clone();
     triage::idempotent(
         &st,
         &actor,
@@ -439,20 +440,30 @@ pub async fn ingest(
         "POST",
         "/api/v2/sigscope/signals",
         move |engine, user| {
-            super::db::in_tx(engine.store().conn(), |tx| {
+            let mut stored = Vec::with_capacity(parsed.len());
+            let mut w = super::db::in_tx(engine.store().conn(), |tx| {
                 let (mut inserted, mut updated) = (0, 0);
                 let mut ids = Vec::with_capacity(parsed.len());
+                let mut before = Vec::with_capacity(parsed.len());
+                let mut after = Vec::with_capacity(parsed.len());
                 for mut s in parsed {
-                    if let Some(old) = signals::get_signal(tx, &s.id)? {
+                    let old = signals::get_signal(tx, &s.id)?;
+                    if let Some(old) = &old {
                         s.set_triage(old.triage.clone(), old.version.max(s.version));
                     }
+                    stored.push(s.clone());
                     if signals::put_signal(tx, &s)? {
                         inserted += 1;
                     } else {
                         updated += 1;
                     }
                     ids.push(s.id.clone());
+                    before.push(old);
+                    after.push(s);
                 }
+                // Notification rules queue their deliveries in the same transaction; the serve
+                // process's background sender delivers them.
+                crate::notify::queue_changes(tx, &notify, &before, &after, chrono::Utc::now())?;
                 let counts = json!({ "inserted": inserted, "updated": updated });
                 // One audit event per batch: the change feed carries new detections to every
                 // explorer.
@@ -478,7 +489,13 @@ pub async fn ingest(
                     body: json!({ "meta": counts }),
                     seq,
                 })
-            })
+            })?;
+            // Automated blocking acts on what was just stored, each block in its own transaction
+            // with its audit event; the feed is then published up to the last of them.
+            if !engine.run_autoblock(&stored)?.is_empty() {
+                w.seq = Some(engine.latest_seq()?);
+            }
+            Ok(w)
         },
     )
     .await

@@ -134,4 +134,107 @@ CREATE INDEX block_history_block ON block_history(block_id, id);
 "#,
     ),
     (3, super::server_schema::V3),
+    (
+        4,
+        r#"
+-- Notification rules (issue 8): the vendor's attributes whole in `raw`, plus the columns listed.
+CREATE TABLE notification_rules (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    enabled     INTEGER NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,          -- epoch ms
+    modified_at INTEGER NOT NULL,
+    raw         TEXT NOT NULL              -- vendor `attributes` JSON (selectors, targets, ...)
+);
+-- One row per (rule, signal, change, target); the UNIQUE key is what makes a change notify once.
+CREATE TABLE notification_deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    rule_id         TEXT NOT NULL,
+    rule_name       TEXT NOT NULL,
+    signal_id       TEXT NOT NULL,
+    change_key      TEXT NOT NULL,         -- "created" or "severity:<new severity>"
+    target          TEXT NOT NULL,         -- as written in the rule (kind:value); masked when shown
+    payload         TEXT NOT NULL,         -- JSON body built when queued
+    state           TEXT NOT NULL,         -- queued | sent | failed (will retry) | dead
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,      -- epoch ms; also the lease of a delivery being sent
+    created_at      INTEGER NOT NULL,
+    sent_at         INTEGER,
+    last_status     INTEGER,
+    last_error      TEXT,
+    UNIQUE (rule_id, signal_id, change_key, target)
+);
+CREATE INDEX notification_deliveries_due ON notification_deliveries(state, next_attempt_at);
+CREATE TABLE notification_attempts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id INTEGER NOT NULL REFERENCES notification_deliveries(id) ON DELETE CASCADE,
+    at          INTEGER NOT NULL,
+    status      INTEGER,
+    error       TEXT,
+    duration_ms INTEGER NOT NULL
+);
+CREATE INDEX notification_attempts_delivery ON notification_attempts(delivery_id);
+CREATE TABLE workflow_runs (
+    id          TEXT PRIMARY KEY,
+    workflow    TEXT NOT NULL,
+    signal_id   TEXT NOT NULL,
+    actor       TEXT NOT NULL,             -- the user's handle
+    state       TEXT NOT NULL,             -- running | succeeded | failed
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    inputs      TEXT NOT NULL,             -- JSON object
+    steps       TEXT NOT NULL,             -- JSON array of step results
+    error       TEXT
+);
+CREATE INDEX workflow_runs_signal ON workflow_runs(signal_id, started_at);
+"#,
+    ),
+    (
+        5,
+        r#"
+CREATE TABLE allowlist (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind       TEXT NOT NULL,              -- ip | range | user
+    value      TEXT NOT NULL UNIQUE,       -- canonical, as blocks.value
+    note       TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE autoblock_rules (
+    name       TEXT PRIMARY KEY,
+    query      TEXT NOT NULL,
+    what       TEXT NOT NULL,              -- ips | users | both
+    duration_s INTEGER,                    -- NULL = permanent
+    escalate   INTEGER NOT NULL DEFAULT 0,
+    cap_s      INTEGER,
+    simulate   INTEGER NOT NULL DEFAULT 0,
+    enabled    INTEGER NOT NULL DEFAULT 1,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+-- What each rule did per signal and value: its idempotency record, and the simulation log.
+CREATE TABLE autoblock_runs (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    rule       TEXT NOT NULL,
+    signal_id  TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    outcome    TEXT NOT NULL,              -- made | extended | simulated
+    block_id   INTEGER,
+    expires_at INTEGER,
+    time       INTEGER NOT NULL
+);
+CREATE INDEX autoblock_runs_rule ON autoblock_runs(rule, signal_id);
+CREATE TABLE bouncers (
+    name       TEXT PRIMARY KEY,
+    key_sha256 TEXT NOT NULL UNIQUE,       -- hex; the key itself is shown once and never stored
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    cursor_seq INTEGER,                    -- last block_history id sent
+    cursor_at  INTEGER,                    -- when it last pulled
+    last_pull  INTEGER
+);
+"#,
+    ),
 ];

@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod blocks;
 pub mod cases;
+pub mod denylist;
 pub mod incidents;
 mod migrations;
 mod server_schema;

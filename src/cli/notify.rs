@@ -1,0 +1,517 @@
+//! `sigscope notify rules list|add|edit|remove|test`, `notify deliveries`, `notify flush`.
+use super::output::{print_json, table, ListFormat};
+use super::Context;
+use crate::error::{Error, Result};
+use crate::model::{Permission, Severity, User};
+use crate::notify::{
+    self, queue, rules, Author, Change, NotificationRule, NotifyConfig, Sender, Target,
+};
+use crate::sanitize::{clean, truncate};
+use crate::store::{SqliteStore, Store};
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use serde_json::json;
+use std::time::Duration;
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCmd {
+    /// Manage notification rules.
+    #[command(subcommand)]
+    Rules(RulesCmd),
+    /// List deliveries, newest first; with an ID, show that delivery's attempts.
+    Deliveries {
+        id: Option<i64>,
+        /// Only failed (to be retried) and dead deliveries.
+        #[arg(long)]
+        failed: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Send the deliveries that are due, retrying for up to --wait seconds.
+    Flush {
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
+        /// Retry failed deliveries now rather than at their backoff time.
+        #[arg(long)]
+        now: bool,
+        /// Also give dead deliveries a fresh set of attempts (after fixing their target).
+        #[arg(long)]
+        dead: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Selectors {
+    /// A query in the search syntax the signal must match.
+    #[arg(long)]
+    query: Option<String>,
+    /// A severity the signal must have (repeat for several; none means any).
+    #[arg(long = "severity", value_name = "S")]
+    severities: Vec<String>,
+    /// A detection rule type (e.g. application_security; repeat for several; none means any).
+    #[arg(long = "rule-type", value_name = "T")]
+    rule_types: Vec<String>,
+    /// webhook:URL, slack:URL, teams:URL or pagerduty:ROUTING_KEY (repeat for several).
+    #[arg(long = "target", value_name = "T")]
+    targets: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCmd {
+    /// List the notification rules (targets masked).
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Add a rule.
+    Add {
+        name: String,
+        #[command(flatten)]
+        sel: Selectors,
+        /// Store the rule disabled.
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// Change a rule; each option given replaces that part of the rule.
+    Edit {
+        /// The rule's id or name.
+        rule: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        sel: Selectors,
+        /// Clear the severities (any severity matches).
+        #[arg(long, conflicts_with = "severities")]
+        any_severity: bool,
+        /// Clear the rule types (any type matches).
+        #[arg(long, conflicts_with = "rule_types")]
+        any_rule_type: bool,
+        #[arg(long, conflicts_with = "disable")]
+        enable: bool,
+        #[arg(long)]
+        disable: bool,
+        /// Fail unless the rule is still at this version (the vendor's optimistic locking).
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Remove a rule.
+    Remove { rule: String },
+    /// Send one real message per target of RULE about signal ID, and show each answer.
+    Test {
+        rule: String,
+        #[arg(long)]
+        signal: String,
+    },
+}
+
+/// Open the store, resolve the acting user through the engine (which bootstraps the first user of a
+/// fresh store as Admin), and check they hold `p`.
+pub(super) fn acting(ctx: &Context, p: Permission) -> Result<(SqliteStore, User)> {
+    let (engine, actor) = super::triage::open(ctx)?;
+    crate::engine::rbac::require(&actor, p)?;
+    Ok((engine.into_store(), actor))
+}
+
+fn author(u: &User) -> Author {
+    Author {
+        name: u.name.clone(),
+        handle: u.handle.clone(),
+    }
+}
+
+fn severities(list: &[String]) -> Result<Vec<Severity>> {
+    list.iter()
+        .map(|s| {
+            Severity::parse(s).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--severity {:?}: expected info, low, medium, high or critical",
+                    clean(s)
+                ))
+            })
+        })
+        .collect()
+}
+
+fn targets(list: &[String]) -> Result<Vec<Target>> {
+    list.iter().map(|t| Target::parse(t)).collect()
+}
+
+fn show_list(items: &[String]) -> String {
+    if items.is_empty() {
+        "any".into()
+    } else {
+        clean(&items.join(","))
+    }
+}
+
+fn rule_rows(rs: &[NotificationRule]) -> String {
+    let rows: Vec<Vec<String>> = rs
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                clean(&truncate(&r.name, 40)),
+                if r.enabled { "yes" } else { "no" }.into(),
+                show_list(
+                    &r.severities
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                ),
+                show_list(&r.rule_types),
+                if r.query.is_empty() {
+                    "*".into()
+                } else {
+                    clean(&truncate(&r.query, 40))
+                },
+                clean(
+                    &r.targets
+                        .iter()
+                        .map(Target::masked)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                r.version.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            "NAME",
+            "ENABLED",
+            "SEVERITIES",
+            "RULE TYPES",
+            "QUERY",
+            "TARGETS",
+            "VERSION",
+        ],
+        &rows,
+    )
+}
+
+pub fn run(ctx: &Context, cmd: NotifyCmd) -> Result<()> {
+    let cfg = NotifyConfig::from_config(&ctx.config)?;
+    match cmd {
+        NotifyCmd::Rules(c) => run_rules(ctx, cfg, c),
+        NotifyCmd::Deliveries {
+            id,
+            failed,
+            limit,
+            format,
+        } => {
+            let (store, _) = acting(ctx, Permission::NotificationProfilesRead)?;
+            match id {
+                Some(id) => show_delivery(&store, id, format),
+                None => list_deliveries(&store, failed, limit, format),
+            }
+        }
+        NotifyCmd::Flush { wait, now, dead } => {
+            let mut store = ctx.open_store()?;
+            if now || dead {
+                let (s, _) = acting(ctx, Permission::NotificationProfilesWrite)?;
+                store = s;
+                store.write(|tx| queue::retry_now(tx, dead, Utc::now()))?;
+            }
+            let sender = Sender::new(cfg)?;
+            let r = notify::flush_for(&mut store, &sender, Duration::from_secs(wait))?;
+            println!(
+                "{} sent, {} failed (will retry), {} dead, {} pending",
+                r.sent, r.failed, r.dead, r.pending
+            );
+            Ok(())
+        }
+    }
+}
+
+fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
+    let needs = match cmd {
+        RulesCmd::List { .. } => Permission::NotificationProfilesRead,
+        _ => Permission::NotificationProfilesWrite,
+    };
+    let (mut store, user) = acting(ctx, needs)?;
+    match cmd {
+        RulesCmd::List { format } => {
+            let rs = rules::list(store.conn())?;
+            match format {
+                ListFormat::Json => print_json(&json!({
+                    "data": rs.iter().map(NotificationRule::to_json_masked).collect::<Vec<_>>()
+                })),
+                ListFormat::Ids => {
+                    for r in &rs {
+                        println!("{}", r.id);
+                    }
+                    Ok(())
+                }
+                ListFormat::Table => {
+                    print!("{}", rule_rows(&rs));
+                    Ok(())
+                }
+            }
+        }
+        RulesCmd::Add {
+            name,
+            sel,
+            disabled,
+        } => {
+            let mut r =
+                NotificationRule::new(NotificationRule::new_id(), name, Utc::now(), author(&user));
+            r.enabled = !disabled;
+            r.query = sel.query.unwrap_or_default();
+            r.severities = severities(&sel.severities)?;
+            r.rule_types = sel.rule_types;
+            r.targets = targets(&sel.targets)?;
+            if r.targets.is_empty() {
+                return Err(Error::Usage(
+                    "at least one --target is needed (webhook:URL, slack:URL, teams:URL or pagerduty:ROUTING_KEY)".into(),
+                ));
+            }
+            store.write(|tx| rules::insert(tx, &r))?;
+            println!("added notification rule {} ({})", r.id, clean(&r.name));
+            Ok(())
+        }
+        RulesCmd::Edit {
+            rule,
+            name,
+            sel,
+            any_severity,
+            any_rule_type,
+            enable,
+            disable,
+            version,
+        } => {
+            let updated = store.write(|tx| {
+                let mut r = rules::get(tx, &rule)?;
+                let expected = version.unwrap_or(r.version);
+                if let Some(n) = name {
+                    r.name = n;
+                }
+                if let Some(q) = sel.query {
+                    r.query = q;
+                }
+                if any_severity {
+                    r.severities.clear();
+                } else if !sel.severities.is_empty() {
+                    r.severities = severities(&sel.severities)?;
+                }
+                if any_rule_type {
+                    r.rule_types.clear();
+                } else if !sel.rule_types.is_empty() {
+                    r.rule_types = sel.rule_types;
+                }
+                if !sel.targets.is_empty() {
+                    r.targets = targets(&sel.targets)?;
+                }
+                if enable {
+                    r.enabled = true;
+                }
+                if disable {
+                    r.enabled = false;
+                }
+                r.modified_at = Utc::now();
+                r.modified_by = author(&user);
+                rules::update(tx, &r, expected)
+            })?;
+            println!(
+                "updated notification rule {} ({}), now version {}",
+                updated.id,
+                clean(&updated.name),
+                updated.version
+            );
+            Ok(())
+        }
+        RulesCmd::Remove { rule } => {
+            let r = store.write(|tx| {
+                let r = rules::get(tx, &rule)?;
+                rules::delete(tx, &r.id)?;
+                Ok(r)
+            })?;
+            println!("removed notification rule {} ({})", r.id, clean(&r.name));
+            Ok(())
+        }
+        RulesCmd::Test { rule, signal } => {
+            let r = rules::get(store.conn(), &rule)?;
+            let s = store
+                .get_signal(&signal)?
+                .ok_or_else(|| Error::NotFound(format!("no signal {:?}", clean(&signal))))?;
+            let sender = Sender::new(cfg.clone())?;
+            let tctx = notify::targets::Context {
+                rule_id: &r.id,
+                rule_name: &r.name,
+                change: Change::Created,
+                link: notify::targets::signal_link(&cfg.signal_link, &s.id),
+            };
+            let mut failed = 0;
+            for t in &r.targets {
+                let body = serde_json::to_string(&notify::targets::build(t, &s, &tctx))?;
+                let a = sender.send(t, &body);
+                let status = a
+                    .outcome
+                    .status
+                    .map(|c| format!("HTTP {c}"))
+                    .unwrap_or_else(|| "no answer".into());
+                println!(
+                    "{} -> {status} in {} ms",
+                    clean(&t.masked()),
+                    a.outcome.duration_ms
+                );
+                if let Some(e) = &a.outcome.error {
+                    failed += 1;
+                    println!("  error: {}", clean(e));
+                }
+                if !a.body.trim().is_empty() {
+                    println!("  answer: {}", clean(a.body.trim()));
+                }
+            }
+            if failed > 0 {
+                return Err(Error::Other(format!(
+                    "{failed} of {} targets failed",
+                    r.targets.len()
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn delivery_json(d: &queue::Delivery) -> serde_json::Value {
+    let target = Target::parse(&d.target)
+        .map(|t| t.masked())
+        .unwrap_or_else(|_| notify::mask::mask_text(&d.target));
+    json!({
+        "id": d.id,
+        "rule_id": d.rule_id,
+        "rule_name": d.rule_name,
+        "signal_id": d.signal_id,
+        "change": d.change_key,
+        "target": target,
+        "state": d.state.as_str(),
+        "attempts": d.attempts,
+        "next_attempt_at": crate::model::json::fmt_time(&d.next_attempt_at),
+        "created_at": crate::model::json::fmt_time(&d.created_at),
+        "sent_at": d.sent_at.as_ref().map(crate::model::json::fmt_time),
+        "last_status": d.last_status,
+        "last_error": d.last_error,
+    })
+}
+
+fn list_deliveries(
+    store: &SqliteStore,
+    failed: bool,
+    limit: usize,
+    format: ListFormat,
+) -> Result<()> {
+    let ds = queue::list(store.conn(), failed, limit)?;
+    match format {
+        ListFormat::Json => {
+            print_json(&json!({"data": ds.iter().map(delivery_json).collect::<Vec<_>>()}))
+        }
+        ListFormat::Ids => {
+            for d in &ds {
+                println!("{}", d.id);
+            }
+            Ok(())
+        }
+        ListFormat::Table => {
+            let rows: Vec<Vec<String>> = ds
+                .iter()
+                .map(|d| {
+                    let j = delivery_json(d);
+                    vec![
+                        d.id.to_string(),
+                        d.state.as_str().into(),
+                        d.attempts.to_string(),
+                        clean(&truncate(&d.signal_id, 24)),
+                        clean(&truncate(&d.rule_name, 24)),
+                        d.change_key.clone(),
+                        clean(j["target"].as_str().unwrap_or("")),
+                        d.last_status.map(|s| s.to_string()).unwrap_or_default(),
+                        clean(&truncate(d.last_error.as_deref().unwrap_or(""), 60)),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(
+                    &[
+                        "ID", "STATE", "TRIES", "SIGNAL", "RULE", "CHANGE", "TARGET", "STATUS",
+                        "ERROR"
+                    ],
+                    &rows
+                )
+            );
+            Ok(())
+        }
+    }
+}
+
+fn show_delivery(store: &SqliteStore, id: i64, format: ListFormat) -> Result<()> {
+    let d = queue::get(store.conn(), id)?
+        .ok_or_else(|| Error::NotFound(format!("no delivery {id}")))?;
+    let attempts = queue::attempts(store.conn(), id)?;
+    let mut j = delivery_json(&d);
+    j["attempts_log"] = json!(attempts
+        .iter()
+        .map(|a| json!({"at": crate::model::json::fmt_time(&a.at), "status": a.status, "error": a.error, "duration_ms": a.duration_ms}))
+        .collect::<Vec<_>>());
+    if format == ListFormat::Json {
+        return print_json(&j);
+    }
+    println!(
+        "delivery {} ({}) of rule {} for signal {} [{}] to {}",
+        d.id,
+        d.state.as_str(),
+        clean(&d.rule_name),
+        clean(&d.signal_id),
+        d.change_key,
+        clean(j["target"].as_str().unwrap_or(""))
+    );
+    let rows: Vec<Vec<String>> = attempts
+        .iter()
+        .map(|a| {
+            vec![
+                crate::model::json::fmt_time(&a.at),
+                a.status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                format!("{} ms", a.duration_ms),
+                clean(a.error.as_deref().unwrap_or("ok")),
+            ]
+        })
+        .collect();
+    print!("{}", table(&["AT", "STATUS", "TOOK", "RESULT"], &rows));
+    Ok(())
+}
+
+/// After an import queued deliveries: try them now, wait a little for retries, and say what is left.
+pub(super) fn deliver_after_import(
+    store: &mut SqliteStore,
+    cfg: &NotifyConfig,
+    queued: usize,
+) -> Result<()> {
+    if queued == 0 {
+        return Ok(());
+    }
+    let sender = Sender::new(cfg.clone())?;
+    let r = notify::flush_for(store, &sender, Duration::from_secs(cfg.import_wait_secs))?;
+    eprintln!(
+        "sigscope: notifications: {} sent{}{}",
+        r.sent,
+        if r.dead > 0 {
+            format!(", {} failed for good", r.dead)
+        } else {
+            String::new()
+        },
+        if r.pending > 0 {
+            format!(
+                ", {} pending (retried by the next sigscope process, or `sigscope notify flush`)",
+                r.pending
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}

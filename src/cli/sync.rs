@@ -1,0 +1,131 @@
+//! `sigscope --remote URL sync`: bring the local cache of a remote up to date, replay the outbox, and
+//! show what is waiting or conflicted (the explorer does this in the background).
+use super::Context;
+use crate::error::{Error, Result};
+use crate::remote::{self, Problem, Remote};
+use crate::sanitize::clean;
+use clap::Args;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Keep syncing and print each status change, until Ctrl-C.
+    #[arg(long)]
+    pub watch: bool,
+    /// Dismiss a conflict or refusal (its number from the list) after reading it.
+    #[arg(long, value_name = "N")]
+    pub dismiss: Option<i64>,
+}
+
+fn describe(p: &Problem) -> String {
+    let sig = p
+        .signal_id
+        .as_deref()
+        .map(clean)
+        .unwrap_or_else(|| "-".into());
+    let mine = clean(
+        &p.mine
+            .pointer("/data/attributes")
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+    );
+    let base = p
+        .base_version
+        .map(|v| format!(" (based on version {v})"))
+        .unwrap_or_default();
+    let mut s = format!(
+        "#{} {} on {sig}{base}: yours {mine}",
+        p.seq,
+        clean(&p.action)
+    );
+    match (&p.theirs, p.conflict) {
+        (Some(t), true) => s.push_str(&format!(
+            "; theirs: {} version {}{}",
+            t.triage.state,
+            t.version,
+            t.triage
+                .assignee
+                .as_ref()
+                .map(|a| format!(", assigned to {}", clean(a.display())))
+                .unwrap_or_default()
+        )),
+        _ => {
+            if let Some(e) = &p.error {
+                s.push_str(&format!("; refused: {}", clean(e)));
+            }
+        }
+    }
+    s
+}
+
+fn report(r: &Remote) -> Result<()> {
+    let st = r.status().borrow().clone();
+    println!("{}", st.line());
+    for p in r.problems()? {
+        println!("  {}", describe(&p));
+    }
+    Ok(())
+}
+
+pub fn run(ctx: &Context, remote: Option<&str>, site: Option<&str>, a: SyncArgs) -> Result<()> {
+    let setup = remote::resolve(remote, site, &ctx.config, &ctx.config_path)?.ok_or_else(|| {
+        Error::Usage(
+            "sync needs a remote: --remote URL, --site SITE or [remote] in the config".into(),
+        )
+    })?;
+    let mut opts = remote::RemoteOptions::default();
+    if let Some(d) = setup.config.window_days.filter(|d| *d > 0) {
+        opts.window = chrono::Duration::days(d);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("starting the runtime: {e}")))?;
+    rt.block_on(async {
+        if let Some(n) = a.dismiss {
+            let r = setup.open()?;
+            if !r.dismiss(n)? {
+                return Err(Error::NotFound(format!("no conflict or refusal #{n}")));
+            }
+            return report(&r);
+        }
+        if a.watch {
+            let r = setup.open()?;
+            let task = r.spawn();
+            let mut rx = r.status();
+            let mut last = String::new();
+            loop {
+                let line = rx.borrow_and_update().line();
+                if line != last {
+                    println!("{line}");
+                    last = line;
+                }
+                tokio::select! {
+                    c = rx.changed() => if c.is_err() { break; },
+                    _ = tokio::signal::ctrl_c() => break,
+                }
+            }
+            task.abort();
+            return report(&r);
+        }
+        // Once: no long-poll wait, just what is there now.
+        let r = Remote::open(
+            &setup.cache,
+            setup.endpoint.clone(),
+            setup.credentials.clone(),
+            remote::RemoteOptions {
+                long_poll: Duration::ZERO,
+                poll: Duration::ZERO,
+                ..opts
+            },
+        )?;
+        match r.sync_once().await {
+            Ok(()) => {}
+            Err(remote::sync::RoundError::Remote(e)) => {
+                eprintln!("sigscope: {}", clean(&e.to_string()));
+            }
+            Err(remote::sync::RoundError::Local(e)) => return Err(e),
+        }
+        report(&r)
+    })
+}
