@@ -241,7 +241,14 @@ fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         return vec![];
     }
     if cmd == Cmd::Workflow {
-        app.error("no workflows are configured".to_string());
+        // Workflows run from the CLI for now; the explorer's dialog for them is still to come.
+        let id = app
+            .selected_row()
+            .map(|r| r.id_text.as_str().to_string())
+            .unwrap_or_default();
+        app.info(format!(
+            "workflows run from the CLI for now: sigscope workflows run NAME --signal {id}"
+        ));
         return vec![];
     }
     let targets = app.targets();
