@@ -36,7 +36,8 @@ fn assign_dialog_filters_users_as_you_type() {
         last(&b),
         Change::Assign {
             ids: vec!["sig-1".into()],
-            user: Some("u-bob".into())
+            user: Some("u-bob".into()),
+            version: Some(0)
         }
     );
     assert!(app.form.is_none());
@@ -69,7 +70,8 @@ fn state_dialog_archives_with_reason_and_comment() {
             ids: vec!["sig-1".into()],
             state: TriageState::Archived,
             reason: Some(ArchiveReason::FalsePositive),
-            comment: Some("seen before".into())
+            comment: Some("seen before".into()),
+            version: Some(0)
         }
     );
     // The stream shows the new state after the refresh.
@@ -189,7 +191,8 @@ fn marked_signals_are_changed_together() {
             ids: vec!["sig-1".into(), "sig-3".into()],
             state: TriageState::UnderReview,
             reason: None,
-            comment: None
+            comment: None,
+            version: None
         }
     );
     assert!(app.marked.is_empty(), "marks clear after a change");
@@ -204,7 +207,8 @@ fn palette_assigns_by_name_and_reports_unknown_commands() {
         last(&b),
         Change::Assign {
             ids: vec!["sig-1".into()],
-            user: Some("u-bob".into())
+            user: Some("u-bob".into()),
+            version: Some(0)
         }
     );
     keys(&mut app, &b, ":frobnicate<Enter>");

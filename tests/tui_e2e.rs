@@ -85,7 +85,7 @@ fn archive_a_signal_through_the_explorer_in_tmux() {
         "24",
         &cmd,
     ]);
-    t.wait("the stream", 60, |s| {
+    t.wait("the stream", 240, |s| {
         s.contains("Signals") && s.contains("TITLE") && s.contains("> ")
     });
 

@@ -88,6 +88,7 @@ fn detail_has_rule_owner_and_timeline_and_changes_go_through_the_engine() {
             state: TriageState::Archived,
             reason: Some(ArchiveReason::FalsePositive),
             comment: Some("checked".into()),
+            version: Some(d.signal.version),
         })
         .unwrap();
     assert!(msg.contains("Archived"), "{msg}");
@@ -131,6 +132,7 @@ fn read_only_user_is_refused_with_the_missing_permission() {
         .apply(&Change::Assign {
             ids: vec![id],
             user: None,
+            version: None,
         })
         .unwrap_err();
     assert_eq!(e.exit_code(), 4, "{e}");
@@ -186,4 +188,97 @@ fn changes_by_another_process_show_up_in_the_index() {
     let pos = r.rows.position(&id).unwrap();
     assert_eq!(r.rows.row(pos).unwrap().state, TriageState::UnderReview);
     assert_eq!(b.generation(), g1, "nothing new, same generation");
+}
+
+#[test]
+fn a_large_store_shows_its_newest_signals_first_and_loads_the_rest_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.db");
+    let mut s = SqliteStore::open(&path).unwrap();
+    demo::populate(
+        &mut s,
+        &DemoOptions {
+            signals: 2600,
+            seed: 3,
+            days: 30,
+            now: demo::default_now(),
+        },
+    )
+    .unwrap();
+    drop(s);
+    let b = LocalBackend::open(
+        SqliteStore::open(&path).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap();
+    let first = b.search(&all("")).unwrap();
+    assert_eq!(first.total, 2600);
+    // The newest ones are there from the first answer.
+    let newest = first.rows.row(0).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut last_gen = 0;
+    loop {
+        let g = b.generation();
+        let r = b.search(&all("")).unwrap();
+        if r.loading.is_none() {
+            assert_eq!(r.rows.len(), 2600);
+            assert_eq!(r.rows.row(0).unwrap().id, newest.id);
+            assert!(g > last_gen || last_gen == 0);
+            break;
+        }
+        last_gen = g;
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the store never finished loading"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_change_made_since_the_analyst_looked_is_a_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store(dir.path());
+    let b = LocalBackend::open(
+        SqliteStore::open(&path).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap();
+    let id = b
+        .search(&all("@workflow.triage.state:open"))
+        .unwrap()
+        .rows
+        .row(0)
+        .unwrap()
+        .id
+        .to_string();
+    let seen = b.detail(&id).unwrap().unwrap().signal.version;
+    // Someone else moves it first.
+    let mut other = Engine::system(SqliteStore::open(&path).unwrap());
+    let bob = other.resolve_actor(Some("bob@sigscope.test")).unwrap();
+    other
+        .execute(
+            &bob,
+            Command::SetState {
+                signals: vec![SignalRef::new(&id)],
+                to: TriageState::UnderReview,
+                reason: None,
+                comment: None,
+            },
+        )
+        .unwrap();
+    let e = b
+        .apply(&Change::SetState {
+            ids: vec![id.clone()],
+            state: TriageState::Archived,
+            reason: Some(ArchiveReason::Other),
+            comment: None,
+            version: Some(seen),
+        })
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 5, "{e}");
+    assert_eq!(
+        b.detail(&id).unwrap().unwrap().signal.triage.state,
+        TriageState::UnderReview
+    );
 }

@@ -53,7 +53,8 @@ pub enum Action {
     Cases(Vec<Choice>),
     Incidents(Vec<Choice>),
     Permissions(Vec<(ChangeKind, Result<(), String>)>, Option<String>),
-    Generation(u64),
+    /// The backend's generation and sync state, polled every second.
+    Generation(u64, Option<String>),
     ViewSaved(Result<String, String>),
 }
 

@@ -211,6 +211,8 @@ pub struct SearchResult {
     pub error: Option<QueryError>,
     /// Signals in the store, whatever the query.
     pub total: usize,
+    /// While the store is still being read: (signals read, signals in the store).
+    pub loading: Option<(usize, usize)>,
 }
 
 impl Default for SearchResult {
@@ -220,6 +222,7 @@ impl Default for SearchResult {
             facets: Vec::new(),
             error: None,
             total: 0,
+            loading: None,
         }
     }
 }
@@ -284,12 +287,16 @@ pub enum Change {
         ids: Vec<String>,
         /// A user's uuid; `None` unassigns.
         user: Option<String>,
+        /// The version the analyst was looking at (one signal, side panel loaded): a change made
+        /// since by someone else turns this into a conflict instead of a silent overwrite.
+        version: Option<i64>,
     },
     SetState {
         ids: Vec<String>,
         state: TriageState,
         reason: Option<ArchiveReason>,
         comment: Option<String>,
+        version: Option<i64>,
     },
     NewCase {
         ids: Vec<String>,
@@ -370,6 +377,11 @@ pub trait Backend: Send + Sync {
     fn allowed(&self, kind: ChangeKind) -> std::result::Result<(), String>;
     /// Who is acting, for the status line.
     fn acting(&self) -> Option<String>;
+    /// Where the signals come from and how current they are ("local", "synced 3s ago",
+    /// "offline, 2 changes waiting"), for the status line.
+    fn sync_state(&self) -> Option<String> {
+        None
+    }
     /// Bumps whenever the store changes (a write, an import, a sync), so that live mode knows to
     /// search again.
     fn generation(&self) -> u64;

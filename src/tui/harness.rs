@@ -36,7 +36,7 @@ pub fn execute(
                 .collect(),
             backend.acting(),
         ),
-        Effect::PollGeneration => Action::Generation(backend.generation()),
+        Effect::PollGeneration => Action::Generation(backend.generation(), backend.sync_state()),
         Effect::Copy(_) | Effect::SaveView(_) => return None,
     })
 }

@@ -21,6 +21,10 @@ const TOP_VALUES: usize = 10;
 /// Related signals listed in the side panel.
 const RELATED: usize = 50;
 
+/// Signals read for the first rows; the rest load in the background in chunks.
+const FIRST_CHUNK: usize = 500;
+const CHUNK: usize = 5_000;
+
 #[derive(Default)]
 struct Mark {
     loaded: bool,
@@ -28,12 +32,72 @@ struct Mark {
     seq: i64,
 }
 
+/// How far the initial load has come.
+#[derive(Clone, Copy, Debug, Default)]
+struct Progress {
+    loaded: usize,
+    total: usize,
+    done: bool,
+}
+
 pub struct LocalBackend {
     engine: Mutex<Engine>,
     actor: User,
     index: Arc<RwLock<SignalIndex>>,
     mark: Mutex<Mark>,
-    generation: AtomicU64,
+    generation: Arc<AtomicU64>,
+    progress: Arc<Mutex<Progress>>,
+}
+
+/// Where a newest-first read stopped: the last `(ts, id)` read.
+type Cursor = (i64, String);
+
+/// A chunk of signals, the cursor after it, and how many rows were read (unreadable ones included).
+type Chunk = (Vec<crate::model::Signal>, Option<Cursor>, usize);
+
+/// The next `limit` signals, newest first, after `after`.
+fn read_chunk(conn: &rusqlite::Connection, after: Option<&Cursor>, limit: usize) -> Result<Chunk> {
+    let mut out = Vec::new();
+    let mut last = None;
+    let mut read = 0;
+    let mut push = |r: &rusqlite::Row| -> rusqlite::Result<()> {
+        let id: String = r.get(0)?;
+        let raw: String = r.get(1)?;
+        let ts: i64 = r.get(2)?;
+        read += 1;
+        // One unreadable signal must not hide the others; it is logged and skipped.
+        match serde_json::from_str(&raw)
+            .map_err(|e| Error::Store(e.to_string()))
+            .and_then(crate::model::Signal::from_json)
+        {
+            Ok(s) => out.push(s),
+            Err(e) => tracing::warn!("signal {}: {e}", crate::sanitize::clean(&id)),
+        }
+        last = Some((ts, id));
+        Ok(())
+    };
+    match after {
+        None => {
+            let mut st = conn.prepare_cached(
+                "SELECT id, raw, ts FROM signals ORDER BY ts DESC, id DESC LIMIT ?1",
+            )?;
+            let mut rows = st.query([limit as i64])?;
+            while let Some(r) = rows.next()? {
+                push(r)?;
+            }
+        }
+        Some((ts, id)) => {
+            let mut st = conn.prepare_cached(
+                "SELECT id, raw, ts FROM signals WHERE ts < ?1 OR (ts = ?1 AND id < ?2)
+                 ORDER BY ts DESC, id DESC LIMIT ?3",
+            )?;
+            let mut rows = st.query(rusqlite::params![ts, id, limit as i64])?;
+            while let Some(r) = rows.next()? {
+                push(r)?;
+            }
+        }
+    }
+    Ok((out, last, read))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -51,7 +115,8 @@ impl LocalBackend {
             actor,
             index: Arc::new(RwLock::new(SignalIndex::new())),
             mark: Mutex::new(Mark::default()),
-            generation: AtomicU64::new(1),
+            generation: Arc::new(AtomicU64::new(1)),
+            progress: Arc::new(Mutex::new(Progress::default())),
         })
     }
 
@@ -59,13 +124,16 @@ impl LocalBackend {
         &self.actor
     }
 
-    /// Bring the index up to date with the store: new rows, then signals the audit log says changed.
-    /// Returns whether anything changed.
+    /// Bring the index up to date with the store after the initial load: new rows, then signals
+    /// the audit log says changed. Returns whether anything changed.
     fn catch_up(&self) -> Result<bool> {
+        // Lock order everywhere: mark, then engine, then index.
+        let mut mark = lock(&self.mark);
+        if !mark.loaded {
+            return Ok(false);
+        }
         let engine = lock(&self.engine);
         let conn = engine.store().conn();
-        let mut mark = lock(&self.mark);
-        let first = !mark.loaded;
         let mut fresh = Vec::new();
         {
             let mut stmt = conn.prepare_cached(
@@ -77,7 +145,6 @@ impl LocalBackend {
                 let id: String = r.get(1)?;
                 let raw: String = r.get(2)?;
                 mark.rowid = mark.rowid.max(rowid);
-                // One unreadable signal must not hide the others; it is logged and skipped.
                 match serde_json::from_str(&raw)
                     .map_err(|e| Error::Store(e.to_string()))
                     .and_then(crate::model::Signal::from_json)
@@ -87,52 +154,91 @@ impl LocalBackend {
                 }
             }
         }
-        let mut changed_ids = Vec::new();
         let max_seq: i64 =
             conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?;
-        if !first && max_seq > mark.seq {
+        let mut changed = Vec::new();
+        if max_seq > mark.seq {
             let mut stmt =
                 conn.prepare_cached("SELECT DISTINCT signal_id FROM audit_signals WHERE seq > ?1")?;
-            let ids = stmt.query_map([mark.seq], |r| r.get::<_, String>(0))?;
+            let ids: Vec<String> = stmt
+                .query_map([mark.seq], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()?;
             for id in ids {
-                changed_ids.push(id?);
-            }
-        }
-        mark.seq = max_seq;
-        let mut changed = Vec::new();
-        for id in &changed_ids {
-            if let Some(s) = engine.get_signal(id)? {
-                changed.push(s);
-            }
-        }
-        drop(engine);
-        let any = !fresh.is_empty() || !changed.is_empty();
-        if any || first {
-            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-            if first && index.is_empty() {
-                *index = SignalIndex::build(fresh);
-            } else {
-                for s in fresh.iter().chain(changed.iter()) {
-                    index.insert_or_update(s);
+                if let Some(s) = engine.get_signal(&id)? {
+                    changed.push(s);
                 }
             }
         }
-        mark.loaded = true;
+        mark.seq = max_seq;
+        drop(engine);
+        let any = !fresh.is_empty() || !changed.is_empty();
         if any {
+            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+            for s in fresh.iter().chain(changed.iter()) {
+                index.insert_or_update(s);
+            }
             self.generation.fetch_add(1, Ordering::SeqCst);
         }
         Ok(any)
     }
 
+    /// The first search loads the newest signals at once and the rest in the background, newest
+    /// first, so the first rows show in a moment even on a large store (each chunk bumps the
+    /// generation, so live mode shows the growing result).
     fn ensure_loaded(&self) -> Result<()> {
-        if !lock(&self.mark).loaded {
-            self.catch_up()?;
+        let mut mark = lock(&self.mark);
+        if mark.loaded {
+            return Ok(());
+        }
+        let engine = lock(&self.engine);
+        let conn = engine.store().conn();
+        // Everything up to these marks is the loader's; anything after, `catch_up`'s.
+        mark.rowid = conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM signals", [], |r| {
+            r.get(0)
+        })?;
+        mark.seq = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?;
+        let total: i64 = conn.query_row("SELECT COUNT(*) FROM signals", [], |r| r.get(0))?;
+        let (first, cursor, read) = read_chunk(conn, None, FIRST_CHUNK)?;
+        let path = engine.store().path().to_path_buf();
+        drop(engine);
+        {
+            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+            *index = SignalIndex::build(first);
+        }
+        let done = read < FIRST_CHUNK;
+        *lock(&self.progress) = Progress {
+            loaded: read,
+            total: total as usize,
+            done,
+        };
+        mark.loaded = true;
+        if !done {
+            let (index, generation, progress) = (
+                self.index.clone(),
+                self.generation.clone(),
+                self.progress.clone(),
+            );
+            std::thread::spawn(move || {
+                if let Err(e) = load_rest(&path, cursor, &index, &generation, &progress) {
+                    tracing::error!("loading the store: {e}");
+                }
+                lock(&progress).done = true;
+                generation.fetch_add(1, Ordering::SeqCst);
+            });
         }
         Ok(())
     }
 
     fn refs(ids: &[String]) -> Vec<SignalRef> {
         ids.iter().map(SignalRef::new).collect()
+    }
+
+    /// Refs carrying the version the analyst saw, when there is one (a single signal).
+    fn refs_at(ids: &[String], version: Option<i64>) -> Vec<SignalRef> {
+        match (ids, version) {
+            ([id], Some(v)) => vec![SignalRef::at(id, v)],
+            _ => Self::refs(ids),
+        }
     }
 
     fn execute(&self, cmd: Command) -> Result<engine::Outcome> {
@@ -168,6 +274,30 @@ impl LocalBackend {
             .filter_map(|r| index.row(r).map(|v| row_of(&v)))
             .collect()
     }
+}
+
+/// The background part of the initial load, on its own connection.
+fn load_rest(
+    path: &std::path::Path,
+    mut cursor: Option<Cursor>,
+    index: &RwLock<SignalIndex>,
+    generation: &AtomicU64,
+    progress: &Mutex<Progress>,
+) -> Result<()> {
+    let store = SqliteStore::open(path)?;
+    while cursor.is_some() {
+        let (chunk, next, read) = read_chunk(store.conn(), cursor.as_ref(), CHUNK)?;
+        {
+            let mut ix = index.write().unwrap_or_else(|p| p.into_inner());
+            for s in &chunk {
+                ix.insert_or_update(s);
+            }
+        }
+        lock(progress).loaded += read;
+        generation.fetch_add(1, Ordering::SeqCst);
+        cursor = if read < CHUNK { None } else { next };
+    }
+    Ok(())
 }
 
 fn row_of(v: &query::RowView<'_>) -> Row {
@@ -277,6 +407,7 @@ impl Backend for LocalBackend {
                     .collect(),
             })
             .collect();
+        let p = *lock(&self.progress);
         Ok(SearchResult {
             rows: Arc::new(IndexRows {
                 index: self.index.clone(),
@@ -284,7 +415,8 @@ impl Backend for LocalBackend {
             }),
             facets,
             error: None,
-            total,
+            total: if p.done { total } else { p.total.max(total) },
+            loading: (!p.done).then_some((p.loaded, p.total)),
         })
     }
 
@@ -367,8 +499,8 @@ impl Backend for LocalBackend {
 
     fn apply(&self, change: &Change) -> Result<String> {
         match change {
-            Change::Assign { ids, user } => {
-                let signals = Self::refs(ids);
+            Change::Assign { ids, user, version } => {
+                let signals = Self::refs_at(ids, *version);
                 let n = ids.len();
                 match user {
                     Some(u) => {
@@ -389,9 +521,10 @@ impl Backend for LocalBackend {
                 state,
                 reason,
                 comment,
+                version,
             } => {
                 let out = self.execute(Command::SetState {
-                    signals: Self::refs(ids),
+                    signals: Self::refs_at(ids, *version),
                     to: *state,
                     reason: *reason,
                     comment: comment.clone(),
@@ -546,6 +679,10 @@ impl Backend for LocalBackend {
             None if self.actor.disabled => Err("an enabled account".into()),
             None => Ok(()),
         }
+    }
+
+    fn sync_state(&self) -> Option<String> {
+        Some("local".into())
     }
 
     fn acting(&self) -> Option<String> {

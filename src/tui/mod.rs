@@ -95,3 +95,39 @@ pub fn explore(
         ui.log,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn ui_keys_and_views_come_from_the_config() {
+        let c = config(
+            "[ui]\ntheme = \"mono\"\nrange = \"1h\"\nquery = \"status:high\"\n\
+             [keys]\nassign = \"A\"\n[views.sqli]\nquery = \"@appsec.type:sql_injection\"\n",
+        );
+        let (o, ui) = options_from_config(&c, true, Some("me@x")).unwrap();
+        assert!(o.read_only && !ui.mouse);
+        assert_eq!(o.theme.palette, theme::Palette::Mono);
+        assert_eq!(o.range, backend::TimeRange::Last(backend::RangePreset::H1));
+        assert_eq!(o.query, "status:high");
+        assert_eq!(o.keys.first_key_of(keys::Cmd::Assign), "A");
+        assert!(o.views.iter().any(|v| v.name == "sqli"));
+        assert!(o
+            .views
+            .iter()
+            .any(|v| v.name == "mine" && v.query.contains("me@x")));
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let e = options_from_config(&config("[ui]\nrange = \"2y\"\n"), false, None).unwrap_err();
+        assert!(e.to_string().contains("range"), "{e}");
+        let e = options_from_config(&config("[ui]\ncolour = 1\n"), false, None).unwrap_err();
+        assert!(e.to_string().contains("[ui]"), "{e}");
+    }
+}

@@ -1,27 +1,11 @@
-//! Adding and removing `key:value` terms in a query string, for facet selection. This is text
-//! editing only: the query's meaning is the query module's business.
+//! Query text helpers for completion and the facet panel's `+`/`-` marks: quoting a value and
+//! splitting a query into its top-level terms. Adding and removing facet terms is the query
+//! module's (`query::toggle_facet`).
 
-/// A facet value as it must be written in a query: quoted when it holds a space or a special.
-/// `-` and `@` only count at the start (as the query module's own printer does).
+/// A facet value as it must be written in a query, as the query module prints a literal: bare
+/// when plain, else quoted.
 pub fn quote_value(v: &str) -> String {
-    const SPECIAL: &str = "+=&|><!(){}[]^\"~*?:\\# ";
-    let plain = !v.is_empty()
-        && !v.chars().enumerate().any(|(i, c)| {
-            SPECIAL.contains(c) || c.is_whitespace() || (i == 0 && (c == '-' || c == '@'))
-        })
-        && !["AND", "OR", "NOT", "TO"].contains(&v);
-    if plain {
-        return v.to_string();
-    }
-    let mut out = String::from("\"");
-    for c in v.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
+    crate::query::Pattern::literal(v).to_string()
 }
 
 /// Split on spaces outside quotes and parentheses.
@@ -66,36 +50,9 @@ pub fn terms(q: &str) -> Vec<String> {
     out
 }
 
-/// Enter on a facet value: add `term`, or remove it when present. With `exclude`, the same for
-/// `-term`. Either replaces the opposite form of the same term.
-pub fn toggle_term(q: &str, term: &str, exclude: bool) -> String {
-    let neg = format!("-{term}");
-    let (want, other) = if exclude {
-        (neg.as_str(), term)
-    } else {
-        (term, neg.as_str())
-    };
-    let mut ts = terms(q);
-    let had = ts.iter().any(|t| t == want);
-    ts.retain(|t| t != want && t != other);
-    if !had {
-        ts.push(want.to_string());
-    }
-    ts.join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn toggling_adds_removes_and_flips() {
-        let q = toggle_term("sqlmap", "service:web", false);
-        assert_eq!(q, "sqlmap service:web");
-        assert_eq!(toggle_term(&q, "service:web", false), "sqlmap");
-        assert_eq!(toggle_term(&q, "service:web", true), "sqlmap -service:web");
-        assert_eq!(toggle_term("-service:web", "service:web", true), "");
-    }
 
     #[test]
     fn values_with_specials_are_quoted_and_kept_whole() {

@@ -274,6 +274,14 @@ async fn event_loop(
                 let msg = match ev {
                     Event::Key(k) => Some(Action::Key(k)),
                     Event::Resize(w, h) => Some(Action::Resize(w, h)),
+                    // Only with `mouse = true`: the wheel scrolls, nothing else is bound.
+                    Event::Mouse(m) => match m.kind {
+                        event::MouseEventKind::ScrollDown => {
+                            Some(Action::Cmd(super::keys::Cmd::Down))
+                        }
+                        event::MouseEventKind::ScrollUp => Some(Action::Cmd(super::keys::Cmd::Up)),
+                        _ => None,
+                    },
                     _ => None,
                 };
                 if let Some(a) = msg {

@@ -5,7 +5,7 @@ use super::app::{App, Pane, Tab};
 use super::backend::{Change, ChangeKind, RangePreset, Row, SearchRequest, TimeRange};
 use super::form::{Field, FieldKind, Form, FormKind, Opt};
 use super::keys::Cmd;
-use super::query_edit::{quote_value, toggle_term};
+use super::query_edit::quote_value;
 use super::view::layout;
 use crate::model::{ArchiveReason, TriageState};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -209,11 +209,11 @@ fn take_results(app: &mut App, result: super::backend::SearchResult) -> Vec<Effe
     select(app, app.selected)
 }
 
-fn facet_term(app: &App) -> Option<String> {
+/// The facet value under the cursor: its query key and raw value.
+fn facet_pick(app: &App) -> Option<(String, String)> {
     let (fi, vi) = *app.facet_items().get(app.facet_cursor)?;
     let f = &app.results.facets[fi];
-    let v = &f.values[vi];
-    Some(format!("{}:{}", f.key, quote_value(&v.raw)))
+    Some((f.key.clone(), f.values[vi].raw.clone()))
 }
 
 fn apply_query(app: &mut App, q: String) -> Vec<Effect> {
@@ -241,7 +241,14 @@ fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         return vec![];
     }
     if cmd == Cmd::Workflow {
-        app.error("no workflows are configured".to_string());
+        // Workflows run from the CLI for now; the explorer's dialog for them is still to come.
+        let id = app
+            .selected_row()
+            .map(|r| r.id_text.as_str().to_string())
+            .unwrap_or_default();
+        app.info(format!(
+            "workflows run from the CLI for now: sigscope workflows run NAME --signal {id}"
+        ));
         return vec![];
     }
     let targets = app.targets();
@@ -475,6 +482,14 @@ fn parse_duration(s: &str) -> Option<Option<chrono::TimeDelta>> {
     }
 }
 
+/// The version on screen when the change is about the one signal the side panel shows.
+fn seen_version(app: &App, ids: &[String]) -> Option<i64> {
+    match (ids, app.detail.as_ref()) {
+        ([id], Some(d)) if *id == d.id => Some(d.version),
+        _ => None,
+    }
+}
+
 /// The change a completed form asks for, or why it cannot be made.
 fn form_change(app: &App, f: &Form) -> Result<Change, String> {
     let ids = f.targets.clone();
@@ -483,6 +498,7 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
         FormKind::Assign => {
             let u = get("user");
             Ok(Change::Assign {
+                version: seen_version(app, &ids),
                 ids,
                 user: (!u.is_empty()).then_some(u),
             })
@@ -496,6 +512,7 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
             };
             let c = get("comment");
             Ok(Change::SetState {
+                version: seen_version(app, &ids),
                 ids,
                 state,
                 reason,
@@ -553,10 +570,7 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
                 Change::BlockUsers { ids, duration }
             })
         }
-        FormKind::TimeRange | FormKind::View => {
-            let _ = app;
-            Err("not a change".into())
-        }
+        FormKind::TimeRange | FormKind::View => Err("not a change".into()),
     }
 }
 
@@ -935,7 +949,8 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
                 Some(user) => {
                     let ids = app.targets();
                     app.info("applying…");
-                    vec![Effect::Apply(Change::Assign { ids, user })]
+                    let version = seen_version(app, &ids);
+                    vec![Effect::Apply(Change::Assign { ids, user, version })]
                 }
                 None => {
                     app.error(format!("no user matches {:?}", super::text::fit(who, 40)));
@@ -963,6 +978,7 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
             let ids = app.targets();
             app.info("applying…");
             vec![Effect::Apply(Change::SetState {
+                version: seen_version(app, &ids),
                 ids,
                 state,
                 reason,
@@ -1052,7 +1068,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 vec![]
             }
         }
-        Action::Generation(g) => {
+        Action::Generation(g, sync) => {
+            app.sync = sync;
             if g == app.generation {
                 return vec![];
             }
@@ -1198,9 +1215,10 @@ fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 app.focus = Pane::Side;
                 load_detail(app, false).into_iter().collect()
             }
-            Pane::Facets => match facet_term(app) {
-                Some(term) => {
-                    let q = toggle_term(&app.query, &term, false);
+            // The query module edits the query text, keeping the analyst's own spelling.
+            Pane::Facets => match facet_pick(app) {
+                Some((key, value)) => {
+                    let q = crate::query::toggle_facet(&app.query, &key, &value);
                     apply_query(app, q)
                 }
                 None => vec![],
@@ -1276,9 +1294,9 @@ fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             if app.focus != Pane::Facets {
                 return vec![];
             }
-            match facet_term(app) {
-                Some(term) => {
-                    let q = toggle_term(&app.query, &term, true);
+            match facet_pick(app) {
+                Some((key, value)) => {
+                    let q = crate::query::exclude_facet(&app.query, &key, &value);
                     apply_query(app, q)
                 }
                 None => vec![],

@@ -225,6 +225,7 @@ impl Backend for Fake {
             facets,
             error: None,
             total: all.len(),
+            loading: None,
         })
     }
 

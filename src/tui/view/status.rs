@@ -42,7 +42,14 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     if !app.marked.is_empty() {
         left.push_str(&format!(" · {} marked", app.marked.len()));
     }
+    if let Some((n, of)) = app.results.loading {
+        left.push_str(&format!(" · loading {n}/{of}"));
+    }
     left.push_str(if app.live { " · live" } else { " · paused" });
+    if let Some(sync) = &app.sync {
+        left.push_str(" · ");
+        left.push_str(&crate::sanitize::clean(sync));
+    }
     if app.opts.read_only {
         left.push_str(" · read-only");
     }
@@ -51,8 +58,9 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         left.push_str(&crate::sanitize::clean(a));
     }
     left.push(' ');
+    let left_w = SafeText::new(&left).width();
     let mut spans = vec![Span::styled(left, th.header)];
-    let hints: &[(Cmd, &str)] = &[
+    let all: &[(Cmd, &str)] = &[
         (Cmd::Search, "search"),
         (Cmd::Open, "open"),
         (Cmd::Assign, "assign"),
@@ -62,6 +70,18 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         (Cmd::Help, "help"),
         (Cmd::Quit, "quit"),
     ];
+    let width = |hs: &[(Cmd, &str)]| -> usize {
+        hs.iter()
+            .map(|(c, l)| app.opts.keys.first_key_of(*c).chars().count() + l.len() + 2)
+            .sum()
+    };
+    // When the hints do not fit, only the way to all of them is shown.
+    let few: &[(Cmd, &str)] = &[(Cmd::Help, "help"), (Cmd::Quit, "quit")];
+    let hints = if left_w + width(all) <= area.width as usize {
+        all
+    } else {
+        few
+    };
     for (cmd, label) in hints {
         let kind = super::help::change_kind(*cmd);
         if kind.is_some() && app.opts.read_only {
