@@ -282,3 +282,87 @@ fn a_change_made_since_the_analyst_looked_is_a_conflict() {
         TriageState::UnderReview
     );
 }
+
+#[test]
+fn the_denylist_view_extends_and_lifts_through_the_engine() {
+    use sigscope::model::BlockKind;
+    let dir = tempfile::tempdir().unwrap();
+    let path = store(dir.path());
+    let b = LocalBackend::open(
+        SqliteStore::open(&path).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap();
+    let extend = |d: chrono::TimeDelta| Change::ExtendBlock {
+        kind: BlockKind::Ip,
+        value: "192.0.2.99".into(),
+        duration: Some(d),
+    };
+    let mine = |all: bool| -> Vec<sigscope::model::Block> {
+        b.blocks(all)
+            .unwrap()
+            .into_iter()
+            .filter(|x| x.value == "192.0.2.99")
+            .collect()
+    };
+    b.apply(&extend(chrono::TimeDelta::hours(1))).unwrap();
+    let first = mine(false);
+    assert_eq!(first.len(), 1, "{first:?}");
+    let until = first[0].expires_at.expect("a timed block");
+    b.apply(&extend(chrono::TimeDelta::days(7))).unwrap();
+    let now = mine(false);
+    assert_eq!(now.len(), 1, "extending keeps one entry: {now:?}");
+    assert_eq!(now[0].id, first[0].id);
+    assert!(now[0].expires_at.expect("still timed") > until + chrono::TimeDelta::days(6));
+
+    let ro =
+        LocalBackend::open(SqliteStore::open(&path).unwrap(), Some("ro@sigscope.test")).unwrap();
+    let e = ro.apply(&Change::Unblock { id: now[0].id }).unwrap_err();
+    assert_eq!(e.exit_code(), 4, "{e}");
+    assert!(e.to_string().contains("appsec_protect_write"), "{e}");
+
+    b.apply(&Change::Unblock { id: now[0].id }).unwrap();
+    assert!(mine(false).is_empty());
+    let lifted = mine(true);
+    assert_eq!(lifted.len(), 1);
+    assert!(lifted[0].lifted_at.is_some());
+}
+
+#[test]
+fn notification_rules_reach_the_explorer_with_targets_masked() {
+    use sigscope::notify::{Author, NotificationRule, Target};
+    let dir = tempfile::tempdir().unwrap();
+    let path = store(dir.path());
+    let s = SqliteStore::open(&path).unwrap();
+    let mut r = NotificationRule::new(
+        NotificationRule::new_id(),
+        "page the on-call".into(),
+        Utc::now(),
+        Author::default(),
+    );
+    r.query = "service:checkout-api".into();
+    r.targets =
+        vec![Target::parse("webhook:https://bob:hunter2secret@hooks.example.com/in").unwrap()];
+    sigscope::notify::rules::insert(s.conn(), &r).unwrap();
+    drop(s);
+    let b = LocalBackend::open(
+        SqliteStore::open(&path).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap();
+    let rules = b.notify_rules().unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].name, "page the on-call");
+    assert_eq!(rules[0].query, "service:checkout-api");
+    assert!(rules[0].enabled);
+    assert!(
+        rules[0].targets[0].starts_with("webhook:https://"),
+        "{:?}",
+        rules[0].targets
+    );
+    assert!(
+        !rules[0].targets[0].contains("hunter2secret"),
+        "{:?}",
+        rules[0].targets
+    );
+}

@@ -56,6 +56,8 @@ pub enum Action {
     /// The backend's generation and sync state, polled every second.
     Generation(u64, Option<String>),
     ViewSaved(Result<String, String>),
+    Blocks(Result<Vec<crate::model::Block>, String>),
+    NotifyRules(Result<Vec<super::backend::NotifyRuleRow>, String>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -70,4 +72,6 @@ pub enum Effect {
     PollGeneration,
     Copy(String),
     SaveView(SavedView),
+    LoadBlocks { include_inactive: bool },
+    LoadNotifyRules,
 }

@@ -137,6 +137,8 @@ pub struct App {
     pub palette: Option<LineEditor>,
     pub palette_history: Vec<String>,
     pub help: bool,
+    /// A full-pane list (`:blocks`, `:notify`) over the stream.
+    pub overlay: Option<super::lists::Overlay>,
     pub message: Option<(Level, String)>,
 
     pub live: bool,
@@ -187,6 +189,7 @@ impl App {
             palette: None,
             palette_history: Vec::new(),
             help: false,
+            overlay: None,
             message: None,
             live: true,
             generation: 0,

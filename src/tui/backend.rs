@@ -4,7 +4,7 @@
 //! rule) lives behind it. `LocalBackend` (in `local.rs`) implements it over the real store.
 use super::text::SafeText;
 use crate::error::Result;
-use crate::model::{ArchiveReason, Signal, TriageState, User};
+use crate::model::{ArchiveReason, Block, BlockKind, Signal, TriageState, User};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
 
@@ -327,6 +327,28 @@ pub enum Change {
         ids: Vec<String>,
         duration: Option<TimeDelta>,
     },
+    /// Block one denylist value again for `duration` from now (`None`: for good); the engine
+    /// extends the entry in force instead of adding a second one.
+    ExtendBlock {
+        kind: BlockKind,
+        value: String,
+        duration: Option<TimeDelta>,
+    },
+    /// Lift a block, by its id.
+    Unblock {
+        id: i64,
+    },
+}
+
+/// A notification rule as the explorer shows it: targets already masked by the notify module.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotifyRuleRow {
+    pub name: String,
+    pub enabled: bool,
+    /// Empty: every severity.
+    pub severities: Vec<String>,
+    pub query: String,
+    pub targets: Vec<String>,
 }
 
 /// The kinds of change, for permission checks and for showing an action disabled.
@@ -358,7 +380,10 @@ impl Change {
             Change::SetState { .. } => ChangeKind::SetState,
             Change::NewCase { .. } | Change::AddToCase { .. } => ChangeKind::Case,
             Change::NewIncident { .. } | Change::AddToIncident { .. } => ChangeKind::Incident,
-            Change::BlockIps { .. } | Change::BlockUsers { .. } => ChangeKind::Block,
+            Change::BlockIps { .. }
+            | Change::BlockUsers { .. }
+            | Change::ExtendBlock { .. }
+            | Change::Unblock { .. } => ChangeKind::Block,
         }
     }
 }
@@ -385,4 +410,12 @@ pub trait Backend: Send + Sync {
     /// Bumps whenever the store changes (a write, an import, a sync), so that live mode knows to
     /// search again.
     fn generation(&self) -> u64;
+    /// The denylist, newest first; `include_inactive` adds lifted and expired entries.
+    fn blocks(&self, _include_inactive: bool) -> Result<Vec<Block>> {
+        Ok(Vec::new())
+    }
+    /// The notification rules, targets masked.
+    fn notify_rules(&self) -> Result<Vec<NotifyRuleRow>> {
+        Ok(Vec::new())
+    }
 }

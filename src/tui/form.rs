@@ -14,6 +14,8 @@ pub enum FormKind {
     BlockUsers,
     TimeRange,
     View,
+    /// Extend a denylist entry; the target is the block id.
+    ExtendBlock,
 }
 
 #[derive(Clone, Debug, PartialEq)]

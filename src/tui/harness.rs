@@ -36,6 +36,12 @@ pub fn execute(
                 .collect(),
             backend.acting(),
         ),
+        Effect::LoadBlocks { include_inactive } => {
+            Action::Blocks(backend.blocks(include_inactive).map_err(|e| e.to_string()))
+        }
+        Effect::LoadNotifyRules => {
+            Action::NotifyRules(backend.notify_rules().map_err(|e| e.to_string()))
+        }
         Effect::PollGeneration => Action::Generation(backend.generation(), backend.sync_state()),
         Effect::Copy(_) | Effect::SaveView(_) => return None,
     })

@@ -630,6 +630,41 @@ impl Backend for LocalBackend {
                 })?;
                 Ok(format!("blocked {}", plural(out.blocks.len(), "user")))
             }
+            Change::ExtendBlock {
+                kind,
+                value,
+                duration,
+            } => {
+                let values = vec![value.clone()];
+                let duration = permanent_or(*duration);
+                // Re-issuing the block is how the engine extends the entry in force.
+                let cmd = if *kind == crate::model::BlockKind::User {
+                    Command::BlockUsers {
+                        values,
+                        duration,
+                        reason: None,
+                        signal_id: None,
+                    }
+                } else {
+                    Command::BlockIps {
+                        values,
+                        duration,
+                        reason: None,
+                        signal_id: None,
+                    }
+                };
+                self.execute(cmd)?;
+                Ok(format!(
+                    "extended the block of {}",
+                    crate::sanitize::clean(value)
+                ))
+            }
+            Change::Unblock { id } => {
+                self.execute(Command::Unblock {
+                    target: id.to_string(),
+                })?;
+                Ok(format!("lifted block {id}"))
+            }
         }
     }
 
@@ -683,6 +718,30 @@ impl Backend for LocalBackend {
 
     fn sync_state(&self) -> Option<String> {
         Some("local".into())
+    }
+
+    fn blocks(&self, include_inactive: bool) -> Result<Vec<crate::model::Block>> {
+        lock(&self.engine).list_blocks(include_inactive)
+    }
+
+    fn notify_rules(&self) -> Result<Vec<super::backend::NotifyRuleRow>> {
+        let engine = lock(&self.engine);
+        let rules = crate::notify::rules::list(engine.store().conn())?;
+        Ok(rules
+            .into_iter()
+            .map(|r| super::backend::NotifyRuleRow {
+                name: r.name,
+                enabled: r.enabled,
+                severities: r
+                    .severities
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+                query: r.query,
+                // Targets carry webhook secrets and keys: only the masked form leaves here.
+                targets: r.targets.iter().map(|t| t.masked()).collect(),
+            })
+            .collect())
     }
 
     fn acting(&self) -> Option<String> {

@@ -10,6 +10,7 @@ pub mod editor;
 pub mod form;
 pub mod harness;
 pub mod keys;
+pub mod lists;
 pub mod local;
 pub mod query_edit;
 pub mod runtime;

@@ -5,6 +5,7 @@ use super::app::{App, Pane, Tab};
 use super::backend::{Change, ChangeKind, RangePreset, Row, SearchRequest, TimeRange};
 use super::form::{Field, FieldKind, Form, FormKind, Opt};
 use super::keys::Cmd;
+use super::lists::{BlocksView, NotifyView, Overlay};
 use super::query_edit::quote_value;
 use super::view::layout;
 use crate::model::{ArchiveReason, TriageState};
@@ -23,7 +24,7 @@ pub fn on_key(app: &App, key: KeyEvent) -> Option<Action> {
     if app.help {
         return Some(Action::Cmd(Cmd::Back));
     }
-    if app.palette.is_some() || app.form.is_some() || app.editing {
+    if app.palette.is_some() || app.form.is_some() || app.editing || app.overlay.is_some() {
         let e = match key.code {
             KeyCode::Esc => Edit::Cancel,
             KeyCode::Enter => Edit::Submit,
@@ -570,6 +571,20 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
                 Change::BlockUsers { ids, duration }
             })
         }
+        FormKind::ExtendBlock => {
+            let duration = parse_duration(&get("duration")).ok_or("pick a duration")?;
+            let id: Option<i64> = ids.first().and_then(|i| i.parse().ok());
+            let block = match app.overlay.as_ref() {
+                Some(Overlay::Blocks(b)) => b.rows.iter().find(|r| Some(r.id) == id),
+                _ => None,
+            }
+            .ok_or("that block is no longer listed")?;
+            Ok(Change::ExtendBlock {
+                kind: block.kind,
+                value: block.value.clone(),
+                duration,
+            })
+        }
         FormKind::TimeRange | FormKind::View => Err("not a change".into()),
     }
 }
@@ -880,6 +895,8 @@ pub const PALETTE: &[&str] = &[
     "incident",
     "block",
     "block-users",
+    "blocks",
+    "notify",
     "save",
     "view",
     "range",
@@ -911,6 +928,8 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         "incident" => open_form(app, Cmd::Incident),
         "block" => open_form(app, Cmd::BlockIps),
         "block-users" => open_form(app, Cmd::BlockUsers),
+        "blocks" => open_blocks(app),
+        "notify" => open_notify(app),
         "query" => apply_query(app, rest.join(" ")),
         "range" => match rest.first().and_then(|r| TimeRange::parse(r)) {
             Some(r) => {
@@ -1087,6 +1106,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 edit_palette(app, e)
             } else if app.form.is_some() {
                 edit_form(app, e)
+            } else if app.overlay.is_some() {
+                edit_overlay(app, e)
             } else if app.editing {
                 edit_query(app, e)
             } else {
@@ -1140,7 +1161,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Ok(msg) => {
                 app.info(msg);
                 app.marked.clear();
-                refresh(app)
+                let mut fx = refresh(app);
+                if let Some(Overlay::Blocks(b)) = app.overlay.as_mut() {
+                    b.loading = true;
+                    fx.push(Effect::LoadBlocks {
+                        include_inactive: b.all,
+                    });
+                }
+                fx
             }
             Err(e) => {
                 app.error(e);
@@ -1189,7 +1217,169 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::Blocks(r) => {
+            if let Some(Overlay::Blocks(b)) = app.overlay.as_mut() {
+                b.loading = false;
+                match r {
+                    Ok(rows) => {
+                        b.rows = rows;
+                        b.cursor = b.cursor.min(b.visible().len().saturating_sub(1));
+                    }
+                    Err(e) => app.error(format!("loading the denylist failed: {e}")),
+                }
+            }
+            vec![]
+        }
+        Action::NotifyRules(r) => {
+            if let Some(Overlay::Notify(n)) = app.overlay.as_mut() {
+                n.loading = false;
+                match r {
+                    Ok(rules) => {
+                        n.cursor = n.cursor.min(rules.len().saturating_sub(1));
+                        n.rules = rules;
+                    }
+                    Err(e) => app.error(format!("loading the notification rules failed: {e}")),
+                }
+            }
+            vec![]
+        }
         Action::Cmd(cmd) => command(app, cmd),
+    }
+}
+
+fn open_blocks(app: &mut App) -> Vec<Effect> {
+    app.overlay = Some(Overlay::Blocks(BlocksView {
+        loading: true,
+        ..Default::default()
+    }));
+    vec![Effect::LoadBlocks {
+        include_inactive: false,
+    }]
+}
+
+fn open_notify(app: &mut App) -> Vec<Effect> {
+    app.overlay = Some(Overlay::Notify(NotifyView {
+        loading: true,
+        ..Default::default()
+    }));
+    vec![Effect::LoadNotifyRules]
+}
+
+/// Keys while a full-pane list is open. Letters are commands there, except after `/`.
+fn edit_overlay(app: &mut App, e: Edit) -> Vec<Effect> {
+    let refusal = app.refusal(ChangeKind::Block);
+    match app.overlay.as_mut() {
+        Some(Overlay::Notify(n)) => {
+            match e {
+                Edit::Cancel | Edit::Insert('q') => app.overlay = None,
+                Edit::Up | Edit::Insert('k') => n.cursor = n.cursor.saturating_sub(1),
+                Edit::Down | Edit::Insert('j') => {
+                    n.cursor = (n.cursor + 1).min(n.rules.len().saturating_sub(1))
+                }
+                Edit::Insert('r') => {
+                    n.loading = true;
+                    return vec![Effect::LoadNotifyRules];
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Some(Overlay::Blocks(b)) => {
+            if let Some(id) = b.confirm.take() {
+                return match e {
+                    Edit::Insert('y') | Edit::Insert('Y') | Edit::Submit => {
+                        if let Some(why) = refusal {
+                            app.error(format!("cannot lift the block: {why}"));
+                            return vec![];
+                        }
+                        app.info("lifting…");
+                        vec![Effect::Apply(Change::Unblock { id })]
+                    }
+                    _ => vec![],
+                };
+            }
+            if b.filtering {
+                match e {
+                    Edit::Submit => b.filtering = false,
+                    Edit::Cancel => {
+                        b.filtering = false;
+                        b.filter.set("");
+                    }
+                    Edit::Insert(c) => b.filter.insert(c),
+                    Edit::Backspace => b.filter.backspace(),
+                    Edit::Delete => b.filter.delete(),
+                    Edit::Left => b.filter.left(),
+                    Edit::Right => b.filter.right(),
+                    _ => {}
+                }
+                b.cursor = b.cursor.min(b.visible().len().saturating_sub(1));
+                return vec![];
+            }
+            let n = b.visible().len();
+            match e {
+                Edit::Cancel | Edit::Insert('q') => app.overlay = None,
+                Edit::Insert('/') => b.filtering = true,
+                Edit::Up | Edit::Insert('k') => b.cursor = b.cursor.saturating_sub(1),
+                Edit::Down | Edit::Insert('j') => {
+                    b.cursor = (b.cursor + 1).min(n.saturating_sub(1))
+                }
+                Edit::Insert('a') => {
+                    b.all = !b.all;
+                    b.loading = true;
+                    return vec![Effect::LoadBlocks {
+                        include_inactive: b.all,
+                    }];
+                }
+                Edit::Insert('r') => {
+                    b.loading = true;
+                    return vec![Effect::LoadBlocks {
+                        include_inactive: b.all,
+                    }];
+                }
+                Edit::Insert(c @ ('e' | 'x' | 'd')) => {
+                    let Some(sel) = b.selected().cloned() else {
+                        return vec![];
+                    };
+                    let verb = if c == 'e' { "extend" } else { "lift" };
+                    if let Some(why) = refusal {
+                        app.error(format!("cannot {verb} the block: {why}"));
+                        return vec![];
+                    }
+                    if sel.lifted_at.is_some() {
+                        app.error("that block was lifted already");
+                        return vec![];
+                    }
+                    if c == 'e' {
+                        let durations = ["30m", "1h", "24h", "7d", "30d", "permanent"]
+                            .iter()
+                            .map(|d| Opt::new(d, d))
+                            .collect();
+                        let mut f = Form::new(
+                            FormKind::ExtendBlock,
+                            format!(
+                                "Extend the block of {}",
+                                super::text::fit(&crate::sanitize::clean(&sel.value), 50)
+                            ),
+                            vec![sel.id.to_string()],
+                        )
+                        .field(Field::choice(
+                            "duration",
+                            "From now, for",
+                            durations,
+                        ));
+                        if let Some(fld) = f.field_mut("duration") {
+                            fld.select_value("24h");
+                        }
+                        app.form = Some(f);
+                    } else {
+                        b.confirm = Some(sel.id);
+                    }
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        None => vec![],
     }
 }
 

@@ -111,6 +111,8 @@ pub struct Fake {
     pub applied: Mutex<Vec<Change>>,
     pub generation: AtomicU64,
     pub searches: AtomicU64,
+    pub blocks: Mutex<Vec<sigscope::model::Block>>,
+    pub rules: Mutex<Vec<NotifyRuleRow>>,
 }
 
 impl Fake {
@@ -121,6 +123,8 @@ impl Fake {
             applied: Mutex::new(Vec::new()),
             generation: AtomicU64::new(1),
             searches: AtomicU64::new(0),
+            blocks: Mutex::new(Vec::new()),
+            rules: Mutex::new(Vec::new()),
         }
     }
 
@@ -154,7 +158,44 @@ fn matches(s: &Signal, term: &str) -> bool {
     hit != neg
 }
 
+/// A denylist entry as the engine lists it.
+pub fn block(
+    id: i64,
+    value: &str,
+    kind: sigscope::model::BlockKind,
+    hours: Option<i64>,
+) -> sigscope::model::Block {
+    sigscope::model::Block {
+        id,
+        value: value.into(),
+        kind,
+        expires_at: hours.map(|h| now() + TimeDelta::hours(h)),
+        reason: Some("credential stuffing".into()),
+        origin: "manual".into(),
+        created_by: "alice@example.com".into(),
+        signal_id: Some("sig-1".into()),
+        created_at: now() - TimeDelta::hours(1),
+        lifted_at: None,
+        lifted_by: None,
+    }
+}
+
 impl Backend for Fake {
+    fn blocks(&self, include_inactive: bool) -> sigscope::Result<Vec<sigscope::model::Block>> {
+        Ok(self
+            .blocks
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|b| include_inactive || b.is_active(now()))
+            .cloned()
+            .collect())
+    }
+
+    fn notify_rules(&self) -> sigscope::Result<Vec<NotifyRuleRow>> {
+        Ok(self.rules.lock().unwrap().clone())
+    }
+
     fn search(&self, req: &SearchRequest) -> sigscope::Result<SearchResult> {
         self.searches.fetch_add(1, Ordering::SeqCst);
         // The fake's idea of a bad query: an unclosed parenthesis or a dangling colon.
@@ -308,6 +349,17 @@ impl Backend for Fake {
                 t.archive_reason = *reason;
                 let v = s.version + 1;
                 s.set_triage(t, v);
+            }
+        }
+        if let Change::Unblock { id } = change {
+            for b in self
+                .blocks
+                .lock()
+                .unwrap()
+                .iter_mut()
+                .filter(|b| b.id == *id)
+            {
+                b.lifted_at = Some(now());
             }
         }
         self.applied.lock().unwrap().push(change.clone());

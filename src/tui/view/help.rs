@@ -50,6 +50,14 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(""));
     }
     lines.push(Line::from(vec![
+        Span::styled("  :blocks     ", th.key),
+        Span::raw("denylist: / filter, a all, e extend, x lift, Esc back"),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled("  :notify     ", th.key),
+        Span::raw("notification rules (targets masked), Esc back"),
+    ]));
+    lines.push(Line::from(vec![
         Span::styled("  :", th.key),
         Span::raw(format!(" {}", crate::tui::update::PALETTE.join(" "))),
     ]));

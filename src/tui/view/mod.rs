@@ -3,6 +3,7 @@ pub mod dialogs;
 pub mod facets;
 pub mod help;
 pub mod layout;
+pub mod lists;
 pub mod search_bar;
 pub mod side_panel;
 pub mod status;
@@ -40,6 +41,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     }
     if let Some(r) = l.side {
         side_panel::draw(app, r, buf);
+    }
+    if app.overlay.is_some() {
+        let h = l.message.y.saturating_sub(area.y);
+        lists::draw(app, Rect::new(area.x, area.y, area.width, h), buf);
     }
     status::draw_message(app, l.message, buf);
     status::draw_status(app, l.status, buf);

@@ -1,0 +1,59 @@
+//! Full-pane lists that replace the stream for a while: the denylist (`:blocks`) and the
+//! notification rules (`:notify`). State only; `update` changes it and `view::lists` draws it.
+use super::backend::NotifyRuleRow;
+use super::editor::LineEditor;
+use crate::model::Block;
+
+#[derive(Clone, Debug)]
+pub enum Overlay {
+    Blocks(BlocksView),
+    Notify(NotifyView),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct BlocksView {
+    pub rows: Vec<Block>,
+    pub filter: LineEditor,
+    /// `/` was pressed: keys go into the filter until Enter or Esc.
+    pub filtering: bool,
+    /// Index into the filtered rows.
+    pub cursor: usize,
+    /// Lifted and expired entries too (`a`).
+    pub all: bool,
+    pub loading: bool,
+    /// The block id awaiting a lift confirmation.
+    pub confirm: Option<i64>,
+}
+
+impl BlocksView {
+    /// The rows the filter keeps; it matches value, kind, reason, author and signal, ignoring case.
+    pub fn visible(&self) -> Vec<&Block> {
+        let f = self.filter.text.trim().to_lowercase();
+        self.rows
+            .iter()
+            .filter(|b| {
+                f.is_empty()
+                    || [
+                        b.value.as_str(),
+                        b.kind.as_str(),
+                        b.reason.as_deref().unwrap_or(""),
+                        b.created_by.as_str(),
+                        b.signal_id.as_deref().unwrap_or(""),
+                    ]
+                    .iter()
+                    .any(|s| s.to_lowercase().contains(&f))
+            })
+            .collect()
+    }
+
+    pub fn selected(&self) -> Option<&Block> {
+        self.visible().get(self.cursor).copied()
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NotifyView {
+    pub rules: Vec<NotifyRuleRow>,
+    pub cursor: usize,
+    pub loading: bool,
+}
