@@ -366,3 +366,110 @@ fn notification_rules_reach_the_explorer_with_targets_masked() {
         rules[0].targets
     );
 }
+
+#[test]
+fn a_workflow_runs_through_the_backend_and_lands_on_the_activity_timeline() {
+    use sigscope::tui::local::WorkflowSetup;
+    let dir = tempfile::tempdir().unwrap();
+    let path = store(dir.path());
+    let wdir = dir.path().join("workflows");
+    std::fs::create_dir_all(&wdir).unwrap();
+    std::fs::write(
+        wdir.join("echo.toml"),
+        r#"
+name = "echo-signal"
+description = "Print the signal id"
+
+[[inputs]]
+name = "times"
+type = "number"
+required = true
+
+[[steps]]
+type = "command"
+name = "print"
+argv = ["printf", "%s", "{{signal.id}}"]
+"#,
+    )
+    .unwrap();
+    let setup = WorkflowSetup {
+        config: sigscope::workflow::WorkflowsConfig {
+            allow_commands: true,
+            ..Default::default()
+        },
+        dir: wdir,
+        link: "https://example.com/signals/{id}".into(),
+    };
+    let b = LocalBackend::open(
+        SqliteStore::open(&path).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap()
+    .with_workflows(setup.clone());
+    let all_w = b.workflows().unwrap();
+    let echo = all_w
+        .iter()
+        .find(|w| w.name == "echo-signal")
+        .expect("the user's workflow");
+    assert_eq!(echo.inputs[0].name, "times");
+    assert!(echo.inputs[0].required);
+    assert!(
+        all_w.iter().any(|w| w.name == "open-ticket"),
+        "built-ins too"
+    );
+
+    let id = b
+        .search(&all(""))
+        .unwrap()
+        .rows
+        .row(0)
+        .unwrap()
+        .id
+        .to_string();
+    // Bad inputs are refused before anything runs, each named.
+    let r = b
+        .run_workflow(
+            "echo-signal",
+            &id,
+            &[("times".into(), "lots".into())],
+            &mut |_| {},
+        )
+        .unwrap_err();
+    assert_eq!(r.inputs.len(), 1, "{r:?}");
+    assert_eq!(r.inputs[0].0, "times");
+    assert!(r.inputs[0].1.contains("expected a number"), "{r:?}");
+
+    let mut steps = Vec::new();
+    let done = b
+        .run_workflow(
+            "echo-signal",
+            &id,
+            &[("times".into(), "2".into())],
+            &mut |s| steps.push(s),
+        )
+        .unwrap();
+    assert!(done.starts_with("workflow echo-signal succeeded"), "{done}");
+    assert_eq!(steps.len(), 1);
+    assert_eq!(steps[0].name, "print");
+    assert_eq!(steps[0].status, "succeeded");
+    let d = b.detail(&id).unwrap().unwrap();
+    assert!(
+        d.timeline.iter().any(|t| t.text.contains("echo-signal")),
+        "{:?}",
+        d.timeline
+    );
+
+    // Without workflows_run the engine refuses.
+    let ro = LocalBackend::open(SqliteStore::open(&path).unwrap(), Some("ro@sigscope.test"))
+        .unwrap()
+        .with_workflows(setup);
+    let r = ro
+        .run_workflow(
+            "echo-signal",
+            &id,
+            &[("times".into(), "2".into())],
+            &mut |_| {},
+        )
+        .unwrap_err();
+    assert!(r.message.contains("workflows_run"), "{r:?}");
+}

@@ -58,12 +58,22 @@ pub enum Action {
     ViewSaved(Result<String, String>),
     Blocks(Result<Vec<crate::model::Block>, String>),
     NotifyRules(Result<Vec<super::backend::NotifyRuleRow>, String>),
+    Workflows(Result<Vec<super::backend::WorkflowInfo>, String>),
+    /// A step of the running workflow finished.
+    WorkflowStep(super::backend::WorkflowStep),
+    WorkflowDone(Result<String, super::backend::WorkflowRefusal>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    Search { gen: u64, req: SearchRequest },
-    Detail { gen: u64, id: String },
+    Search {
+        gen: u64,
+        req: SearchRequest,
+    },
+    Detail {
+        gen: u64,
+        id: String,
+    },
     Apply(Change),
     LoadUsers,
     LoadCases,
@@ -72,6 +82,14 @@ pub enum Effect {
     PollGeneration,
     Copy(String),
     SaveView(SavedView),
-    LoadBlocks { include_inactive: bool },
+    LoadBlocks {
+        include_inactive: bool,
+    },
     LoadNotifyRules,
+    LoadWorkflows,
+    RunWorkflow {
+        name: String,
+        signal_id: String,
+        inputs: Vec<(String, String)>,
+    },
 }

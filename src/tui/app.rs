@@ -139,6 +139,11 @@ pub struct App {
     pub help: bool,
     /// A full-pane list (`:blocks`, `:notify`) over the stream.
     pub overlay: Option<super::lists::Overlay>,
+    pub workflows: Vec<super::backend::WorkflowInfo>,
+    /// The inputs form of the workflow now running, to reopen with the problems if it is refused.
+    pub workflow_form: Option<Form>,
+    /// Steps of the running workflow so far.
+    pub workflow_steps: Vec<super::backend::WorkflowStep>,
     pub message: Option<(Level, String)>,
 
     pub live: bool,
@@ -190,6 +195,9 @@ impl App {
             palette_history: Vec::new(),
             help: false,
             overlay: None,
+            workflows: Vec::new(),
+            workflow_form: None,
+            workflow_steps: Vec::new(),
             message: None,
             live: true,
             generation: 0,

@@ -340,6 +340,41 @@ pub enum Change {
     },
 }
 
+/// A workflow the analyst can run, with the inputs its form is generated from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkflowInfo {
+    pub name: String,
+    pub description: String,
+    pub inputs: Vec<WorkflowInput>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkflowInput {
+    pub name: String,
+    pub kind: crate::workflow::InputKind,
+    pub description: String,
+    pub required: bool,
+    /// The default as text, the way the analyst would type it.
+    pub default: Option<String>,
+    pub choices: Vec<String>,
+}
+
+/// One finished step of a running workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkflowStep {
+    pub name: String,
+    pub status: String,
+    pub summary: String,
+}
+
+/// Why a workflow did not start: problems with named inputs, and the whole message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkflowRefusal {
+    pub message: String,
+    /// (input name, problem), for the form to show under each field.
+    pub inputs: Vec<(String, String)>,
+}
+
 /// A notification rule as the explorer shows it: targets already masked by the notify module.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NotifyRuleRow {
@@ -417,5 +452,23 @@ pub trait Backend: Send + Sync {
     /// The notification rules, targets masked.
     fn notify_rules(&self) -> Result<Vec<NotifyRuleRow>> {
         Ok(Vec::new())
+    }
+    /// The workflows there are.
+    fn workflows(&self) -> Result<Vec<WorkflowInfo>> {
+        Ok(Vec::new())
+    }
+    /// Check and run a workflow on one signal, reporting each step as it finishes; `Ok` is the
+    /// one-line result of the run (which may have failed), `Err` a refusal before anything ran.
+    fn run_workflow(
+        &self,
+        _name: &str,
+        _signal_id: &str,
+        _inputs: &[(String, String)],
+        _on_step: &mut dyn FnMut(WorkflowStep),
+    ) -> std::result::Result<String, WorkflowRefusal> {
+        Err(WorkflowRefusal {
+            message: "workflows are not available here".into(),
+            inputs: Vec::new(),
+        })
     }
 }

@@ -3,6 +3,7 @@
 //! so they all move, filter and render the same way.
 use super::editor::LineEditor;
 use super::text::SafeText;
+use std::borrow::Cow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormKind {
@@ -16,6 +17,10 @@ pub enum FormKind {
     View,
     /// Extend a denylist entry; the target is the block id.
     ExtendBlock,
+    /// Pick a workflow to run on the signal.
+    WorkflowPick,
+    /// The chosen workflow's inputs; the first target is the signal, the second the workflow.
+    Workflow,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,18 +52,26 @@ pub enum FieldKind {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Field {
-    pub name: &'static str,
-    pub label: &'static str,
+    /// Static for the built-in dialogs; owned for forms generated from data (workflow inputs).
+    pub name: Cow<'static, str>,
+    pub label: Cow<'static, str>,
     pub kind: FieldKind,
+    /// What is wrong with the value, shown under the field.
+    pub error: Option<String>,
     /// Shown only while another field (by name) has one of these values.
     pub show_if: Option<(&'static str, &'static [&'static str])>,
 }
 
 impl Field {
-    pub fn choice(name: &'static str, label: &'static str, options: Vec<Opt>) -> Field {
+    pub fn choice(
+        name: impl Into<Cow<'static, str>>,
+        label: impl Into<Cow<'static, str>>,
+        options: Vec<Opt>,
+    ) -> Field {
         Field {
-            name,
-            label,
+            name: name.into(),
+            label: label.into(),
+            error: None,
             kind: FieldKind::Choice {
                 options,
                 cursor: 0,
@@ -68,10 +81,15 @@ impl Field {
         }
     }
 
-    pub fn filtered(name: &'static str, label: &'static str, options: Vec<Opt>) -> Field {
+    pub fn filtered(
+        name: impl Into<Cow<'static, str>>,
+        label: impl Into<Cow<'static, str>>,
+        options: Vec<Opt>,
+    ) -> Field {
         Field {
-            name,
-            label,
+            name: name.into(),
+            label: label.into(),
+            error: None,
             kind: FieldKind::Choice {
                 options,
                 cursor: 0,
@@ -81,10 +99,15 @@ impl Field {
         }
     }
 
-    pub fn text(name: &'static str, label: &'static str, initial: &str) -> Field {
+    pub fn text(
+        name: impl Into<Cow<'static, str>>,
+        label: impl Into<Cow<'static, str>>,
+        initial: &str,
+    ) -> Field {
         Field {
-            name,
-            label,
+            name: name.into(),
+            label: label.into(),
+            error: None,
             kind: FieldKind::Text(LineEditor::new(initial)),
             show_if: None,
         }

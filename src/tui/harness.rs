@@ -6,6 +6,31 @@ use super::backend::{Backend, ChangeKind};
 use super::detail::DetailView;
 use std::sync::Arc;
 
+/// The actions an effect's result becomes, each handed to `emit` as it happens (a workflow reports
+/// every step before its result; everything else answers once).
+pub fn execute_each(
+    backend: &dyn Backend,
+    app_now: chrono::DateTime<chrono::Utc>,
+    fx: Effect,
+    emit: &mut dyn FnMut(Action),
+) {
+    if let Effect::RunWorkflow {
+        name,
+        signal_id,
+        inputs,
+    } = fx
+    {
+        let r = backend.run_workflow(&name, &signal_id, &inputs, &mut |s| {
+            emit(Action::WorkflowStep(s))
+        });
+        emit(Action::WorkflowDone(r));
+        return;
+    }
+    if let Some(a) = execute(backend, app_now, fx) {
+        emit(a);
+    }
+}
+
 /// The action an effect's result becomes (what the runtime sends back over its channel).
 pub fn execute(
     backend: &dyn Backend,
@@ -39,6 +64,12 @@ pub fn execute(
         Effect::LoadBlocks { include_inactive } => {
             Action::Blocks(backend.blocks(include_inactive).map_err(|e| e.to_string()))
         }
+        Effect::LoadWorkflows => Action::Workflows(backend.workflows().map_err(|e| e.to_string())),
+        Effect::RunWorkflow { .. } => {
+            let mut last = None;
+            execute_each(backend, app_now, fx, &mut |a| last = Some(a));
+            return last;
+        }
         Effect::LoadNotifyRules => {
             Action::NotifyRules(backend.notify_rules().map_err(|e| e.to_string()))
         }
@@ -51,7 +82,9 @@ pub fn execute(
 pub fn drive(app: &mut App, backend: &dyn Backend, action: Action) {
     let mut queue = std::collections::VecDeque::from(super::update::update(app, action));
     while let Some(fx) = queue.pop_front() {
-        if let Some(a) = execute(backend, app.now, fx) {
+        let mut out = Vec::new();
+        execute_each(backend, app.now, fx, &mut |a| out.push(a));
+        for a in out {
             queue.extend(super::update::update(app, a));
         }
     }
@@ -61,7 +94,9 @@ pub fn drive(app: &mut App, backend: &dyn Backend, action: Action) {
 pub fn open(app: &mut App, backend: &dyn Backend) {
     let mut queue = std::collections::VecDeque::from(super::update::start(app));
     while let Some(fx) = queue.pop_front() {
-        if let Some(a) = execute(backend, app.now, fx) {
+        let mut out = Vec::new();
+        execute_each(backend, app.now, fx, &mut |a| out.push(a));
+        for a in out {
             queue.extend(super::update::update(app, a));
         }
     }

@@ -40,8 +40,18 @@ struct Progress {
     done: bool,
 }
 
+/// Where workflows come from and how they run, from the config.
+#[derive(Clone, Debug, Default)]
+pub struct WorkflowSetup {
+    pub config: crate::workflow::WorkflowsConfig,
+    pub dir: std::path::PathBuf,
+    /// The notify section's signal link template (`{id}` is replaced).
+    pub link: String,
+}
+
 pub struct LocalBackend {
     engine: Mutex<Engine>,
+    workflows: WorkflowSetup,
     actor: User,
     index: Arc<RwLock<SignalIndex>>,
     mark: Mutex<Mark>,
@@ -112,12 +122,18 @@ impl LocalBackend {
         let actor = engine.resolve_actor(acting)?;
         Ok(LocalBackend {
             engine: Mutex::new(engine),
+            workflows: WorkflowSetup::default(),
             actor,
             index: Arc::new(RwLock::new(SignalIndex::new())),
             mark: Mutex::new(Mark::default()),
             generation: Arc::new(AtomicU64::new(1)),
             progress: Arc::new(Mutex::new(Progress::default())),
         })
+    }
+
+    pub fn with_workflows(mut self, w: WorkflowSetup) -> LocalBackend {
+        self.workflows = w;
+        self
     }
 
     pub fn actor(&self) -> &User {
@@ -722,6 +738,110 @@ impl Backend for LocalBackend {
 
     fn blocks(&self, include_inactive: bool) -> Result<Vec<crate::model::Block>> {
         lock(&self.engine).list_blocks(include_inactive)
+    }
+
+    fn workflows(&self) -> Result<Vec<super::backend::WorkflowInfo>> {
+        let all = crate::workflow::def::load_all(&self.workflows.dir)?;
+        Ok(all
+            .into_iter()
+            .map(|w| super::backend::WorkflowInfo {
+                name: w.name,
+                description: w.description,
+                inputs: w
+                    .inputs
+                    .into_iter()
+                    .map(|i| super::backend::WorkflowInput {
+                        name: i.name,
+                        kind: i.kind,
+                        description: i.description,
+                        required: i.required,
+                        default: i.default.map(|d| match d {
+                            toml::Value::String(s) => s,
+                            other => other.to_string(),
+                        }),
+                        choices: i.choices,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    fn run_workflow(
+        &self,
+        name: &str,
+        signal_id: &str,
+        inputs: &[(String, String)],
+        on_step: &mut dyn FnMut(super::backend::WorkflowStep),
+    ) -> std::result::Result<String, super::backend::WorkflowRefusal> {
+        use super::backend::WorkflowRefusal;
+        let refuse = |e: Error| WorkflowRefusal {
+            message: e.to_string(),
+            inputs: Vec::new(),
+        };
+        let w = crate::workflow::def::find(&self.workflows.dir, name).map_err(refuse)?;
+        // The workflow names every bad input at once ("a: required; b: expected a number"); the
+        // form shows each under its field.
+        if let Err(e) = w.resolve_inputs(inputs) {
+            let message = e.to_string();
+            let listed = message
+                .split_once("invalid inputs: ")
+                .map(|(_, l)| l)
+                .unwrap_or("");
+            let per_input = listed
+                .split("; ")
+                .filter_map(|p| p.split_once(": "))
+                .filter(|(k, _)| w.inputs.iter().any(|i| i.name == *k))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            return Err(WorkflowRefusal {
+                message,
+                inputs: per_input,
+            });
+        }
+        let (signal, path) = {
+            let engine = lock(&self.engine);
+            let s = engine.get_signal(signal_id).map_err(refuse)?;
+            (s, engine.store().path().to_path_buf())
+        };
+        let signal = signal.ok_or_else(|| {
+            refuse(Error::NotFound(format!(
+                "signal {} not found",
+                crate::sanitize::clean(signal_id)
+            )))
+        })?;
+        let link = crate::notify::targets::signal_link(&self.workflows.link, &signal.id);
+        let p =
+            crate::workflow::prepare(w, signal, inputs, &self.actor, &self.workflows.config, link)
+                .map_err(refuse)?;
+        // Its own thread and connection, as the CLI does; this call is already off the UI thread.
+        let h = crate::workflow::spawn(path, p).map_err(refuse)?;
+        let mut last = Err(refuse(Error::Other(
+            "the workflow stopped without a result".into(),
+        )));
+        for ev in h.events.iter() {
+            match ev {
+                crate::workflow::RunEvent::Step(s) => on_step(super::backend::WorkflowStep {
+                    name: s.name,
+                    status: s.status.as_str().to_string(),
+                    summary: s.summary,
+                }),
+                crate::workflow::RunEvent::Done(rec) => {
+                    last = Ok(format!(
+                        "workflow {} {} in {} ms{}",
+                        rec.workflow,
+                        rec.state.as_str(),
+                        rec.duration_ms().unwrap_or(0),
+                        rec.error.map(|e| format!(": {e}")).unwrap_or_default()
+                    ));
+                }
+                crate::workflow::RunEvent::Error(e) => last = Err(refuse(Error::Other(e))),
+            }
+        }
+        let _ = h.thread.join();
+        // The run is on the signal's timeline now: the index and live mode follow.
+        let _ = self.catch_up();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        last
     }
 
     fn notify_rules(&self) -> Result<Vec<super::backend::NotifyRuleRow>> {

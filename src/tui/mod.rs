@@ -86,7 +86,16 @@ pub fn explore(
     read_only: bool,
 ) -> Result<()> {
     let store = crate::store::SqliteStore::open(store)?;
-    let backend = LocalBackend::open(store, acting)?;
+    let wf = crate::workflow::WorkflowsConfig::from_config(config)?;
+    let setup = local::WorkflowSetup {
+        dir: wf
+            .dir
+            .clone()
+            .unwrap_or_else(|| crate::workflow::def::user_dir(config_path)),
+        link: crate::notify::NotifyConfig::from_config(config)?.signal_link,
+        config: wf,
+    };
+    let backend = LocalBackend::open(store, acting)?.with_workflows(setup);
     let me = backend.actor().handle.clone();
     let (opts, ui) = options_from_config(config, read_only, Some(&me))?;
     run(

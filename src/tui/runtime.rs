@@ -39,13 +39,13 @@ impl Runner {
             let what = format!("{fx:?}").chars().take(60).collect::<String>();
             let failed = fx.clone();
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                super::harness::execute(backend.as_ref(), now, fx)
+                let sender = tx.clone();
+                super::harness::execute_each(backend.as_ref(), now, fx, &mut |a| {
+                    let _ = sender.send(a);
+                })
             }));
             match r {
-                Ok(Some(a)) => {
-                    let _ = tx.send(a);
-                }
-                Ok(None) => {}
+                Ok(()) => {}
                 Err(_) => {
                     tracing::error!("background job panicked: {what}");
                     let err = "internal error; see the log".to_string();
@@ -60,6 +60,12 @@ impl Runner {
                             gen,
                             result: Err(err),
                         },
+                        Effect::RunWorkflow { .. } => {
+                            Action::WorkflowDone(Err(super::backend::WorkflowRefusal {
+                                message: err,
+                                inputs: Vec::new(),
+                            }))
+                        }
                         _ => Action::Applied(Err(err)),
                     };
                     let _ = tx.send(a);

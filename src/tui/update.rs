@@ -242,15 +242,7 @@ fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         return vec![];
     }
     if cmd == Cmd::Workflow {
-        // Workflows run from the CLI for now; the explorer's dialog for them is still to come.
-        let id = app
-            .selected_row()
-            .map(|r| r.id_text.as_str().to_string())
-            .unwrap_or_default();
-        app.info(format!(
-            "workflows run from the CLI for now: sigscope workflows run NAME --signal {id}"
-        ));
-        return vec![];
+        return open_workflow_picker(app);
     }
     let targets = app.targets();
     if targets.is_empty() {
@@ -393,6 +385,91 @@ fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     };
     app.form = Some(form);
     fx
+}
+
+/// `w`: pick a workflow for the selected signal (one signal: a run is about one signal).
+fn open_workflow_picker(app: &mut App) -> Vec<Effect> {
+    let Some(id) = app.selected_row().map(|r| r.id.to_string()) else {
+        app.error("no signal selected");
+        return vec![];
+    };
+    if app.marked.len() > 1 {
+        app.error("a workflow runs on one signal: unmark the others first");
+        return vec![];
+    }
+    if !app.workflow_steps.is_empty() || app.workflow_form.is_some() {
+        app.error("a workflow is still running");
+        return vec![];
+    }
+    app.form = Some(
+        Form::new(
+            FormKind::WorkflowPick,
+            "Run a workflow on 1 signal",
+            vec![id],
+        )
+        .field(Field::filtered(
+            "workflow",
+            "Workflow (type to filter)",
+            workflow_opts(&app.workflows),
+        )),
+    );
+    vec![Effect::LoadWorkflows]
+}
+
+fn workflow_opts(list: &[super::backend::WorkflowInfo]) -> Vec<Opt> {
+    list.iter()
+        .map(|w| {
+            Opt::new(
+                &format!("{}  {}", w.name, super::text::fit(&w.description, 50)),
+                &w.name,
+            )
+        })
+        .collect()
+}
+
+/// The form generated from a workflow's typed inputs: text for strings and numbers, a choice for
+/// booleans and enums, defaults filled in, required ones starred.
+fn workflow_form(signal: String, w: &super::backend::WorkflowInfo) -> Form {
+    use crate::workflow::InputKind;
+    let mut f = Form::new(
+        FormKind::Workflow,
+        format!("Run {}", crate::sanitize::clean(&w.name)),
+        vec![signal, w.name.clone()],
+    );
+    for i in &w.inputs {
+        let mut label = crate::sanitize::clean(&i.name);
+        if i.required {
+            label.push_str(" *");
+        }
+        if !i.description.is_empty() {
+            label.push_str(&format!(
+                " ({})",
+                super::text::fit(&crate::sanitize::clean(&i.description), 30)
+            ));
+        }
+        let default = i.default.clone().unwrap_or_default();
+        let mut field = match i.kind {
+            InputKind::String | InputKind::Number => Field::text(i.name.clone(), label, &default),
+            InputKind::Bool => Field::choice(
+                i.name.clone(),
+                label,
+                vec![Opt::new("false", "false"), Opt::new("true", "true")],
+            ),
+            InputKind::Enum => {
+                let mut opts = Vec::new();
+                if !i.required && i.default.is_none() {
+                    opts.push(Opt::new("(unset)", ""));
+                }
+                opts.extend(i.choices.iter().map(|c| Opt::new(c, c)));
+                Field::choice(i.name.clone(), label, opts)
+            }
+        };
+        if !default.is_empty() {
+            field.select_value(&default);
+        }
+        f = f.field(field);
+    }
+    f
 }
 
 fn case_opts(list: &[super::backend::Choice]) -> Vec<Opt> {
@@ -585,7 +662,9 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
                 duration,
             })
         }
-        FormKind::TimeRange | FormKind::View => Err("not a change".into()),
+        FormKind::TimeRange | FormKind::View | FormKind::WorkflowPick | FormKind::Workflow => {
+            Err("not a change".into())
+        }
     }
 }
 
@@ -649,6 +728,43 @@ fn submit_form(app: &mut App) -> Vec<Effect> {
         FormKind::View => {
             let v = f.get("view").unwrap_or_default();
             apply_view(app, &v)
+        }
+        FormKind::WorkflowPick => {
+            let name = f.get("workflow").unwrap_or_default();
+            match app.workflows.iter().find(|w| w.name == name) {
+                Some(w) => {
+                    let signal = f.targets.first().cloned().unwrap_or_default();
+                    app.form = Some(workflow_form(signal, w));
+                }
+                None => {
+                    app.error("no workflow picked (there may be none)");
+                    app.form = Some(f);
+                }
+            }
+            vec![]
+        }
+        FormKind::Workflow => {
+            let (Some(signal_id), Some(name)) = (f.targets.first(), f.targets.get(1)) else {
+                return vec![];
+            };
+            // Empty fields are left out, so that defaults apply and required ones are named.
+            let inputs: Vec<(String, String)> = f
+                .fields
+                .iter()
+                .filter_map(|fld| {
+                    let v = fld.value()?;
+                    (!v.trim().is_empty()).then(|| (fld.name.to_string(), v))
+                })
+                .collect();
+            let fx = vec![Effect::RunWorkflow {
+                name: name.clone(),
+                signal_id: signal_id.clone(),
+                inputs,
+            }];
+            app.info(format!("running {}…", crate::sanitize::clean(name)));
+            app.workflow_steps.clear();
+            app.workflow_form = Some(f);
+            fx
         }
         _ => match form_change(app, &f) {
             Err(e) => {
@@ -897,6 +1013,7 @@ pub const PALETTE: &[&str] = &[
     "block-users",
     "blocks",
     "notify",
+    "workflow",
     "save",
     "view",
     "range",
@@ -930,6 +1047,7 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         "block-users" => open_form(app, Cmd::BlockUsers),
         "blocks" => open_blocks(app),
         "notify" => open_notify(app),
+        "workflow" => open_form(app, Cmd::Workflow),
         "query" => apply_query(app, rest.join(" ")),
         "range" => match rest.first().and_then(|r| TimeRange::parse(r)) {
             Some(r) => {
@@ -1216,6 +1334,79 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 Err(e) => app.error(e),
             }
             vec![]
+        }
+        Action::Workflows(r) => {
+            match r {
+                Ok(w) => {
+                    app.workflows = w;
+                    let opts = workflow_opts(&app.workflows);
+                    if let Some(FieldKind::Choice { options, .. }) = app
+                        .form
+                        .as_mut()
+                        .filter(|f| f.kind == FormKind::WorkflowPick)
+                        .and_then(|f| f.field_mut("workflow"))
+                        .map(|f| &mut f.kind)
+                    {
+                        *options = opts;
+                    }
+                }
+                Err(e) => app.error(format!("loading the workflows failed: {e}")),
+            }
+            vec![]
+        }
+        Action::WorkflowStep(s) => {
+            let n = app.workflow_steps.len() + 1;
+            let name = app
+                .workflow_form
+                .as_ref()
+                .and_then(|f| f.targets.get(1).cloned())
+                .unwrap_or_default();
+            let line = format!(
+                "{}: step {n} {} {}: {}",
+                crate::sanitize::clean(&name),
+                crate::sanitize::clean(&s.name),
+                s.status,
+                crate::sanitize::clean(&s.summary)
+            );
+            if s.status == "succeeded" || s.status == "skipped" {
+                app.info(line);
+            } else {
+                app.error(line);
+            }
+            app.workflow_steps.push(s);
+            vec![]
+        }
+        Action::WorkflowDone(r) => {
+            app.workflow_steps.clear();
+            let form = app.workflow_form.take();
+            match r {
+                Ok(msg) => {
+                    let clean = crate::sanitize::clean(&msg);
+                    if clean.contains(" failed") {
+                        app.error(clean);
+                    } else {
+                        app.info(clean);
+                    }
+                    // The run is on the signal's timeline now.
+                    refresh(app)
+                }
+                Err(refusal) => {
+                    app.error(crate::sanitize::clean(&refusal.message));
+                    if let (Some(mut f), false) = (form, refusal.inputs.is_empty()) {
+                        for fld in f.fields.iter_mut() {
+                            fld.error = refusal
+                                .inputs
+                                .iter()
+                                .find(|(k, _)| *k == fld.name)
+                                .map(|(_, v)| v.clone());
+                        }
+                        if app.form.is_none() {
+                            app.form = Some(f);
+                        }
+                    }
+                    vec![]
+                }
+            }
         }
         Action::Blocks(r) => {
             if let Some(Overlay::Blocks(b)) = app.overlay.as_mut() {

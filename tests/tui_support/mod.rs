@@ -105,6 +105,9 @@ pub fn users() -> Vec<User> {
     ]
 }
 
+/// A workflow run the fake was asked for: (workflow, signal, inputs).
+pub type Run = (String, String, Vec<(String, String)>);
+
 pub struct Fake {
     pub signals: Mutex<Vec<Signal>>,
     pub role: Role,
@@ -113,6 +116,8 @@ pub struct Fake {
     pub searches: AtomicU64,
     pub blocks: Mutex<Vec<sigscope::model::Block>>,
     pub rules: Mutex<Vec<NotifyRuleRow>>,
+    /// Workflow runs asked for: (workflow, signal, inputs).
+    pub runs: Mutex<Vec<Run>>,
 }
 
 impl Fake {
@@ -125,6 +130,7 @@ impl Fake {
             searches: AtomicU64::new(0),
             blocks: Mutex::new(Vec::new()),
             rules: Mutex::new(Vec::new()),
+            runs: Mutex::new(Vec::new()),
         }
     }
 
@@ -190,6 +196,77 @@ impl Backend for Fake {
             .filter(|b| include_inactive || b.is_active(now()))
             .cloned()
             .collect())
+    }
+
+    fn workflows(&self) -> sigscope::Result<Vec<WorkflowInfo>> {
+        use sigscope::workflow::InputKind;
+        let input =
+            |name: &str, kind, required, default: Option<&str>, choices: &[&str]| WorkflowInput {
+                name: name.into(),
+                kind,
+                description: String::new(),
+                required,
+                default: default.map(String::from),
+                choices: choices.iter().map(|c| c.to_string()).collect(),
+            };
+        Ok(vec![
+            WorkflowInfo {
+                name: "notify-owner".into(),
+                description: "Mail the service owner".into(),
+                inputs: vec![],
+            },
+            WorkflowInfo {
+                name: "open-ticket".into(),
+                description: "Open a ticket".into(),
+                inputs: vec![
+                    input("project", InputKind::String, true, None, &[]),
+                    input(
+                        "priority",
+                        InputKind::Enum,
+                        false,
+                        Some("P3"),
+                        &["P1", "P2", "P3"],
+                    ),
+                    input("urgent", InputKind::Bool, false, Some("false"), &[]),
+                    input("count", InputKind::Number, false, Some("1"), &[]),
+                ],
+            },
+        ])
+    }
+
+    fn run_workflow(
+        &self,
+        name: &str,
+        signal_id: &str,
+        inputs: &[(String, String)],
+        on_step: &mut dyn FnMut(WorkflowStep),
+    ) -> Result<String, WorkflowRefusal> {
+        // The fake's only input rules: `project` is required, `count` a number.
+        let mut problems = Vec::new();
+        if name == "open-ticket" && !inputs.iter().any(|(k, _)| k == "project") {
+            problems.push(("project".to_string(), "required".to_string()));
+        }
+        if let Some((_, c)) = inputs.iter().find(|(k, _)| k == "count") {
+            if c.parse::<f64>().is_err() {
+                problems.push(("count".to_string(), format!("expected a number, got {c:?}")));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(WorkflowRefusal {
+                message: format!("workflow {name}: invalid inputs"),
+                inputs: problems,
+            });
+        }
+        self.runs
+            .lock()
+            .unwrap()
+            .push((name.into(), signal_id.into(), inputs.to_vec()));
+        on_step(WorkflowStep {
+            name: "create".into(),
+            status: "succeeded".into(),
+            summary: "POST https://tickets.example.com -> 201".into(),
+        });
+        Ok(format!("workflow {name} succeeded in 5 ms"))
     }
 
     fn notify_rules(&self) -> sigscope::Result<Vec<NotifyRuleRow>> {

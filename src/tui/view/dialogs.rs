@@ -90,6 +90,15 @@ fn lines(app: &App, f: &Form, w: usize) -> Vec<Line<'static>> {
                 }
             }
         }
+        if let Some(e) = &fld.error {
+            let mut s = vec![Span::styled("  ! ", th.error)];
+            s.extend(crate::tui::text::SafeText::new(e).spans(
+                w.saturating_sub(4),
+                th.error,
+                th.escape,
+            ));
+            out.push(Line::from(s));
+        }
     }
     out.push(Line::from(""));
     out.push(Line::from(vec![

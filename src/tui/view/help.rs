@@ -54,6 +54,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Span::raw("denylist: / filter, a all, e extend, x lift, Esc back"),
     ]));
     lines.push(Line::from(vec![
+        Span::styled("  w/:workflow ", th.key),
+        Span::raw("pick a workflow, fill its inputs, watch its steps"),
+    ]));
+    lines.push(Line::from(vec![
         Span::styled("  :notify     ", th.key),
         Span::raw("notification rules (targets masked), Esc back"),
     ]));
