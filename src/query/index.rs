@@ -25,10 +25,9 @@ pub(crate) struct Multi {
     pub rows: Vec<u32>,
     pub lists: Dict<Box<[u32]>>,
     pub dict: Dict<Box<str>>,
-    /// For low-cardinality columns (services, tags, attack types): each distinct input list,
-    /// as length-prefixed text, to its list number in `lists`. The same list arrives with
-    /// nearly every signal, so one hash of the whole list replaces one per value plus the
-    /// list's own.
+    /// For columns whose lists repeat exactly (services, tags, attack types): each distinct input
+    /// list, as length-prefixed text, to its list number in `lists`, so one hash of the whole
+    /// list replaces one per value plus the list's own.
     by_text: Dict<Box<[u8]>>,
     by_text_list: Vec<u32>,
 }
@@ -249,6 +248,9 @@ pub struct SignalIndex {
     scratch_buf: Vec<u32>,
     scratch_tpl: String,
     scratch_key: Vec<u8>,
+    /// The single-valued columns' texts of a row, length-prefixed end to end, to their ids.
+    singles_by_text: Dict<Box<[u8]>>,
+    singles_ids: Vec<[u32; SINGLE_COLS]>,
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -350,6 +352,8 @@ impl SignalIndex {
         for d in &mut self.single_dict {
             d.shrink_to_fit();
         }
+        self.singles_by_text.shrink_to_fit();
+        self.singles_ids.shrink_to_fit();
         for m in self
             .multi
             .iter_mut()
@@ -536,7 +540,9 @@ impl SignalIndex {
                 .single_dict
                 .iter()
                 .map(|d| d.memory_bytes(|s| s.len()))
-                .sum::<usize>();
+                .sum::<usize>()
+            + self.singles_by_text.memory_bytes(|k| k.len())
+            + self.singles_ids.capacity() * std::mem::size_of::<[u32; SINGLE_COLS]>();
         let multis: usize = self.multi.iter().map(Multi::memory_bytes).sum();
         vec![
             (
@@ -679,12 +685,32 @@ impl SignalIndex {
             &s.rule.rule_type,
             &s.title,
         ];
-        for (c, v) in singles.into_iter().enumerate() {
-            let id = if v.is_empty() {
-                NONE
-            } else {
-                self.single_dict[c].intern_str(v)
-            };
+        // Signals of one rule on one service repeat all seven together: one lookup of the whole
+        // set (length-prefixed, so unambiguous) replaces seven.
+        let mut key = std::mem::take(&mut self.scratch_key);
+        key.clear();
+        for v in singles {
+            key.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            key.extend_from_slice(v.as_bytes());
+        }
+        let e = self
+            .singles_by_text
+            .intern_by(&key[..], |k, q| &**k == q, |q| q.into()) as usize;
+        let ids = match self.singles_ids.get(e) {
+            Some(ids) => *ids,
+            None => {
+                let mut ids = [NONE; SINGLE_COLS];
+                for (c, v) in singles.into_iter().enumerate() {
+                    if !v.is_empty() {
+                        ids[c] = self.single_dict[c].intern_str(v);
+                    }
+                }
+                self.singles_ids.push(ids);
+                ids
+            }
+        };
+        self.scratch_key = key;
+        for (c, id) in ids.into_iter().enumerate() {
             set32(&mut self.single[c], id);
         }
         let mut tpl = std::mem::take(&mut self.scratch_tpl);
@@ -707,10 +733,12 @@ impl SignalIndex {
         ];
         let mut key = std::mem::take(&mut self.scratch_key);
         for (c, list) in lists.into_iter().enumerate() {
-            let low_cardinality = c == MultiCol::Service as usize
+            // IP and user lists rarely repeat exactly: caching them would cost memory and a
+            // wasted lookup per signal.
+            let repeats = c == MultiCol::Service as usize
                 || c == MultiCol::Tag as usize
                 || c == MultiCol::AttackType as usize;
-            if low_cardinality {
+            if repeats {
                 self.multi[c].set_cached(r, list, buf, &mut key);
             } else {
                 self.multi[c].intern_all(list.iter().map(String::as_str), buf);
