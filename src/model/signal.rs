@@ -477,7 +477,11 @@ impl Signal {
     /// The event body (`attributes.custom` or `attributes.attributes`), where `@path` queries look.
     pub fn event(&self) -> &Value {
         static EMPTY: Value = Value::Null;
-        at(&self.raw, &format!("attributes.{}", self.event_key)).unwrap_or(&EMPTY)
+        // Two map lookups, no path string: the index calls this for every signal it loads.
+        self.raw
+            .get("attributes")
+            .and_then(|a| a.get(self.event_key))
+            .unwrap_or(&EMPTY)
     }
 
     /// The signal's top-level `attributes` object.

@@ -157,7 +157,7 @@ pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut dyn FnMut(&str, Val<'a>
                 for (k, x) in map {
                     // A key with a dot cannot be named by a dotted path; the slow path cannot
                     // reach it either, so both leave it out alike.
-                    if k.contains('.') || k.is_empty() {
+                    if k.is_empty() || k.bytes().any(|b| b == b'.') {
                         continue;
                     }
                     let len = path.len();
@@ -180,6 +180,6 @@ pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut dyn FnMut(&str, Val<'a>
             }
         }
     }
-    let mut path = String::new();
+    let mut path = String::with_capacity(64);
     walk(event, &mut path, f);
 }

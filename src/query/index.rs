@@ -25,6 +25,11 @@ pub(crate) struct Multi {
     pub rows: Vec<u32>,
     pub lists: Dict<Box<[u32]>>,
     pub dict: Dict<Box<str>>,
+    /// For columns whose lists repeat exactly (services, tags, attack types): each distinct input
+    /// list, as length-prefixed text, to its list number in `lists`, so one hash of the whole
+    /// list replaces one per value plus the list's own.
+    by_text: Dict<Box<[u8]>>,
+    by_text_list: Vec<u32>,
 }
 
 impl Multi {
@@ -61,10 +66,37 @@ impl Multi {
         }
     }
 
+    /// `intern_all` then `set`, through the whole-list cache.
+    fn set_cached(&mut self, row: u32, items: &[String], buf: &mut Vec<u32>, key: &mut Vec<u8>) {
+        key.clear();
+        for s in items {
+            key.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            key.extend_from_slice(s.as_bytes());
+        }
+        let e = self
+            .by_text
+            .intern_by(&key[..], |k, q| &**k == q, |q| q.into()) as usize;
+        let l = match self.by_text_list.get(e) {
+            Some(&l) => l,
+            None => {
+                self.intern_all(items.iter().map(String::as_str), buf);
+                let l = self.lists.intern_slice(buf);
+                self.by_text_list.push(l);
+                l
+            }
+        };
+        match self.rows.get_mut(row as usize) {
+            Some(x) => *x = l,
+            None => self.rows.push(l),
+        }
+    }
+
     fn memory_bytes(&self) -> usize {
         self.rows.capacity() * 4
             + self.lists.memory_bytes(|l| l.len() * 4)
             + self.dict.memory_bytes(|s| s.len())
+            + self.by_text.memory_bytes(|k| k.len())
+            + self.by_text_list.capacity() * 4
     }
 }
 
@@ -212,6 +244,13 @@ pub struct SignalIndex {
     /// Live rows, newest first (ties: older row first).
     pub(crate) order: Vec<u32>,
     live: usize,
+    /// Reused by `write_row` so that indexing a signal allocates nothing it does not keep.
+    scratch_buf: Vec<u32>,
+    scratch_tpl: String,
+    scratch_key: Vec<u8>,
+    /// The single-valued columns' texts of a row, length-prefixed end to end, to their ids.
+    singles_by_text: Dict<Box<[u8]>>,
+    singles_ids: Vec<[u32; SINGLE_COLS]>,
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -313,6 +352,8 @@ impl SignalIndex {
         for d in &mut self.single_dict {
             d.shrink_to_fit();
         }
+        self.singles_by_text.shrink_to_fit();
+        self.singles_ids.shrink_to_fit();
         for m in self
             .multi
             .iter_mut()
@@ -321,6 +362,8 @@ impl SignalIndex {
             m.rows.shrink_to_fit();
             m.lists.shrink_to_fit();
             m.dict.shrink_to_fit();
+            m.by_text.shrink_to_fit();
+            m.by_text_list.shrink_to_fit();
         }
         self.msg_tpl.shrink_to_fit();
         self.msg_tpl_dict.shrink_to_fit();
@@ -334,8 +377,8 @@ impl SignalIndex {
     /// Index one signal, replacing the row of the same id if there is one (a live update, a
     /// triage change).
     pub fn insert_or_update(&mut self, s: &Signal) -> u32 {
-        let mut buf = Vec::new();
-        match self.row_of(&s.id) {
+        let mut buf = std::mem::take(&mut self.scratch_buf);
+        let r = match self.row_of(&s.id) {
             Some(r) => {
                 self.unlink(r);
                 self.write_row(r, s, &mut buf);
@@ -349,7 +392,9 @@ impl SignalIndex {
                 self.live += 1;
                 r
             }
-        }
+        };
+        self.scratch_buf = buf;
+        r
     }
 
     /// Drop a signal; its row stays allocated but dead. Returns whether it was there.
@@ -495,7 +540,9 @@ impl SignalIndex {
                 .single_dict
                 .iter()
                 .map(|d| d.memory_bytes(|s| s.len()))
-                .sum::<usize>();
+                .sum::<usize>()
+            + self.singles_by_text.memory_bytes(|k| k.len())
+            + self.singles_ids.capacity() * std::mem::size_of::<[u32; SINGLE_COLS]>();
         let multis: usize = self.multi.iter().map(Multi::memory_bytes).sum();
         vec![
             (
@@ -638,18 +685,39 @@ impl SignalIndex {
             &s.rule.rule_type,
             &s.title,
         ];
-        for (c, v) in singles.into_iter().enumerate() {
-            let id = if v.is_empty() {
-                NONE
-            } else {
-                self.single_dict[c].intern_str(v)
-            };
+        // Signals of one rule on one service repeat all seven together: one lookup of the whole
+        // set (length-prefixed, so unambiguous) replaces seven.
+        let mut key = std::mem::take(&mut self.scratch_key);
+        key.clear();
+        for v in singles {
+            key.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            key.extend_from_slice(v.as_bytes());
+        }
+        let e = self
+            .singles_by_text
+            .intern_by(&key[..], |k, q| &**k == q, |q| q.into()) as usize;
+        let ids = match self.singles_ids.get(e) {
+            Some(ids) => *ids,
+            None => {
+                let mut ids = [NONE; SINGLE_COLS];
+                for (c, v) in singles.into_iter().enumerate() {
+                    if !v.is_empty() {
+                        ids[c] = self.single_dict[c].intern_str(v);
+                    }
+                }
+                self.singles_ids.push(ids);
+                ids
+            }
+        };
+        self.scratch_key = key;
+        for (c, id) in ids.into_iter().enumerate() {
             set32(&mut self.single[c], id);
         }
-        let mut tpl = String::new();
+        let mut tpl = std::mem::take(&mut self.scratch_tpl);
         let mut digits = Vec::new();
         split_digits(&s.message, &mut tpl, &mut digits);
         let t = self.msg_tpl_dict.intern_str(&tpl);
+        self.scratch_tpl = tpl;
         set32(&mut self.msg_tpl, t);
         buf.clear();
         for d in digits {
@@ -663,10 +731,21 @@ impl SignalIndex {
             &s.attacker_users,
             &s.attack_types,
         ];
+        let mut key = std::mem::take(&mut self.scratch_key);
         for (c, list) in lists.into_iter().enumerate() {
-            self.multi[c].intern_all(list.iter().map(String::as_str), buf);
-            self.multi[c].set(r, buf);
+            // IP and user lists rarely repeat exactly: caching them would cost memory and a
+            // wasted lookup per signal.
+            let repeats = c == MultiCol::Service as usize
+                || c == MultiCol::Tag as usize
+                || c == MultiCol::AttackType as usize;
+            if repeats {
+                self.multi[c].set_cached(r, list, buf, &mut key);
+            } else {
+                self.multi[c].intern_all(list.iter().map(String::as_str), buf);
+                self.multi[c].set(r, buf);
+            }
         }
+        self.scratch_key = key;
         buf.clear();
         let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
         flatten_event(s.event(), &mut |path, v| {

@@ -64,8 +64,13 @@ pub fn hash_id(s: &str) -> u64 {
 fn fx<Q: Hash + ?Sized>(q: &Q) -> u64 {
     let mut h = FxHasher::default();
     q.hash(&mut h);
-    let x = h.finish();
-    x ^ (x >> 29)
+    // Full avalanche (murmur3's finaliser): slots are picked by the low bits, which Fx's last
+    // multiply leaves weakly mixed, and the long probe runs that made cost more than the hash.
+    let mut x = h.finish();
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x
 }
 
 const EMPTY: u32 = u32::MAX;
