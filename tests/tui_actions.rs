@@ -147,13 +147,13 @@ fn block_asks_for_confirmation_and_n_goes_back() {
     keys(&mut app, &b, "b");
     let s = screen(&app);
     assert!(
-        s.contains("Block the attacking IPs of 1 signal") && s.contains("> 1d"),
+        s.contains("Block the attacking IPs of 1 signal") && s.contains("> 24h"),
         "{s}"
     );
     keys(&mut app, &b, "<Enter>");
     let s = screen(&app);
     assert!(
-        s.contains("Block 1 IP(s): 203.0.113.7 for 1d? (y/n)"),
+        s.contains("Block 1 IP(s): 203.0.113.7 for 24h? (y/n)"),
         "{s}"
     );
     keys(&mut app, &b, "n");
@@ -173,6 +173,40 @@ fn block_asks_for_confirmation_and_n_goes_back() {
         Change::BlockUsers {
             ids: vec!["sig-1".into()],
             duration: Some(TimeDelta::days(1))
+        }
+    );
+}
+
+#[test]
+fn block_duration_picker_offers_presets_and_a_custom_duration() {
+    let b = fixture();
+    let mut app = open(&b, 120, 44);
+    keys(&mut app, &b, "b");
+    let s = screen(&app);
+    for preset in ["30m", "1h", "24h", "7d", "30d", "permanent"] {
+        assert!(s.contains(preset), "{preset} missing: {s}");
+    }
+    keys(&mut app, &b, "jjjj");
+    let s = screen(&app);
+    assert!(
+        s.contains("> custom") && s.contains("Custom duration"),
+        "{s}"
+    );
+    // A custom duration that does not parse is refused in the dialog; nothing is applied.
+    keys(&mut app, &b, "<Tab>soon<Enter>");
+    assert!(b.applied.lock().unwrap().is_empty());
+    assert!(screen(&app).contains("custom duration"), "{}", screen(&app));
+    // A valid one is confirmed with its text and applied.
+    let mut app = open(&b, 120, 44);
+    keys(&mut app, &b, "bjjjj<Tab>45m<Enter>");
+    let s = screen(&app);
+    assert!(s.contains("for 45m? (y/n)"), "{s}");
+    keys(&mut app, &b, "y");
+    assert_eq!(
+        last(&b),
+        Change::BlockIps {
+            ids: vec!["sig-1".into()],
+            duration: Some(TimeDelta::minutes(45))
         }
     );
 }

@@ -369,14 +369,12 @@ fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             } else {
                 (FormKind::BlockUsers, "attacking users")
             };
-            let durations = ["1h", "1d", "7d", "30d", "permanent"]
-                .iter()
-                .map(|d| Opt::new(d, d))
-                .collect();
-            let mut f = Form::new(kind, format!("Block the {noun} of {what}"), targets)
-                .field(Field::choice("duration", "For", durations));
+            let mut f = with_duration_fields(
+                Form::new(kind, format!("Block the {noun} of {what}"), targets),
+                "For",
+            );
             if let Some(fld) = f.field_mut("duration") {
-                fld.select_value("1d");
+                fld.select_value("24h");
             }
             f.dangerous = true;
             f
@@ -641,7 +639,7 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
             }
         }
         FormKind::BlockIps | FormKind::BlockUsers => {
-            let duration = parse_duration(&get("duration")).ok_or("pick a duration")?;
+            let duration = chosen_duration(f)?;
             Ok(if f.kind == FormKind::BlockIps {
                 Change::BlockIps { ids, duration }
             } else {
@@ -649,7 +647,7 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
             })
         }
         FormKind::ExtendBlock => {
-            let duration = parse_duration(&get("duration")).ok_or("pick a duration")?;
+            let duration = chosen_duration(f)?;
             let id: Option<i64> = ids.first().and_then(|i| i.parse().ok());
             let block = match app.overlay.as_ref() {
                 Some(Overlay::Blocks(b)) => b.rows.iter().find(|r| Some(r.id) == id),
@@ -668,8 +666,50 @@ fn form_change(app: &App, f: &Form) -> Result<Change, String> {
     }
 }
 
+/// The block duration picker: the presets the seed's "block for a duration or permanently" needs,
+/// and a free duration (`45m`, `12h`, `90d`) when none fits.
+fn with_duration_fields(form: Form, label: &'static str) -> Form {
+    let presets = ["30m", "1h", "24h", "7d", "30d", "permanent", "custom"]
+        .iter()
+        .map(|d| Opt::new(d, d))
+        .collect();
+    form.field(Field::choice("duration", label, presets)).field(
+        Field::text(
+            "custom_duration",
+            "Custom duration (e.g. 45m, 12h, 90d)",
+            "",
+        )
+        .when("duration", &["custom"]),
+    )
+}
+
+/// The duration a block form asks for: a preset, or the custom text when "custom" is picked.
+fn chosen_duration(f: &Form) -> Result<Option<chrono::TimeDelta>, String> {
+    let picked = f.get("duration").unwrap_or_default();
+    if picked == "custom" {
+        let text = f.get("custom_duration").unwrap_or_default();
+        let text = text.trim();
+        return match parse_duration(text) {
+            Some(Some(d)) if d > chrono::TimeDelta::zero() => Ok(Some(d)),
+            _ => Err(format!(
+                "custom duration {:?}: expected a number and m, h or d (45m, 12h, 90d)",
+                crate::sanitize::clean(text)
+            )),
+        };
+    }
+    parse_duration(&picked).ok_or_else(|| "pick a duration".to_string())
+}
+
 fn confirm_text(app: &App, f: &Form) -> String {
-    let dur = f.get("duration").unwrap_or_default();
+    let picked = f.get("duration").unwrap_or_default();
+    let dur = if picked == "custom" {
+        f.get("custom_duration")
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    } else {
+        picked
+    };
     let how = if dur == "permanent" {
         "for good".to_string()
     } else {
@@ -1541,23 +1581,17 @@ fn edit_overlay(app: &mut App, e: Edit) -> Vec<Effect> {
                         return vec![];
                     }
                     if c == 'e' {
-                        let durations = ["30m", "1h", "24h", "7d", "30d", "permanent"]
-                            .iter()
-                            .map(|d| Opt::new(d, d))
-                            .collect();
-                        let mut f = Form::new(
-                            FormKind::ExtendBlock,
-                            format!(
-                                "Extend the block of {}",
-                                super::text::fit(&crate::sanitize::clean(&sel.value), 50)
+                        let mut f = with_duration_fields(
+                            Form::new(
+                                FormKind::ExtendBlock,
+                                format!(
+                                    "Extend the block of {}",
+                                    super::text::fit(&crate::sanitize::clean(&sel.value), 50)
+                                ),
+                                vec![sel.id.to_string()],
                             ),
-                            vec![sel.id.to_string()],
-                        )
-                        .field(Field::choice(
-                            "duration",
                             "From now, for",
-                            durations,
-                        ));
+                        );
                         if let Some(fld) = f.field_mut("duration") {
                             fld.select_value("24h");
                         }
