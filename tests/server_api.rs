@@ -426,17 +426,20 @@ async fn bad_inputs_get_the_documented_status_and_change_nothing() {
         "{v}"
     );
 
-    // Huge body.
+    // Huge body. The server answers 413 without reading the rest, so it tells the client not to
+    // reuse the connection (the pooled client `c` then opens a new one for the next request).
     let huge =
         json!({"data": {"attributes": {"state": "open", "archive_comment": "x".repeat(200_000)}}});
-    let (st, v) = body(
-        authed(c.patch(&state_url), &s.analyst)
-            .json(&huge)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let resp = authed(c.patch(&state_url), &s.analyst)
+        .json(&huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers().get("connection").map(|h| h.as_bytes()),
+        Some(&b"close"[..])
+    );
+    let (st, v) = body(resp).await;
     assert_eq!(st, 413, "{v}");
     assert_eq!(v["errors"][0]["status"], "413");
 

@@ -14,7 +14,12 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     async fn from_request(req: Request, state: &S) -> ApiResult<JsonBody> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
+                // The rest of the body is never read, so this connection cannot carry another
+                // request: say so, or a pooled client sends its next request into a closed socket.
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large").with_header(
+                    axum::http::header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                )
             } else {
                 ApiError::new(StatusCode::BAD_REQUEST, format!("Unreadable body: {e}"))
             }

@@ -20,6 +20,12 @@ pub struct ErrorParts {
 }
 
 impl ApiError {
+    /// Add a response header (`Connection: close`, `X-RateLimit-*`).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> ApiError {
+        self.0.headers.push((name, value));
+        self
+    }
+
     pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
         ApiError(Box::new(ErrorParts {
             status,
