@@ -84,6 +84,24 @@ fn run(engine: &mut Engine, user: &User, cmd: Command) -> ApiResult<Option<i64>>
     Ok(engine.execute(user, cmd)?.events.iter().copied().max())
 }
 
+/// Run one command on the case `id` (once per idempotency key) and answer with the case.
+async fn change_case(
+    st: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    method: &str,
+    id: String,
+    suffix: &str,
+    cmd: Command,
+) -> ApiResult<Response> {
+    let path = format!("/api/v2/cases/{id}/{suffix}");
+    triage::idempotent(st, actor, headers, method, &path, move |engine, user| {
+        let seq = run(engine, user, cmd)?;
+        answer(engine, &id, StatusCode::OK, seq)
+    })
+    .await
+}
+
 pub async fn create(
     State(st): State<AppState>,
     actor: Actor,
@@ -139,19 +157,11 @@ pub async fn status(
             format!("unknown status {s:?} (OPEN, IN_PROGRESS, CLOSED)"),
         )
     })?;
-    let path = format!("/api/v2/cases/{id}/status");
-    triage::idempotent(&st, &actor, &headers, "POST", &path, move |engine, user| {
-        let seq = run(
-            engine,
-            user,
-            Command::SetCaseStatus {
-                case: id.clone(),
-                status,
-            },
-        )?;
-        answer(engine, &id, StatusCode::OK, seq)
-    })
-    .await
+    let cmd = Command::SetCaseStatus {
+        case: id.clone(),
+        status,
+    };
+    change_case(&st, &actor, &headers, "POST", id, "status", cmd).await
 }
 
 pub async fn comment(
@@ -163,19 +173,11 @@ pub async fn comment(
 ) -> ApiResult<Response> {
     actor.require(Permission::CasesWrite)?;
     let text = req_str(&b, "/data/attributes/comment")?.to_string();
-    let path = format!("/api/v2/cases/{id}/comment");
-    triage::idempotent(&st, &actor, &headers, "POST", &path, move |engine, user| {
-        let seq = run(
-            engine,
-            user,
-            Command::CommentCase {
-                case: id.clone(),
-                text,
-            },
-        )?;
-        answer(engine, &id, StatusCode::OK, seq)
-    })
-    .await
+    let cmd = Command::CommentCase {
+        case: id.clone(),
+        text,
+    };
+    change_case(&st, &actor, &headers, "POST", id, "comment", cmd).await
 }
 
 /// `PUT .../insights`: link signals to the case.
@@ -194,20 +196,12 @@ pub async fn link(
             "insights must name at least one SECURITY_SIGNAL",
         ));
     }
-    let path = format!("/api/v2/cases/{id}/insights");
-    triage::idempotent(&st, &actor, &headers, "PUT", &path, move |engine, user| {
-        let seq = run(
-            engine,
-            user,
-            Command::AddToCase {
-                case: id.clone(),
-                signals: refs,
-                archive_signals: false,
-            },
-        )?;
-        answer(engine, &id, StatusCode::OK, seq)
-    })
-    .await
+    let cmd = Command::AddToCase {
+        case: id.clone(),
+        signals: refs,
+        archive_signals: false,
+    };
+    change_case(&st, &actor, &headers, "PUT", id, "insights", cmd).await
 }
 
 /// `DELETE .../insights`: the engine keeps case links append-only (they are evidence), so this
@@ -234,19 +228,11 @@ pub async fn set_priority(
             "/data/attributes/priority is required",
         )
     })?;
-    let path = format!("/api/v2/cases/{id}/priority");
-    triage::idempotent(&st, &actor, &headers, "POST", &path, move |engine, user| {
-        let seq = run(
-            engine,
-            user,
-            Command::SetCasePriority {
-                case: id.clone(),
-                priority: p,
-            },
-        )?;
-        answer(engine, &id, StatusCode::OK, seq)
-    })
-    .await
+    let cmd = Command::SetCasePriority {
+        case: id.clone(),
+        priority: p,
+    };
+    change_case(&st, &actor, &headers, "POST", id, "priority", cmd).await
 }
 
 pub async fn assign(
