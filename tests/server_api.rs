@@ -259,6 +259,54 @@ async fn a_replayed_idempotency_key_is_applied_once() {
     s.stop().await;
 }
 
+/// The change and its idempotency record commit together: when the record cannot be written (a
+/// trigger stands in for a crash between the two), the change is undone too, so a retry with the
+/// same key is applied once instead of being refused as stale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_whose_idempotency_record_fails_is_undone() {
+    let mut s = TestServer::start(2).await;
+    s.store()
+        .conn()
+        .execute_batch(
+            "CREATE TRIGGER no_record BEFORE INSERT ON server_idempotency
+             BEGIN SELECT RAISE(ABORT, 'disk gone'); END;",
+        )
+        .unwrap();
+    let c = http();
+    let url = s.url("/api/v2/security_monitoring/signals/sig-0000/state");
+    let send = || {
+        authed(c.patch(&url), &s.analyst)
+            .header("Idempotency-Key", "k-crash")
+            .json(&state_body("under_review", Some(1)))
+            .send()
+    };
+    let (st, _) = body(send().await.unwrap()).await;
+    assert_eq!(st, 500);
+    let stored = s.store().get_signal("sig-0000").unwrap().unwrap();
+    assert_eq!(
+        stored.triage.state.to_string(),
+        "open",
+        "the change was undone"
+    );
+    assert_eq!(stored.version, 1);
+    assert_eq!(
+        s.changes_by("ana@example.com"),
+        0,
+        "no audit event for an undone change"
+    );
+
+    s.store()
+        .conn()
+        .execute_batch("DROP TRIGGER no_record")
+        .unwrap();
+    let (st, v) = body(send().await.unwrap()).await;
+    assert_eq!(st, 200, "the retry is applied, not refused as stale: {v}");
+    let stored = s.store().get_signal("sig-0000").unwrap().unwrap();
+    assert_eq!(stored.triage.state.to_string(), "under_review");
+    assert_eq!(stored.version, 2);
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_is_all_or_nothing_and_capped_at_199() {
     let mut s = TestServer::start(5).await;

@@ -4,7 +4,7 @@ use super::errors::{ApiError, ApiResult};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::store::SqliteStore;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::Connection;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -62,12 +62,24 @@ impl Db {
         F: FnOnce(&mut Engine) -> ApiResult<T> + Send + 'static,
     {
         let db = Arc::clone(self);
-        tokio::task::spawn_blocking(move || f(&mut lock(&db.writer)))
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "write task failed");
-                ApiError::internal()
-            })?
+        tokio::task::spawn_blocking(move || {
+            let mut engine = lock(&db.writer);
+            // A handler that panicked inside a request's transaction left it open; its writes
+            // were never answered for, so they are undone before anyone else writes.
+            let conn = engine.store().conn();
+            if !conn.is_autocommit() {
+                tracing::error!("undoing a write a failed request left open");
+                if let Err(e) = conn.execute_batch("ROLLBACK") {
+                    tracing::error!(error = %e, "rollback failed");
+                }
+            }
+            f(&mut engine)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "write task failed");
+            ApiError::internal()
+        })?
     }
 
     /// Close every connection (checkpointing the WAL); called once requests have drained.
@@ -95,18 +107,9 @@ impl Db {
     }
 }
 
-/// One IMMEDIATE transaction on `conn` (the engine's, for writes it has no command for): committed
-/// when `f` succeeds, rolled back (nothing half-done) when it fails or panics.
-pub fn in_tx<T>(conn: &Connection, f: impl FnOnce(&Transaction) -> ApiResult<T>) -> ApiResult<T> {
-    let tx = begin(conn)?;
-    let out = f(&tx)?;
-    tx.commit().map_err(crate::Error::from)?;
-    Ok(out)
-}
-
-fn begin(conn: &Connection) -> ApiResult<Transaction<'_>> {
-    Ok(
-        Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
-            .map_err(crate::Error::from)?,
-    )
+/// One atomic write on `conn` (the engine's, for writes it has no command for): committed when `f`
+/// succeeds, rolled back (nothing half-done) when it fails or panics; a savepoint when the request
+/// already holds a transaction.
+pub fn in_tx<T>(conn: &Connection, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+    crate::store::sqlite::atomically(conn, f)
 }

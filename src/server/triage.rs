@@ -226,9 +226,9 @@ pub struct Written {
 
 /// Run a write once per `Idempotency-Key`: a replay of the same key returns the stored answer and
 /// changes nothing. The check, the write and the record happen under the server's one writer, so
-/// concurrent replays serialise. The engine commits its own transaction, so the record is written
-/// just after it; a crash between the two would let a replay through, but every sigscope write
-/// carries its base version, so that replay is refused with 409 rather than applied twice.
+/// concurrent replays serialise, and in one transaction (the engine's commands become savepoints in
+/// it), so a crash keeps the change and its record together or neither: a replay after a restart
+/// gets the stored answer, never a false 409.
 pub async fn idempotent<F>(
     st: &AppState,
     actor: &Actor,
@@ -261,52 +261,20 @@ where
     let (written, replayed) = st
         .db
         .engine(move |engine| {
-            if let Some(k) = &key {
-                let prior: Option<(String, String, i64, String)> = engine
-                    .store()
-                    .conn()
-                    .prepare_cached(
-                        "SELECT method, path, status, body FROM server_idempotency WHERE user_uuid = ?1 AND key = ?2",
-                    )
-                    .map_err(crate::Error::from)?
-                    .query_row(params![user.uuid, k], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                    })
-                    .optional()
-                    .map_err(crate::Error::from)?;
-                if let Some((m, p, status, body)) = prior {
-                    if m != method || p != path {
-                        return Err(ApiError::bad_param(
-                            "Idempotency-Key",
-                            "Idempotency-Key was already used for a different request",
-                        ));
-                    }
-                    let body: Value = serde_json::from_str(&body).map_err(crate::Error::from)?;
-                    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
-                    return Ok((Written { status, body, seq: None }, true));
+            let conn = engine.store().conn();
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let out = record_once(engine, &user, key.as_deref(), &method, &path, f);
+            let conn = engine.store().conn();
+            if out.is_ok() {
+                conn.execute_batch("COMMIT")?;
+            } else if !conn.is_autocommit() {
+                // The request's own error is the one to answer with; a failed rollback is
+                // retried by the writer's next use.
+                if let Err(e) = conn.execute_batch("ROLLBACK") {
+                    tracing::error!(error = %e, "rollback failed");
                 }
             }
-            let w = f(engine, &user)?;
-            if let Some(k) = &key {
-                engine
-                    .store()
-                    .conn()
-                    .execute(
-                        "INSERT INTO server_idempotency (key, user_uuid, method, path, status, body, created)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        params![
-                            k,
-                            user.uuid,
-                            method,
-                            path,
-                            w.status.as_u16(),
-                            w.body.to_string(),
-                            chrono::Utc::now().timestamp_millis()
-                        ],
-                    )
-                    .map_err(crate::Error::from)?;
-            }
-            Ok((w, false))
+            out
         })
         .await?;
     if let Some(seq) = written.seq {
@@ -320,4 +288,72 @@ where
         );
     }
     Ok(resp)
+}
+
+/// The body of `idempotent`, inside its transaction: the stored answer for a key seen before, or
+/// the write and its record.
+fn record_once<F>(
+    engine: &mut Engine,
+    user: &User,
+    key: Option<&str>,
+    method: &str,
+    path: &str,
+    f: F,
+) -> ApiResult<(Written, bool)>
+where
+    F: FnOnce(&mut Engine, &User) -> ApiResult<Written>,
+{
+    if let Some(k) = key {
+        let prior: Option<(String, String, i64, String)> = engine
+            .store()
+            .conn()
+            .prepare_cached(
+                "SELECT method, path, status, body FROM server_idempotency WHERE user_uuid = ?1 AND key = ?2",
+            )
+            .map_err(crate::Error::from)?
+            .query_row(params![user.uuid, k], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()
+            .map_err(crate::Error::from)?;
+        if let Some((m, p, status, body)) = prior {
+            if m != method || p != path {
+                return Err(ApiError::bad_param(
+                    "Idempotency-Key",
+                    "Idempotency-Key was already used for a different request",
+                ));
+            }
+            let body: Value = serde_json::from_str(&body).map_err(crate::Error::from)?;
+            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+            return Ok((
+                Written {
+                    status,
+                    body,
+                    seq: None,
+                },
+                true,
+            ));
+        }
+    }
+    let w = f(engine, user)?;
+    if let Some(k) = key {
+        engine
+            .store()
+            .conn()
+            .execute(
+                "INSERT INTO server_idempotency (key, user_uuid, method, path, status, body, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    k,
+                    user.uuid,
+                    method,
+                    path,
+                    w.status.as_u16(),
+                    w.body.to_string(),
+                    chrono::Utc::now().timestamp_millis()
+                ],
+            )
+            .map_err(crate::Error::from)?;
+    }
+    Ok((w, false))
 }

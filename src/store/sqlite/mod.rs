@@ -1,4 +1,5 @@
 //! The embedded SQLite store: WAL, migrations on open, one transaction per multi-row change.
+mod atomic;
 pub mod audit;
 pub mod blocks;
 pub mod cases;
@@ -14,6 +15,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use atomic::atomically;
 pub use migrations::MIGRATIONS;
 
 pub struct SqliteStore {
@@ -80,15 +82,11 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Run `f` in one IMMEDIATE transaction (the write lock is taken up front, so two processes
-    /// changing the same rows serialise instead of failing half-way). `f`'s error rolls it all back.
-    pub fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    /// Run `f` atomically: one IMMEDIATE transaction (the write lock is taken up front, so two
+    /// processes changing the same rows serialise instead of failing half-way), or a savepoint inside
+    /// the caller's transaction when one is open. `f`'s error rolls it all back.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        atomically(&self.conn, f)
     }
 
     /// The connection, for reads.
