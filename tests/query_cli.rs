@@ -153,3 +153,37 @@ fn facets_json_counts_match_the_query() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Severity (status; 1 value)"), "{text}");
 }
+
+/// A wildcard inside quotes is literal (api.md), which surprises people: the command says so and
+/// shows the form that matches, and that form does match.
+#[test]
+fn a_quoted_wildcard_gets_a_note_with_the_form_that_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, all) = demo_store(&dir);
+    let quoted = r#"@workflow.rule.name:"Credential stuffing*""#;
+    let out = run(&db, &["signals", "list", "-q", quoted, "--format", "ids"]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty(), "a literal `*` matches no rule name");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let suggested = r"@workflow.rule.name:Credential\ stuffing*";
+    assert!(err.contains("note: ") && err.contains(suggested), "{err}");
+
+    let out = run(
+        &db,
+        &[
+            "signals", "list", "-q", suggested, "--limit", "0", "--format", "ids",
+        ],
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = String::from_utf8(out.stdout).unwrap().lines().count();
+    let want = all
+        .iter()
+        .filter(|s| s.rule.name.starts_with("Credential stuffing"))
+        .count();
+    assert!(want > 0, "the demo has credential stuffing signals");
+    assert_eq!(got, want);
+}

@@ -43,6 +43,7 @@ pub struct RuleArgs {
 
 impl RuleArgs {
     fn rule(&self, name: &str) -> Result<AutoblockRule> {
+        super::output::note_query_hints(&self.query);
         let duration = if self.permanent {
             None
         } else {

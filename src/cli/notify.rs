@@ -260,6 +260,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
                 NotificationRule::new(NotificationRule::new_id(), name, Utc::now(), author(&user));
             r.enabled = !disabled;
             r.query = sel.query.unwrap_or_default();
+            super::output::note_query_hints(&r.query);
             r.severities = severities(&sel.severities)?;
             r.rule_types = sel.rule_types;
             r.targets = targets(&sel.targets)?;
@@ -289,6 +290,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
                     r.name = n;
                 }
                 if let Some(q) = sel.query {
+                    super::output::note_query_hints(&q);
                     r.query = q;
                 }
                 if any_severity {

@@ -52,3 +52,13 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     }
     out
 }
+
+/// Print, on stderr, advice on a query that parses but likely misses what was meant (a wildcard
+/// inside quotes); the command goes on.
+pub fn note_query_hints(src: &str) {
+    if let Ok(q) = crate::query::parse(src) {
+        for h in crate::query::hints(src, &q) {
+            eprintln!("note: {}", crate::sanitize::clean(&h.message));
+        }
+    }
+}

@@ -86,7 +86,9 @@ pub(crate) fn parse_time_arg(flag: &str, s: &str, now: DateTime<Utc>) -> Result<
 
 /// The `-q` query, parsed; a syntax error names the column.
 pub(crate) fn parse_query_arg(q: Option<&str>) -> Result<crate::query::Query> {
-    crate::query::parse(q.unwrap_or("")).map_err(|e| Error::Usage(format!("-q: {e}")))
+    let q = q.unwrap_or("");
+    super::output::note_query_hints(q);
+    crate::query::parse(q).map_err(|e| Error::Usage(format!("-q: {e}")))
 }
 
 /// `--from`/`--to` as a time range.

@@ -18,6 +18,7 @@ mod ast;
 mod eval;
 mod facets;
 mod fields;
+mod hints;
 mod index;
 mod intern;
 mod lexer;
@@ -28,6 +29,7 @@ mod value;
 
 pub use ast::{CmpOp, Expr, Field, Pattern, Piece, Query, Span, Term, TermKind, Value};
 pub use facets::{exclude_facet, toggle_facet};
+pub use hints::{hints, Hint};
 pub use index::{Facet, RowView, SearchResult, SignalIndex};
 pub use parser::parse;
 pub use time::{parse_time, TimeRange};

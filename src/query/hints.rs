@@ -1,0 +1,119 @@
+//! Advice on queries that parse but probably do not say what their author meant. The syntax makes
+//! `*` and `?` literal inside quotes (`api.md`), so `@workflow.rule.name:"Credential stuffing*"`
+//! looks for a rule named with a real asterisk and usually matches nothing; the hint shows the
+//! escaped form that does what was meant.
+use super::ast::{Expr, Pattern, Piece, Query, TermKind, Value};
+use std::ops::Range;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hint {
+    pub message: String,
+    /// Byte range in the query text, for the UI to mark.
+    pub span: Range<usize>,
+}
+
+/// Hints for `q`, parsed from `src`.
+pub fn hints(src: &str, q: &Query) -> Vec<Hint> {
+    let mut out = Vec::new();
+    if let Some(root) = &q.root {
+        walk(src, root, &mut out);
+    }
+    out
+}
+
+fn walk(src: &str, e: &Expr, out: &mut Vec<Hint>) {
+    match e {
+        Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| walk(src, x, out)),
+        Expr::Not(x, _) => walk(src, x, out),
+        Expr::Term(t) => {
+            let pattern = match &t.kind {
+                TermKind::Text(p) | TermKind::Field(_, Value::Pattern(p)) => p,
+                _ => return,
+            };
+            let Some(text) = src.get(t.span.0.clone()) else {
+                return;
+            };
+            if text.contains('"') && has_literal_wildcard(pattern) {
+                out.push(Hint {
+                    message: format!(
+                        "`*` and `?` inside quotes match themselves; for a wildcard write {}",
+                        unquoted(text)
+                    ),
+                    span: t.span.0.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn has_literal_wildcard(p: &Pattern) -> bool {
+    p.pieces
+        .iter()
+        .any(|piece| matches!(piece, Piece::Lit(l) if l.contains(['*', '?'])))
+}
+
+/// `key:"a b*"` as `key:a\ b*`: the quoted part with its specials escaped and its wildcards bare.
+fn unquoted(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 4);
+    let mut quoted = false;
+    let mut chars = term.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '\\' if quoted => {
+                // An escape inside quotes stays an escape outside them.
+                out.push('\\');
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '*' | '?' => out.push(c),
+            c if quoted && (c.is_whitespace() || "+-=&|><!(){}[]^~:#".contains(c)) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::parse;
+
+    fn hints_of(src: &str) -> Vec<Hint> {
+        hints(src, &parse(src).unwrap())
+    }
+
+    #[test]
+    fn a_wildcard_inside_quotes_gets_the_escaped_form_and_it_means_a_wildcard() {
+        let src = r#"@workflow.rule.name:"Credential stuffing*" status:high"#;
+        let h = hints_of(src);
+        assert_eq!(h.len(), 1);
+        assert_eq!(
+            &src[h[0].span.clone()],
+            r#"@workflow.rule.name:"Credential stuffing*""#
+        );
+        let suggested = r"@workflow.rule.name:Credential\ stuffing*";
+        assert!(h[0].message.ends_with(suggested), "{}", h[0].message);
+        // The suggestion parses to a real wildcard: no hint for it.
+        assert!(hints_of(suggested).is_empty());
+        let q = parse(suggested).unwrap();
+        let Some(Expr::Term(t)) = q.root else {
+            panic!("one term")
+        };
+        let TermKind::Field(_, Value::Pattern(p)) = t.kind else {
+            panic!("a pattern")
+        };
+        assert_eq!(p.pieces.last(), Some(&Piece::Star));
+    }
+
+    #[test]
+    fn no_hint_for_quotes_without_wildcards_or_wildcards_without_quotes() {
+        assert!(hints_of(r#"@workflow.rule.name:"Credential stuffing""#).is_empty());
+        assert!(hints_of(r"service:web* -env:prod").is_empty());
+        assert!(hints_of(r#""sql injection" OR (NOT "a?b")"#).len() == 1);
+    }
+}
