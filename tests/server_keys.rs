@@ -25,10 +25,17 @@ fn keys_are_printed_once_stored_hashed_and_revocable() {
     let path = dir.path().join("s.db");
     {
         let mut s = SqliteStore::open(&path).unwrap();
+        s.add_user(&common::user("admin@example.com", Role::Admin))
+            .unwrap();
         s.add_user(&common::user("ana@example.com", Role::Standard))
             .unwrap();
     }
-    let out = sigscope(&path, &["keys", "create", "--user", "ana@example.com"]);
+    let admin = |args: &[&str]| {
+        let mut all = vec!["--as", "admin@example.com"];
+        all.extend_from_slice(args);
+        sigscope(&path, &all)
+    };
+    let out = admin(&["keys", "create", "--user", "ana@example.com"]);
     assert!(
         out.status.success(),
         "{}",
@@ -61,19 +68,82 @@ fn keys_are_printed_once_stored_hashed_and_revocable() {
         "ana@example.com"
     );
 
-    let out = sigscope(&path, &["keys", "list"]);
+    let out = admin(&["keys", "list"]);
     let listing = String::from_utf8(out.stdout).unwrap();
     assert!(listing.contains("ana@example.com"));
     assert!(!listing.contains(api) && !listing.contains(app));
     let id = keys::list(s.conn()).unwrap()[0].id.clone();
 
-    let out = sigscope(&path, &["keys", "revoke", &id]);
+    let out = admin(&["keys", "revoke", &id]);
     assert!(out.status.success());
     assert!(keys::authenticate(s.conn(), api, app).unwrap().is_none());
-    let out = sigscope(&path, &["keys", "revoke", &id]);
+    let out = admin(&["keys", "revoke", &id]);
     assert_eq!(out.status.code(), Some(3), "revoking twice is an error");
-    let out = sigscope(&path, &["keys", "create", "--user", "nobody@example.com"]);
+    let out = admin(&["keys", "create", "--user", "nobody@example.com"]);
     assert_eq!(out.status.code(), Some(3));
+}
+
+/// A key acts with its user's role, so only that user or a user manager may create, see or revoke
+/// it: a standard user cannot mint an admin's key.
+#[test]
+fn keys_of_another_user_need_user_access_manage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    {
+        let mut s = SqliteStore::open(&path).unwrap();
+        s.add_user(&common::user("admin@example.com", Role::Admin))
+            .unwrap();
+        s.add_user(&common::user("ana@example.com", Role::Standard))
+            .unwrap();
+    }
+    let run = |who: &str, args: &[&str]| {
+        let mut all = vec!["--as", who];
+        all.extend_from_slice(args);
+        sigscope(&path, &all)
+    };
+    let ana = "ana@example.com";
+    let out = run(ana, &["keys", "create", "--user", "admin@example.com"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "a standard user minting an admin key"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("user_access_manage"));
+    let s = SqliteStore::open(&path).unwrap();
+    assert!(keys::list(s.conn()).unwrap().is_empty(), "no key was made");
+
+    assert!(run(ana, &["keys", "create", "--user", ana])
+        .status
+        .success());
+    assert!(run(
+        "admin@example.com",
+        &["keys", "create", "--user", "admin@example.com"]
+    )
+    .status
+    .success());
+    let all = keys::list(s.conn()).unwrap();
+    let admins = all
+        .iter()
+        .find(|k| k.user_handle.as_deref() == Some("admin@example.com"))
+        .unwrap();
+    let anas = all
+        .iter()
+        .find(|k| k.user_handle.as_deref() == Some(ana))
+        .unwrap();
+
+    let listing = String::from_utf8(run(ana, &["keys", "list", "--format", "ids"]).stdout).unwrap();
+    assert_eq!(listing.trim(), anas.id, "ana sees only her own key");
+
+    let out = run(ana, &["keys", "revoke", &admins.id]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(keys::list(s.conn())
+        .unwrap()
+        .iter()
+        .all(|k| k.revoked.is_none()));
+    assert!(run(ana, &["keys", "revoke", &anas.id]).status.success());
+    assert!(run("admin@example.com", &["keys", "revoke", &admins.id])
+        .status
+        .success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

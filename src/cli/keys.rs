@@ -1,7 +1,9 @@
 //! `sigscope keys create|list|revoke`, run against the server's store.
 use super::output::{print_json, table, ListFormat};
 use super::Context;
+use crate::engine::rbac;
 use crate::error::{Error, Result};
+use crate::model::{Permission, User};
 use crate::sanitize::clean;
 use crate::server::keys;
 use crate::store::Store;
@@ -30,13 +32,29 @@ fn fmt_ms(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Anyone may manage their own keys; another user's need `user_access_manage`, as in the vendor's
+/// org, since a key acts with its user's role.
+fn may_manage(actor: &User, owner_uuid: &str) -> Result<()> {
+    if actor.uuid == owner_uuid {
+        Ok(())
+    } else {
+        rbac::require(actor, Permission::UserAccessManage)
+    }
+}
+
 pub fn run(ctx: &Context, cmd: KeysCmd) -> Result<()> {
-    let mut store = ctx.open_store()?;
+    let (engine, actor) = super::triage::open(ctx)?;
+    let mut store = engine.into_store();
     match cmd {
         KeysCmd::Create { user } => {
             let u = store.find_user(&user)?.ok_or_else(|| {
-                Error::NotFound(format!("no user {user} in {}", ctx.store_path.display()))
+                Error::NotFound(format!(
+                    "no user {} in {}",
+                    clean(&user),
+                    ctx.store_path.display()
+                ))
             })?;
+            may_manage(&actor, &u.uuid)?;
             if u.disabled {
                 return Err(Error::Invalid(format!("user {} is disabled", u.handle)));
             }
@@ -52,7 +70,12 @@ pub fn run(ctx: &Context, cmd: KeysCmd) -> Result<()> {
             Ok(())
         }
         KeysCmd::List { format } => {
-            let list = keys::list(store.conn())?;
+            // Without user_access_manage, a user sees only their own keys.
+            let everyone = rbac::require(&actor, Permission::UserAccessManage).is_ok();
+            let list: Vec<_> = keys::list(store.conn())?
+                .into_iter()
+                .filter(|k| everyone || k.user_uuid == actor.uuid)
+                .collect();
             match format {
                 ListFormat::Json => print_json(&serde_json::json!({
                     "data": list.iter().map(|k| serde_json::json!({
@@ -84,6 +107,13 @@ pub fn run(ctx: &Context, cmd: KeysCmd) -> Result<()> {
             }
         }
         KeysCmd::Revoke { id } => {
+            let owner = keys::list(store.conn())?
+                .into_iter()
+                .find(|k| k.id == id)
+                .map(|k| k.user_uuid);
+            if let Some(owner) = owner {
+                may_manage(&actor, &owner)?;
+            }
             store.write(|tx| keys::revoke(tx, &id))?;
             eprintln!("key {} revoked", clean(&id));
             Ok(())
