@@ -438,3 +438,64 @@ fn export_reads_the_active_denylist() {
     .unwrap();
     assert!(!r.text.contains("deny "), "{}", r.text);
 }
+
+/// A producer's batch through the engine: an existing signal keeps its triage and version, the
+/// batch writes one audit event, matching signals are blocked in the same change, and a read-only
+/// key is refused with nothing written.
+#[test]
+fn ingest_keeps_triage_records_the_batch_and_blocks_by_rule() {
+    let mut env = env();
+    let admin = env.user(ADMIN);
+    let notify = sigscope::notify::NotifyConfig::default();
+    env.engine
+        .add_autoblock_rule(&admin, rule("cs", CS))
+        .unwrap();
+    let first = Signal::from_json(signal_json("I1", t0(), "open", &["192.0.2.50"])).unwrap();
+    let done = env
+        .engine
+        .ingest(&admin, vec![first.clone()], &notify)
+        .unwrap();
+    assert_eq!((done.inserted, done.updated), (1, 0));
+    env.engine
+        .execute(
+            &admin,
+            Command::SetState {
+                signals: vec![sigscope::engine::SignalRef::new("I1")],
+                to: sigscope::model::TriageState::UnderReview,
+                reason: None,
+                comment: None,
+            },
+        )
+        .unwrap();
+    let triaged = env.signal("I1");
+
+    // The producer sends I1 again (its own triage says open) with a stuffing signal.
+    let audit_before = env.audit_count();
+    let done = env
+        .engine
+        .ingest(
+            &admin,
+            vec![first, stuffing("I2", &["192.0.2.51"])],
+            &notify,
+        )
+        .unwrap();
+    assert_eq!((done.inserted, done.updated), (1, 1));
+    let again = env.signal("I1");
+    assert_eq!(again.triage, triaged.triage, "analysts own triage");
+    assert_eq!(again.version, triaged.version);
+    assert_eq!(done.autoblocks.len(), 1);
+    assert!(env.engine.active_block_for("192.0.2.51").unwrap().is_some());
+    // One event for the batch, one for the block; the feed's seq is past both.
+    assert_eq!(env.audit_count(), audit_before + 2);
+    assert_eq!(done.seq, Some(env.engine.latest_seq().unwrap()));
+
+    let ro = env.user(READ_ONLY);
+    let count = env.audit_count();
+    let err = env
+        .engine
+        .ingest(&ro, vec![stuffing("I3", &["192.0.2.52"])], &notify)
+        .unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
+    assert!(env.engine.get_signal("I3").unwrap().is_none());
+    assert_eq!(env.audit_count(), count);
+}

@@ -9,6 +9,7 @@ pub mod blocking;
 mod cases;
 pub mod command;
 mod incidents;
+pub mod ingest;
 pub mod rbac;
 mod signals;
 pub mod timeline;
@@ -105,6 +106,46 @@ impl Engine {
 
     pub fn into_store(self) -> SqliteStore {
         self.store
+    }
+
+    /// Run `f`, which may execute several commands, as one change: every write it makes is kept, or
+    /// (on its error, or a crash) none. Inside a caller's transaction it is a savepoint of it.
+    pub fn all_or_nothing<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Engine) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        let outer = self.store.conn().is_autocommit();
+        let (begin, keep, undo) = if outer {
+            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        } else {
+            (
+                "SAVEPOINT engine_change",
+                "RELEASE engine_change",
+                "ROLLBACK TO engine_change; RELEASE engine_change",
+            )
+        };
+        self.store
+            .conn()
+            .execute_batch(begin)
+            .map_err(|e| E::from(e.into()))?;
+        let out = f(self);
+        let conn = self.store.conn();
+        match &out {
+            Ok(_) => conn.execute_batch(keep).map_err(|e| E::from(e.into()))?,
+            Err(_) => {
+                // The change's own error is the one to report; if SQLite already rolled back
+                // there is nothing left to undo.
+                if !conn.is_autocommit() {
+                    if let Err(e) = conn.execute_batch(undo) {
+                        tracing::error!(error = %e, "rolling back a failed change");
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The engine's time, to the millisecond the store keeps.

@@ -9,6 +9,8 @@ pub mod actions {
     pub const SIGNAL_STATE: &str = "signal.state";
     pub const SIGNAL_ASSIGN: &str = "signal.assign";
     pub const SIGNAL_UNASSIGN: &str = "signal.unassign";
+    /// A producer's batch of detections (one event per batch, for the change feed).
+    pub const SIGNAL_INGEST: &str = "signal.ingest";
     pub const CASE_CREATE: &str = "case.create";
     pub const CASE_ADD_SIGNALS: &str = "case.add_signals";
     pub const CASE_STATUS: &str = "case.status";

@@ -4,7 +4,6 @@ use super::errors::{ApiError, ApiResult};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::store::SqliteStore;
-use rusqlite::Connection;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -105,11 +104,4 @@ impl Db {
             drop(store);
         }
     }
-}
-
-/// One atomic write on `conn` (the engine's, for writes it has no command for): committed when `f`
-/// succeeds, rolled back (nothing half-done) when it fails or panics; a savepoint when the request
-/// already holds a transaction.
-pub fn in_tx<T>(conn: &Connection, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
-    crate::store::sqlite::atomically(conn, f)
 }

@@ -440,62 +440,12 @@ pub async fn ingest(
         "POST",
         "/api/v2/sigscope/signals",
         move |engine, user| {
-            let mut stored = Vec::with_capacity(parsed.len());
-            let mut w = super::db::in_tx(engine.store().conn(), |tx| {
-                let (mut inserted, mut updated) = (0, 0);
-                let mut ids = Vec::with_capacity(parsed.len());
-                let mut before = Vec::with_capacity(parsed.len());
-                let mut after = Vec::with_capacity(parsed.len());
-                for mut s in parsed {
-                    let old = signals::get_signal(tx, &s.id)?;
-                    if let Some(old) = &old {
-                        s.set_triage(old.triage.clone(), old.version.max(s.version));
-                    }
-                    stored.push(s.clone());
-                    if signals::put_signal(tx, &s)? {
-                        inserted += 1;
-                    } else {
-                        updated += 1;
-                    }
-                    ids.push(s.id.clone());
-                    before.push(old);
-                    after.push(s);
-                }
-                // Notification rules queue their deliveries in the same transaction; the serve
-                // process's background sender delivers them.
-                crate::notify::queue_changes(tx, &notify, &before, &after, chrono::Utc::now())?;
-                let counts = json!({ "inserted": inserted, "updated": updated });
-                // One audit event per batch: the change feed carries new detections to every
-                // explorer.
-                let seq = match ids.first().cloned() {
-                    None => None,
-                    Some(first) => Some(crate::store::sqlite::audit::append(
-                        tx,
-                        &crate::model::AuditEvent {
-                            seq: 0,
-                            time: chrono::Utc::now(),
-                            actor: user.handle.clone(),
-                            action: triage::ACTION_INGEST.into(),
-                            target_type: "signal".into(),
-                            target_id: first,
-                            signal_ids: ids,
-                            before: Value::Null,
-                            after: counts.clone(),
-                        },
-                    )?),
-                };
-                Ok(Written {
-                    status: StatusCode::OK,
-                    body: json!({ "meta": counts }),
-                    seq,
-                })
-            })?;
-            // Automated blocking acts on what was just stored, each block in its own transaction
-            // with its audit event; the feed is then published up to the last of them.
-            if !engine.run_autoblock(&stored)?.is_empty() {
-                w.seq = Some(engine.latest_seq()?);
-            }
-            Ok(w)
+            let done = engine.ingest(user, parsed, &notify)?;
+            Ok(Written {
+                status: StatusCode::OK,
+                body: json!({ "meta": { "inserted": done.inserted, "updated": done.updated } }),
+                seq: done.seq,
+            })
         },
     )
     .await

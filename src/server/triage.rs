@@ -188,9 +188,6 @@ fn conflict(engine: &Engine, message: String, items: &[(String, Option<i64>)]) -
     e
 }
 
-/// The audit action the server writes itself (the engine writes the rest).
-pub const ACTION_INGEST: &str = "signal.ingest";
-
 /// The vendor's `signal_metadata` answer (plus `version`, so a client can chain its next write).
 pub fn metadata(s: &Signal, actor: &User) -> Value {
     let t = &s.triage;
@@ -261,20 +258,9 @@ where
     let (written, replayed) = st
         .db
         .engine(move |engine| {
-            let conn = engine.store().conn();
-            conn.execute_batch("BEGIN IMMEDIATE")?;
-            let out = record_once(engine, &user, key.as_deref(), &method, &path, f);
-            let conn = engine.store().conn();
-            if out.is_ok() {
-                conn.execute_batch("COMMIT")?;
-            } else if !conn.is_autocommit() {
-                // The request's own error is the one to answer with; a failed rollback is
-                // retried by the writer's next use.
-                if let Err(e) = conn.execute_batch("ROLLBACK") {
-                    tracing::error!(error = %e, "rollback failed");
-                }
-            }
-            out
+            engine.all_or_nothing(|engine| {
+                record_once(engine, &user, key.as_deref(), &method, &path, f)
+            })
         })
         .await?;
     if let Some(seq) = written.seq {
