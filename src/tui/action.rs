@@ -58,6 +58,8 @@ pub enum Action {
     ViewSaved(Result<String, String>),
     Blocks(Result<Vec<crate::model::Block>, String>),
     NotifyRules(Result<Vec<super::backend::NotifyRuleRow>, String>),
+    Conflicts(Result<Vec<super::backend::ConflictRow>, String>),
+    ConflictDismissed(Result<String, String>),
     Workflows(Result<Vec<super::backend::WorkflowInfo>, String>),
     /// A step of the running workflow finished.
     WorkflowStep(super::backend::WorkflowStep),
@@ -86,6 +88,8 @@ pub enum Effect {
         include_inactive: bool,
     },
     LoadNotifyRules,
+    LoadConflicts,
+    DismissConflict(i64),
     LoadWorkflows,
     RunWorkflow {
         name: String,

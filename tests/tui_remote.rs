@@ -1,0 +1,285 @@
+//! The explorer on a team server: two `RemoteBackend`s on one `sigscope serve` over loopback, each
+//! with its own SQLite cache, driven through the real `update` and drawn into a test buffer.
+mod common;
+
+use common::{Keys, TestServer};
+use sigscope::model::{ArchiveReason, TriageState};
+use sigscope::remote::{Credentials, Endpoint, Remote, RemoteOptions};
+use sigscope::store::Store;
+use sigscope::tui::action::Action;
+use sigscope::tui::app::{App, Options};
+use sigscope::tui::backend::{Backend, Change, SearchRequest};
+use sigscope::tui::harness;
+use sigscope::tui::RemoteBackend;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn opts() -> RemoteOptions {
+    RemoteOptions {
+        window: chrono::Duration::days(3650),
+        long_poll: Duration::from_secs(5),
+        max_backoff: Duration::from_millis(200),
+        ..RemoteOptions::default()
+    }
+}
+
+/// An explorer backend on the server as `acting`, its cache at `cache`; the sync is not started.
+fn backend(s: &TestServer, k: &Keys, cache: &Path, acting: &str) -> RemoteBackend {
+    let remote = Remote::open(
+        cache,
+        Endpoint::sigscope(&format!("http://{}", s.addr)).unwrap(),
+        Credentials {
+            api_key: k.api.clone(),
+            app_key: k.app.clone(),
+        },
+        opts(),
+    )
+    .unwrap();
+    RemoteBackend::new(remote, cache, Some(acting)).unwrap()
+}
+
+/// Start the backend's sync on `rt`, as the explorer's runtime does.
+fn start(rt: &tokio::runtime::Runtime, b: &RemoteBackend) {
+    let _g = rt.enter();
+    b.start();
+}
+
+fn open(b: &RemoteBackend) -> App {
+    let mut app = App::new(Options::default(), chrono::Utc::now(), 140, 30);
+    harness::open(&mut app, b);
+    app
+}
+
+fn screen(app: &App) -> String {
+    harness::screen(&harness::render(app))
+}
+
+fn status_line(app: &App) -> String {
+    screen(app)
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .to_string()
+}
+
+fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    f()
+}
+
+fn state_in_stream(app: &App, id: &str) -> Option<TriageState> {
+    let rows = &app.results.rows;
+    rows.position(id).and_then(|i| rows.row(i)).map(|r| r.state)
+}
+
+fn set_state(
+    ids: &[&str],
+    state: TriageState,
+    reason: Option<ArchiveReason>,
+    v: Option<i64>,
+) -> Change {
+    Change::SetState {
+        ids: ids.iter().map(|s| s.to_string()).collect(),
+        state,
+        reason,
+        comment: None,
+        version: v,
+    }
+}
+
+#[test]
+fn b_sees_a_archive_in_its_stream_within_two_seconds() {
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(20));
+    let dir = tempfile::tempdir().unwrap();
+    let a = backend(&s, &s.analyst, &dir.path().join("a.db"), "ana@example.com");
+    let b = backend(&s, &s.analyst2, &dir.path().join("b.db"), "bob@example.com");
+    rt.block_on(a.remote().sync_once()).unwrap();
+    rt.block_on(b.remote().sync_once()).unwrap();
+    start(&rt, &a);
+    start(&rt, &b);
+    let mut app_b = open(&b);
+    assert_eq!(app_b.row_count(), 20, "B's explorer reads its cache");
+    assert_eq!(state_in_stream(&app_b, "sig-0003"), Some(TriageState::Open));
+    // B follows the change feed before A acts.
+    assert!(eventually(Duration::from_secs(5), || b
+        .sync_state()
+        .is_some_and(|l| l.starts_with("synced"))));
+
+    let msg = a
+        .apply(&set_state(
+            &["sig-0003"],
+            TriageState::Archived,
+            Some(ArchiveReason::FalsePositive),
+            Some(1),
+        ))
+        .unwrap();
+    assert!(msg.contains("1 signal"), "{msg}");
+    let mut app_a = open(&a);
+    assert_eq!(
+        state_in_stream(&app_a, "sig-0003"),
+        Some(TriageState::Archived),
+        "A's stream shows its own change at once"
+    );
+
+    // B's live mode polls every second; here as fast as it likes, for at most 2 s.
+    let seen = eventually(Duration::from_secs(2), || {
+        harness::drive(&mut app_b, &b, Action::Tick(chrono::Utc::now()));
+        state_in_stream(&app_b, "sig-0003") == Some(TriageState::Archived)
+    });
+    assert!(seen, "B's stream did not show A's archive within 2 s");
+    let r = b
+        .search(&SearchRequest {
+            query: "@workflow.triage.state:archived".into(),
+            from: None,
+            to: None,
+        })
+        .unwrap();
+    assert_eq!(r.rows.len(), 1);
+    harness::drive(&mut app_a, &a, Action::Tick(chrono::Utc::now()));
+    drop((a, b));
+    rt.block_on(s.stop());
+}
+
+#[test]
+fn the_loser_of_a_race_sees_both_versions_in_conflicts_and_can_dismiss() {
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(3));
+    let dir = tempfile::tempdir().unwrap();
+    let a = backend(&s, &s.analyst, &dir.path().join("a.db"), "ana@example.com");
+    let b = backend(&s, &s.analyst2, &dir.path().join("b.db"), "bob@example.com");
+    rt.block_on(a.remote().sync_once()).unwrap();
+    rt.block_on(b.remote().sync_once()).unwrap();
+    let mut app_b = open(&b);
+
+    // Both looked at version 1. A's change reaches the server first.
+    a.apply(&set_state(
+        &["sig-0001"],
+        TriageState::Archived,
+        Some(ArchiveReason::Remediated),
+        Some(1),
+    ))
+    .unwrap();
+    rt.block_on(a.remote().flush()).unwrap();
+    let msg = b
+        .apply(&set_state(
+            &["sig-0001"],
+            TriageState::UnderReview,
+            None,
+            Some(1),
+        ))
+        .unwrap();
+    assert!(
+        msg.contains("Under review") || msg.contains("1 signal"),
+        "{msg}"
+    );
+    rt.block_on(b.remote().flush()).unwrap();
+
+    // One wins: the server keeps A's change; B's change is not applied on top of it.
+    let server = s.store().get_signal("sig-0001").unwrap().unwrap();
+    assert_eq!(server.triage.state, TriageState::Archived);
+    assert_eq!(server.version, 2);
+    assert!(a.conflicts().unwrap().is_empty());
+
+    harness::drive(&mut app_b, &b, Action::Tick(chrono::Utc::now()));
+    let status = status_line(&app_b);
+    assert!(
+        status.contains("1 conflict — :conflicts"),
+        "status line: {status}"
+    );
+    assert_eq!(
+        state_in_stream(&app_b, "sig-0001"),
+        Some(TriageState::Archived),
+        "B's stream shows what the server holds"
+    );
+
+    harness::keys(&mut app_b, &b, ":conflicts<Enter>");
+    let sc = screen(&app_b);
+    assert!(
+        sc.contains("conflict #") && sc.contains("state on sig-0001"),
+        "{sc}"
+    );
+    assert!(sc.contains("from version 1"), "{sc}");
+    assert!(sc.contains("yours:    state under_review"), "{sc}");
+    assert!(
+        sc.contains("theirs:   archived (remediated), unassigned (version 2)"),
+        "{sc}"
+    );
+    assert!(
+        sc.contains("remote:   signal sig-0001 changed by ana@example.com"),
+        "the remote's answer is shown: {sc}"
+    );
+
+    harness::keys(&mut app_b, &b, "d");
+    let sc = screen(&app_b);
+    assert!(sc.contains("no conflicts"), "{sc}");
+    assert!(b.conflicts().unwrap().is_empty());
+    harness::keys(&mut app_b, &b, "<Esc>");
+    harness::drive(&mut app_b, &b, Action::Tick(chrono::Utc::now()));
+    let status = status_line(&app_b);
+    assert!(!status.contains("conflict"), "status line: {status}");
+    // Dismissing never re-sends: the server still holds A's version.
+    let server = s.store().get_signal("sig-0001").unwrap().unwrap();
+    assert_eq!(server.triage.state, TriageState::Archived);
+    drop((a, b));
+    rt.block_on(s.stop());
+}
+
+#[test]
+fn status_line_shows_offline_and_changes_waiting() {
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(5));
+    let dir = tempfile::tempdir().unwrap();
+    let a = backend(&s, &s.analyst, &dir.path().join("a.db"), "ana@example.com");
+    rt.block_on(a.remote().sync_once()).unwrap();
+    start(&rt, &a);
+    let mut app = open(&a);
+    assert!(eventually(Duration::from_secs(5), || {
+        harness::drive(&mut app, &a, Action::Tick(chrono::Utc::now()));
+        status_line(&app).contains("synced")
+    }));
+
+    rt.block_on(s.kill());
+    a.apply(&set_state(
+        &["sig-0002"],
+        TriageState::UnderReview,
+        None,
+        None,
+    ))
+    .unwrap();
+    assert_eq!(
+        state_in_stream(
+            &{
+                let mut app = open(&a);
+                harness::drive(&mut app, &a, Action::Tick(chrono::Utc::now()));
+                app
+            },
+            "sig-0002"
+        ),
+        Some(TriageState::UnderReview),
+        "the change shows at once, offline"
+    );
+    let offline = eventually(Duration::from_secs(10), || {
+        harness::drive(&mut app, &a, Action::Tick(chrono::Utc::now()));
+        let l = status_line(&app);
+        l.contains("offline since") && l.contains("1 change waiting")
+    });
+    assert!(offline, "status line: {}", status_line(&app));
+    drop(a);
+    drop(rt);
+}
