@@ -283,3 +283,168 @@ fn status_line_shows_offline_and_changes_waiting() {
     drop(a);
     drop(rt);
 }
+
+#[test]
+fn remote_is_refused_by_the_commands_that_do_not_speak_to_it_yet() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let store = dir.path().join("local.db");
+    let run = |args: &[&str]| {
+        let mut all = vec![
+            "sigscope",
+            "--config",
+            config.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--remote",
+            "http://127.0.0.1:9",
+        ];
+        all.extend_from_slice(args);
+        sigscope::cli::run(sigscope::cli::Cli::try_parse_from(all).unwrap())
+    };
+    let e = run(&["signals", "list"]).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(
+        e.to_string().contains("work with the explorer"),
+        "the refusal names what does work: {e}"
+    );
+    let e = run(&["--demo"]).unwrap_err();
+    assert!(e.to_string().contains("--demo"), "{e}");
+}
+
+#[test]
+fn permissions_follow_the_role_the_server_gives_the_acting_user() {
+    use sigscope::tui::backend::ChangeKind;
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(2));
+    let dir = tempfile::tempdir().unwrap();
+    let reader = backend(
+        &s,
+        &s.reader,
+        &dir.path().join("r.db"),
+        "reader@example.com",
+    );
+    let ana = backend(&s, &s.analyst, &dir.path().join("a.db"), "ana@example.com");
+    start(&rt, &reader);
+    start(&rt, &ana);
+    assert_eq!(
+        reader.allowed(ChangeKind::SetState),
+        Err("security_monitoring_signals_write".to_string())
+    );
+    assert_eq!(
+        reader.acting().as_deref(),
+        Some("reader@example.com (read_only)")
+    );
+    assert_eq!(ana.allowed(ChangeKind::SetState), Ok(()));
+    assert_eq!(ana.allowed(ChangeKind::Incident), Ok(()));
+    // The denylist is the server's: refused by name, not acted on in the cache.
+    let why = ana.allowed(ChangeKind::Block).unwrap_err();
+    assert!(why.contains("on the server"), "{why}");
+    let e = ana
+        .apply(&Change::BlockIps {
+            ids: vec!["sig-0001".into()],
+            duration: None,
+        })
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("denylist is kept on the server"),
+        "{e}"
+    );
+    drop((reader, ana));
+    rt.block_on(s.stop());
+}
+
+#[test]
+fn an_incident_declared_from_a_remote_explorer_links_its_signal_on_the_server() {
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(3));
+    let dir = tempfile::tempdir().unwrap();
+    let a = backend(&s, &s.analyst, &dir.path().join("a.db"), "ana@example.com");
+    rt.block_on(a.remote().sync_once()).unwrap();
+    start(&rt, &a);
+    let msg = a
+        .apply(&Change::NewIncident {
+            ids: vec!["sig-0002".into()],
+            title: "Credential stuffing".into(),
+            severity: "SEV-2".into(),
+            commander: None,
+        })
+        .unwrap();
+    assert!(msg.starts_with("declared incident IR-"), "{msg}");
+    let listed = a.incidents().unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|c| c.title == "Credential stuffing" && msg.ends_with(&c.id)),
+        "{listed:?}"
+    );
+    let n: i64 = msg.rsplit('-').next().unwrap().parse().unwrap();
+    let linked = eventually(Duration::from_secs(5), || {
+        s.store()
+            .get_signal("sig-0002")
+            .unwrap()
+            .unwrap()
+            .triage
+            .incident_ids
+            .contains(&n)
+    });
+    assert!(linked, "the server's signal lists IR-{n}");
+    drop(a);
+    rt.block_on(s.stop());
+}
+
+/// The cache changes behind the index's back (same rowid, no audit row): the reader hears of each
+/// update through the cache's update log, the second update of a signal as well as the first.
+#[test]
+fn a_reader_follows_updates_written_by_another_connection() {
+    use sigscope::model::{Role, Signal, User};
+    use sigscope::store::sqlite::signals::put_signal;
+    use sigscope::store::SqliteStore;
+    use sigscope::tui::LocalBackend;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let writer = SqliteStore::open(&path).unwrap();
+    let sigs: Vec<Signal> = (0..3)
+        .map(|i| Signal::from_json(common::signal_json(i)).unwrap())
+        .collect();
+    for s in &sigs {
+        put_signal(writer.conn(), s).unwrap();
+    }
+    let me = User {
+        uuid: String::new(),
+        handle: "ana@example.com".into(),
+        name: String::new(),
+        role: Role::ReadOnly,
+        disabled: false,
+    };
+    let r = LocalBackend::reader(SqliteStore::open(&path).unwrap(), me).unwrap();
+    let archived = SearchRequest {
+        query: "@workflow.triage.state:archived".into(),
+        from: None,
+        to: None,
+    };
+    assert_eq!(r.search(&archived).unwrap().rows.len(), 0);
+    for (round, state) in [
+        TriageState::Archived,
+        TriageState::Open,
+        TriageState::Archived,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let g = r.generation();
+        let mut s = sigs[1].clone();
+        let mut t = s.triage.clone();
+        t.state = state;
+        s.set_triage(t, 2 + round as i64);
+        put_signal(writer.conn(), &s).unwrap();
+        assert!(r.generation() > g, "update {round} bumps the generation");
+        let n = r.search(&archived).unwrap().rows.len();
+        assert_eq!(
+            n,
+            usize::from(state == TriageState::Archived),
+            "update {round}"
+        );
+    }
+}

@@ -35,7 +35,8 @@ pub enum Action {
     /// Ctrl-C: quit from anywhere.
     ForceQuit,
     Resize(u16, u16),
-    /// A second has passed: live mode asks whether the store changed.
+    /// A second has passed: ask whether the store changed and how its sync is (live mode searches
+    /// again on a change).
     Tick(DateTime<Utc>),
     /// A line from the `:` palette (without the colon).
     Run(String),

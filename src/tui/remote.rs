@@ -19,7 +19,7 @@ use crate::store::{SqliteStore, Store};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -42,14 +42,25 @@ fn plural(n: usize, what: &str) -> String {
     }
 }
 
+/// The acting user's role as the remote knows it.
+#[derive(Default)]
+struct RoleCache {
+    /// `Some(None)`: the remote answered and the user is not among its users.
+    known: Option<Option<Role>>,
+    /// The last failed attempt: offline, the next one waits a while.
+    failed_at: Option<Instant>,
+}
+
+/// How long after a failed attempt the role is not asked again.
+const ROLE_RETRY: Duration = Duration::from_secs(60);
+
 pub struct RemoteBackend {
     remote: Remote,
     reads: LocalBackend,
     status: watch::Receiver<SyncStatus>,
     /// `--as` / `SIGSCOPE_USER` / the config's `user`: who the key belongs to, as far as we know.
     acting: Option<String>,
-    /// The acting user's role as the remote knows it; `None` inside: asked, not found.
-    role: Mutex<Option<Option<Role>>>,
+    role: Mutex<RoleCache>,
     /// Vendor mode: the Case Management project new cases go to.
     project_id: Option<String>,
     runtime: Mutex<Option<Handle>>,
@@ -86,7 +97,7 @@ impl RemoteBackend {
             remote,
             reads,
             acting,
-            role: Mutex::new(None),
+            role: Mutex::new(RoleCache::default()),
             project_id: None,
             runtime: Mutex::new(None),
             task: Mutex::new(None),
@@ -134,13 +145,26 @@ impl RemoteBackend {
     fn role(&self) -> Option<Role> {
         let who = self.acting.as_deref()?.to_lowercase();
         let mut cached = lock(&self.role);
-        if let Some(r) = *cached {
+        if let Some(r) = cached.known {
             return r;
         }
-        let v = match self.call("users", self.remote.client().users("")) {
+        if cached.failed_at.is_some_and(|t| t.elapsed() < ROLE_RETRY) {
+            return None;
+        }
+        // One attempt, no retries: this runs while the explorer loads its permissions.
+        let asked = self.call(
+            "users",
+            self.remote
+                .client()
+                .send_once(reqwest::Method::GET, "/api/v2/users", &[], None, None),
+        );
+        let v = match asked {
             Ok(v) => v,
-            // Offline or not allowed to list users: ask again next time.
-            Err(_) => return None,
+            Err(e) => {
+                tracing::debug!("the acting user's role: {e}");
+                cached.failed_at = Some(Instant::now());
+                return None;
+            }
         };
         let role = v
             .get("data")
@@ -159,7 +183,7 @@ impl RemoteBackend {
                     .into_iter()
                     .find(|r| r.label() == label || Role::parse(label) == Some(*r))
             });
-        *cached = Some(role);
+        cached.known = Some(role);
         role
     }
 
@@ -507,7 +531,7 @@ impl Backend for RemoteBackend {
 
     fn acting(&self) -> Option<String> {
         let who = self.acting.clone()?;
-        Some(match *lock(&self.role) {
+        Some(match lock(&self.role).known {
             Some(Some(r)) => format!("{who} ({})", r.as_str()),
             _ => who,
         })

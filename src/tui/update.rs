@@ -1241,11 +1241,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Tick(now) => {
             app.now = now;
-            if app.live {
-                vec![Effect::PollGeneration]
-            } else {
-                vec![]
-            }
+            // Paused too: the sync state (offline, changes waiting, conflicts) stays current.
+            vec![Effect::PollGeneration]
         }
         Action::Generation(g, sync) => {
             app.sync = sync;
@@ -1253,6 +1250,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return vec![];
             }
             let first = app.generation == 0;
+            if !app.live && !first {
+                // Left unseen, so that resuming live mode searches again.
+                return vec![];
+            }
             app.generation = g;
             if app.live && !first {
                 refresh(app)
