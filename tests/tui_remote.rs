@@ -448,3 +448,117 @@ fn a_reader_follows_updates_written_by_another_connection() {
         );
     }
 }
+
+/// The real binary in tmux: `sigscope --remote URL` opens the explorer on the team server, syncs on
+/// its own runtime, sends a change through the outbox, and says when the server is gone.
+/// Skips, saying why, when tmux is not installed (CI installs it).
+#[test]
+fn the_binary_explores_a_team_server_in_tmux() {
+    use std::process::Command;
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("SKIPPED: tmux is not installed (CI installs it via .ci/run)");
+        return;
+    }
+    struct Tmux(String);
+    impl Tmux {
+        fn run(&self, args: &[&str]) -> String {
+            let out = Command::new("tmux")
+                .arg("-L")
+                .arg(&self.0)
+                .args(args)
+                .output()
+                .expect("tmux runs");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+        fn wait(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+            let deadline = Instant::now() + Duration::from_secs(secs);
+            loop {
+                let s = self.run(&["capture-pane", "-p", "-t", "remote"]);
+                if pred(&s) {
+                    return s;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "timed out waiting for {what}; screen:\n{s}"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+    impl Drop for Tmux {
+        fn drop(&mut self) {
+            let _ = Command::new("tmux")
+                .args(["-L", &self.0, "kill-server"])
+                .output();
+        }
+    }
+
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(5));
+    let dir = tempfile::tempdir().unwrap();
+    // The test signals are from January 2026: a window and a range that reach them.
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[remote]\nwindow_days = 3650\n[ui]\nrange = \"all\"\n",
+    )
+    .unwrap();
+    let cmd = format!(
+        "env TERM=xterm-256color HOME={home} XDG_DATA_HOME={home}/data XDG_CONFIG_HOME={home}/config \
+         DD_API_KEY={api} DD_APP_KEY={app} {bin} --config {home}/config.toml --remote http://{addr} \
+         --as ana@example.com",
+        home = dir.path().display(),
+        api = s.analyst.api,
+        app = s.analyst.app,
+        bin = env!("CARGO_BIN_EXE_sigscope"),
+        addr = s.addr,
+    );
+    let t = Tmux(format!("sigscope-remote-{}", std::process::id()));
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "remote",
+        "-x",
+        "130",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    let sc = t.wait("the first sync", 120, |s| {
+        s.contains("5 of 5") && s.contains("synced")
+    });
+    assert!(
+        !sc.contains(&s.analyst.app) && !sc.contains(&s.analyst.api),
+        "keys never on screen"
+    );
+    assert!(sc.contains("ana@example.com (standard)"), "{sc}");
+
+    // Archive the selected signal from the palette; it reaches the server through the outbox.
+    t.run(&["send-keys", "-t", "remote", ":"]);
+    t.run(&[
+        "send-keys",
+        "-t",
+        "remote",
+        "-l",
+        "state archived false_positive from the remote explorer",
+    ]);
+    t.run(&["send-keys", "-t", "remote", "Enter"]);
+    t.wait("the confirmation", 20, |s| {
+        s.contains("1 signal → Archived")
+    });
+    let on_server = eventually(Duration::from_secs(10), || {
+        s.store()
+            .list_signals(&Default::default())
+            .unwrap()
+            .iter()
+            .any(|x| {
+                x.triage.state == TriageState::Archived
+                    && x.triage.archive_comment.as_deref() == Some("from the remote explorer")
+            })
+    });
+    assert!(on_server, "the server holds the archive");
+
+    rt.block_on(s.kill());
+    t.wait("the offline status", 60, |s| s.contains("offline since"));
+    t.run(&["send-keys", "-t", "remote", "q"]);
+}
