@@ -202,6 +202,20 @@ fn the_loser_of_a_race_sees_both_versions_in_conflicts_and_can_dismiss() {
         status.contains("1 conflict — :conflicts"),
         "status line: {status}"
     );
+    // The marker stands out from the rest of the status line.
+    let buf = harness::render(&app_b);
+    let sc = harness::screen(&buf);
+    let lines: Vec<&str> = sc.lines().collect();
+    let y = lines.iter().rposition(|l| *l == status).unwrap() as u16;
+    let x = status[..status.find("1 conflict").unwrap()].chars().count() as u16;
+    let (marker, plain) = (buf[(x, y)].style(), buf[(1, y)].style());
+    let th = &app_b.opts.theme;
+    assert_ne!(marker, plain, "the conflict marker stands out");
+    assert!(
+        th.error.fg.is_none_or(|c| marker.fg == Some(c))
+            && marker.add_modifier.contains(th.error.add_modifier),
+        "the conflict marker is drawn in the error style: {marker:?}"
+    );
     assert_eq!(
         state_in_stream(&app_b, "sig-0001"),
         Some(TriageState::Archived),
@@ -241,7 +255,7 @@ fn the_loser_of_a_race_sees_both_versions_in_conflicts_and_can_dismiss() {
 }
 
 #[test]
-fn status_line_shows_offline_and_changes_waiting() {
+fn status_line_shows_offline_and_changes_waiting_even_when_paused() {
     let rt = runtime();
     let mut s = rt.block_on(TestServer::start(5));
     let dir = tempfile::tempdir().unwrap();
@@ -254,6 +268,9 @@ fn status_line_shows_offline_and_changes_waiting() {
         status_line(&app).contains("synced")
     }));
 
+    // Paused, the stream holds still but the status line keeps up.
+    harness::keys(&mut app, &a, "L");
+    assert!(status_line(&app).contains("paused"));
     rt.block_on(s.kill());
     a.apply(&set_state(
         &["sig-0002"],
