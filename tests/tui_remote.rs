@@ -579,3 +579,85 @@ fn the_binary_explores_a_team_server_in_tmux() {
     t.wait("the offline status", 60, |s| s.contains("offline since"));
     t.run(&["send-keys", "-t", "remote", "q"]);
 }
+
+/// A change the server refuses for good (a read-only key) is listed as refused, with the server's
+/// answer, and the stream goes back to what the server holds.
+#[test]
+fn a_refused_change_is_listed_with_the_servers_answer() {
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(2));
+    let dir = tempfile::tempdir().unwrap();
+    // No acting user: the explorer cannot know the key is read-only, the server can.
+    let remote = Remote::open(
+        &dir.path().join("r.db"),
+        Endpoint::sigscope(&format!("http://{}", s.addr)).unwrap(),
+        Credentials {
+            api_key: s.reader.api.clone(),
+            app_key: s.reader.app.clone(),
+        },
+        opts(),
+    )
+    .unwrap();
+    let r = RemoteBackend::new(remote, &dir.path().join("r.db"), None).unwrap();
+    rt.block_on(r.remote().sync_once()).unwrap();
+    let mut app = open(&r);
+    r.apply(&set_state(
+        &["sig-0001"],
+        TriageState::Archived,
+        Some(ArchiveReason::Other),
+        Some(1),
+    ))
+    .unwrap();
+    rt.block_on(r.remote().flush()).unwrap();
+    harness::drive(&mut app, &r, Action::Tick(chrono::Utc::now()));
+    assert_eq!(state_in_stream(&app, "sig-0001"), Some(TriageState::Open));
+    assert!(status_line(&app).contains("1 conflict — :conflicts"));
+    harness::keys(&mut app, &r, ":conflicts<Enter>");
+    let sc = screen(&app);
+    assert!(
+        sc.contains("refused #") && sc.contains("state on sig-0001"),
+        "{sc}"
+    );
+    assert!(sc.contains("yours:    state archived (other)"), "{sc}");
+    assert!(sc.contains("security_monitoring_signals_write"), "{sc}");
+    drop(r);
+    rt.block_on(s.stop());
+}
+
+/// The analyst saw version 1; the sync has brought version 2 since: the change is refused at once
+/// instead of being queued on top of a version they never saw.
+#[test]
+fn a_change_from_a_version_the_cache_has_moved_past_is_refused() {
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(2));
+    let dir = tempfile::tempdir().unwrap();
+    let a = backend(&s, &s.analyst, &dir.path().join("a.db"), "ana@example.com");
+    let b = backend(&s, &s.analyst2, &dir.path().join("b.db"), "bob@example.com");
+    rt.block_on(a.remote().sync_once()).unwrap();
+    rt.block_on(b.remote().sync_once()).unwrap();
+    a.apply(&set_state(
+        &["sig-0000"],
+        TriageState::UnderReview,
+        None,
+        Some(1),
+    ))
+    .unwrap();
+    rt.block_on(a.remote().flush()).unwrap();
+    rt.block_on(b.remote().sync_once()).unwrap();
+    let e = b
+        .apply(&set_state(
+            &["sig-0000"],
+            TriageState::Archived,
+            Some(ArchiveReason::Other),
+            Some(1),
+        ))
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 5, "{e}");
+    assert!(
+        e.to_string().contains("changed since you looked at it"),
+        "{e}"
+    );
+    assert!(b.remote().pending().unwrap().is_empty(), "nothing queued");
+    drop((a, b));
+    rt.block_on(s.stop());
+}
