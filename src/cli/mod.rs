@@ -131,12 +131,20 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> Result<(), Error> {
     let ctx = Context::new(&cli)?;
-    // Only `sync` speaks to a remote so far; anything else would quietly use the local store.
+    // Only the explorer and `sync` speak to a remote so far; anything else would quietly use the
+    // local store.
     if (cli.remote.is_some() || cli.site.is_some())
-        && !matches!(cli.command, Some(Command::Sync(_)))
+        && !matches!(cli.command, Some(Command::Sync(_)) | None)
     {
         return Err(Error::Usage(
-            "--remote/--site work with `sigscope sync` so far; the explorer and the other commands use the local store".into(),
+            "--remote/--site work with the explorer (`sigscope --remote URL`) and `sigscope sync` so far; \
+             the other commands use the local store (run them on the server)"
+                .into(),
+        ));
+    }
+    if cli.demo && (cli.remote.is_some() || cli.site.is_some()) {
+        return Err(Error::Usage(
+            "--demo opens a local demo store; leave out --remote/--site".into(),
         ));
     }
     match cli.command {
@@ -158,13 +166,35 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Allowlist(c)) => edge::allowlist(&ctx, c),
         Some(Command::Bouncers(c)) => edge::bouncers(&ctx, c),
         Some(Command::Export(c)) => edge::export(&ctx, c),
-        None => explore(&ctx, cli.demo, cli.read_only),
+        None => explore(
+            &ctx,
+            cli.demo,
+            cli.read_only,
+            cli.remote.as_deref(),
+            cli.site.as_deref(),
+        ),
     }
 }
 
-/// The explorer on the configured store, or on a fresh demo store with `--demo`.
-fn explore(ctx: &Context, demo: bool, read_only: bool) -> Result<(), Error> {
+/// The explorer on the configured store, on a remote (`--remote`, `--site`, `[remote]`), or on a
+/// fresh demo store with `--demo`.
+fn explore(
+    ctx: &Context,
+    demo: bool,
+    read_only: bool,
+    remote: Option<&str>,
+    site: Option<&str>,
+) -> Result<(), Error> {
     if !demo {
+        if let Some(setup) = crate::remote::resolve(remote, site, &ctx.config, &ctx.config_path)? {
+            return crate::tui::explore_remote(
+                &ctx.config,
+                &ctx.config_path,
+                &setup,
+                ctx.acting.as_deref(),
+                read_only,
+            );
+        }
         // Deliveries left over by other sigscope processes are retried while the explorer is open.
         let _deliveries = crate::notify::spawn_background(
             ctx.store_path.clone(),

@@ -35,7 +35,8 @@ pub enum Action {
     /// Ctrl-C: quit from anywhere.
     ForceQuit,
     Resize(u16, u16),
-    /// A second has passed: live mode asks whether the store changed.
+    /// A second has passed: ask whether the store changed and how its sync is (live mode searches
+    /// again on a change).
     Tick(DateTime<Utc>),
     /// A line from the `:` palette (without the colon).
     Run(String),
@@ -58,6 +59,8 @@ pub enum Action {
     ViewSaved(Result<String, String>),
     Blocks(Result<Vec<crate::model::Block>, String>),
     NotifyRules(Result<Vec<super::backend::NotifyRuleRow>, String>),
+    Conflicts(Result<Vec<super::backend::ConflictRow>, String>),
+    ConflictDismissed(Result<String, String>),
     Workflows(Result<Vec<super::backend::WorkflowInfo>, String>),
     /// A step of the running workflow finished.
     WorkflowStep(super::backend::WorkflowStep),
@@ -86,6 +89,8 @@ pub enum Effect {
         include_inactive: bool,
     },
     LoadNotifyRules,
+    LoadConflicts,
+    DismissConflict(i64),
     LoadWorkflows,
     RunWorkflow {
         name: String,

@@ -386,6 +386,29 @@ pub struct NotifyRuleRow {
     pub targets: Vec<String>,
 }
 
+/// A change the remote refused after it left this explorer (a conflict on replay, or a refusal),
+/// with both versions: what the analyst asked for and what the remote holds now. Plain text; the
+/// view cleans it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConflictRow {
+    /// What `dismiss_conflict` takes.
+    pub seq: i64,
+    pub signal_id: Option<String>,
+    /// `state`, `assignee`, `incidents`...
+    pub action: String,
+    /// True for a conflict (someone changed the signal first); false for a refusal.
+    pub conflict: bool,
+    /// The analyst's change, e.g. `state under_review`.
+    pub mine: String,
+    /// The version the analyst's change was based on.
+    pub base_version: Option<i64>,
+    /// The remote's signal as it is now (`archived (remediated), assigned to bob`), on a conflict.
+    pub theirs: Option<String>,
+    pub theirs_version: Option<i64>,
+    /// The remote's answer.
+    pub error: Option<String>,
+}
+
 /// The kinds of change, for permission checks and for showing an action disabled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ChangeKind {
@@ -441,6 +464,17 @@ pub trait Backend: Send + Sync {
     /// "offline, 2 changes waiting"), for the status line.
     fn sync_state(&self) -> Option<String> {
         None
+    }
+    /// Start background work that needs the explorer's tokio runtime (a remote's sync); called
+    /// once, inside it, before the first frame.
+    fn start(&self) {}
+    /// Changes the remote refused or that conflicted, for `:conflicts`.
+    fn conflicts(&self) -> Result<Vec<ConflictRow>> {
+        Ok(Vec::new())
+    }
+    /// The analyst has read a conflict: drop it from the list. `Ok` carries a one-line summary.
+    fn dismiss_conflict(&self, seq: i64) -> Result<String> {
+        Err(crate::Error::NotFound(format!("no conflict #{seq} here")))
     }
     /// Bumps whenever the store changes (a write, an import, a sync), so that live mode knows to
     /// search again.

@@ -73,6 +73,10 @@ pub fn execute(
         Effect::LoadNotifyRules => {
             Action::NotifyRules(backend.notify_rules().map_err(|e| e.to_string()))
         }
+        Effect::LoadConflicts => Action::Conflicts(backend.conflicts().map_err(|e| e.to_string())),
+        Effect::DismissConflict(seq) => {
+            Action::ConflictDismissed(backend.dismiss_conflict(seq).map_err(|e| e.to_string()))
+        }
         Effect::PollGeneration => Action::Generation(backend.generation(), backend.sync_state()),
         Effect::Copy(_) | Effect::SaveView(_) => return None,
     })

@@ -1,6 +1,6 @@
-//! Full-pane lists that replace the stream for a while: the denylist (`:blocks`) and the
-//! notification rules (`:notify`). State only; `update` changes it and `view::lists` draws it.
-use super::backend::NotifyRuleRow;
+//! Full-pane lists that replace the stream for a while: the denylist (`:blocks`), the
+//! notification rules (`:notify`) and a remote's refused changes (`:conflicts`). State only; `update` changes it and `view::lists` draws it.
+use super::backend::{ConflictRow, NotifyRuleRow};
 use super::editor::LineEditor;
 use crate::model::Block;
 
@@ -8,6 +8,7 @@ use crate::model::Block;
 pub enum Overlay {
     Blocks(BlocksView),
     Notify(NotifyView),
+    Conflicts(ConflictsView),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -56,4 +57,17 @@ pub struct NotifyView {
     pub rules: Vec<NotifyRuleRow>,
     pub cursor: usize,
     pub loading: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ConflictsView {
+    pub rows: Vec<ConflictRow>,
+    pub cursor: usize,
+    pub loading: bool,
+}
+
+impl ConflictsView {
+    pub fn selected(&self) -> Option<&ConflictRow> {
+        self.rows.get(self.cursor)
+    }
 }

@@ -30,6 +30,38 @@ struct Mark {
     loaded: bool,
     rowid: i64,
     seq: i64,
+    /// The update log's seq (see `track_updates`), when the store keeps one.
+    updates: i64,
+}
+
+/// The table `track_updates` keeps: one row per changed signal, its seq moved up on each change.
+const UPDATE_LOG: &str = "explorer_signal_updates";
+
+/// Have the store log every update of a signal row, whoever makes it. A remote's cache changes
+/// without audit rows (the sync writes the server's version, the outbox its optimistic one), and
+/// an update keeps the row's rowid, so without this the index would never hear of those changes.
+/// The log holds one row per signal (AUTOINCREMENT: a re-logged signal always gets a higher seq).
+/// The trigger deletes then inserts: an upsert's own ON CONFLICT would override an `OR REPLACE`.
+pub fn track_updates(store: &SqliteStore) -> Result<()> {
+    store.conn().execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {UPDATE_LOG} (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT,
+             signal_id TEXT NOT NULL UNIQUE
+         );
+         CREATE TRIGGER IF NOT EXISTS {UPDATE_LOG}_on_update AFTER UPDATE ON signals BEGIN
+             DELETE FROM {UPDATE_LOG} WHERE signal_id = NEW.id;
+             INSERT INTO {UPDATE_LOG} (signal_id) VALUES (NEW.id);
+         END;"
+    ))?;
+    Ok(())
+}
+
+fn update_log_head(conn: &rusqlite::Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        &format!("SELECT COALESCE(MAX(seq), 0) FROM {UPDATE_LOG}"),
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// How far the initial load has come.
@@ -57,6 +89,8 @@ pub struct LocalBackend {
     mark: Mutex<Mark>,
     generation: Arc<AtomicU64>,
     progress: Arc<Mutex<Progress>>,
+    /// Follow `track_updates`' log as well as the audit log.
+    update_log: bool,
 }
 
 /// Where a newest-first read stopped: the last `(ts, id)` read.
@@ -120,7 +154,21 @@ impl LocalBackend {
     pub fn open(store: SqliteStore, acting: Option<&str>) -> Result<LocalBackend> {
         let mut engine = Engine::system(store);
         let actor = engine.resolve_actor(acting)?;
-        Ok(LocalBackend {
+        Ok(Self::with_engine(engine, actor))
+    }
+
+    /// Open over a store whose users are not this process's to resolve (a remote's cache: the
+    /// remote decides who acts), following `track_updates`' log too. Meant for reads: `apply`
+    /// would run the local engine on the store as `actor`.
+    pub fn reader(store: SqliteStore, actor: User) -> Result<LocalBackend> {
+        track_updates(&store)?;
+        let mut b = Self::with_engine(Engine::system(store), actor);
+        b.update_log = true;
+        Ok(b)
+    }
+
+    fn with_engine(engine: Engine, actor: User) -> LocalBackend {
+        LocalBackend {
             engine: Mutex::new(engine),
             workflows: WorkflowSetup::default(),
             actor,
@@ -128,7 +176,8 @@ impl LocalBackend {
             mark: Mutex::new(Mark::default()),
             generation: Arc::new(AtomicU64::new(1)),
             progress: Arc::new(Mutex::new(Progress::default())),
-        })
+            update_log: false,
+        }
     }
 
     pub fn with_workflows(mut self, w: WorkflowSetup) -> LocalBackend {
@@ -186,6 +235,23 @@ impl LocalBackend {
             }
         }
         mark.seq = max_seq;
+        if self.update_log {
+            let head = update_log_head(conn)?;
+            if head > mark.updates {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT signal_id FROM {UPDATE_LOG} WHERE seq > ?1"
+                ))?;
+                let ids: Vec<String> = stmt
+                    .query_map([mark.updates], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for id in ids {
+                    if let Some(s) = engine.get_signal(&id)? {
+                        changed.push(s);
+                    }
+                }
+            }
+            mark.updates = head;
+        }
         drop(engine);
         let any = !fresh.is_empty() || !changed.is_empty();
         if any {
@@ -213,6 +279,9 @@ impl LocalBackend {
             r.get(0)
         })?;
         mark.seq = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?;
+        if self.update_log {
+            mark.updates = update_log_head(conn)?;
+        }
         let total: i64 = conn.query_row("SELECT COUNT(*) FROM signals", [], |r| r.get(0))?;
         let (first, cursor, read) = read_chunk(conn, None, FIRST_CHUNK)?;
         let path = engine.store().path().to_path_buf();

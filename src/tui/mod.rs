@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lists;
 pub mod local;
 pub mod query_edit;
+pub mod remote;
 pub mod runtime;
 pub mod text;
 pub mod theme;
@@ -23,6 +24,7 @@ pub mod views;
 pub use app::{App, Options};
 pub use backend::Backend;
 pub use local::LocalBackend;
+pub use remote::RemoteBackend;
 pub use runtime::run;
 
 use crate::config::Config;
@@ -98,6 +100,25 @@ pub fn explore(
     let backend = LocalBackend::open(store, acting)?.with_workflows(setup);
     let me = backend.actor().handle.clone();
     let (opts, ui) = options_from_config(config, read_only, Some(&me))?;
+    run(
+        std::sync::Arc::new(backend),
+        opts,
+        Some(config_path.to_path_buf()),
+        ui.log,
+    )
+}
+
+/// `sigscope --remote URL` (or `--site`, or `[remote]` in the config): the explorer over a remote's
+/// local cache, syncing in the background once the explorer runs.
+pub fn explore_remote(
+    config: &Config,
+    config_path: &std::path::Path,
+    setup: &crate::remote::RemoteSetup,
+    acting: Option<&str>,
+    read_only: bool,
+) -> Result<()> {
+    let backend = RemoteBackend::open(setup, acting)?;
+    let (opts, ui) = options_from_config(config, read_only, acting)?;
     run(
         std::sync::Arc::new(backend),
         opts,

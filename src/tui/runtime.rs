@@ -248,6 +248,8 @@ async fn event_loop(
     config_path: Option<PathBuf>,
 ) -> Result<()> {
     let started = Instant::now();
+    // A remote's sync runs on this runtime, beside the explorer's own jobs.
+    backend.start();
     let size = terminal
         .size()
         .map_err(|e| Error::Io(format!("terminal size: {e}")))?;

@@ -5,7 +5,7 @@ use super::app::{App, Pane, Tab};
 use super::backend::{Change, ChangeKind, RangePreset, Row, SearchRequest, TimeRange};
 use super::form::{Field, FieldKind, Form, FormKind, Opt};
 use super::keys::Cmd;
-use super::lists::{BlocksView, NotifyView, Overlay};
+use super::lists::{BlocksView, ConflictsView, NotifyView, Overlay};
 use super::query_edit::quote_value;
 use super::view::layout;
 use crate::model::{ArchiveReason, TriageState};
@@ -1053,6 +1053,7 @@ pub const PALETTE: &[&str] = &[
     "block-users",
     "blocks",
     "notify",
+    "conflicts",
     "workflow",
     "save",
     "view",
@@ -1087,6 +1088,7 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         "block-users" => open_form(app, Cmd::BlockUsers),
         "blocks" => open_blocks(app),
         "notify" => open_notify(app),
+        "conflicts" => open_conflicts(app),
         "workflow" => open_form(app, Cmd::Workflow),
         "query" => apply_query(app, rest.join(" ")),
         "range" => match rest.first().and_then(|r| TimeRange::parse(r)) {
@@ -1239,11 +1241,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Tick(now) => {
             app.now = now;
-            if app.live {
-                vec![Effect::PollGeneration]
-            } else {
-                vec![]
-            }
+            // Paused too: the sync state (offline, changes waiting, conflicts) stays current.
+            vec![Effect::PollGeneration]
         }
         Action::Generation(g, sync) => {
             app.sync = sync;
@@ -1251,6 +1250,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return vec![];
             }
             let first = app.generation == 0;
+            if !app.live && !first {
+                // Left unseen, so that resuming live mode searches again.
+                return vec![];
+            }
             app.generation = g;
             if app.live && !first {
                 refresh(app)
@@ -1474,8 +1477,41 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::Conflicts(r) => {
+            if let Some(Overlay::Conflicts(c)) = app.overlay.as_mut() {
+                c.loading = false;
+                match r {
+                    Ok(rows) => {
+                        c.cursor = c.cursor.min(rows.len().saturating_sub(1));
+                        c.rows = rows;
+                    }
+                    Err(e) => app.error(format!("loading the conflicts failed: {e}")),
+                }
+            }
+            vec![]
+        }
+        Action::ConflictDismissed(r) => {
+            match r {
+                Ok(m) => app.info(m),
+                Err(e) => app.error(format!("dismissing failed: {e}")),
+            }
+            let mut fx = vec![Effect::PollGeneration];
+            if let Some(Overlay::Conflicts(c)) = app.overlay.as_mut() {
+                c.loading = true;
+                fx.push(Effect::LoadConflicts);
+            }
+            fx
+        }
         Action::Cmd(cmd) => command(app, cmd),
     }
+}
+
+fn open_conflicts(app: &mut App) -> Vec<Effect> {
+    app.overlay = Some(Overlay::Conflicts(ConflictsView {
+        loading: true,
+        ..Default::default()
+    }));
+    vec![Effect::LoadConflicts]
 }
 
 fn open_blocks(app: &mut App) -> Vec<Effect> {
@@ -1500,6 +1536,26 @@ fn open_notify(app: &mut App) -> Vec<Effect> {
 fn edit_overlay(app: &mut App, e: Edit) -> Vec<Effect> {
     let refusal = app.refusal(ChangeKind::Block);
     match app.overlay.as_mut() {
+        Some(Overlay::Conflicts(c)) => {
+            match e {
+                Edit::Cancel | Edit::Insert('q') => app.overlay = None,
+                Edit::Up | Edit::Insert('k') => c.cursor = c.cursor.saturating_sub(1),
+                Edit::Down | Edit::Insert('j') => {
+                    c.cursor = (c.cursor + 1).min(c.rows.len().saturating_sub(1))
+                }
+                Edit::Insert('r') => {
+                    c.loading = true;
+                    return vec![Effect::LoadConflicts];
+                }
+                Edit::Insert('d') | Edit::Insert('x') => {
+                    if let Some(row) = c.selected() {
+                        return vec![Effect::DismissConflict(row.seq)];
+                    }
+                }
+                _ => {}
+            }
+            vec![]
+        }
         Some(Overlay::Notify(n)) => {
             match e {
                 Edit::Cancel | Edit::Insert('q') => app.overlay = None,

@@ -58,6 +58,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Span::raw("pick a workflow, fill its inputs, watch its steps"),
     ]));
     lines.push(Line::from(vec![
+        Span::styled("  :conflicts  ", th.key),
+        Span::raw("a remote's refused changes, yours and theirs; d dismiss"),
+    ]));
+    lines.push(Line::from(vec![
         Span::styled("  :notify     ", th.key),
         Span::raw("notification rules (targets masked), Esc back"),
     ]));

@@ -1,10 +1,10 @@
-//! The full-pane lists (`:blocks`, `:notify`). Every value from the store goes through `SafeText`:
+//! The full-pane lists (`:blocks`, `:notify`, `:conflicts`). Every value from the store goes through `SafeText`:
 //! denylist values, reasons and rule queries come from attackers or other people.
 use super::{padded, pane};
 use crate::model::Block;
 use crate::tui::app::App;
 use crate::tui::backend::ChangeKind;
-use crate::tui::lists::{BlocksView, NotifyView, Overlay};
+use crate::tui::lists::{BlocksView, ConflictsView, NotifyView, Overlay};
 use crate::tui::text::SafeText;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -17,6 +17,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     match &app.overlay {
         Some(Overlay::Blocks(b)) => blocks(app, b, area, buf),
         Some(Overlay::Notify(n)) => notify(app, n, area, buf),
+        Some(Overlay::Conflicts(c)) => conflicts(app, c, area, buf),
         None => {}
     }
 }
@@ -224,6 +225,83 @@ fn notify(app: &App, v: &NotifyView, area: Rect, buf: &mut Buffer) {
     );
     Paragraph::new(Line::from(Span::styled(
         "j/k move  r reload  Esc back  (edit rules with sigscope notify rules)",
+        th.dim,
+    )))
+    .render(foot, buf);
+}
+
+/// Each refused change takes a few lines: what, yours, theirs, the remote's answer. Both versions
+/// are shown in full so nothing is decided for the analyst.
+fn conflicts(app: &App, v: &ConflictsView, area: Rect, buf: &mut Buffer) {
+    let th = &app.opts.theme;
+    let title = format!(
+        "Conflicts and refused changes: {}{}",
+        v.rows.len(),
+        if v.loading { " (loading…)" } else { "" }
+    );
+    let block = pane(app, title, true);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let w = inner.width as usize;
+    let text = |s: &str, style: Style| -> Vec<Span<'static>> {
+        SafeText::new(s).spans(w.saturating_sub(12), style, th.escape)
+    };
+    let mut lines = Vec::new();
+    if v.rows.is_empty() && !v.loading {
+        lines.push(Line::from(Span::styled(
+            "no conflicts: every change reached the remote",
+            th.dim,
+        )));
+    }
+    // Keep the selected entry on screen: entries before it scroll away first.
+    let per = 5usize;
+    let fit = ((inner.height as usize).saturating_sub(1) / per).max(1);
+    let start = v.cursor.saturating_sub(fit - 1);
+    for (i, r) in v.rows.iter().enumerate().skip(start).take(fit) {
+        let sel = i == v.cursor;
+        let style = if sel { th.selected } else { th.header };
+        let head = format!(
+            "{} #{} {} on {}{}",
+            if r.conflict { "conflict" } else { "refused" },
+            r.seq,
+            r.action,
+            r.signal_id.as_deref().unwrap_or("-"),
+            r.base_version
+                .map(|b| format!(" (from version {b})"))
+                .unwrap_or_default()
+        );
+        lines.push(
+            Line::from(padded(SafeText::new(&head).spans(w, style, th.escape), w)).style(style),
+        );
+        let mut yours = vec![Span::styled("  yours:    ", th.key)];
+        yours.extend(text(&r.mine, th.base));
+        lines.push(Line::from(yours));
+        let mut theirs = vec![Span::styled("  theirs:   ", th.key)];
+        match &r.theirs {
+            Some(t) => {
+                let v = r
+                    .theirs_version
+                    .map(|v| format!(" (version {v})"))
+                    .unwrap_or_default();
+                theirs.extend(text(&format!("{t}{v}"), th.base));
+            }
+            None => theirs.push(Span::styled("-", th.dim)),
+        }
+        lines.push(Line::from(theirs));
+        let mut why = vec![Span::styled("  remote:   ", th.key)];
+        why.extend(text(r.error.as_deref().unwrap_or("-"), th.dim));
+        lines.push(Line::from(why));
+        lines.push(Line::from(""));
+    }
+    Paragraph::new(lines).render(inner, buf);
+    let foot = Rect::new(
+        inner.x,
+        inner.y + inner.height.saturating_sub(1),
+        inner.width,
+        1.min(inner.height),
+    );
+    Paragraph::new(Line::from(Span::styled(
+        "j/k move  d dismiss (the remote keeps theirs)  r reload  Esc back",
         th.dim,
     )))
     .render(foot, buf);

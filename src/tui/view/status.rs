@@ -46,10 +46,13 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         left.push_str(&format!(" · loading {n}/{of}"));
     }
     left.push_str(if app.live { " · live" } else { " · paused" });
+    // The sync state stands out when something needs the analyst (a refused change, offline).
+    let mut sync_part = String::new();
     if let Some(sync) = &app.sync {
-        left.push_str(" · ");
-        left.push_str(&crate::sanitize::clean(sync));
+        sync_part = format!(" · {}", crate::sanitize::clean(sync));
     }
+    let alert = sync_part.contains("conflict") || sync_part.contains("offline");
+    let before = std::mem::take(&mut left);
     if app.opts.read_only {
         left.push_str(" · read-only");
     }
@@ -58,8 +61,12 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         left.push_str(&crate::sanitize::clean(a));
     }
     left.push(' ');
-    let left_w = SafeText::new(&left).width();
-    let mut spans = vec![Span::styled(left, th.header)];
+    let left_w = SafeText::new(&format!("{before}{sync_part}{left}")).width();
+    let mut spans = vec![
+        Span::styled(before, th.header),
+        Span::styled(sync_part, if alert { th.error } else { th.header }),
+        Span::styled(left, th.header),
+    ];
     let all: &[(Cmd, &str)] = &[
         (Cmd::Search, "search"),
         (Cmd::Open, "open"),
