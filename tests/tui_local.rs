@@ -473,3 +473,39 @@ argv = ["printf", "%s", "{{signal.id}}"]
         .unwrap_err();
     assert!(r.message.contains("workflows_run"), "{r:?}");
 }
+
+/// A wildcard inside quotes is literal, so the explorer keeps the (empty) results and says, on the
+/// message line, which form would be a wildcard; that form finds the signals.
+#[test]
+fn a_quoted_wildcard_gets_a_note_with_the_form_that_matches() {
+    use sigscope::tui::app::{App, Options};
+    use sigscope::tui::harness;
+    let dir = tempfile::tempdir().unwrap();
+    let b = LocalBackend::open(
+        SqliteStore::open(&store(dir.path())).unwrap(),
+        Some("alice@sigscope.test"),
+    )
+    .unwrap();
+    let mut app = App::new(Options::default(), Utc::now(), 160, 30);
+    harness::open(&mut app, &b);
+    harness::keys(
+        &mut app,
+        &b,
+        "/@workflow.rule.name:\"Credential stuffing*\"<Enter>",
+    );
+    assert_eq!(app.row_count(), 0);
+    let s = harness::screen(&harness::render(&app));
+    assert!(
+        s.contains(r"note: for a wildcard write @workflow.rule.name:Credential\ stuffing*"),
+        "{s}"
+    );
+
+    let fixed = r"@workflow.rule.name:Credential\ stuffing*";
+    let want = b.search(&all(fixed)).unwrap().rows.len();
+    assert!(want > 0, "the demo has credential stuffing signals");
+    let clear = "<Backspace>".repeat(60);
+    harness::keys(&mut app, &b, &format!("/{clear}{fixed}<Enter>"));
+    assert_eq!(app.row_count(), want);
+    let s = harness::screen(&harness::render(&app));
+    assert!(!s.contains("note:"), "{s}");
+}

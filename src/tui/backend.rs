@@ -209,6 +209,9 @@ pub struct SearchResult {
     pub facets: Vec<Facet>,
     /// Set when the query did not parse; `rows` and `facets` are then empty and ignored.
     pub error: Option<QueryError>,
+    /// Advice on a query that parsed but likely says something else than meant (a wildcard inside
+    /// quotes); the results stand.
+    pub hint: Option<QueryError>,
     /// Signals in the store, whatever the query.
     pub total: usize,
     /// While the store is still being read: (signals read, signals in the store).
@@ -221,6 +224,7 @@ impl Default for SearchResult {
             rows: Arc::new(VecRows::default()),
             facets: Vec::new(),
             error: None,
+            hint: None,
             total: 0,
             loading: None,
         }

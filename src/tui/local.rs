@@ -500,6 +500,14 @@ impl Backend for LocalBackend {
             }),
             facets,
             error: None,
+            hint: query::hints(&req.query, &q)
+                .into_iter()
+                .next()
+                .map(|h| QueryError {
+                    message: h.message,
+                    start: h.span.start,
+                    end: h.span.end,
+                }),
             total: if p.done { total } else { p.total.max(total) },
             loading: (!p.done).then_some((p.loaded, p.total)),
         })

@@ -342,6 +342,7 @@ impl Backend for Fake {
             rows: Arc::new(VecRows(hits.iter().map(|s| Row::from_signal(s)).collect())),
             facets,
             error: None,
+            hint: None,
             total: all.len(),
             loading: None,
         })

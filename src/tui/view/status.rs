@@ -25,6 +25,10 @@ pub fn draw_message(app: &App, area: Rect, buf: &mut Buffer) {
         (None, Some(e)) if app.error_query == app.editor.text => {
             (th.error, format!(" query: {} (at {})", e.message, e.start))
         }
+        (None, None) if app.query == app.editor.text => match &app.results.hint {
+            Some(h) => (th.header, format!(" note: {}", h.message)),
+            None => return,
+        },
         _ => return,
     };
     let t = SafeText::new(&text);
