@@ -131,12 +131,7 @@ fn blocks(app: &App, v: &BlocksView, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(padded(s, w)).style(style));
     }
     Paragraph::new(lines).render(inner, buf);
-    let foot = Rect::new(
-        inner.x,
-        inner.y + inner.height.saturating_sub(1),
-        inner.width,
-        1.min(inner.height),
-    );
+    let foot = footer_row(inner);
     let line = match v.confirm.and_then(|id| v.rows.iter().find(|b| b.id == id)) {
         Some(b) => {
             let mut s = vec![Span::styled("Lift the block of ", th.error)];
@@ -217,12 +212,7 @@ fn notify(app: &App, v: &NotifyView, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(padded(s, w)).style(style));
     }
     Paragraph::new(lines).render(inner, buf);
-    let foot = Rect::new(
-        inner.x,
-        inner.y + inner.height.saturating_sub(1),
-        inner.width,
-        1.min(inner.height),
-    );
+    let foot = footer_row(inner);
     Paragraph::new(Line::from(Span::styled(
         "j/k move  r reload  Esc back  (edit rules with sigscope notify rules)",
         th.dim,
@@ -294,15 +284,20 @@ fn conflicts(app: &App, v: &ConflictsView, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(""));
     }
     Paragraph::new(lines).render(inner, buf);
-    let foot = Rect::new(
-        inner.x,
-        inner.y + inner.height.saturating_sub(1),
-        inner.width,
-        1.min(inner.height),
-    );
+    let foot = footer_row(inner);
     Paragraph::new(Line::from(Span::styled(
         "j/k move  d dismiss (the remote keeps theirs)  r reload  Esc back",
         th.dim,
     )))
     .render(foot, buf);
+}
+
+/// The last row of a list view, where its keys are shown.
+fn footer_row(inner: Rect) -> Rect {
+    Rect::new(
+        inner.x,
+        inner.y + inner.height.saturating_sub(1),
+        inner.width,
+        1.min(inner.height),
+    )
 }
