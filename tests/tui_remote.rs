@@ -328,6 +328,27 @@ fn remote_is_refused_by_the_commands_that_do_not_speak_to_it_yet() {
     );
     let e = run(&["--demo"]).unwrap_err();
     assert!(e.to_string().contains("--demo"), "{e}");
+
+    // With `[remote]` in the config instead, the command runs on the local store and says so.
+    std::fs::write(&config, "[remote]\nurl = \"http://127.0.0.1:9\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sigscope"))
+        .args(["--config", config.to_str().unwrap()])
+        .args(["--store", store.to_str().unwrap()])
+        .args(["signals", "list"])
+        .env_remove("DD_API_KEY")
+        .env_remove("DD_APP_KEY")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("note: [remote] in") && err.contains("uses the local store"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -142,6 +142,21 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 .into(),
         ));
     }
+    // A `[remote]` in the config is for the explorer and `sync`; saying where this command reads
+    // keeps an analyst from triaging a stale local copy by mistake.
+    if !matches!(
+        cli.command,
+        Some(Command::Sync(_) | Command::Demo(_)) | None
+    ) {
+        let remote: crate::remote::RemoteConfig = ctx.config.section("remote").unwrap_or_default();
+        if remote.url.is_some() || remote.site.is_some() {
+            eprintln!(
+                "note: [remote] in {} is used by the explorer and `sync`; this command uses the local store {}",
+                ctx.config_path.display(),
+                ctx.store_path.display()
+            );
+        }
+    }
     if cli.demo && (cli.remote.is_some() || cli.site.is_some()) {
         return Err(Error::Usage(
             "--demo opens a local demo store; leave out --remote/--site".into(),
