@@ -390,6 +390,29 @@ fn permissions_follow_the_role_the_server_gives_the_acting_user() {
         "{e}"
     );
     drop((reader, ana));
+
+    // Without `--as`, the server says whom the keys belong to, and the role follows.
+    let remote = Remote::open(
+        &dir.path().join("anon.db"),
+        Endpoint::sigscope(&format!("http://{}", s.addr)).unwrap(),
+        Credentials {
+            api_key: s.reader.api.clone(),
+            app_key: s.reader.app.clone(),
+        },
+        opts(),
+    )
+    .unwrap();
+    let anon = RemoteBackend::new(remote, &dir.path().join("anon.db"), None).unwrap();
+    start(&rt, &anon);
+    assert_eq!(
+        anon.allowed(ChangeKind::SetState),
+        Err("security_monitoring_signals_write".to_string())
+    );
+    assert_eq!(
+        anon.acting().as_deref(),
+        Some("reader@example.com (read_only)")
+    );
+    drop(anon);
     rt.block_on(s.stop());
 }
 

@@ -23,6 +23,12 @@ pub fn user_json(u: &User) -> Value {
     })
 }
 
+/// `GET /api/v2/sigscope/whoami`: the user the request's keys act as, so an explorer started
+/// without `--as` can show who it is and grey out what that role cannot do.
+pub async fn whoami(actor: Actor) -> Json<Value> {
+    Json(json!({ "data": user_json(&actor.user) }))
+}
+
 pub async fn list(
     State(st): State<AppState>,
     actor: Actor,

@@ -47,6 +47,8 @@ fn plural(n: usize, what: &str) -> String {
 struct RoleCache {
     /// `Some(None)`: the remote answered and the user is not among its users.
     known: Option<Option<Role>>,
+    /// Without `--as`: whom the remote says the keys belong to.
+    who: Option<String>,
     /// The last failed attempt: offline, the next one waits a while.
     failed_at: Option<Instant>,
 }
@@ -141,9 +143,9 @@ impl RemoteBackend {
     }
 
     /// The acting user's role on the remote, asked once; `None` when unknown (the remote enforces
-    /// its roles anyway, so unknown means allowed here and refused there if need be).
+    /// its roles anyway, so unknown means allowed here and refused there if need be). Without
+    /// `--as`, a sigscope server is asked whom the keys belong to.
     fn role(&self) -> Option<Role> {
-        let who = self.acting.as_deref()?.to_lowercase();
         let mut cached = lock(&self.role);
         if let Some(r) = cached.known {
             return r;
@@ -151,23 +153,37 @@ impl RemoteBackend {
         if cached.failed_at.is_some_and(|t| t.elapsed() < ROLE_RETRY) {
             return None;
         }
-        // One attempt, no retries: this runs while the explorer loads its permissions.
-        let asked = self.call(
+        let asked = match self.acting.as_deref() {
+            Some(who) => self.role_among_users(who),
+            None => self.whoami().map(|(handle, role)| {
+                cached.who = Some(handle);
+                role
+            }),
+        };
+        match asked {
+            Ok(role) => {
+                cached.known = Some(role);
+                role
+            }
+            Err(e) => {
+                tracing::debug!("the acting user's role: {e}");
+                cached.failed_at = Some(Instant::now());
+                None
+            }
+        }
+    }
+
+    /// `who`'s role in the remote's user list; `Ok(None)` when `who` is not among its users. One
+    /// attempt, no retries: this runs while the explorer loads its permissions.
+    fn role_among_users(&self, who: &str) -> Result<Option<Role>> {
+        let who = who.to_lowercase();
+        let v = self.call(
             "users",
             self.remote
                 .client()
                 .send_once(reqwest::Method::GET, "/api/v2/users", &[], None, None),
-        );
-        let v = match asked {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::debug!("the acting user's role: {e}");
-                cached.failed_at = Some(Instant::now());
-                return None;
-            }
-        };
-        let role = v
-            .get("data")
+        )?;
+        Ok(v.get("data")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -177,14 +193,35 @@ impl RemoteBackend {
                     .filter_map(|p| u.pointer(p).and_then(Value::as_str))
                     .any(|s| s.to_lowercase() == who)
             })
-            .and_then(|u| u.pointer("/attributes/role").and_then(Value::as_str))
-            .and_then(|label| {
-                [Role::Admin, Role::Standard, Role::ReadOnly]
-                    .into_iter()
-                    .find(|r| r.label() == label || Role::parse(label) == Some(*r))
-            });
-        cached.known = Some(role);
-        role
+            .and_then(role_of))
+    }
+
+    /// Whom the keys act as, by the sigscope server's `whoami` (the vendor has no such call).
+    fn whoami(&self) -> Result<(String, Option<Role>)> {
+        if !matches!(
+            self.remote.client().endpoint.flavor,
+            crate::remote::Flavor::Sigscope
+        ) {
+            return Err(Error::Other(
+                "the vendor does not say whom keys belong to".into(),
+            ));
+        }
+        let v = self.call(
+            "whoami",
+            self.remote.client().send_once(
+                reqwest::Method::GET,
+                "/api/v2/sigscope/whoami",
+                &[],
+                None,
+                None,
+            ),
+        )?;
+        let user = v.get("data").unwrap_or(&Value::Null);
+        let handle = user
+            .pointer("/attributes/handle")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::Other("whoami: the answer names no user".into()))?;
+        Ok((handle.to_string(), role_of(user)))
     }
 
     /// The signals a change names, as the cache has them; with `version` (one signal, side panel
@@ -530,10 +567,11 @@ impl Backend for RemoteBackend {
     }
 
     fn acting(&self) -> Option<String> {
-        let who = self.acting.clone()?;
-        Some(match lock(&self.role).known {
-            Some(Some(r)) => format!("{who} ({})", r.as_str()),
-            _ => who,
+        let cached = lock(&self.role);
+        let who = self.acting.clone().or_else(|| cached.who.clone())?;
+        Some(match cached.known {
+            Some(Some(r)) => format!("{} ({})", clean(&who), r.as_str()),
+            _ => clean(&who),
         })
     }
 
@@ -593,6 +631,14 @@ impl Backend for RemoteBackend {
             "notification rules are kept on the server (`sigscope notify rules` there)".into(),
         ))
     }
+}
+
+/// A user's role from the vendor's user shape (`attributes.role`, a label or a name).
+fn role_of(user: &Value) -> Option<Role> {
+    let label = user.pointer("/attributes/role").and_then(Value::as_str)?;
+    [Role::Admin, Role::Standard, Role::ReadOnly]
+        .into_iter()
+        .find(|r| r.label() == label || Role::parse(label) == Some(*r))
 }
 
 #[cfg(test)]
