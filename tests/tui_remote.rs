@@ -376,18 +376,11 @@ fn permissions_follow_the_role_the_server_gives_the_acting_user() {
     );
     assert_eq!(ana.allowed(ChangeKind::SetState), Ok(()));
     assert_eq!(ana.allowed(ChangeKind::Incident), Ok(()));
-    // The denylist is the server's: refused by name, not acted on in the cache.
-    let why = ana.allowed(ChangeKind::Block).unwrap_err();
-    assert!(why.contains("on the server"), "{why}");
-    let e = ana
-        .apply(&Change::BlockIps {
-            ids: vec!["sig-0001".into()],
-            duration: None,
-        })
-        .unwrap_err();
-    assert!(
-        e.to_string().contains("denylist is kept on the server"),
-        "{e}"
+    // Blocking needs appsec_protect_write, which a read-only key lacks.
+    assert_eq!(ana.allowed(ChangeKind::Block), Ok(()));
+    assert_eq!(
+        reader.allowed(ChangeKind::Block),
+        Err("appsec_protect_write".to_string())
     );
     drop((reader, ana));
 
@@ -703,5 +696,72 @@ fn a_change_from_a_version_the_cache_has_moved_past_is_refused() {
     );
     assert!(b.remote().pending().unwrap().is_empty(), "nothing queued");
     drop((a, b));
+    rt.block_on(s.stop());
+}
+
+/// Blocking from an explorer on a team server acts on the server's denylist: the attacking IP is
+/// blocked there, the side panel shows it, `:blocks` lists it, and lifting it lifts it there.
+#[test]
+fn blocking_from_a_remote_explorer_acts_on_the_servers_denylist() {
+    use sigscope::model::{BlockKind, Signal};
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(2));
+    let mut v = common::signal_json(7);
+    v["attributes"]["attributes"]["samples"] = serde_json::json!([
+        {"eventId": "e1", "content": {"http": {"client_ip": "198.51.100.23"}}}
+    ]);
+    let attacked = Signal::from_json(v).unwrap();
+    assert_eq!(attacked.attacker_ips, vec!["198.51.100.23".to_string()]);
+    s.store().upsert_signals(&[attacked]).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let ana = backend(&s, &s.analyst, &dir.path().join("a.db"), "ana@example.com");
+    start(&rt, &ana);
+    rt.block_on(ana.remote().sync_once()).unwrap();
+    let before = ana.detail("sig-0007").unwrap().unwrap();
+    assert_eq!(before.blocks.len(), 1);
+    assert_eq!(
+        before.blocks[0].blocked, None,
+        "not blocked yet, as the server says"
+    );
+
+    let msg = ana
+        .apply(&Change::BlockIps {
+            ids: vec!["sig-0007".into()],
+            duration: Some(chrono::TimeDelta::hours(1)),
+        })
+        .unwrap();
+    assert_eq!(msg, "blocked 1 IP");
+    let on_server = s
+        .store()
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM blocks WHERE value = '198.51.100.23' AND lifted_at IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap();
+    assert_eq!(on_server, 1);
+
+    let after = ana.detail("sig-0007").unwrap().unwrap();
+    assert!(
+        matches!(after.blocks[0].blocked, Some(Some(_))),
+        "the side panel shows the block and its end: {:?}",
+        after.blocks
+    );
+    let listed = ana.blocks(false).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].kind, BlockKind::Ip);
+    assert_eq!(listed[0].signal_id.as_deref(), Some("sig-0007"));
+    assert_eq!(listed[0].created_by, "ana@example.com");
+
+    ana.apply(&Change::Unblock { id: listed[0].id }).unwrap();
+    assert!(ana.blocks(false).unwrap().is_empty());
+    assert_eq!(ana.blocks(true).unwrap().len(), 1, "kept, as lifted");
+    assert_eq!(
+        ana.detail("sig-0007").unwrap().unwrap().blocks[0].blocked,
+        None
+    );
+    drop(ana);
     rt.block_on(s.stop());
 }

@@ -4,8 +4,9 @@
 //! Reads come from the remote's local cache through a `LocalBackend` reader (the same index and
 //! catch-up as the local explorer, following the cache's update log as the sync writes into it).
 //! Triage goes through `Remote`'s outbox, so it works offline and a conflict on replay is kept with
-//! both versions for `:conflicts`; cases and incidents are created on the remote directly. The
-//! denylist, notification rules and workflows live on the server and are refused here by name.
+//! both versions for `:conflicts`; cases, incidents and the denylist (a sigscope server's) are
+//! changed on the remote directly. Notification rules and workflows live on the server and are
+//! refused here by name.
 use super::backend::{
     Backend, Change, ChangeKind, Choice, ConflictRow, Detail, NotifyRuleRow, SearchRequest,
     SearchResult,
@@ -27,8 +28,19 @@ use tokio::task::JoinHandle;
 /// How long a direct call to the remote (cases, incidents, the acting user's role) may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
-const DENYLIST_ON_SERVER: &str =
-    "the denylist is kept on the server (use `sigscope block` / `sigscope blocks` there)";
+/// Only a sigscope server has a denylist API; the vendor's blocking is in its own app.
+const DENYLIST_NOT_HERE: &str =
+    "the vendor's denylist is not reachable from sigscope (block in the vendor's app)";
+
+/// How long the side panel reuses the server's denylist before asking again.
+const BLOCKS_FRESH: Duration = Duration::from_secs(5);
+
+/// The server's denylist as last read, for the side panel's blocked markers.
+#[derive(Default)]
+struct BlocksCache {
+    at: Option<Instant>,
+    active: Vec<crate::model::Block>,
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -67,6 +79,7 @@ pub struct RemoteBackend {
     project_id: Option<String>,
     runtime: Mutex<Option<Handle>>,
     task: Mutex<Option<JoinHandle<()>>>,
+    blocks: Mutex<BlocksCache>,
 }
 
 impl Drop for RemoteBackend {
@@ -103,6 +116,7 @@ impl RemoteBackend {
             project_id: None,
             runtime: Mutex::new(None),
             task: Mutex::new(None),
+            blocks: Mutex::new(BlocksCache::default()),
         })
     }
 
@@ -222,6 +236,128 @@ impl RemoteBackend {
             .and_then(Value::as_str)
             .ok_or_else(|| Error::Other("whoami: the answer names no user".into()))?;
         Ok((handle.to_string(), role_of(user)))
+    }
+
+    fn denylist_here(&self) -> Result<()> {
+        if matches!(
+            self.remote.client().endpoint.flavor,
+            crate::remote::Flavor::Sigscope
+        ) {
+            Ok(())
+        } else {
+            Err(Error::Usage(DENYLIST_NOT_HERE.into()))
+        }
+    }
+
+    /// The server's denylist, newest first; with `include_inactive`, lifted and expired too.
+    fn fetch_blocks(&self, include_inactive: bool) -> Result<Vec<crate::model::Block>> {
+        self.denylist_here()?;
+        let query = [("all", include_inactive.to_string())];
+        let v = self.call(
+            "the denylist",
+            self.remote.client().send_once(
+                reqwest::Method::GET,
+                "/api/v2/sigscope/denylist",
+                &query,
+                None,
+                None,
+            ),
+        )?;
+        v.get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::Other("the denylist answer has no `data` list".into()))?
+            .iter()
+            .map(crate::model::Block::from_json)
+            .collect()
+    }
+
+    /// The active blocks for the side panel, read again at most every few seconds; `None` when
+    /// the server cannot say (offline, the vendor).
+    fn active_blocks(&self) -> Option<Vec<crate::model::Block>> {
+        let mut cache = lock(&self.blocks);
+        if cache.at.is_some_and(|t| t.elapsed() < BLOCKS_FRESH) {
+            return Some(cache.active.clone());
+        }
+        drop(cache);
+        let fetched = self.fetch_blocks(false);
+        cache = lock(&self.blocks);
+        match fetched {
+            Ok(list) => {
+                cache.active = list;
+                cache.at = Some(Instant::now());
+                Some(cache.active.clone())
+            }
+            Err(e) => {
+                tracing::debug!("the denylist for the side panel: {e}");
+                None
+            }
+        }
+    }
+
+    /// Add one value to the server's denylist (the server extends an entry already in force).
+    fn post_block(
+        &self,
+        kind: &str,
+        value: &str,
+        duration: Option<chrono::TimeDelta>,
+        signal_id: Option<&str>,
+    ) -> Result<usize> {
+        self.denylist_here()?;
+        let mut attrs = json!({
+            "value": value,
+            "kind": if kind == "ip" && value.contains('/') { "range" } else { kind },
+            "duration": duration.map_or_else(|| "permanent".to_string(), |d| format!("{}s", d.num_seconds())),
+            "reason": "blocked from the explorer",
+        });
+        if let Some(id) = signal_id {
+            attrs["signal_id"] = json!(id);
+        }
+        let body = json!({"data": {"type": "denylist_entry", "attributes": attrs}});
+        let v = self.call(
+            "blocking",
+            self.remote.client().send_once(
+                reqwest::Method::POST,
+                "/api/v2/sigscope/denylist",
+                &[],
+                Some(&body),
+                None,
+            ),
+        )?;
+        lock(&self.blocks).at = None;
+        Ok(v.get("data").and_then(Value::as_array).map_or(0, Vec::len))
+    }
+
+    /// Block each value; one refused (an allowlisted IP, say) does not stop the others, and the
+    /// summary names it.
+    fn block_all(
+        &self,
+        kind: &str,
+        values: Vec<(String, Option<String>)>,
+        duration: Option<chrono::TimeDelta>,
+        what: &str,
+    ) -> Result<String> {
+        let mut seen = std::collections::HashSet::new();
+        let (mut blocked, mut refused) = (0, Vec::new());
+        for (value, signal) in values {
+            if !seen.insert(value.clone()) {
+                continue;
+            }
+            match self.post_block(kind, &value, duration, signal.as_deref()) {
+                Ok(n) => blocked += n,
+                // Unreachable or not allowed: said once, as the whole change's refusal.
+                Err(e @ (Error::Other(_) | Error::PermissionDenied(_)))
+                    if blocked == 0 && refused.is_empty() =>
+                {
+                    return Err(e)
+                }
+                Err(e) => refused.push(format!("{}: {e}", clean(&value))),
+            }
+        }
+        let mut out = format!("blocked {}", plural(blocked, what));
+        if !refused.is_empty() {
+            out.push_str(&format!("; refused {}", refused.join("; ")));
+        }
+        Ok(out)
     }
 
     /// The signals a change names, as the cache has them; with `version` (one signal, side panel
@@ -366,8 +502,19 @@ impl Backend for RemoteBackend {
 
     fn detail(&self, id: &str) -> Result<Option<Detail>> {
         Ok(self.reads.detail(id)?.map(|mut d| {
-            // The cache has no denylist: "not blocked" would be a guess.
-            d.blocks.clear();
+            // The cache has no denylist: the server's, when it answers; otherwise nothing rather
+            // than a guessed "not blocked".
+            match self.active_blocks() {
+                Some(active) => {
+                    for b in &mut d.blocks {
+                        b.blocked = active
+                            .iter()
+                            .find(|x| x.value == b.value)
+                            .map(|x| x.expires_at);
+                    }
+                }
+                None => d.blocks.clear(),
+            }
             d
         }))
     }
@@ -543,18 +690,62 @@ impl Backend for RemoteBackend {
                 self.add_incident(&signals, n)?;
                 Ok(self.queued(format!("added {} to IR-{n}", plural(ids.len(), "signal"))))
             }
-            Change::BlockIps { .. }
-            | Change::BlockUsers { .. }
-            | Change::ExtendBlock { .. }
-            | Change::Unblock { .. } => Err(Error::Usage(format!(
-                "cannot block from a remote explorer: {DENYLIST_ON_SERVER}"
-            ))),
+            Change::BlockIps { ids, duration } => {
+                let mut values = Vec::new();
+                for s in self.signals_at(ids, None)? {
+                    for ip in &s.attacker_ips {
+                        values.push((ip.clone(), Some(s.id.clone())));
+                    }
+                }
+                self.block_all("ip", values, *duration, "IP")
+            }
+            Change::BlockUsers { ids, duration } => {
+                let mut values = Vec::new();
+                for s in self.signals_at(ids, None)? {
+                    for u in &s.attacker_users {
+                        values.push((u.clone(), Some(s.id.clone())));
+                    }
+                }
+                if values.is_empty() {
+                    return Err(Error::Invalid(
+                        "these signals have no authenticated attacker to block".into(),
+                    ));
+                }
+                self.block_all("user", values, *duration, "user")
+            }
+            Change::ExtendBlock {
+                kind,
+                value,
+                duration,
+            } => {
+                self.post_block(kind.as_str(), value, *duration, None)?;
+                Ok(format!("{} blocked again", clean(value)))
+            }
+            Change::Unblock { id } => {
+                self.denylist_here()?;
+                self.call(
+                    "lifting the block",
+                    self.remote.client().send_once(
+                        reqwest::Method::DELETE,
+                        &format!("/api/v2/sigscope/denylist/{id}"),
+                        &[],
+                        None,
+                        None,
+                    ),
+                )?;
+                lock(&self.blocks).at = None;
+                Ok(format!("block #{id} lifted"))
+            }
         }
     }
 
     fn allowed(&self, kind: ChangeKind) -> std::result::Result<(), String> {
         let needs = match kind {
-            ChangeKind::Block => return Err(DENYLIST_ON_SERVER.into()),
+            ChangeKind::Block => {
+                self.denylist_here()
+                    .map_err(|_| DENYLIST_NOT_HERE.to_string())?;
+                Permission::AppsecProtectWrite
+            }
             ChangeKind::Workflow => return Err("workflows are run on the server".into()),
             ChangeKind::Assign | ChangeKind::SetState => Permission::SecurityMonitoringSignalsWrite,
             ChangeKind::Case => Permission::CasesWrite,
@@ -622,8 +813,8 @@ impl Backend for RemoteBackend {
         self.reads.generation()
     }
 
-    fn blocks(&self, _include_inactive: bool) -> Result<Vec<crate::model::Block>> {
-        Err(Error::Usage(DENYLIST_ON_SERVER.into()))
+    fn blocks(&self, include_inactive: bool) -> Result<Vec<crate::model::Block>> {
+        self.fetch_blocks(include_inactive)
     }
 
     fn notify_rules(&self) -> Result<Vec<NotifyRuleRow>> {
