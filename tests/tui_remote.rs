@@ -152,6 +152,17 @@ fn b_sees_a_archive_in_its_stream_within_two_seconds() {
         .unwrap();
     assert_eq!(r.rows.len(), 1);
     harness::drive(&mut app_a, &a, Action::Tick(chrono::Utc::now()));
+    // B's side panel has the server's activity for it: who archived it, and why.
+    let d = b.detail("sig-0003").unwrap().unwrap();
+    let entry = d
+        .timeline
+        .iter()
+        .find(|e| e.actor == "ana@example.com")
+        .unwrap_or_else(|| panic!("ana's change in B's activity: {:?}", d.timeline));
+    assert!(
+        entry.text.to_lowercase().contains("archived") && entry.text.contains("false"),
+        "{entry:?}"
+    );
     drop((a, b));
     rt.block_on(s.stop());
 }

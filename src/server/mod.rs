@@ -149,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/sigscope/signals", post(s::ingest))
         .route("/api/v2/sigscope/changes", get(changes::feed))
         .route("/api/v2/sigscope/whoami", get(routes_users::whoami))
+        .route("/api/v2/sigscope/signals/{id}/timeline", get(s::timeline))
         .route(
             "/api/v2/sigscope/denylist",
             get(denylist_routes::list).post(denylist_routes::add),

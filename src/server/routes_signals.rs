@@ -229,6 +229,41 @@ pub async fn get_one(
     Ok(Json(json!({ "data": get_shape(&s) })))
 }
 
+/// `GET /api/v2/sigscope/signals/{id}/timeline`: the signal's triage history from the audit trail,
+/// described as the explorer's Activity Summary shows it, oldest first.
+pub async fn timeline(
+    State(st): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    actor.require(Permission::SecurityMonitoringSignalsRead)?;
+    let events = st
+        .db
+        .read(move |s| {
+            if signals::get_signal(s.conn(), &id)?.is_none() {
+                return Err(ApiError::not_found("Signal not found"));
+            }
+            Ok(crate::store::sqlite::audit::for_signal(s.conn(), &id)?)
+        })
+        .await?;
+    let data: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            json!({
+                "type": "timeline_entry",
+                "id": e.seq.to_string(),
+                "attributes": {
+                    "time": crate::model::json::fmt_time(&e.time),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "text": crate::engine::timeline::describe(e),
+                }
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "data": data })))
+}
+
 type Parser = fn(&Value, &str) -> ApiResult<(Change, Option<i64>)>;
 
 async fn patch_one(

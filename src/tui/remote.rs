@@ -32,6 +32,10 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 const DENYLIST_NOT_HERE: &str =
     "the vendor's denylist is not reachable from sigscope (block in the vendor's app)";
 
+/// How long the side panel waits for what only the server knows (activity, blocks) before showing
+/// the cached signal without it.
+const DETAIL_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How long the side panel reuses the server's denylist before asking again.
 const BLOCKS_FRESH: Duration = Duration::from_secs(5);
 
@@ -145,15 +149,62 @@ impl RemoteBackend {
         what: &str,
         f: impl std::future::Future<Output = std::result::Result<T, crate::remote::ClientError>>,
     ) -> Result<T> {
+        self.call_within(what, CALL_TIMEOUT, f)
+    }
+
+    fn call_within<T>(
+        &self,
+        what: &str,
+        limit: Duration,
+        f: impl std::future::Future<Output = std::result::Result<T, crate::remote::ClientError>>,
+    ) -> Result<T> {
         let rt = self.runtime()?;
-        match rt.block_on(async { tokio::time::timeout(CALL_TIMEOUT, f).await }) {
+        match rt.block_on(async { tokio::time::timeout(limit, f).await }) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(Error::from(e)),
             Err(_) => Err(Error::Other(format!(
                 "{what}: the remote did not answer within {} s",
-                CALL_TIMEOUT.as_secs()
+                limit.as_secs()
             ))),
         }
+    }
+
+    /// The signal's triage history as a sigscope server records it; empty when the remote cannot
+    /// say (the vendor, offline), since the cache keeps signals, not the audit trail.
+    fn remote_timeline(&self, id: &str) -> Vec<super::backend::TimelineEntry> {
+        if self.denylist_here().is_err() {
+            return Vec::new();
+        }
+        let path = format!(
+            "/api/v2/sigscope/signals/{}/timeline",
+            crate::remote::client::encode_segment(id)
+        );
+        let asked = self.call_within(
+            "the activity",
+            DETAIL_TIMEOUT,
+            self.remote
+                .client()
+                .send_once(reqwest::Method::GET, &path, &[], None, None),
+        );
+        let v = match asked {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::debug!("the activity of a signal: {e}");
+                return Vec::new();
+            }
+        };
+        v.get("data")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| {
+                Some(super::backend::TimelineEntry {
+                    at: crate::model::json::time_of(e.pointer("/attributes/time")?)?,
+                    actor: e.pointer("/attributes/actor")?.as_str()?.to_string(),
+                    text: e.pointer("/attributes/text")?.as_str()?.to_string(),
+                })
+            })
+            .collect()
     }
 
     /// The acting user's role on the remote, asked once; `None` when unknown (the remote enforces
@@ -502,6 +553,7 @@ impl Backend for RemoteBackend {
 
     fn detail(&self, id: &str) -> Result<Option<Detail>> {
         Ok(self.reads.detail(id)?.map(|mut d| {
+            d.timeline = self.remote_timeline(id);
             // The cache has no denylist: the server's, when it answers; otherwise nothing rather
             // than a guessed "not blocked".
             match self.active_blocks() {
