@@ -776,3 +776,41 @@ fn blocking_from_a_remote_explorer_acts_on_the_servers_denylist() {
     drop(ana);
     rt.block_on(s.stop());
 }
+
+/// `:notify` on a remote lists the server's notification rules, their targets masked as the
+/// server sends them.
+#[test]
+fn notification_rules_of_the_server_reach_a_remote_explorer_masked() {
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(1));
+    let body = serde_json::json!({"data": {"type": "notification_rules", "attributes": {
+        "name": "prod criticals", "enabled": true,
+        "selectors": {"trigger_source": "security_signals", "severities": ["critical"],
+                      "query": "env:prod"},
+        "targets": ["pagerduty:R0UT1NGKEY0123456789abcdef"], "time_aggregation": 0}}});
+    let url = s.url("/api/v2/security/signals/notification_rules");
+    let st = rt.block_on(async {
+        common::authed(common::http().post(&url), &s.admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(st.as_u16(), 201);
+
+    let dir = tempfile::tempdir().unwrap();
+    let ana = backend(&s, &s.analyst, &dir.path().join("a.db"), "ana@example.com");
+    start(&rt, &ana);
+    let rules = ana.notify_rules().unwrap();
+    assert_eq!(rules.len(), 1);
+    let r = &rules[0];
+    assert_eq!((r.name.as_str(), r.enabled), ("prod criticals", true));
+    assert_eq!(r.severities, vec!["critical".to_string()]);
+    assert_eq!(r.query, "env:prod");
+    assert_eq!(r.targets.len(), 1);
+    assert!(r.targets[0].starts_with("pagerduty:"), "{:?}", r.targets);
+    assert!(!r.targets[0].contains("R0UT1NGKEY0123456789abcdef"));
+    drop(ana);
+    rt.block_on(s.stop());
+}

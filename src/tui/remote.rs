@@ -5,8 +5,8 @@
 //! catch-up as the local explorer, following the cache's update log as the sync writes into it).
 //! Triage goes through `Remote`'s outbox, so it works offline and a conflict on replay is kept with
 //! both versions for `:conflicts`; cases, incidents and the denylist (a sigscope server's) are
-//! changed on the remote directly. Notification rules and workflows live on the server and are
-//! refused here by name.
+//! changed on the remote directly; notification rules are listed from it. Editing rules and
+//! running workflows happen on the server and are refused here by name.
 use super::backend::{
     Backend, Change, ChangeKind, Choice, ConflictRow, Detail, NotifyRuleRow, SearchRequest,
     SearchResult,
@@ -870,9 +870,48 @@ impl Backend for RemoteBackend {
     }
 
     fn notify_rules(&self) -> Result<Vec<NotifyRuleRow>> {
-        Err(Error::Usage(
-            "notification rules are kept on the server (`sigscope notify rules` there)".into(),
-        ))
+        // The vendor's notification-rules API, which a sigscope server also serves; targets come
+        // back masked.
+        let v = self.call(
+            "notification rules",
+            self.remote.client().send_once(
+                reqwest::Method::GET,
+                "/api/v2/security/signals/notification_rules",
+                &[],
+                None,
+                None,
+            ),
+        )?;
+        let strings = |x: Option<&Value>| -> Vec<String> {
+            x.and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        };
+        Ok(v.get("data")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|r| NotifyRuleRow {
+                name: r
+                    .pointer("/attributes/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("(unnamed)")
+                    .to_string(),
+                enabled: r
+                    .pointer("/attributes/enabled")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true),
+                severities: strings(r.pointer("/attributes/selectors/severities")),
+                query: r
+                    .pointer("/attributes/selectors/query")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                targets: strings(r.pointer("/attributes/targets")),
+            })
+            .collect())
     }
 }
 
