@@ -8,7 +8,7 @@
 //! so that any `@path` query is answered from memory too (see `eval::flatten_event`).
 use super::eval::flatten_event;
 use super::intern::{hash_id, Dict, NONE};
-use super::value::{num_text, Val};
+use super::value::{push_num_text, Val};
 use crate::model::{ArchiveReason, Severity, Signal, TriageState};
 use chrono::{DateTime, Utc};
 
@@ -103,32 +103,33 @@ impl Multi {
 /// The placeholder for a digit run in a message template.
 pub(crate) const DIGITS: char = '\0';
 
-/// Cut the digit runs out of a message. A message that holds the placeholder itself is kept whole.
-pub(crate) fn split_digits<'a>(msg: &'a str, tpl: &mut String, digits: &mut Vec<&'a str>) {
+/// Cut the digit runs out of a message: the template goes to `tpl`, the runs' byte ranges to
+/// `runs`. A message that holds the placeholder itself is kept whole. Works on bytes: an ASCII
+/// digit is never part of a multi-byte character, so the cuts fall on character boundaries.
+pub(crate) fn split_digits(msg: &str, tpl: &mut String, runs: &mut Vec<(u32, u32)>) {
     tpl.clear();
-    digits.clear();
-    if msg.as_bytes().contains(&0) {
+    runs.clear();
+    let b = msg.as_bytes();
+    if b.contains(&0) {
         tpl.push_str(msg);
         return;
     }
-    let mut run: Option<usize> = None;
-    for (i, c) in msg.char_indices() {
-        match (c.is_ascii_digit(), run) {
-            (true, None) => run = Some(i),
-            (true, Some(_)) => {}
-            (false, Some(st)) => {
-                digits.push(&msg[st..i]);
-                tpl.push(DIGITS);
-                tpl.push(c);
-                run = None;
-            }
-            (false, None) => tpl.push(c),
+    let (mut i, mut text_from) = (0, 0);
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
         }
-    }
-    if let Some(st) = run {
-        digits.push(&msg[st..]);
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        tpl.push_str(&msg[text_from..start]);
         tpl.push(DIGITS);
+        runs.push((start as u32, i as u32));
+        text_from = i;
     }
+    tpl.push_str(&msg[text_from..]);
 }
 
 impl SignalIndex {
@@ -207,8 +208,9 @@ pub struct SignalIndex {
     id_arena: String,
     id_end: Vec<u32>,
     /// Open-addressing table of live rows by the hash of their id (linear probing), so that the
-    /// ids are not stored a second time as keys.
-    id_slots: Vec<u32>,
+    /// ids are not stored a second time as keys. A slot is `id_slot(hash, row)`: a probe reads
+    /// an id from the arena (a cache miss) only when the hash tag agrees.
+    id_slots: Vec<u64>,
     /// Slots not `EMPTY` (live and tombstones), to keep the load factor.
     id_used: usize,
 
@@ -247,14 +249,21 @@ pub struct SignalIndex {
     /// Reused by `write_row` so that indexing a signal allocates nothing it does not keep.
     scratch_buf: Vec<u32>,
     scratch_tpl: String,
+    scratch_runs: Vec<(u32, u32)>,
+    scratch_num: String,
     scratch_key: Vec<u8>,
     /// The single-valued columns' texts of a row, length-prefixed end to end, to their ids.
     singles_by_text: Dict<Box<[u8]>>,
     singles_ids: Vec<[u32; SINGLE_COLS]>,
 }
 
-const EMPTY: u32 = u32::MAX;
-const TOMB: u32 = u32::MAX - 1;
+const EMPTY: u64 = u64::MAX;
+/// A removed row's slot; no row number reaches `u32::MAX - 1`.
+const TOMB: u64 = u64::MAX - 1;
+
+fn id_slot(hash: u64, row: u32) -> u64 {
+    (hash << 32) | u64::from(row)
+}
 
 pub(crate) const SINGLE_COLS: usize = 7;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -314,10 +323,11 @@ impl SignalIndex {
         let mut ix = SignalIndex::new();
         let mut buf = Vec::new();
         for s in signals {
-            match ix.row_of(&s.id) {
-                Some(r) => ix.write_row(r, &s, &mut buf),
+            let h = hash_id(&s.id);
+            match ix.slot_of(&s.id, h) {
+                Some(slot) => ix.write_row(ix.id_slots[slot] as u32, &s, &mut buf),
                 None => {
-                    let r = ix.push_id(&s.id);
+                    let r = ix.push_id(&s.id, h);
                     ix.write_row(r, &s, &mut buf);
                     ix.live += 1;
                 }
@@ -378,7 +388,11 @@ impl SignalIndex {
     /// triage change).
     pub fn insert_or_update(&mut self, s: &Signal) -> u32 {
         let mut buf = std::mem::take(&mut self.scratch_buf);
-        let r = match self.row_of(&s.id) {
+        let h = hash_id(&s.id);
+        let r = match self
+            .slot_of(&s.id, h)
+            .map(|slot| self.id_slots[slot] as u32)
+        {
             Some(r) => {
                 self.unlink(r);
                 self.write_row(r, s, &mut buf);
@@ -386,7 +400,7 @@ impl SignalIndex {
                 r
             }
             None => {
-                let r = self.push_id(&s.id);
+                let r = self.push_id(&s.id, h);
                 self.write_row(r, s, &mut buf);
                 self.link(r);
                 self.live += 1;
@@ -399,13 +413,12 @@ impl SignalIndex {
 
     /// Drop a signal; its row stays allocated but dead. Returns whether it was there.
     pub fn remove(&mut self, id: &str) -> bool {
-        let Some(r) = self.row_of(id) else {
+        let Some(slot) = self.slot_of(id, hash_id(id)) else {
             return false;
         };
+        let r = self.id_slots[slot] as u32;
         self.unlink(r);
-        if let Some(slot) = self.slot_of(id) {
-            self.id_slots[slot] = TOMB;
-        }
+        self.id_slots[slot] = TOMB;
         self.state[r as usize] = DEAD;
         self.live -= 1;
         true
@@ -437,53 +450,53 @@ impl SignalIndex {
     }
 
     pub fn row_of(&self, id: &str) -> Option<u32> {
-        self.slot_of(id).map(|s| self.id_slots[s])
+        self.slot_of(id, hash_id(id))
+            .map(|s| self.id_slots[s] as u32)
     }
 
-    /// The table slot holding the live row of this id.
-    fn slot_of(&self, id: &str) -> Option<usize> {
+    /// The table slot holding the live row of this id; `h` is `hash_id(id)`.
+    fn slot_of(&self, id: &str, h: u64) -> Option<usize> {
         if self.id_slots.is_empty() {
             return None;
         }
         let mask = self.id_slots.len() - 1;
-        let mut i = hash_id(id) as usize & mask;
+        let tag = h << 32;
+        let mut i = h as usize & mask;
         loop {
             match self.id_slots[i] {
                 EMPTY => return None,
                 TOMB => {}
-                r if self.id_of(r) == id => return Some(i),
+                s if s & !0xffff_ffff == tag && self.id_of(s as u32) == id => return Some(i),
                 _ => {}
             }
             i = (i + 1) & mask;
         }
     }
 
-    fn slot_insert(&mut self, row: u32) {
-        // Keep the table at most 3/4 full (tombstones included) so probes stay short.
+    fn slot_insert(&mut self, row: u32, h: u64) {
+        // Keep the table at most 3/4 full (tombstones included) so probes stay short. Growing
+        // drops the tombstones and re-places the live slots by their hash tags.
         if (self.id_used + 1) * 4 > self.id_slots.len() * 3 {
-            let live = self.live + 1;
-            let size = (live * 2).next_power_of_two().max(16);
-            self.id_slots = vec![EMPTY; size];
+            let size = ((self.live + 1) * 2).next_power_of_two().max(16);
+            let old = std::mem::replace(&mut self.id_slots, vec![EMPTY; size]);
             self.id_used = 0;
-            for r in 0..self.id_end.len() as u32 {
-                if r != row && self.state.get(r as usize).is_some_and(|&s| s != DEAD) {
-                    self.slot_put(r);
-                }
+            for s in old.into_iter().filter(|&s| s != EMPTY && s != TOMB) {
+                self.slot_put(s);
             }
         }
-        self.slot_put(row);
+        self.slot_put(id_slot(h, row));
     }
 
-    fn slot_put(&mut self, row: u32) {
+    fn slot_put(&mut self, s: u64) {
         let mask = self.id_slots.len() - 1;
-        let mut i = hash_id(self.id_of(row)) as usize & mask;
+        let mut i = (s >> 32) as usize & mask;
         while self.id_slots[i] != EMPTY && self.id_slots[i] != TOMB {
             i = (i + 1) & mask;
         }
         if self.id_slots[i] == EMPTY {
             self.id_used += 1;
         }
-        self.id_slots[i] = row;
+        self.id_slots[i] = s;
     }
 
     /// The fields the list shows, for a live row.
@@ -549,7 +562,7 @@ impl SignalIndex {
                 "ids",
                 self.id_arena.capacity()
                     + self.id_end.capacity() * 4
-                    + self.id_slots.capacity() * 4,
+                    + self.id_slots.capacity() * 8,
             ),
             (
                 "times, severity, state, counts",
@@ -591,11 +604,11 @@ impl SignalIndex {
     }
 
     /// A new row for a new id; its columns must be written next.
-    fn push_id(&mut self, id: &str) -> u32 {
+    fn push_id(&mut self, id: &str, h: u64) -> u32 {
         let r = self.id_end.len() as u32;
         self.id_arena.push_str(id);
         self.id_end.push(self.id_arena.len() as u32);
-        self.slot_insert(r);
+        self.slot_insert(r, h);
         r
     }
 
@@ -714,15 +727,17 @@ impl SignalIndex {
             set32(&mut self.single[c], id);
         }
         let mut tpl = std::mem::take(&mut self.scratch_tpl);
-        let mut digits = Vec::new();
-        split_digits(&s.message, &mut tpl, &mut digits);
+        let mut runs = std::mem::take(&mut self.scratch_runs);
+        split_digits(&s.message, &mut tpl, &mut runs);
         let t = self.msg_tpl_dict.intern_str(&tpl);
         self.scratch_tpl = tpl;
         set32(&mut self.msg_tpl, t);
         buf.clear();
-        for d in digits {
+        for &(a, b) in &runs {
+            let d = s.message.get(a as usize..b as usize).unwrap_or("");
             buf.push(self.msg_digits.dict.intern_str(d));
         }
+        self.scratch_runs = runs;
         self.msg_digits.set(r, buf);
         let lists: [&[String]; MULTI_COLS] = [
             &s.services,
@@ -748,19 +763,21 @@ impl SignalIndex {
         self.scratch_key = key;
         buf.clear();
         let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
+        let mut num = std::mem::take(&mut self.scratch_num);
         flatten_event(s.event(), &mut |path, v| {
             let p = paths.intern_str(path);
-            let owned;
+            num.clear();
             let (kind, text): (Kind, &str) = match v {
                 Val::Str(x) => (Kind::Str, x),
                 Val::Num(n) => {
-                    owned = num_text(n);
-                    (Kind::Num, &owned)
+                    push_num_text(n, &mut num);
+                    (Kind::Num, &num)
                 }
                 Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }),
                 Val::Time(ms) => {
-                    owned = ms.to_string();
-                    (Kind::Num, &owned)
+                    use std::fmt::Write;
+                    let _ = write!(num, "{ms}");
+                    (Kind::Num, &num)
                 }
                 Val::Sev(x) => (Kind::Str, x.as_str()),
             };
@@ -773,6 +790,7 @@ impl SignalIndex {
                 buf.push(e);
             }
         });
+        self.scratch_num = num;
         self.extra.set(r, buf);
         let combo: Combo = [
             self.state[i] as u32,

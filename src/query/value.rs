@@ -89,11 +89,20 @@ pub fn glob(pieces: &[Piece], text: &str) -> bool {
 
 /// Integral numbers print without a fraction, as JSON wrote them.
 pub fn num_text(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+    let mut s = String::new();
+    push_num_text(n, &mut s);
+    s
+}
+
+/// `num_text` appended to `out`, for callers that reuse one buffer.
+pub fn push_num_text(n: f64, out: &mut String) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = if n.fract() == 0.0 && n.abs() < 1e15 {
+        write!(out, "{}", n as i64)
     } else {
-        format!("{n}")
-    }
+        write!(out, "{n}")
+    };
 }
 
 fn num(s: &str) -> Option<f64> {
@@ -221,6 +230,11 @@ impl TextMatcher {
         pieces.extend(lower);
         pieces.push(Piece::Star);
         TextMatcher { pieces, needle }
+    }
+
+    /// The lower-cased text looked for, when the pattern has no wildcard.
+    pub fn literal(&self) -> Option<&str> {
+        self.needle.as_deref()
     }
 
     pub fn matches(&self, text: &str) -> bool {
