@@ -1,6 +1,8 @@
 //! The slow path: a query evaluated straight on a `Signal`. The index gives the same answers faster.
 use super::ast::{Expr, Query, Term, TermKind};
-use super::fields::{is_typed_or_excluded, is_typed_or_excluded_exact, resolve, Col};
+use super::fields::{
+    is_typed_or_excluded, resolve, typed_step, Col, TypedNode, TypedStep, TYPED_TREE,
+};
 use super::value::{match_cidr, match_value, TextMatcher, Val};
 use crate::model::Signal;
 use serde_json::Value as Json;
@@ -146,28 +148,34 @@ fn raw_values<'a>(v: &'a Json, segs: &[&str], out: &mut Vec<Val<'a>>) {
 /// Every scalar of the event with its array-transparent path, except the typed and excluded
 /// paths: what the index keeps per row for arbitrary `@path` queries. Agrees with `raw_values`.
 pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut dyn FnMut(&str, Val<'a>)) {
-    fn walk<'a>(v: &'a Json, path: &mut String, f: &mut dyn FnMut(&str, Val<'a>)) {
+    fn walk<'a>(
+        v: &'a Json,
+        path: &mut String,
+        node: Option<&'static TypedNode>,
+        f: &mut dyn FnMut(&str, Val<'a>),
+    ) {
         match v {
             Json::Array(items) => {
                 for x in items {
-                    walk(x, path, f);
+                    walk(x, path, node, f);
                 }
             }
             Json::Object(map) => {
                 for (k, x) in map {
                     // A key with a dot cannot be named by a dotted path; the slow path cannot
                     // reach it either, so both leave it out alike.
-                    if k.is_empty() || k.bytes().any(|b| b == b'.') {
+                    if k.is_empty() || k.as_bytes().contains(&b'.') {
                         continue;
                     }
+                    let TypedStep::Below(below) = typed_step(node, k) else {
+                        continue;
+                    };
                     let len = path.len();
                     if !path.is_empty() {
                         path.push('.');
                     }
                     path.push_str(k);
-                    if !is_typed_or_excluded_exact(path) {
-                        walk(x, path, f);
-                    }
+                    walk(x, path, below, f);
                     path.truncate(len);
                 }
             }
@@ -181,5 +189,5 @@ pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut dyn FnMut(&str, Val<'a>
         }
     }
     let mut path = String::with_capacity(64);
-    walk(event, &mut path, f);
+    walk(event, &mut path, Some(&TYPED_TREE), f);
 }

@@ -88,30 +88,98 @@ pub fn resolve(field: &Field) -> Col<'_> {
     }
 }
 
-/// Exactly a typed path or `samples` (the event walk skips their subtrees, so it needs no prefix
-/// test; this runs for every key of every event indexed).
-pub fn is_typed_or_excluded_exact(path: &str) -> bool {
-    matches!(
-        path,
-        "samples"
-            | "workflow.triage.state"
-            | "workflow.triage.assignee.handle"
-            | "workflow.triage.assignee.name"
-            | "workflow.triage.assignee.uuid"
-            | "workflow.triage.archive_reason"
-            | "workflow.triage.archiveReason"
-            | "workflow.rule.id"
-            | "workflow.rule.name"
-            | "workflow.rule.type"
-            | "workflow.events_matched"
-            | "workflow.first_seen"
-            | "workflow.last_seen"
-            | "title"
-            | "http.client_ip"
-            | "network.client.ip"
-            | "usr.id"
-            | "appsec.type"
-    )
+/// The typed paths and `samples` as a tree of keys, for the event walk (which skips their
+/// subtrees): a key's entry is `None` when its path is typed or excluded, else the node for the
+/// keys below it. Keys outside the tree need no test at all; this runs for every key of every
+/// event indexed.
+pub struct TypedNode {
+    pub kids: &'static [(&'static str, Option<&'static TypedNode>)],
+}
+
+pub static TYPED_TREE: TypedNode = TypedNode {
+    kids: &[
+        ("samples", None),
+        ("title", None),
+        (
+            "workflow",
+            Some(&TypedNode {
+                kids: &[
+                    (
+                        "triage",
+                        Some(&TypedNode {
+                            kids: &[
+                                ("state", None),
+                                (
+                                    "assignee",
+                                    Some(&TypedNode {
+                                        kids: &[("handle", None), ("name", None), ("uuid", None)],
+                                    }),
+                                ),
+                                ("archive_reason", None),
+                                ("archiveReason", None),
+                            ],
+                        }),
+                    ),
+                    (
+                        "rule",
+                        Some(&TypedNode {
+                            kids: &[("id", None), ("name", None), ("type", None)],
+                        }),
+                    ),
+                    ("events_matched", None),
+                    ("first_seen", None),
+                    ("last_seen", None),
+                ],
+            }),
+        ),
+        (
+            "http",
+            Some(&TypedNode {
+                kids: &[("client_ip", None)],
+            }),
+        ),
+        (
+            "network",
+            Some(&TypedNode {
+                kids: &[(
+                    "client",
+                    Some(&TypedNode {
+                        kids: &[("ip", None)],
+                    }),
+                )],
+            }),
+        ),
+        (
+            "usr",
+            Some(&TypedNode {
+                kids: &[("id", None)],
+            }),
+        ),
+        (
+            "appsec",
+            Some(&TypedNode {
+                kids: &[("type", None)],
+            }),
+        ),
+    ],
+};
+
+/// Where the walk goes under `key` from `node` (`None`: outside the tree).
+pub enum TypedStep {
+    /// The key's path is typed or excluded: skip its subtree.
+    Skip,
+    Below(Option<&'static TypedNode>),
+}
+
+pub fn typed_step(node: Option<&'static TypedNode>, key: &str) -> TypedStep {
+    let Some(n) = node else {
+        return TypedStep::Below(None);
+    };
+    match n.kids.iter().find(|(k, _)| *k == key) {
+        None => TypedStep::Below(None),
+        Some((_, None)) => TypedStep::Skip,
+        Some((_, Some(c))) => TypedStep::Below(Some(c)),
+    }
 }
 
 /// Is this event path (or one under it) answered by a typed field, or excluded from raw lookup?
@@ -128,12 +196,33 @@ pub fn is_typed_or_excluded(path: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn exact_list_is_the_typed_list_and_samples() {
-        for p in TYPED_PATHS.iter().chain(&["samples"]) {
-            assert!(is_typed_or_excluded_exact(p), "{p}");
+    /// The tree's leaves, as dotted paths.
+    fn leaves(n: &TypedNode, prefix: &str, out: &mut Vec<String>) {
+        for (k, kid) in n.kids {
+            let p = if prefix.is_empty() {
+                k.to_string()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match kid {
+                None => out.push(p),
+                Some(c) => leaves(c, &p, out),
+            }
         }
-        assert!(!is_typed_or_excluded_exact("http.url"));
+    }
+
+    #[test]
+    fn tree_is_the_typed_list_and_samples() {
+        let mut got = Vec::new();
+        leaves(&TYPED_TREE, "", &mut got);
+        got.sort();
+        let mut want: Vec<String> = TYPED_PATHS
+            .iter()
+            .chain(&["samples"])
+            .map(|s| s.to_string())
+            .collect();
+        want.sort();
+        assert_eq!(got, want);
         assert!(is_typed_or_excluded("samples.content.http.url"));
         assert!(is_typed_or_excluded("title.x"));
         assert!(!is_typed_or_excluded("titles"));

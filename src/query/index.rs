@@ -73,18 +73,69 @@ impl Multi {
             key.extend_from_slice(&(s.len() as u32).to_le_bytes());
             key.extend_from_slice(s.as_bytes());
         }
-        let e = self
-            .by_text
-            .intern_by(&key[..], |k, q| &**k == q, |q| q.into()) as usize;
-        let l = match self.by_text_list.get(e) {
+        let dict = &mut self.dict;
+        let l = Self::cached_in(
+            &mut self.by_text,
+            &mut self.by_text_list,
+            &mut self.lists,
+            key,
+            buf,
+            |buf| {
+                buf.clear();
+                for s in items {
+                    if s.is_empty() {
+                        continue;
+                    }
+                    let i = dict.intern_str(s);
+                    if !buf.contains(&i) {
+                        buf.push(i);
+                    }
+                }
+            },
+        );
+        self.set_list(row, l);
+    }
+
+    /// The list number for a whole-list key (an unambiguous encoding of the input), filling
+    /// `buf` with `fill` and interning it only the first time the key is seen.
+    fn cached_list(
+        &mut self,
+        key: &[u8],
+        buf: &mut Vec<u32>,
+        fill: impl FnOnce(&mut Vec<u32>),
+    ) -> u32 {
+        Self::cached_in(
+            &mut self.by_text,
+            &mut self.by_text_list,
+            &mut self.lists,
+            key,
+            buf,
+            fill,
+        )
+    }
+
+    fn cached_in(
+        by_text: &mut Dict<Box<[u8]>>,
+        by_text_list: &mut Vec<u32>,
+        lists: &mut Dict<Box<[u32]>>,
+        key: &[u8],
+        buf: &mut Vec<u32>,
+        fill: impl FnOnce(&mut Vec<u32>),
+    ) -> u32 {
+        let e = by_text.intern_by(key, |k, q| &**k == q, |q| q.into()) as usize;
+        match by_text_list.get(e) {
             Some(&l) => l,
             None => {
-                self.intern_all(items.iter().map(String::as_str), buf);
-                let l = self.lists.intern_slice(buf);
-                self.by_text_list.push(l);
+                buf.clear();
+                fill(buf);
+                let l = lists.intern_slice(buf);
+                by_text_list.push(l);
                 l
             }
-        };
+        }
+    }
+
+    fn set_list(&mut self, row: u32, l: u32) {
         match self.rows.get_mut(row as usize) {
             Some(x) => *x = l,
             None => self.rows.push(l),
@@ -155,9 +206,9 @@ impl SignalIndex {
 /// Kind of an extra attribute value, to rebuild a `Val` from its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Kind {
-    Str,
-    Num,
-    Bool,
+    Str = 0,
+    Num = 1,
+    Bool = 2,
 }
 
 /// An event attribute not held as a typed column: `(path number, kind, text)`.
@@ -169,6 +220,39 @@ pub(crate) fn extra_val(e: &Extra) -> Val<'_> {
         Kind::Num => Val::Num(e.2.parse().unwrap_or(f64::NAN)),
         Kind::Bool => Val::Bool(&*e.2 == "true"),
     }
+}
+
+/// Append one attribute to a flattened-event key: path, kind and text, each length-prefixed so
+/// that the key is unambiguous.
+fn push_extra(key: &mut Vec<u8>, path: &str, kind: Kind, text: &str) {
+    key.extend_from_slice(&(path.len() as u32).to_le_bytes());
+    key.extend_from_slice(path.as_bytes());
+    key.push(kind as u8);
+    key.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    key.extend_from_slice(text.as_bytes());
+}
+
+/// The attributes of a key made by `push_extra`, in order.
+fn extras_of(key: &[u8]) -> impl Iterator<Item = (&str, Kind, &str)> {
+    fn take<'k>(key: &mut &'k [u8]) -> Option<&'k str> {
+        let (len, rest) = key.split_first_chunk::<4>()?;
+        let len = u32::from_le_bytes(*len) as usize;
+        let (s, rest) = rest.split_at_checked(len)?;
+        *key = rest;
+        std::str::from_utf8(s).ok()
+    }
+    let mut key = key;
+    std::iter::from_fn(move || {
+        let path = take(&mut key)?;
+        let (&k, rest) = key.split_first()?;
+        key = rest;
+        let kind = match k {
+            0 => Kind::Str,
+            1 => Kind::Num,
+            _ => Kind::Bool,
+        };
+        Some((path, kind, take(&mut key)?))
+    })
 }
 
 /// What the explorer draws for one row of the list, straight from the index.
@@ -762,10 +846,13 @@ impl SignalIndex {
         }
         self.scratch_key = key;
         buf.clear();
-        let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
+        // Events repeat their other attributes as a whole far more than row by row (a rule's
+        // version, category and blocking on a service): one lookup of the whole flattened set
+        // replaces one per attribute plus the list's own.
+        let mut key = std::mem::take(&mut self.scratch_key);
+        key.clear();
         let mut num = std::mem::take(&mut self.scratch_num);
         flatten_event(s.event(), &mut |path, v| {
-            let p = paths.intern_str(path);
             num.clear();
             let (kind, text): (Kind, &str) = match v {
                 Val::Str(x) => (Kind::Str, x),
@@ -775,23 +862,30 @@ impl SignalIndex {
                 }
                 Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }),
                 Val::Time(ms) => {
-                    use std::fmt::Write;
-                    let _ = write!(num, "{ms}");
+                    push_num_text(ms as f64, &mut num);
                     (Kind::Num, &num)
                 }
                 Val::Sev(x) => (Kind::Str, x.as_str()),
             };
-            let e = dict.intern_by(
-                &(p, kind, text),
-                |k, q| k.0 == q.0 && k.1 == q.1 && &*k.2 == q.2,
-                |q| (q.0, q.1, q.2.into()),
-            );
-            if !buf.contains(&e) {
-                buf.push(e);
-            }
+            push_extra(&mut key, path, kind, text);
         });
         self.scratch_num = num;
-        self.extra.set(r, buf);
+        let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
+        let l = self.extra.cached_list(&key, buf, |buf| {
+            for (path, kind, text) in extras_of(&key) {
+                let p = paths.intern_str(path);
+                let e = dict.intern_by(
+                    &(p, kind, text),
+                    |k, q| k.0 == q.0 && k.1 == q.1 && &*k.2 == q.2,
+                    |q| (q.0, q.1, q.2.into()),
+                );
+                if !buf.contains(&e) {
+                    buf.push(e);
+                }
+            }
+        });
+        self.scratch_key = key;
+        self.extra.set_list(r, l);
         let combo: Combo = [
             self.state[i] as u32,
             self.sev[i] as u32,
