@@ -154,6 +154,36 @@ impl Multi {
 /// The placeholder for a digit run in a message template.
 pub(crate) const DIGITS: char = '\0';
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Does any byte of `w` hold an ASCII digit or NUL? (Bytes below 10 after xor with `'0'` are
+/// the digits; the classic has-zero-byte test for NUL. Both are exact, not just hints.)
+#[inline]
+fn digit_or_nul_in(w: u64) -> bool {
+    let x = w ^ (u64::from(b'0') * ONES);
+    let digit = x.wrapping_sub(10 * ONES) & !x & HIGHS;
+    let nul = w.wrapping_sub(ONES) & !w & HIGHS;
+    digit | nul != 0
+}
+
+/// The first ASCII digit or NUL in `b` at or after `i`, else `b.len()`: eight bytes at a time,
+/// as messages are long runs of text between a few numbers.
+fn next_digit_or_nul(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        if digit_or_nul_in(u64::from_le_bytes(word)) {
+            break;
+        }
+        i += 8;
+    }
+    while i < b.len() && !(b[i].is_ascii_digit() || b[i] == 0) {
+        i += 1;
+    }
+    i
+}
+
 /// Cut the digit runs out of a message: the template goes to `tpl`, the runs' byte ranges to
 /// `runs`. A message that holds the placeholder itself is kept whole. Works on bytes: an ASCII
 /// digit is never part of a multi-byte character, so the cuts fall on character boundaries.
@@ -161,15 +191,17 @@ pub(crate) fn split_digits(msg: &str, tpl: &mut String, runs: &mut Vec<(u32, u32
     tpl.clear();
     runs.clear();
     let b = msg.as_bytes();
-    if b.contains(&0) {
-        tpl.push_str(msg);
-        return;
-    }
     let (mut i, mut text_from) = (0, 0);
-    while i < b.len() {
-        if !b[i].is_ascii_digit() {
-            i += 1;
-            continue;
+    loop {
+        i = next_digit_or_nul(b, i);
+        let Some(&c) = b.get(i) else {
+            break;
+        };
+        if c == 0 {
+            tpl.clear();
+            runs.clear();
+            tpl.push_str(msg);
+            return;
         }
         let start = i;
         while i < b.len() && b[i].is_ascii_digit() {
@@ -898,5 +930,50 @@ impl SignalIndex {
         ];
         let c = self.combos.intern_by(&combo, |k, q| k == q, |q| *q);
         set32(&mut self.combo, c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_digits;
+
+    fn split(msg: &str) -> (String, Vec<&str>) {
+        let (mut tpl, mut runs) = (String::new(), Vec::new());
+        split_digits(msg, &mut tpl, &mut runs);
+        let runs = runs
+            .iter()
+            .map(|&(a, b)| &msg[a as usize..b as usize])
+            .collect();
+        (tpl, runs)
+    }
+
+    #[test]
+    fn digit_runs_are_cut_wherever_they_fall() {
+        assert_eq!(split(""), (String::new(), vec![]));
+        assert_eq!(
+            split("no digits at all here"),
+            ("no digits at all here".into(), vec![])
+        );
+        assert_eq!(split("7"), ("\0".into(), vec!["7"]));
+        assert_eq!(
+            split("12 attempts from 3 IPs, 1234567890123"),
+            (
+                "\0 attempts from \0 IPs, \0".into(),
+                vec!["12", "3", "1234567890123"]
+            )
+        );
+        // Runs across and at the edges of eight-byte words, after multi-byte characters.
+        assert_eq!(
+            split("abcdefg12345678hé9ü"),
+            ("abcdefg\0hé\0ü".into(), vec!["12345678", "9"])
+        );
+        assert_eq!(split("abcdefgh9"), ("abcdefgh\0".into(), vec!["9"]));
+    }
+
+    #[test]
+    fn a_message_holding_the_placeholder_is_kept_whole() {
+        for msg in ["a\0b 12", "12 abcdefghij\0", "abcdefgh\0"] {
+            assert_eq!(split(msg), (msg.to_string(), vec![]), "{msg:?}");
+        }
     }
 }
