@@ -205,7 +205,13 @@ fn has_dot(k: &[u8]) -> bool {
             return true;
         }
     }
-    chunks.remainder().iter().any(|&b| b == b'.')
+    // Fewer than eight bytes: a plain loop (`contains` would call out to `memchr`).
+    for &b in chunks.remainder() {
+        if b == b'.' {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
