@@ -1,8 +1,6 @@
 //! The slow path: a query evaluated straight on a `Signal`. The index gives the same answers faster.
 use super::ast::{Expr, Query, Term, TermKind};
-use super::fields::{
-    is_typed_or_excluded, resolve, typed_step, Col, TypedNode, TypedStep, TYPED_TREE,
-};
+use super::fields::{is_typed_or_excluded, resolve, typed_step, Col, TypedNode, TypedStep};
 use super::value::{match_cidr, match_value, TextMatcher, Val};
 use crate::model::Signal;
 use serde_json::Value as Json;
@@ -147,12 +145,12 @@ fn raw_values<'a>(v: &'a Json, segs: &[&str], out: &mut Vec<Val<'a>>) {
 
 /// Every scalar of the event with its array-transparent path, except the typed and excluded
 /// paths: what the index keeps per row for arbitrary `@path` queries. Agrees with `raw_values`.
-pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut dyn FnMut(&str, Val<'a>)) {
+pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut impl FnMut(&str, Val<'a>)) {
     fn walk<'a>(
         v: &'a Json,
         path: &mut String,
-        node: Option<&'static TypedNode>,
-        f: &mut dyn FnMut(&str, Val<'a>),
+        node: Option<TypedNode>,
+        f: &mut impl FnMut(&str, Val<'a>),
     ) {
         match v {
             Json::Array(items) => {
@@ -189,7 +187,7 @@ pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut dyn FnMut(&str, Val<'a>
         }
     }
     let mut path = String::with_capacity(64);
-    walk(event, &mut path, Some(&TYPED_TREE), f);
+    walk(event, &mut path, Some(TypedNode::Root), f);
 }
 
 /// Does a key hold a dot? Eight bytes at a time (the has-zero-byte test on the key xor dots):

@@ -89,96 +89,56 @@ pub fn resolve(field: &Field) -> Col<'_> {
 }
 
 /// The typed paths and `samples` as a tree of keys, for the event walk (which skips their
-/// subtrees): a key's entry is `None` when its path is typed or excluded, else the node for the
-/// keys below it. Keys outside the tree need no test at all; this runs for every key of every
-/// event indexed.
-pub struct TypedNode {
-    pub kids: &'static [(&'static str, Option<&'static TypedNode>)],
+/// subtrees). Keys outside the tree need no test at all; this runs for every key of every
+/// event indexed, so the tree is matches on the key rather than a table to search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypedNode {
+    Root,
+    Workflow,
+    Triage,
+    Assignee,
+    Rule,
+    Http,
+    Network,
+    NetworkClient,
+    Usr,
+    Appsec,
 }
 
-pub static TYPED_TREE: TypedNode = TypedNode {
-    kids: &[
-        ("samples", None),
-        ("title", None),
-        (
-            "workflow",
-            Some(&TypedNode {
-                kids: &[
-                    (
-                        "triage",
-                        Some(&TypedNode {
-                            kids: &[
-                                ("state", None),
-                                (
-                                    "assignee",
-                                    Some(&TypedNode {
-                                        kids: &[("handle", None), ("name", None), ("uuid", None)],
-                                    }),
-                                ),
-                                ("archive_reason", None),
-                                ("archiveReason", None),
-                            ],
-                        }),
-                    ),
-                    (
-                        "rule",
-                        Some(&TypedNode {
-                            kids: &[("id", None), ("name", None), ("type", None)],
-                        }),
-                    ),
-                    ("events_matched", None),
-                    ("first_seen", None),
-                    ("last_seen", None),
-                ],
-            }),
-        ),
-        (
-            "http",
-            Some(&TypedNode {
-                kids: &[("client_ip", None)],
-            }),
-        ),
-        (
-            "network",
-            Some(&TypedNode {
-                kids: &[(
-                    "client",
-                    Some(&TypedNode {
-                        kids: &[("ip", None)],
-                    }),
-                )],
-            }),
-        ),
-        (
-            "usr",
-            Some(&TypedNode {
-                kids: &[("id", None)],
-            }),
-        ),
-        (
-            "appsec",
-            Some(&TypedNode {
-                kids: &[("type", None)],
-            }),
-        ),
-    ],
-};
-
 /// Where the walk goes under `key` from `node` (`None`: outside the tree).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TypedStep {
     /// The key's path is typed or excluded: skip its subtree.
     Skip,
-    Below(Option<&'static TypedNode>),
+    Below(Option<TypedNode>),
 }
 
-pub fn typed_step(node: Option<&'static TypedNode>, key: &str) -> TypedStep {
-    let Some(n) = node else {
-        return TypedStep::Below(None);
+pub fn typed_step(node: Option<TypedNode>, key: &str) -> TypedStep {
+    use TypedNode as N;
+    use TypedStep::{Below, Skip};
+    let Some(node) = node else {
+        return Below(None);
     };
-    match n.kids.iter().find(|(k, _)| *k == key) {
-        None => TypedStep::Below(None),
-        Some((_, None)) => TypedStep::Skip,
-        Some((_, Some(c))) => TypedStep::Below(Some(c)),
+    match (node, key) {
+        (N::Root, "samples" | "title") => Skip,
+        (N::Root, "workflow") => Below(Some(N::Workflow)),
+        (N::Root, "http") => Below(Some(N::Http)),
+        (N::Root, "network") => Below(Some(N::Network)),
+        (N::Root, "usr") => Below(Some(N::Usr)),
+        (N::Root, "appsec") => Below(Some(N::Appsec)),
+        (N::Workflow, "triage") => Below(Some(N::Triage)),
+        (N::Workflow, "rule") => Below(Some(N::Rule)),
+        (N::Workflow, "events_matched" | "first_seen" | "last_seen") => Skip,
+        (N::Triage, "state" | "archive_reason" | "archiveReason") => Skip,
+        (N::Triage, "assignee") => Below(Some(N::Assignee)),
+        (N::Assignee, "handle" | "name" | "uuid") => Skip,
+        (N::Rule, "id" | "name" | "type") => Skip,
+        (N::Http, "client_ip") => Skip,
+        (N::Network, "client") => Below(Some(N::NetworkClient)),
+        (N::NetworkClient, "ip") => Skip,
+        (N::Usr, "id") => Skip,
+        (N::Appsec, "type") => Skip,
+        _ => Below(None),
     }
 }
 
@@ -196,33 +156,46 @@ pub fn is_typed_or_excluded(path: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// The tree's leaves, as dotted paths.
-    fn leaves(n: &TypedNode, prefix: &str, out: &mut Vec<String>) {
-        for (k, kid) in n.kids {
-            let p = if prefix.is_empty() {
-                k.to_string()
-            } else {
-                format!("{prefix}.{k}")
-            };
-            match kid {
-                None => out.push(p),
-                Some(c) => leaves(c, &p, out),
+    /// Walk a dotted path down the tree: whether it ends on a skipped key.
+    fn skipped(path: &str) -> bool {
+        let mut node = Some(TypedNode::Root);
+        for seg in path.split('.') {
+            match typed_step(node, seg) {
+                TypedStep::Skip => return true,
+                TypedStep::Below(n) => node = n,
             }
         }
+        false
     }
 
     #[test]
     fn tree_is_the_typed_list_and_samples() {
-        let mut got = Vec::new();
-        leaves(&TYPED_TREE, "", &mut got);
-        got.sort();
-        let mut want: Vec<String> = TYPED_PATHS
-            .iter()
-            .chain(&["samples"])
-            .map(|s| s.to_string())
-            .collect();
-        want.sort();
-        assert_eq!(got, want);
+        let exact: Vec<&str> = TYPED_PATHS.iter().copied().chain(["samples"]).collect();
+        // The tree only goes down through proper prefixes of listed paths, and only names keys
+        // that are segments of them: every such key under every such prefix covers every arm.
+        let mut segs: Vec<&str> = exact.iter().flat_map(|p| p.split('.')).collect();
+        segs.extend(["version", "url", "titles", "", "x"]);
+        let mut prefixes = vec![String::new()];
+        for e in &exact {
+            let parts: Vec<&str> = e.split('.').collect();
+            for n in 1..parts.len() {
+                prefixes.push(parts[..n].join(".") + ".");
+            }
+        }
+        for prefix in &prefixes {
+            for seg in &segs {
+                let p = format!("{prefix}{seg}");
+                let typed = exact
+                    .iter()
+                    .any(|e| p == *e || p.starts_with(&format!("{e}.")));
+                assert_eq!(skipped(&p), typed, "{p}");
+            }
+        }
+        for e in &exact {
+            assert!(skipped(e), "{e}");
+        }
+        assert!(!skipped("workflow.rule.version"));
+        assert!(!skipped("workflow.triage.assignee.id"));
         assert!(is_typed_or_excluded("samples.content.http.url"));
         assert!(is_typed_or_excluded("title.x"));
         assert!(!is_typed_or_excluded("titles"));
