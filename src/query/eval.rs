@@ -173,7 +173,15 @@ pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut impl FnMut(&str, Val<'a
                         path.push('.');
                     }
                     path.push_str(k);
-                    walk(x, path, below, f);
+                    // Most values are scalars: no call for them.
+                    match x {
+                        Json::Array(_) | Json::Object(_) => walk(x, path, below, f),
+                        other => {
+                            if let Some(val) = scalar(other) {
+                                f(path, val);
+                            }
+                        }
+                    }
                     path.truncate(len);
                 }
             }

@@ -25,9 +25,9 @@ pub(crate) struct Multi {
     pub rows: Vec<u32>,
     pub lists: Dict<Box<[u32]>>,
     pub dict: Dict<Box<str>>,
-    /// For columns whose lists repeat exactly (services, tags, attack types): each distinct input
-    /// list, as length-prefixed text, to its list number in `lists`, so one hash of the whole
-    /// list replaces one per value plus the list's own.
+    /// Each distinct input list, as length-prefixed text (or, for event attributes, the
+    /// flattened event), to its list number in `lists`, so one hash of the whole list replaces
+    /// one per value plus the list's own.
     by_text: Dict<Box<[u8]>>,
     by_text_list: Vec<u32>,
 }
@@ -40,20 +40,33 @@ impl Multi {
             .map_or(&[], |l| l)
     }
 
-    /// Set a row's values (in the order given); `row` is an existing row or exactly the next.
-    fn set(&mut self, row: u32, values: &[u32]) {
-        let l = self.lists.intern_slice(values);
-        match self.rows.get_mut(row as usize) {
-            Some(x) => *x = l,
-            None => self.rows.push(l),
-        }
-    }
-
     pub(crate) fn dict_str(&self, i: u32) -> &str {
         self.dict.str_of(i)
     }
 
-    fn intern_all<'a>(&mut self, items: impl Iterator<Item = &'a str>, buf: &mut Vec<u32>) {
+    /// Set a row to the list of these values, deduplicated, without empty strings, through the
+    /// whole-list cache.
+    fn set_cached(&mut self, row: u32, items: &[String], buf: &mut Vec<u32>, key: &mut Vec<u8>) {
+        key.clear();
+        for s in items {
+            push_text(key, s);
+        }
+        let l = self.cached_list(key, buf, |dict, buf| {
+            for s in items {
+                if s.is_empty() {
+                    continue;
+                }
+                let i = dict.intern_str(s);
+                if !buf.contains(&i) {
+                    buf.push(i);
+                }
+            }
+        });
+        self.set_list(row, l);
+    }
+
+    /// `set_cached` without the cache: each value interned, then the list.
+    fn set_each(&mut self, row: u32, items: &[String], buf: &mut Vec<u32>) {
         buf.clear();
         for s in items {
             if s.is_empty() {
@@ -64,77 +77,31 @@ impl Multi {
                 buf.push(i);
             }
         }
-    }
-
-    /// `intern_all` then `set`, through the whole-list cache.
-    fn set_cached(&mut self, row: u32, items: &[String], buf: &mut Vec<u32>, key: &mut Vec<u8>) {
-        key.clear();
-        for s in items {
-            key.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            key.extend_from_slice(s.as_bytes());
-        }
-        let dict = &mut self.dict;
-        let l = Self::cached_in(
-            &mut self.by_text,
-            &mut self.by_text_list,
-            &mut self.lists,
-            key,
-            buf,
-            |buf| {
-                buf.clear();
-                for s in items {
-                    if s.is_empty() {
-                        continue;
-                    }
-                    let i = dict.intern_str(s);
-                    if !buf.contains(&i) {
-                        buf.push(i);
-                    }
-                }
-            },
-        );
+        let l = self.lists.intern_slice(buf);
         self.set_list(row, l);
     }
 
-    /// The list number for a whole-list key (an unambiguous encoding of the input), filling
-    /// `buf` with `fill` and interning it only the first time the key is seen.
+    /// The list number for a whole-list key (an unambiguous encoding of the input): `fill`
+    /// makes the list (given this column's dictionary) only the first time the key is seen, so
+    /// a repeated list costs one hash of its text rather than one per value plus the list's own.
     fn cached_list(
         &mut self,
         key: &[u8],
         buf: &mut Vec<u32>,
-        fill: impl FnOnce(&mut Vec<u32>),
+        fill: impl FnOnce(&mut Dict<Box<str>>, &mut Vec<u32>),
     ) -> u32 {
-        Self::cached_in(
-            &mut self.by_text,
-            &mut self.by_text_list,
-            &mut self.lists,
-            key,
-            buf,
-            fill,
-        )
-    }
-
-    fn cached_in(
-        by_text: &mut Dict<Box<[u8]>>,
-        by_text_list: &mut Vec<u32>,
-        lists: &mut Dict<Box<[u32]>>,
-        key: &[u8],
-        buf: &mut Vec<u32>,
-        fill: impl FnOnce(&mut Vec<u32>),
-    ) -> u32 {
-        let e = by_text.intern_by(key, |k, q| &**k == q, |q| q.into()) as usize;
-        match by_text_list.get(e) {
-            Some(&l) => l,
-            None => {
-                buf.clear();
-                fill(buf);
-                let l = lists.intern_slice(buf);
-                by_text_list.push(l);
-                l
-            }
+        let e = self.by_text.intern_by(key, |k, q| &**k == q, |q| q.into()) as usize;
+        if let Some(&l) = self.by_text_list.get(e) {
+            return l;
         }
+        buf.clear();
+        fill(&mut self.dict, buf);
+        let l = self.lists.intern_slice(buf);
+        self.by_text_list.push(l);
+        l
     }
 
+    /// Set a row's list; `row` is an existing row or exactly the next.
     fn set_list(&mut self, row: u32, l: u32) {
         match self.rows.get_mut(row as usize) {
             Some(x) => *x = l,
@@ -252,6 +219,12 @@ pub(crate) fn extra_val(e: &Extra) -> Val<'_> {
         Kind::Num => Val::Num(e.2.parse().unwrap_or(f64::NAN)),
         Kind::Bool => Val::Bool(&*e.2 == "true"),
     }
+}
+
+/// Append a length-prefixed text to a key.
+fn push_text(key: &mut Vec<u8>, s: &str) {
+    key.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    key.extend_from_slice(s.as_bytes());
 }
 
 /// Append one attribute to a flattened-event key: path, kind and text, each length-prefixed so
@@ -848,13 +821,19 @@ impl SignalIndex {
         let t = self.msg_tpl_dict.intern_str(&tpl);
         self.scratch_tpl = tpl;
         set32(&mut self.msg_tpl, t);
-        buf.clear();
-        for &(a, b) in &runs {
-            let d = s.message.get(a as usize..b as usize).unwrap_or("");
-            buf.push(self.msg_digits.dict.intern_str(d));
+        // The runs in order, repeats kept (the message is rebuilt from them).
+        let run = |&(a, b): &(u32, u32)| s.message.get(a as usize..b as usize).unwrap_or("");
+        let mut key = std::mem::take(&mut self.scratch_key);
+        key.clear();
+        for d in runs.iter().map(run) {
+            push_text(&mut key, d);
         }
+        let l = self.msg_digits.cached_list(&key, buf, |dict, buf| {
+            buf.extend(runs.iter().map(run).map(|d| dict.intern_str(d)));
+        });
+        self.msg_digits.set_list(r, l);
+        self.scratch_key = key;
         self.scratch_runs = runs;
-        self.msg_digits.set(r, buf);
         let lists: [&[String]; MULTI_COLS] = [
             &s.services,
             &s.tags,
@@ -864,16 +843,15 @@ impl SignalIndex {
         ];
         let mut key = std::mem::take(&mut self.scratch_key);
         for (c, list) in lists.into_iter().enumerate() {
-            // IP and user lists rarely repeat exactly: caching them would cost memory and a
-            // wasted lookup per signal.
+            // IP and user lists repeat too little for the whole-list cache to pay for its
+            // memory (about 50 bytes a signal).
             let repeats = c == MultiCol::Service as usize
                 || c == MultiCol::Tag as usize
                 || c == MultiCol::AttackType as usize;
             if repeats {
                 self.multi[c].set_cached(r, list, buf, &mut key);
             } else {
-                self.multi[c].intern_all(list.iter().map(String::as_str), buf);
-                self.multi[c].set(r, buf);
+                self.multi[c].set_each(r, list, buf);
             }
         }
         self.scratch_key = key;
@@ -903,7 +881,7 @@ impl SignalIndex {
         });
         self.scratch_num = num;
         let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
-        let l = self.extra.cached_list(&key, buf, |buf| {
+        let l = self.extra.cached_list(&key, buf, |_, buf| {
             for (path, kind, text) in extras_of(&key) {
                 let p = paths.intern_str(path);
                 let e = dict.intern_by(
