@@ -313,8 +313,10 @@ pub struct SignalIndex {
     pub(crate) first_seen: Vec<i64>,
     pub(crate) last_seen: Vec<i64>,
 
-    /// Single-valued interned columns, by `SingleCol`.
-    pub(crate) single: [Vec<u32>; SINGLE_COLS],
+    /// The single-valued columns (by `SingleCol`), which repeat together (one rule on one
+    /// service): a row holds the number of its set of values in `singles_ids`, so that a
+    /// signal indexed writes one number rather than seven; see `single_at`.
+    pub(crate) singles_row: Vec<u32>,
     pub(crate) single_dict: [Dict<Box<str>>; SINGLE_COLS],
     /// Multi-valued columns, by `MultiCol`.
     pub(crate) multi: [Multi; MULTI_COLS],
@@ -343,7 +345,7 @@ pub struct SignalIndex {
     scratch_key: Vec<u8>,
     /// The single-valued columns' texts of a row, length-prefixed end to end, to their ids.
     singles_by_text: Dict<Box<[u8]>>,
-    singles_ids: Vec<[u32; SINGLE_COLS]>,
+    pub(crate) singles_ids: Vec<[u32; SINGLE_COLS]>,
 }
 
 const EMPTY: u64 = u64::MAX;
@@ -445,9 +447,7 @@ impl SignalIndex {
         self.events.shrink_to_fit();
         self.first_seen.shrink_to_fit();
         self.last_seen.shrink_to_fit();
-        for c in &mut self.single {
-            c.shrink_to_fit();
-        }
+        self.singles_row.shrink_to_fit();
         for d in &mut self.single_dict {
             d.shrink_to_fit();
         }
@@ -511,6 +511,14 @@ impl SignalIndex {
         self.state[r as usize] = DEAD;
         self.live -= 1;
         true
+    }
+
+    /// A row's value number in a single-valued column (`NONE` when it has none).
+    pub(crate) fn single_at(&self, c: SingleCol, row: u32) -> u32 {
+        self.singles_row
+            .get(row as usize)
+            .and_then(|&e| self.singles_ids.get(e as usize))
+            .map_or(NONE, |ids| ids[c as usize])
     }
 
     /// Live signals.
@@ -621,7 +629,7 @@ impl SignalIndex {
             timestamp: DateTime::from_timestamp_millis(self.ts[r]).unwrap_or_default(),
             severity: severity_of(self.sev[r]),
             title: self.single_dict[SingleCol::Title as usize]
-                .str_of(self.single[SingleCol::Title as usize][r]),
+                .str_of(self.single_at(SingleCol::Title, row)),
             service,
             attacker,
             attackers: ips.len() + users.len(),
@@ -637,7 +645,7 @@ impl SignalIndex {
 
     /// `memory_bytes` part by part, for the benchmark's report.
     pub fn memory_report(&self) -> Vec<(&'static str, usize)> {
-        let singles: usize = self.single.iter().map(|c| c.capacity() * 4).sum::<usize>()
+        let singles: usize = self.singles_row.capacity() * 4
             + self
                 .single_dict
                 .iter()
@@ -798,23 +806,17 @@ impl SignalIndex {
         let e = self
             .singles_by_text
             .intern_by(&key[..], |k, q| &**k == q, |q| q.into()) as usize;
-        let ids = match self.singles_ids.get(e) {
-            Some(ids) => *ids,
-            None => {
-                let mut ids = [NONE; SINGLE_COLS];
-                for (c, v) in singles.into_iter().enumerate() {
-                    if !v.is_empty() {
-                        ids[c] = self.single_dict[c].intern_str(v);
-                    }
+        if e == self.singles_ids.len() {
+            let mut ids = [NONE; SINGLE_COLS];
+            for (c, v) in singles.into_iter().enumerate() {
+                if !v.is_empty() {
+                    ids[c] = self.single_dict[c].intern_str(v);
                 }
-                self.singles_ids.push(ids);
-                ids
             }
-        };
-        self.scratch_key = key;
-        for (c, id) in ids.into_iter().enumerate() {
-            set32(&mut self.single[c], id);
+            self.singles_ids.push(ids);
         }
+        self.scratch_key = key;
+        set32(&mut self.singles_row, e as u32);
         let mut tpl = std::mem::take(&mut self.scratch_tpl);
         let mut runs = std::mem::take(&mut self.scratch_runs);
         split_digits(&s.message, &mut tpl, &mut runs);
@@ -900,8 +902,8 @@ impl SignalIndex {
             self.state[i] as u32,
             self.sev[i] as u32,
             self.assignee[i],
-            self.single[SingleCol::Env as usize][i],
-            self.single[SingleCol::RuleName as usize][i],
+            self.single_at(SingleCol::Env, r),
+            self.single_at(SingleCol::RuleName, r),
             self.multi[MultiCol::Service as usize].rows[i],
             self.multi[MultiCol::Tag as usize].rows[i],
             self.multi[MultiCol::AttackType as usize].rows[i],

@@ -348,9 +348,17 @@ impl SignalIndex {
                 scan(col, |&v| v < 32 && mask >> v & 1 == 1)
             }
             Plan::Single(c, ok) => {
-                let ok = ok.as_slice();
-                scan(&self.single[*c as usize], |&v| {
-                    v != NONE && ok.get(v as usize).copied().unwrap_or(false)
+                // Once per distinct set of single values, then one lookup per row.
+                let set_ok: Vec<bool> = self
+                    .singles_ids
+                    .iter()
+                    .map(|ids| {
+                        let v = ids[*c as usize];
+                        v != NONE && ok.get(v as usize).copied().unwrap_or(false)
+                    })
+                    .collect();
+                scan(&self.singles_row, |&e| {
+                    set_ok.get(e as usize).copied().unwrap_or(false)
                 })
             }
             Plan::Assignee(ok) => {
