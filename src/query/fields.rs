@@ -119,26 +119,56 @@ pub fn typed_step(node: Option<TypedNode>, key: &str) -> TypedStep {
     let Some(node) = node else {
         return Below(None);
     };
-    match (node, key) {
-        (N::Root, "samples" | "title") => Skip,
-        (N::Root, "workflow") => Below(Some(N::Workflow)),
-        (N::Root, "http") => Below(Some(N::Http)),
-        (N::Root, "network") => Below(Some(N::Network)),
-        (N::Root, "usr") => Below(Some(N::Usr)),
-        (N::Root, "appsec") => Below(Some(N::Appsec)),
-        (N::Workflow, "triage") => Below(Some(N::Triage)),
-        (N::Workflow, "rule") => Below(Some(N::Rule)),
-        (N::Workflow, "events_matched" | "first_seen" | "last_seen") => Skip,
-        (N::Triage, "state" | "archive_reason" | "archiveReason") => Skip,
-        (N::Triage, "assignee") => Below(Some(N::Assignee)),
-        (N::Assignee, "handle" | "name" | "uuid") => Skip,
-        (N::Rule, "id" | "name" | "type") => Skip,
-        (N::Http, "client_ip") => Skip,
-        (N::Network, "client") => Below(Some(N::NetworkClient)),
-        (N::NetworkClient, "ip") => Skip,
-        (N::Usr, "id") => Skip,
-        (N::Appsec, "type") => Skip,
-        _ => Below(None),
+    // The node first, then its few keys (a string match is a chain of compares).
+    match node {
+        N::Root => match key {
+            "samples" | "title" => Skip,
+            "workflow" => Below(Some(N::Workflow)),
+            "http" => Below(Some(N::Http)),
+            "network" => Below(Some(N::Network)),
+            "usr" => Below(Some(N::Usr)),
+            "appsec" => Below(Some(N::Appsec)),
+            _ => Below(None),
+        },
+        N::Workflow => match key {
+            "triage" => Below(Some(N::Triage)),
+            "rule" => Below(Some(N::Rule)),
+            "events_matched" | "first_seen" | "last_seen" => Skip,
+            _ => Below(None),
+        },
+        N::Triage => match key {
+            "state" | "archive_reason" | "archiveReason" => Skip,
+            "assignee" => Below(Some(N::Assignee)),
+            _ => Below(None),
+        },
+        N::Assignee => match key {
+            "handle" | "name" | "uuid" => Skip,
+            _ => Below(None),
+        },
+        N::Rule => match key {
+            "id" | "name" | "type" => Skip,
+            _ => Below(None),
+        },
+        N::Http => match key {
+            "client_ip" => Skip,
+            _ => Below(None),
+        },
+        N::Network => match key {
+            "client" => Below(Some(N::NetworkClient)),
+            _ => Below(None),
+        },
+        N::NetworkClient => match key {
+            "ip" => Skip,
+            _ => Below(None),
+        },
+        N::Usr => match key {
+            "id" => Skip,
+            _ => Below(None),
+        },
+        N::Appsec => match key {
+            "type" => Skip,
+            _ => Below(None),
+        },
     }
 }
 

@@ -107,7 +107,6 @@ impl<K> Default for Dict<K> {
 
 impl<K: Hash> Dict<K> {
     /// The entry equal to `q`, else the empty slot where it goes; with `q`'s hash.
-    #[inline]
     fn find<Q: Hash + ?Sized>(
         &self,
         q: &Q,
@@ -137,7 +136,6 @@ impl<K: Hash> Dict<K> {
 
     /// The number of the entry equal to `q` (by `eq`), made with `make` when new. `q` must hash
     /// like the key it equals.
-    #[inline]
     pub fn intern_by<Q: Hash + ?Sized>(
         &mut self,
         q: &Q,
@@ -160,6 +158,8 @@ impl<K: Hash> Dict<K> {
     }
 
     /// Double the table (at least 16 slots), re-placing the slots from their hash tags.
+    #[cold]
+    #[inline(never)]
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(16);
         let old = std::mem::replace(&mut self.slots, vec![EMPTY; size]);
