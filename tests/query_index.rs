@@ -458,3 +458,61 @@ fn facet_counts_equal_naive_counts_on_demo_data() {
         assert_eq!(r.total, hits.len());
     }
 }
+
+/// Phrases with digits are matched on templates plus digit runs; each case here is one the
+/// template alone would get wrong (a run longer than the phrase's, a phrase run cut at a run's
+/// edge, a run far into the message, a message holding the placeholder character itself).
+#[test]
+fn digit_phrases_match_exactly_the_right_messages() {
+    let many: String = (1..=70).map(|k| format!("{k} ")).collect();
+    let messages = [
+        "12 attempts from 3 IP addresses",
+        "12 attempts from 33 IP addresses",
+        "12 ATTEMPTS FROM 3 ip addresses",
+        "from 13 IP",
+        "from 31 IP",
+        "from 35 IPs",
+        "from 53",
+        "a 4123 b",
+        "1 2",
+        "x\u{0}y from 3 IP",
+        "x\u{0}y from 33 IP",
+        "Straße: 5 Versuche von 3 IP",
+        "ÉCHEC 3 FOIS",
+        "from 4 IP and from 3 IP",
+        &format!("{many}from 3 IP"),
+        &format!("{many}from 4 IP"),
+        "",
+    ];
+    let all: Vec<Signal> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut s = signal(i);
+            s.message = m.to_string();
+            s
+        })
+        .collect();
+    let ix = SignalIndex::build(all.clone());
+    let hits = |q: &str| -> Vec<usize> {
+        let query = parse(q).unwrap();
+        let mut got: Vec<usize> = ix
+            .matches(&query, &TimeRange::all())
+            .iter()
+            .map(|&r| all.iter().position(|s| s.id == ix.id_of(r)).unwrap())
+            .collect();
+        got.sort();
+        let want: Vec<usize> = (0..all.len()).filter(|&i| query.matches(&all[i])).collect();
+        assert_eq!(got, want, "index and slow path differ on {q}");
+        got
+    };
+    // Rows 0..messages.len() hold those messages; titles and other fields hold no such text.
+    assert_eq!(hits("\"from 3 IP\""), vec![0, 2, 9, 13, 14]);
+    assert_eq!(hits("\"3 ip\""), vec![0, 1, 2, 3, 9, 10, 11, 13, 14]);
+    assert_eq!(hits("\"from 3\""), vec![0, 1, 2, 4, 5, 9, 10, 13, 14]);
+    assert_eq!(hits("12"), vec![0, 1, 2, 7, 14, 15]);
+    assert_eq!(hits("\"von 3 ip\""), vec![11]);
+    assert_eq!(hits("\"échec 3\""), vec![12]);
+    assert_eq!(hits("\"70 from 4\""), vec![15]);
+    assert_eq!(hits("\"attempts from 3 ip\""), vec![0, 2]);
+}

@@ -1,6 +1,6 @@
 //! The slow path: a query evaluated straight on a `Signal`. The index gives the same answers faster.
 use super::ast::{Expr, Query, Term, TermKind};
-use super::fields::{is_typed_or_excluded, is_typed_or_excluded_exact, resolve, Col};
+use super::fields::{is_typed_or_excluded, resolve, typed_step, Col, TypedNode, TypedStep};
 use super::value::{match_cidr, match_value, TextMatcher, Val};
 use crate::model::Signal;
 use serde_json::Value as Json;
@@ -145,28 +145,42 @@ fn raw_values<'a>(v: &'a Json, segs: &[&str], out: &mut Vec<Val<'a>>) {
 
 /// Every scalar of the event with its array-transparent path, except the typed and excluded
 /// paths: what the index keeps per row for arbitrary `@path` queries. Agrees with `raw_values`.
-pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut dyn FnMut(&str, Val<'a>)) {
-    fn walk<'a>(v: &'a Json, path: &mut String, f: &mut dyn FnMut(&str, Val<'a>)) {
+pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut impl FnMut(&str, Val<'a>)) {
+    fn walk<'a>(
+        v: &'a Json,
+        path: &mut String,
+        node: Option<TypedNode>,
+        f: &mut impl FnMut(&str, Val<'a>),
+    ) {
         match v {
             Json::Array(items) => {
                 for x in items {
-                    walk(x, path, f);
+                    walk(x, path, node, f);
                 }
             }
             Json::Object(map) => {
                 for (k, x) in map {
                     // A key with a dot cannot be named by a dotted path; the slow path cannot
                     // reach it either, so both leave it out alike.
-                    if k.is_empty() || k.bytes().any(|b| b == b'.') {
+                    if k.is_empty() || has_dot(k.as_bytes()) {
                         continue;
                     }
+                    let TypedStep::Below(below) = typed_step(node, k) else {
+                        continue;
+                    };
                     let len = path.len();
                     if !path.is_empty() {
                         path.push('.');
                     }
                     path.push_str(k);
-                    if !is_typed_or_excluded_exact(path) {
-                        walk(x, path, f);
+                    // Most values are scalars: no call for them.
+                    match x {
+                        Json::Array(_) | Json::Object(_) => walk(x, path, below, f),
+                        other => {
+                            if let Some(val) = scalar(other) {
+                                f(path, val);
+                            }
+                        }
                     }
                     path.truncate(len);
                 }
@@ -181,5 +195,49 @@ pub(crate) fn flatten_event<'a>(event: &'a Json, f: &mut dyn FnMut(&str, Val<'a>
         }
     }
     let mut path = String::with_capacity(64);
-    walk(event, &mut path, f);
+    walk(event, &mut path, Some(TypedNode::Root), f);
+}
+
+/// Does a key hold a dot? Eight bytes at a time (the has-zero-byte test on the key xor dots):
+/// this runs for every key of every event indexed, and keys are too short for `memchr` to pay.
+fn has_dot(k: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut chunks = k.chunks_exact(8);
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        let w = u64::from_le_bytes(word) ^ (u64::from(b'.') * ONES);
+        if w.wrapping_sub(ONES) & !w & (ONES << 7) != 0 {
+            return true;
+        }
+    }
+    // Fewer than eight bytes: a plain loop (`contains` would call out to `memchr`).
+    for &b in chunks.remainder() {
+        if b == b'.' {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_dot;
+
+    #[test]
+    fn dots_are_found_anywhere_in_a_key() {
+        for k in ["", "a", "abcdefgh", "abcdefghijklmnopq", "é", "x\u{2024}y"] {
+            assert!(!has_dot(k.as_bytes()), "{k}");
+        }
+        for k in [
+            ".",
+            "a.b",
+            "abcdefg.",
+            "abcdefgh.",
+            "abcdefghijklmno.q",
+            ".bcdefghi",
+        ] {
+            assert!(has_dot(k.as_bytes()), "{k}");
+        }
+    }
 }

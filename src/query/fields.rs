@@ -88,30 +88,88 @@ pub fn resolve(field: &Field) -> Col<'_> {
     }
 }
 
-/// Exactly a typed path or `samples` (the event walk skips their subtrees, so it needs no prefix
-/// test; this runs for every key of every event indexed).
-pub fn is_typed_or_excluded_exact(path: &str) -> bool {
-    matches!(
-        path,
-        "samples"
-            | "workflow.triage.state"
-            | "workflow.triage.assignee.handle"
-            | "workflow.triage.assignee.name"
-            | "workflow.triage.assignee.uuid"
-            | "workflow.triage.archive_reason"
-            | "workflow.triage.archiveReason"
-            | "workflow.rule.id"
-            | "workflow.rule.name"
-            | "workflow.rule.type"
-            | "workflow.events_matched"
-            | "workflow.first_seen"
-            | "workflow.last_seen"
-            | "title"
-            | "http.client_ip"
-            | "network.client.ip"
-            | "usr.id"
-            | "appsec.type"
-    )
+/// The typed paths and `samples` as a tree of keys, for the event walk (which skips their
+/// subtrees). Keys outside the tree need no test at all; this runs for every key of every
+/// event indexed, so the tree is matches on the key rather than a table to search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypedNode {
+    Root,
+    Workflow,
+    Triage,
+    Assignee,
+    Rule,
+    Http,
+    Network,
+    NetworkClient,
+    Usr,
+    Appsec,
+}
+
+/// Where the walk goes under `key` from `node` (`None`: outside the tree).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypedStep {
+    /// The key's path is typed or excluded: skip its subtree.
+    Skip,
+    Below(Option<TypedNode>),
+}
+
+pub fn typed_step(node: Option<TypedNode>, key: &str) -> TypedStep {
+    use TypedNode as N;
+    use TypedStep::{Below, Skip};
+    let Some(node) = node else {
+        return Below(None);
+    };
+    // The node first, then its few keys (a string match is a chain of compares).
+    match node {
+        N::Root => match key {
+            "samples" | "title" => Skip,
+            "workflow" => Below(Some(N::Workflow)),
+            "http" => Below(Some(N::Http)),
+            "network" => Below(Some(N::Network)),
+            "usr" => Below(Some(N::Usr)),
+            "appsec" => Below(Some(N::Appsec)),
+            _ => Below(None),
+        },
+        N::Workflow => match key {
+            "triage" => Below(Some(N::Triage)),
+            "rule" => Below(Some(N::Rule)),
+            "events_matched" | "first_seen" | "last_seen" => Skip,
+            _ => Below(None),
+        },
+        N::Triage => match key {
+            "state" | "archive_reason" | "archiveReason" => Skip,
+            "assignee" => Below(Some(N::Assignee)),
+            _ => Below(None),
+        },
+        N::Assignee => match key {
+            "handle" | "name" | "uuid" => Skip,
+            _ => Below(None),
+        },
+        N::Rule => match key {
+            "id" | "name" | "type" => Skip,
+            _ => Below(None),
+        },
+        N::Http => match key {
+            "client_ip" => Skip,
+            _ => Below(None),
+        },
+        N::Network => match key {
+            "client" => Below(Some(N::NetworkClient)),
+            _ => Below(None),
+        },
+        N::NetworkClient => match key {
+            "ip" => Skip,
+            _ => Below(None),
+        },
+        N::Usr => match key {
+            "id" => Skip,
+            _ => Below(None),
+        },
+        N::Appsec => match key {
+            "type" => Skip,
+            _ => Below(None),
+        },
+    }
 }
 
 /// Is this event path (or one under it) answered by a typed field, or excluded from raw lookup?
@@ -128,12 +186,46 @@ pub fn is_typed_or_excluded(path: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn exact_list_is_the_typed_list_and_samples() {
-        for p in TYPED_PATHS.iter().chain(&["samples"]) {
-            assert!(is_typed_or_excluded_exact(p), "{p}");
+    /// Walk a dotted path down the tree: whether it ends on a skipped key.
+    fn skipped(path: &str) -> bool {
+        let mut node = Some(TypedNode::Root);
+        for seg in path.split('.') {
+            match typed_step(node, seg) {
+                TypedStep::Skip => return true,
+                TypedStep::Below(n) => node = n,
+            }
         }
-        assert!(!is_typed_or_excluded_exact("http.url"));
+        false
+    }
+
+    #[test]
+    fn tree_is_the_typed_list_and_samples() {
+        let exact: Vec<&str> = TYPED_PATHS.iter().copied().chain(["samples"]).collect();
+        // The tree only goes down through proper prefixes of listed paths, and only names keys
+        // that are segments of them: every such key under every such prefix covers every arm.
+        let mut segs: Vec<&str> = exact.iter().flat_map(|p| p.split('.')).collect();
+        segs.extend(["version", "url", "titles", "", "x"]);
+        let mut prefixes = vec![String::new()];
+        for e in &exact {
+            let parts: Vec<&str> = e.split('.').collect();
+            for n in 1..parts.len() {
+                prefixes.push(parts[..n].join(".") + ".");
+            }
+        }
+        for prefix in &prefixes {
+            for seg in &segs {
+                let p = format!("{prefix}{seg}");
+                let typed = exact
+                    .iter()
+                    .any(|e| p == *e || p.starts_with(&format!("{e}.")));
+                assert_eq!(skipped(&p), typed, "{p}");
+            }
+        }
+        for e in &exact {
+            assert!(skipped(e), "{e}");
+        }
+        assert!(!skipped("workflow.rule.version"));
+        assert!(!skipped("workflow.triage.assignee.id"));
         assert!(is_typed_or_excluded("samples.content.http.url"));
         assert!(is_typed_or_excluded("title.x"));
         assert!(!is_typed_or_excluded("titles"));

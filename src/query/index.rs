@@ -8,7 +8,7 @@
 //! so that any `@path` query is answered from memory too (see `eval::flatten_event`).
 use super::eval::flatten_event;
 use super::intern::{hash_id, Dict, NONE};
-use super::value::{num_text, Val};
+use super::value::{push_num_text, Val};
 use crate::model::{ArchiveReason, Severity, Signal, TriageState};
 use chrono::{DateTime, Utc};
 
@@ -25,9 +25,9 @@ pub(crate) struct Multi {
     pub rows: Vec<u32>,
     pub lists: Dict<Box<[u32]>>,
     pub dict: Dict<Box<str>>,
-    /// For columns whose lists repeat exactly (services, tags, attack types): each distinct input
-    /// list, as length-prefixed text, to its list number in `lists`, so one hash of the whole
-    /// list replaces one per value plus the list's own.
+    /// Each distinct input list, as length-prefixed text (or, for event attributes, the
+    /// flattened event), to its list number in `lists`, so one hash of the whole list replaces
+    /// one per value plus the list's own.
     by_text: Dict<Box<[u8]>>,
     by_text_list: Vec<u32>,
 }
@@ -40,20 +40,33 @@ impl Multi {
             .map_or(&[], |l| l)
     }
 
-    /// Set a row's values (in the order given); `row` is an existing row or exactly the next.
-    fn set(&mut self, row: u32, values: &[u32]) {
-        let l = self.lists.intern_slice(values);
-        match self.rows.get_mut(row as usize) {
-            Some(x) => *x = l,
-            None => self.rows.push(l),
-        }
-    }
-
     pub(crate) fn dict_str(&self, i: u32) -> &str {
         self.dict.str_of(i)
     }
 
-    fn intern_all<'a>(&mut self, items: impl Iterator<Item = &'a str>, buf: &mut Vec<u32>) {
+    /// Set a row to the list of these values, deduplicated, without empty strings, through the
+    /// whole-list cache.
+    fn set_cached(&mut self, row: u32, items: &[String], buf: &mut Vec<u32>, key: &mut Vec<u8>) {
+        key.clear();
+        for s in items {
+            push_text(key, s);
+        }
+        let l = self.cached_list(key, buf, |dict, buf| {
+            for s in items {
+                if s.is_empty() {
+                    continue;
+                }
+                let i = dict.intern_str(s);
+                if !buf.contains(&i) {
+                    buf.push(i);
+                }
+            }
+        });
+        self.set_list(row, l);
+    }
+
+    /// `set_cached` without the cache: each value interned, then the list.
+    fn set_each(&mut self, row: u32, items: &[String], buf: &mut Vec<u32>) {
         buf.clear();
         for s in items {
             if s.is_empty() {
@@ -64,27 +77,32 @@ impl Multi {
                 buf.push(i);
             }
         }
+        let l = self.lists.intern_slice(buf);
+        self.set_list(row, l);
     }
 
-    /// `intern_all` then `set`, through the whole-list cache.
-    fn set_cached(&mut self, row: u32, items: &[String], buf: &mut Vec<u32>, key: &mut Vec<u8>) {
-        key.clear();
-        for s in items {
-            key.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            key.extend_from_slice(s.as_bytes());
+    /// The list number for a whole-list key (an unambiguous encoding of the input): `fill`
+    /// makes the list (given this column's dictionary) only the first time the key is seen, so
+    /// a repeated list costs one hash of its text rather than one per value plus the list's own.
+    fn cached_list(
+        &mut self,
+        key: &[u8],
+        buf: &mut Vec<u32>,
+        fill: impl FnOnce(&mut Dict<Box<str>>, &mut Vec<u32>),
+    ) -> u32 {
+        let e = self.by_text.intern_by(key, |k, q| &**k == q, |q| q.into()) as usize;
+        if let Some(&l) = self.by_text_list.get(e) {
+            return l;
         }
-        let e = self
-            .by_text
-            .intern_by(&key[..], |k, q| &**k == q, |q| q.into()) as usize;
-        let l = match self.by_text_list.get(e) {
-            Some(&l) => l,
-            None => {
-                self.intern_all(items.iter().map(String::as_str), buf);
-                let l = self.lists.intern_slice(buf);
-                self.by_text_list.push(l);
-                l
-            }
-        };
+        buf.clear();
+        fill(&mut self.dict, buf);
+        let l = self.lists.intern_slice(buf);
+        self.by_text_list.push(l);
+        l
+    }
+
+    /// Set a row's list; `row` is an existing row or exactly the next.
+    fn set_list(&mut self, row: u32, l: u32) {
         match self.rows.get_mut(row as usize) {
             Some(x) => *x = l,
             None => self.rows.push(l),
@@ -103,32 +121,65 @@ impl Multi {
 /// The placeholder for a digit run in a message template.
 pub(crate) const DIGITS: char = '\0';
 
-/// Cut the digit runs out of a message. A message that holds the placeholder itself is kept whole.
-pub(crate) fn split_digits<'a>(msg: &'a str, tpl: &mut String, digits: &mut Vec<&'a str>) {
-    tpl.clear();
-    digits.clear();
-    if msg.as_bytes().contains(&0) {
-        tpl.push_str(msg);
-        return;
-    }
-    let mut run: Option<usize> = None;
-    for (i, c) in msg.char_indices() {
-        match (c.is_ascii_digit(), run) {
-            (true, None) => run = Some(i),
-            (true, Some(_)) => {}
-            (false, Some(st)) => {
-                digits.push(&msg[st..i]);
-                tpl.push(DIGITS);
-                tpl.push(c);
-                run = None;
-            }
-            (false, None) => tpl.push(c),
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Does any byte of `w` hold an ASCII digit or NUL? (Bytes below 10 after xor with `'0'` are
+/// the digits; the classic has-zero-byte test for NUL. Both are exact, not just hints.)
+#[inline]
+fn digit_or_nul_in(w: u64) -> bool {
+    let x = w ^ (u64::from(b'0') * ONES);
+    let digit = x.wrapping_sub(10 * ONES) & !x & HIGHS;
+    let nul = w.wrapping_sub(ONES) & !w & HIGHS;
+    digit | nul != 0
+}
+
+/// The first ASCII digit or NUL in `b` at or after `i`, else `b.len()`: eight bytes at a time,
+/// as messages are long runs of text between a few numbers.
+fn next_digit_or_nul(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        if digit_or_nul_in(u64::from_le_bytes(word)) {
+            break;
         }
+        i += 8;
     }
-    if let Some(st) = run {
-        digits.push(&msg[st..]);
+    while i < b.len() && !(b[i].is_ascii_digit() || b[i] == 0) {
+        i += 1;
+    }
+    i
+}
+
+/// Cut the digit runs out of a message: the template goes to `tpl`, the runs' byte ranges to
+/// `runs`. A message that holds the placeholder itself is kept whole. Works on bytes: an ASCII
+/// digit is never part of a multi-byte character, so the cuts fall on character boundaries.
+pub(crate) fn split_digits(msg: &str, tpl: &mut String, runs: &mut Vec<(u32, u32)>) {
+    tpl.clear();
+    runs.clear();
+    let b = msg.as_bytes();
+    let (mut i, mut text_from) = (0, 0);
+    loop {
+        i = next_digit_or_nul(b, i);
+        let Some(&c) = b.get(i) else {
+            break;
+        };
+        if c == 0 {
+            tpl.clear();
+            runs.clear();
+            tpl.push_str(msg);
+            return;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        tpl.push_str(&msg[text_from..start]);
         tpl.push(DIGITS);
+        runs.push((start as u32, i as u32));
+        text_from = i;
     }
+    tpl.push_str(&msg[text_from..]);
 }
 
 impl SignalIndex {
@@ -154,9 +205,9 @@ impl SignalIndex {
 /// Kind of an extra attribute value, to rebuild a `Val` from its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Kind {
-    Str,
-    Num,
-    Bool,
+    Str = 0,
+    Num = 1,
+    Bool = 2,
 }
 
 /// An event attribute not held as a typed column: `(path number, kind, text)`.
@@ -168,6 +219,45 @@ pub(crate) fn extra_val(e: &Extra) -> Val<'_> {
         Kind::Num => Val::Num(e.2.parse().unwrap_or(f64::NAN)),
         Kind::Bool => Val::Bool(&*e.2 == "true"),
     }
+}
+
+/// Append a length-prefixed text to a key.
+fn push_text(key: &mut Vec<u8>, s: &str) {
+    key.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    key.extend_from_slice(s.as_bytes());
+}
+
+/// Append one attribute to a flattened-event key: path, kind and text, each length-prefixed so
+/// that the key is unambiguous.
+fn push_extra(key: &mut Vec<u8>, path: &str, kind: Kind, text: &str) {
+    key.extend_from_slice(&(path.len() as u32).to_le_bytes());
+    key.extend_from_slice(path.as_bytes());
+    key.push(kind as u8);
+    key.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    key.extend_from_slice(text.as_bytes());
+}
+
+/// The attributes of a key made by `push_extra`, in order.
+fn extras_of(key: &[u8]) -> impl Iterator<Item = (&str, Kind, &str)> {
+    fn take<'k>(key: &mut &'k [u8]) -> Option<&'k str> {
+        let (len, rest) = key.split_first_chunk::<4>()?;
+        let len = u32::from_le_bytes(*len) as usize;
+        let (s, rest) = rest.split_at_checked(len)?;
+        *key = rest;
+        std::str::from_utf8(s).ok()
+    }
+    let mut key = key;
+    std::iter::from_fn(move || {
+        let path = take(&mut key)?;
+        let (&k, rest) = key.split_first()?;
+        key = rest;
+        let kind = match k {
+            0 => Kind::Str,
+            1 => Kind::Num,
+            _ => Kind::Bool,
+        };
+        Some((path, kind, take(&mut key)?))
+    })
 }
 
 /// What the explorer draws for one row of the list, straight from the index.
@@ -207,8 +297,9 @@ pub struct SignalIndex {
     id_arena: String,
     id_end: Vec<u32>,
     /// Open-addressing table of live rows by the hash of their id (linear probing), so that the
-    /// ids are not stored a second time as keys.
-    id_slots: Vec<u32>,
+    /// ids are not stored a second time as keys. A slot is `id_slot(hash, row)`: a probe reads
+    /// an id from the arena (a cache miss) only when the hash tag agrees.
+    id_slots: Vec<u64>,
     /// Slots not `EMPTY` (live and tombstones), to keep the load factor.
     id_used: usize,
 
@@ -222,8 +313,10 @@ pub struct SignalIndex {
     pub(crate) first_seen: Vec<i64>,
     pub(crate) last_seen: Vec<i64>,
 
-    /// Single-valued interned columns, by `SingleCol`.
-    pub(crate) single: [Vec<u32>; SINGLE_COLS],
+    /// The single-valued columns (by `SingleCol`), which repeat together (one rule on one
+    /// service): a row holds the number of its set of values in `singles_ids`, so that a
+    /// signal indexed writes one number rather than seven; see `single_at`.
+    pub(crate) singles_row: Vec<u32>,
     pub(crate) single_dict: [Dict<Box<str>>; SINGLE_COLS],
     /// Multi-valued columns, by `MultiCol`.
     pub(crate) multi: [Multi; MULTI_COLS],
@@ -247,14 +340,21 @@ pub struct SignalIndex {
     /// Reused by `write_row` so that indexing a signal allocates nothing it does not keep.
     scratch_buf: Vec<u32>,
     scratch_tpl: String,
+    scratch_runs: Vec<(u32, u32)>,
+    scratch_num: String,
     scratch_key: Vec<u8>,
     /// The single-valued columns' texts of a row, length-prefixed end to end, to their ids.
     singles_by_text: Dict<Box<[u8]>>,
-    singles_ids: Vec<[u32; SINGLE_COLS]>,
+    pub(crate) singles_ids: Vec<[u32; SINGLE_COLS]>,
 }
 
-const EMPTY: u32 = u32::MAX;
-const TOMB: u32 = u32::MAX - 1;
+const EMPTY: u64 = u64::MAX;
+/// A removed row's slot; no row number reaches `u32::MAX - 1`.
+const TOMB: u64 = u64::MAX - 1;
+
+fn id_slot(hash: u64, row: u32) -> u64 {
+    (hash << 32) | u64::from(row)
+}
 
 pub(crate) const SINGLE_COLS: usize = 7;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -314,10 +414,11 @@ impl SignalIndex {
         let mut ix = SignalIndex::new();
         let mut buf = Vec::new();
         for s in signals {
-            match ix.row_of(&s.id) {
-                Some(r) => ix.write_row(r, &s, &mut buf),
+            let h = hash_id(&s.id);
+            match ix.slot_of(&s.id, h) {
+                Some(slot) => ix.write_row(ix.id_slots[slot] as u32, &s, &mut buf),
                 None => {
-                    let r = ix.push_id(&s.id);
+                    let r = ix.push_id(&s.id, h);
                     ix.write_row(r, &s, &mut buf);
                     ix.live += 1;
                 }
@@ -346,9 +447,7 @@ impl SignalIndex {
         self.events.shrink_to_fit();
         self.first_seen.shrink_to_fit();
         self.last_seen.shrink_to_fit();
-        for c in &mut self.single {
-            c.shrink_to_fit();
-        }
+        self.singles_row.shrink_to_fit();
         for d in &mut self.single_dict {
             d.shrink_to_fit();
         }
@@ -378,7 +477,11 @@ impl SignalIndex {
     /// triage change).
     pub fn insert_or_update(&mut self, s: &Signal) -> u32 {
         let mut buf = std::mem::take(&mut self.scratch_buf);
-        let r = match self.row_of(&s.id) {
+        let h = hash_id(&s.id);
+        let r = match self
+            .slot_of(&s.id, h)
+            .map(|slot| self.id_slots[slot] as u32)
+        {
             Some(r) => {
                 self.unlink(r);
                 self.write_row(r, s, &mut buf);
@@ -386,7 +489,7 @@ impl SignalIndex {
                 r
             }
             None => {
-                let r = self.push_id(&s.id);
+                let r = self.push_id(&s.id, h);
                 self.write_row(r, s, &mut buf);
                 self.link(r);
                 self.live += 1;
@@ -399,16 +502,23 @@ impl SignalIndex {
 
     /// Drop a signal; its row stays allocated but dead. Returns whether it was there.
     pub fn remove(&mut self, id: &str) -> bool {
-        let Some(r) = self.row_of(id) else {
+        let Some(slot) = self.slot_of(id, hash_id(id)) else {
             return false;
         };
+        let r = self.id_slots[slot] as u32;
         self.unlink(r);
-        if let Some(slot) = self.slot_of(id) {
-            self.id_slots[slot] = TOMB;
-        }
+        self.id_slots[slot] = TOMB;
         self.state[r as usize] = DEAD;
         self.live -= 1;
         true
+    }
+
+    /// A row's value number in a single-valued column (`NONE` when it has none).
+    pub(crate) fn single_at(&self, c: SingleCol, row: u32) -> u32 {
+        self.singles_row
+            .get(row as usize)
+            .and_then(|&e| self.singles_ids.get(e as usize))
+            .map_or(NONE, |ids| ids[c as usize])
     }
 
     /// Live signals.
@@ -437,53 +547,53 @@ impl SignalIndex {
     }
 
     pub fn row_of(&self, id: &str) -> Option<u32> {
-        self.slot_of(id).map(|s| self.id_slots[s])
+        self.slot_of(id, hash_id(id))
+            .map(|s| self.id_slots[s] as u32)
     }
 
-    /// The table slot holding the live row of this id.
-    fn slot_of(&self, id: &str) -> Option<usize> {
+    /// The table slot holding the live row of this id; `h` is `hash_id(id)`.
+    fn slot_of(&self, id: &str, h: u64) -> Option<usize> {
         if self.id_slots.is_empty() {
             return None;
         }
         let mask = self.id_slots.len() - 1;
-        let mut i = hash_id(id) as usize & mask;
+        let tag = h << 32;
+        let mut i = h as usize & mask;
         loop {
             match self.id_slots[i] {
                 EMPTY => return None,
                 TOMB => {}
-                r if self.id_of(r) == id => return Some(i),
+                s if s & !0xffff_ffff == tag && self.id_of(s as u32) == id => return Some(i),
                 _ => {}
             }
             i = (i + 1) & mask;
         }
     }
 
-    fn slot_insert(&mut self, row: u32) {
-        // Keep the table at most 3/4 full (tombstones included) so probes stay short.
+    fn slot_insert(&mut self, row: u32, h: u64) {
+        // Keep the table at most 3/4 full (tombstones included) so probes stay short. Growing
+        // drops the tombstones and re-places the live slots by their hash tags.
         if (self.id_used + 1) * 4 > self.id_slots.len() * 3 {
-            let live = self.live + 1;
-            let size = (live * 2).next_power_of_two().max(16);
-            self.id_slots = vec![EMPTY; size];
+            let size = ((self.live + 1) * 2).next_power_of_two().max(16);
+            let old = std::mem::replace(&mut self.id_slots, vec![EMPTY; size]);
             self.id_used = 0;
-            for r in 0..self.id_end.len() as u32 {
-                if r != row && self.state.get(r as usize).is_some_and(|&s| s != DEAD) {
-                    self.slot_put(r);
-                }
+            for s in old.into_iter().filter(|&s| s != EMPTY && s != TOMB) {
+                self.slot_put(s);
             }
         }
-        self.slot_put(row);
+        self.slot_put(id_slot(h, row));
     }
 
-    fn slot_put(&mut self, row: u32) {
+    fn slot_put(&mut self, s: u64) {
         let mask = self.id_slots.len() - 1;
-        let mut i = hash_id(self.id_of(row)) as usize & mask;
+        let mut i = (s >> 32) as usize & mask;
         while self.id_slots[i] != EMPTY && self.id_slots[i] != TOMB {
             i = (i + 1) & mask;
         }
         if self.id_slots[i] == EMPTY {
             self.id_used += 1;
         }
-        self.id_slots[i] = row;
+        self.id_slots[i] = s;
     }
 
     /// The fields the list shows, for a live row.
@@ -519,7 +629,7 @@ impl SignalIndex {
             timestamp: DateTime::from_timestamp_millis(self.ts[r]).unwrap_or_default(),
             severity: severity_of(self.sev[r]),
             title: self.single_dict[SingleCol::Title as usize]
-                .str_of(self.single[SingleCol::Title as usize][r]),
+                .str_of(self.single_at(SingleCol::Title, row)),
             service,
             attacker,
             attackers: ips.len() + users.len(),
@@ -535,7 +645,7 @@ impl SignalIndex {
 
     /// `memory_bytes` part by part, for the benchmark's report.
     pub fn memory_report(&self) -> Vec<(&'static str, usize)> {
-        let singles: usize = self.single.iter().map(|c| c.capacity() * 4).sum::<usize>()
+        let singles: usize = self.singles_row.capacity() * 4
             + self
                 .single_dict
                 .iter()
@@ -549,7 +659,7 @@ impl SignalIndex {
                 "ids",
                 self.id_arena.capacity()
                     + self.id_end.capacity() * 4
-                    + self.id_slots.capacity() * 4,
+                    + self.id_slots.capacity() * 8,
             ),
             (
                 "times, severity, state, counts",
@@ -591,11 +701,11 @@ impl SignalIndex {
     }
 
     /// A new row for a new id; its columns must be written next.
-    fn push_id(&mut self, id: &str) -> u32 {
+    fn push_id(&mut self, id: &str, h: u64) -> u32 {
         let r = self.id_end.len() as u32;
         self.id_arena.push_str(id);
         self.id_end.push(self.id_arena.len() as u32);
-        self.slot_insert(r);
+        self.slot_insert(r, h);
         r
     }
 
@@ -696,34 +806,36 @@ impl SignalIndex {
         let e = self
             .singles_by_text
             .intern_by(&key[..], |k, q| &**k == q, |q| q.into()) as usize;
-        let ids = match self.singles_ids.get(e) {
-            Some(ids) => *ids,
-            None => {
-                let mut ids = [NONE; SINGLE_COLS];
-                for (c, v) in singles.into_iter().enumerate() {
-                    if !v.is_empty() {
-                        ids[c] = self.single_dict[c].intern_str(v);
-                    }
+        if e == self.singles_ids.len() {
+            let mut ids = [NONE; SINGLE_COLS];
+            for (c, v) in singles.into_iter().enumerate() {
+                if !v.is_empty() {
+                    ids[c] = self.single_dict[c].intern_str(v);
                 }
-                self.singles_ids.push(ids);
-                ids
             }
-        };
-        self.scratch_key = key;
-        for (c, id) in ids.into_iter().enumerate() {
-            set32(&mut self.single[c], id);
+            self.singles_ids.push(ids);
         }
+        self.scratch_key = key;
+        set32(&mut self.singles_row, e as u32);
         let mut tpl = std::mem::take(&mut self.scratch_tpl);
-        let mut digits = Vec::new();
-        split_digits(&s.message, &mut tpl, &mut digits);
+        let mut runs = std::mem::take(&mut self.scratch_runs);
+        split_digits(&s.message, &mut tpl, &mut runs);
         let t = self.msg_tpl_dict.intern_str(&tpl);
         self.scratch_tpl = tpl;
         set32(&mut self.msg_tpl, t);
-        buf.clear();
-        for d in digits {
-            buf.push(self.msg_digits.dict.intern_str(d));
+        // The runs in order, repeats kept (the message is rebuilt from them).
+        let run = |&(a, b): &(u32, u32)| s.message.get(a as usize..b as usize).unwrap_or("");
+        let mut key = std::mem::take(&mut self.scratch_key);
+        key.clear();
+        for d in runs.iter().map(run) {
+            push_text(&mut key, d);
         }
-        self.msg_digits.set(r, buf);
+        let l = self.msg_digits.cached_list(&key, buf, |dict, buf| {
+            buf.extend(runs.iter().map(run).map(|d| dict.intern_str(d)));
+        });
+        self.msg_digits.set_list(r, l);
+        self.scratch_key = key;
+        self.scratch_runs = runs;
         let lists: [&[String]; MULTI_COLS] = [
             &s.services,
             &s.tags,
@@ -733,58 +845,115 @@ impl SignalIndex {
         ];
         let mut key = std::mem::take(&mut self.scratch_key);
         for (c, list) in lists.into_iter().enumerate() {
-            // IP and user lists rarely repeat exactly: caching them would cost memory and a
-            // wasted lookup per signal.
+            // IP and user lists repeat too little for the whole-list cache to pay for its
+            // memory (about 50 bytes a signal).
             let repeats = c == MultiCol::Service as usize
                 || c == MultiCol::Tag as usize
                 || c == MultiCol::AttackType as usize;
             if repeats {
                 self.multi[c].set_cached(r, list, buf, &mut key);
             } else {
-                self.multi[c].intern_all(list.iter().map(String::as_str), buf);
-                self.multi[c].set(r, buf);
+                self.multi[c].set_each(r, list, buf);
             }
         }
         self.scratch_key = key;
         buf.clear();
-        let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
+        // Events repeat their other attributes as a whole far more than row by row (a rule's
+        // version, category and blocking on a service): one lookup of the whole flattened set
+        // replaces one per attribute plus the list's own.
+        let mut key = std::mem::take(&mut self.scratch_key);
+        key.clear();
+        let mut num = std::mem::take(&mut self.scratch_num);
         flatten_event(s.event(), &mut |path, v| {
-            let p = paths.intern_str(path);
-            let owned;
+            num.clear();
             let (kind, text): (Kind, &str) = match v {
                 Val::Str(x) => (Kind::Str, x),
                 Val::Num(n) => {
-                    owned = num_text(n);
-                    (Kind::Num, &owned)
+                    push_num_text(n, &mut num);
+                    (Kind::Num, &num)
                 }
                 Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }),
                 Val::Time(ms) => {
-                    owned = ms.to_string();
-                    (Kind::Num, &owned)
+                    push_num_text(ms as f64, &mut num);
+                    (Kind::Num, &num)
                 }
                 Val::Sev(x) => (Kind::Str, x.as_str()),
             };
-            let e = dict.intern_by(
-                &(p, kind, text),
-                |k, q| k.0 == q.0 && k.1 == q.1 && &*k.2 == q.2,
-                |q| (q.0, q.1, q.2.into()),
-            );
-            if !buf.contains(&e) {
-                buf.push(e);
+            push_extra(&mut key, path, kind, text);
+        });
+        self.scratch_num = num;
+        let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
+        let l = self.extra.cached_list(&key, buf, |_, buf| {
+            for (path, kind, text) in extras_of(&key) {
+                let p = paths.intern_str(path);
+                let e = dict.intern_by(
+                    &(p, kind, text),
+                    |k, q| k.0 == q.0 && k.1 == q.1 && &*k.2 == q.2,
+                    |q| (q.0, q.1, q.2.into()),
+                );
+                if !buf.contains(&e) {
+                    buf.push(e);
+                }
             }
         });
-        self.extra.set(r, buf);
+        self.scratch_key = key;
+        self.extra.set_list(r, l);
         let combo: Combo = [
             self.state[i] as u32,
             self.sev[i] as u32,
             self.assignee[i],
-            self.single[SingleCol::Env as usize][i],
-            self.single[SingleCol::RuleName as usize][i],
+            self.single_at(SingleCol::Env, r),
+            self.single_at(SingleCol::RuleName, r),
             self.multi[MultiCol::Service as usize].rows[i],
             self.multi[MultiCol::Tag as usize].rows[i],
             self.multi[MultiCol::AttackType as usize].rows[i],
         ];
         let c = self.combos.intern_by(&combo, |k, q| k == q, |q| *q);
         set32(&mut self.combo, c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_digits;
+
+    fn split(msg: &str) -> (String, Vec<&str>) {
+        let (mut tpl, mut runs) = (String::new(), Vec::new());
+        split_digits(msg, &mut tpl, &mut runs);
+        let runs = runs
+            .iter()
+            .map(|&(a, b)| &msg[a as usize..b as usize])
+            .collect();
+        (tpl, runs)
+    }
+
+    #[test]
+    fn digit_runs_are_cut_wherever_they_fall() {
+        assert_eq!(split(""), (String::new(), vec![]));
+        assert_eq!(
+            split("no digits at all here"),
+            ("no digits at all here".into(), vec![])
+        );
+        assert_eq!(split("7"), ("\0".into(), vec!["7"]));
+        assert_eq!(
+            split("12 attempts from 3 IPs, 1234567890123"),
+            (
+                "\0 attempts from \0 IPs, \0".into(),
+                vec!["12", "3", "1234567890123"]
+            )
+        );
+        // Runs across and at the edges of eight-byte words, after multi-byte characters.
+        assert_eq!(
+            split("abcdefg12345678hé9ü"),
+            ("abcdefg\0hé\0ü".into(), vec!["12345678", "9"])
+        );
+        assert_eq!(split("abcdefgh9"), ("abcdefgh\0".into(), vec!["9"]));
+    }
+
+    #[test]
+    fn a_message_holding_the_placeholder_is_kept_whole() {
+        for msg in ["a\0b 12", "12 abcdefghij\0", "abcdefgh\0"] {
+            assert_eq!(split(msg), (msg.to_string(), vec![]), "{msg:?}");
+        }
     }
 }

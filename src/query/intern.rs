@@ -73,17 +73,27 @@ fn fx<Q: Hash + ?Sized>(q: &Q) -> u64 {
     x
 }
 
-const EMPTY: u32 = u32::MAX;
+/// An empty slot: no entry number reaches `u32::MAX`.
+const EMPTY: u64 = u64::MAX;
+
+/// A slot holds the low 32 bits of its entry's hash above the entry number. Probing compares
+/// those first, so a lookup reads the key it passes over (a cache miss each, in a big table)
+/// only when its hash agrees; and growing re-places the slots from those bits (the table never
+/// exceeds 2^32 slots) without hashing a key again.
+#[inline]
+fn slot(hash: u64, e: u32) -> u64 {
+    (hash << 32) | u64::from(e)
+}
 
 /// An interner: entries numbered from 0 in first-seen order; never shrinks.
 ///
-/// Entries are stored once, in `items`; the open-addressing `slots` table holds entry numbers, so
-/// a lookup needs only a borrowed form of the key (`&str` for `Box<str>`, a tuple of `&str`...)
-/// hashing like the key, and no allocation when the entry exists.
+/// Entries are stored once, in `items`; the open-addressing `slots` table holds entry numbers
+/// (with a tag of their hash), so a lookup needs only a borrowed form of the key (`&str` for
+/// `Box<str>`, a tuple of `&str`...) hashing like the key, and no allocation when the entry exists.
 #[derive(Clone, Debug)]
 pub struct Dict<K> {
     items: Vec<K>,
-    slots: Vec<u32>,
+    slots: Vec<u64>,
 }
 
 impl<K> Default for Dict<K> {
@@ -96,18 +106,31 @@ impl<K> Default for Dict<K> {
 }
 
 impl<K: Hash> Dict<K> {
-    fn find<Q: Hash + ?Sized>(&self, q: &Q, eq: &impl Fn(&K, &Q) -> bool) -> Result<u32, usize> {
+    /// The entry equal to `q`, else the empty slot where it goes; with `q`'s hash.
+    fn find<Q: Hash + ?Sized>(
+        &self,
+        q: &Q,
+        eq: &impl Fn(&K, &Q) -> bool,
+    ) -> (Result<u32, usize>, u64) {
+        let h = fx(q);
         if self.slots.is_empty() {
-            return Err(0);
+            return (Err(0), h);
         }
         let mask = self.slots.len() - 1;
-        let mut i = fx(q) as usize & mask;
+        let tag = h << 32;
+        let mut i = h as usize & mask;
         loop {
-            match self.slots[i] {
-                EMPTY => return Err(i),
-                e if eq(&self.items[e as usize], q) => return Ok(e),
-                _ => i = (i + 1) & mask,
+            let s = self.slots[i];
+            if s == EMPTY {
+                return (Err(i), h);
             }
+            if s & !0xffff_ffff == tag {
+                let e = s as u32;
+                if eq(&self.items[e as usize], q) {
+                    return (Ok(e), h);
+                }
+            }
+            i = (i + 1) & mask;
         }
     }
 
@@ -119,32 +142,39 @@ impl<K: Hash> Dict<K> {
         eq: impl Fn(&K, &Q) -> bool,
         make: impl FnOnce(&Q) -> K,
     ) -> u32 {
-        let slot = match self.find(q, &eq) {
-            Ok(e) => return e,
-            Err(slot) => slot,
+        let (slot_at, h) = match self.find(q, &eq) {
+            (Ok(e), _) => return e,
+            (Err(i), h) => (i, h),
         };
         let e = self.items.len() as u32;
-        if (self.items.len() + 1) * 4 > self.slots.len() * 3 {
-            self.items.push(make(q));
-            self.rehash();
+        self.items.push(make(q));
+        if self.items.len() * 4 > self.slots.len() * 3 {
+            self.grow();
+            self.put(slot(h, e));
         } else {
-            self.items.push(make(q));
-            self.slots[slot] = e;
+            self.slots[slot_at] = slot(h, e);
         }
         e
     }
 
-    fn rehash(&mut self) {
-        let size = (self.items.len() * 2).next_power_of_two().max(16);
-        self.slots = vec![EMPTY; size];
-        let mask = size - 1;
-        for (e, k) in self.items.iter().enumerate() {
-            let mut i = fx(k) as usize & mask;
-            while self.slots[i] != EMPTY {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = e as u32;
+    /// Double the table (at least 16 slots), re-placing the slots from their hash tags.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.slots, vec![EMPTY; size]);
+        for s in old.into_iter().filter(|&s| s != EMPTY) {
+            self.put(s);
         }
+    }
+
+    fn put(&mut self, s: u64) {
+        let mask = self.slots.len() - 1;
+        let mut i = (s >> 32) as usize & mask;
+        while self.slots[i] != EMPTY {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = s;
     }
 
     pub fn get(&self, i: u32) -> Option<&K> {
@@ -166,7 +196,7 @@ impl<K: Hash> Dict<K> {
     /// Heap use, from capacities; `heap_of` gives the heap behind one key.
     pub fn memory_bytes(&self, heap_of: impl Fn(&K) -> usize) -> usize {
         let heap: usize = self.items.iter().map(&heap_of).sum();
-        self.items.capacity() * std::mem::size_of::<K>() + self.slots.capacity() * 4 + heap
+        self.items.capacity() * std::mem::size_of::<K>() + self.slots.capacity() * 8 + heap
     }
 }
 

@@ -15,6 +15,7 @@
 //!   message, rule name, services, env, host, source, tags, attacker IPs and users, attack types.
 //! - Numbers compare as numbers (`@x:>9` matches 10), times as times, other values as text.
 mod ast;
+mod digits;
 mod eval;
 mod facets;
 mod fields;

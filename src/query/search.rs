@@ -4,6 +4,7 @@
 //! Each string predicate runs once per distinct dictionary entry (services, rules, IPs... are few
 //! next to the rows); the row scans are then table lookups.
 use super::ast::{Expr, Query, TermKind, Value};
+use super::digits;
 use super::fields::{resolve, Col};
 use super::index::{
     extra_val, severity_of, state_of, AssigneeKey, MultiCol, SignalIndex, SingleCol,
@@ -69,7 +70,9 @@ enum Plan {
     Extra(Vec<bool>),
     /// Message templates that match (exact for patterns that cannot touch a digit run).
     MsgTpl(Vec<bool>),
-    /// Patterns with digits or `?`: the message is rebuilt row by row.
+    /// A phrase with digits (and its lower-cased text): see `digits`.
+    MsgDigits(TextMatcher, String),
+    /// Other patterns with digits, or with `?`: the message is rebuilt row by row.
     MsgRows(TextMatcher),
     Number(NumCol, Value),
 }
@@ -200,7 +203,14 @@ impl SignalIndex {
                                 .collect(),
                         )
                     } else {
-                        Plan::MsgRows(m)
+                        match m
+                            .literal()
+                            .filter(|x| digits::applies(x))
+                            .map(str::to_owned)
+                        {
+                            Some(phrase) => Plan::MsgDigits(m, phrase),
+                            None => Plan::MsgRows(m),
+                        }
                     });
                     Plan::Or(any)
                 }
@@ -338,9 +348,17 @@ impl SignalIndex {
                 scan(col, |&v| v < 32 && mask >> v & 1 == 1)
             }
             Plan::Single(c, ok) => {
-                let ok = ok.as_slice();
-                scan(&self.single[*c as usize], |&v| {
-                    v != NONE && ok.get(v as usize).copied().unwrap_or(false)
+                // Once per distinct set of single values, then one lookup per row.
+                let set_ok: Vec<bool> = self
+                    .singles_ids
+                    .iter()
+                    .map(|ids| {
+                        let v = ids[*c as usize];
+                        v != NONE && ok.get(v as usize).copied().unwrap_or(false)
+                    })
+                    .collect();
+                scan(&self.singles_row, |&e| {
+                    set_ok.get(e as usize).copied().unwrap_or(false)
                 })
             }
             Plan::Assignee(ok) => {
@@ -355,6 +373,7 @@ impl SignalIndex {
                     ok.get(v as usize).copied().unwrap_or(false)
                 })
             }
+            Plan::MsgDigits(m, phrase) => digits::message_rows(self, m, phrase),
             Plan::MsgRows(m) => {
                 // Once per distinct (template, digits) pair.
                 let mut seen: HashMap<u64, bool, super::intern::FxBuild> = HashMap::default();

@@ -89,10 +89,35 @@ pub fn glob(pieces: &[Piece], text: &str) -> bool {
 
 /// Integral numbers print without a fraction, as JSON wrote them.
 pub fn num_text(n: f64) -> String {
+    let mut s = String::new();
+    push_num_text(n, &mut s);
+    s
+}
+
+/// `num_text` appended to `out`, for callers that reuse one buffer (the index, for every
+/// number of every event: integers are written by hand, without the formatting machinery).
+pub fn push_num_text(n: f64, out: &mut String) {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+        let i = n as i64;
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut u = i.unsigned_abs();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (u % 10) as u8;
+            u /= 10;
+            if u == 0 {
+                break;
+            }
+        }
+        if i < 0 {
+            out.push('-');
+        }
+        out.extend(digits[at..].iter().map(|&d| d as char));
     } else {
-        format!("{n}")
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{n}");
     }
 }
 
@@ -223,6 +248,11 @@ impl TextMatcher {
         TextMatcher { pieces, needle }
     }
 
+    /// The lower-cased text looked for, when the pattern has no wildcard.
+    pub fn literal(&self) -> Option<&str> {
+        self.needle.as_deref()
+    }
+
     pub fn matches(&self, text: &str) -> bool {
         // ASCII text needs no lower-cased copy (the needle is lower case already).
         if let (Some(n), true) = (&self.needle, text.is_ascii()) {
@@ -265,6 +295,22 @@ mod tests {
         assert!(glob(&pat("*"), ""));
         assert!(glob(&pat("a*b*c"), "aXbYbZc"));
         assert!(!glob(&pat("a*b*c"), "aXbYbZ"));
+    }
+
+    #[test]
+    fn number_text_is_what_json_wrote() {
+        for (n, want) in [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (7.0, "7"),
+            (-42.0, "-42"),
+            (123456789012345.0, "123456789012345"),
+            (1e15, "1000000000000000"),
+            (2.5, "2.5"),
+            (-0.125, "-0.125"),
+        ] {
+            assert_eq!(num_text(n), want, "{n}");
+        }
     }
 
     #[test]
