@@ -516,3 +516,49 @@ fn digit_phrases_match_exactly_the_right_messages() {
     assert_eq!(hits("\"70 from 4\""), vec![15]);
     assert_eq!(hits("\"attempts from 3 ip\""), vec![0, 2]);
 }
+
+/// `insert_batch` prepares signals on a second core; the index it builds is the one inserting
+/// them one by one builds, updates of signals already in it included.
+#[test]
+fn a_batch_insert_builds_the_same_index_as_one_by_one() {
+    use sigscope::demo::{signals as demo, DemoOptions};
+    let opts = DemoOptions {
+        signals: 3000,
+        seed: 5,
+        days: 30,
+        now: chrono::Utc::now(),
+    };
+    let mut all: Vec<Signal> = demo(&opts).map(|v| Signal::from_json(v).unwrap()).collect();
+    // Some signals come again, changed: the batch must treat them as updates, in order.
+    let mut again: Vec<Signal> = all[..600].to_vec();
+    for s in &mut again {
+        let mut t = s.triage.clone();
+        t.state = TriageState::Archived;
+        s.set_triage(t, s.version + 1);
+    }
+    all.extend(again);
+
+    let mut one = SignalIndex::new();
+    for s in &all {
+        one.insert_or_update(s);
+    }
+    let mut batch = SignalIndex::new();
+    batch.insert_batch(&all);
+    assert_eq!(batch.len(), one.len());
+    for q in [
+        "",
+        "@workflow.triage.state:archived",
+        "status:(high OR critical) -env:staging",
+        "injection",
+        "\"from 3 IP\"",
+        "@http.method:POST",
+        "CIDR(@network.client.ip,192.0.2.0/24,2001:db8::/32)",
+    ] {
+        let q = parse(q).unwrap();
+        assert_eq!(
+            batch.search(&q, &TimeRange::all(), 10),
+            one.search(&q, &TimeRange::all(), 10),
+            "{q:?}"
+        );
+    }
+}

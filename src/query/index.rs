@@ -237,6 +237,71 @@ fn push_extra(key: &mut Vec<u8>, path: &str, kind: Kind, text: &str) {
     key.extend_from_slice(text.as_bytes());
 }
 
+/// What indexing a signal computes from the signal alone, before touching the index: the keys its
+/// lookups use. `insert_batch` builds these on another core while the index takes earlier signals.
+#[derive(Default)]
+pub(crate) struct Prepared {
+    /// The seven single-valued columns' texts, length-prefixed end to end.
+    singles_key: Vec<u8>,
+    /// The message with its digit runs taken out, and where the runs were.
+    tpl: String,
+    runs: Vec<(u32, u32)>,
+    /// The digit runs' texts, length-prefixed, in order.
+    digits_key: Vec<u8>,
+    /// The flattened event's other attributes (`push_extra`), in order.
+    extras_key: Vec<u8>,
+    num: String,
+}
+
+impl Prepared {
+    fn fill(&mut self, s: &Signal) {
+        self.singles_key.clear();
+        for v in singles_of(s) {
+            push_text(&mut self.singles_key, v);
+        }
+        split_digits(&s.message, &mut self.tpl, &mut self.runs);
+        self.digits_key.clear();
+        for &(a, b) in &self.runs {
+            push_text(
+                &mut self.digits_key,
+                s.message.get(a as usize..b as usize).unwrap_or(""),
+            );
+        }
+        self.extras_key.clear();
+        let (key, num) = (&mut self.extras_key, &mut self.num);
+        flatten_event(s.event(), &mut |path, v| {
+            num.clear();
+            let (kind, text): (Kind, &str) = match v {
+                Val::Str(x) => (Kind::Str, x),
+                Val::Num(n) => {
+                    push_num_text(n, num);
+                    (Kind::Num, num)
+                }
+                Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }),
+                Val::Time(ms) => {
+                    push_num_text(ms as f64, num);
+                    (Kind::Num, num)
+                }
+                Val::Sev(x) => (Kind::Str, x.as_str()),
+            };
+            push_extra(key, path, kind, text);
+        });
+    }
+}
+
+/// The single-valued columns of a signal, in `SingleCol` order.
+fn singles_of(s: &Signal) -> [&str; SINGLE_COLS] {
+    [
+        s.env.as_deref().unwrap_or(""),
+        s.host.as_deref().unwrap_or(""),
+        s.source.as_deref().unwrap_or(""),
+        &s.rule.id,
+        &s.rule.name,
+        &s.rule.rule_type,
+        &s.title,
+    ]
+}
+
 /// The attributes of a key made by `push_extra`, in order.
 fn extras_of(key: &[u8]) -> impl Iterator<Item = (&str, Kind, &str)> {
     fn take<'k>(key: &mut &'k [u8]) -> Option<&'k str> {
@@ -339,9 +404,7 @@ pub struct SignalIndex {
     live: usize,
     /// Reused by `write_row` so that indexing a signal allocates nothing it does not keep.
     scratch_buf: Vec<u32>,
-    scratch_tpl: String,
-    scratch_runs: Vec<(u32, u32)>,
-    scratch_num: String,
+    scratch_prep: Prepared,
     scratch_key: Vec<u8>,
     /// The single-valued columns' texts of a row, length-prefixed end to end, to their ids.
     singles_by_text: Dict<Box<[u8]>>,
@@ -413,13 +476,15 @@ impl SignalIndex {
     pub fn build<I: IntoIterator<Item = Signal>>(signals: I) -> SignalIndex {
         let mut ix = SignalIndex::new();
         let mut buf = Vec::new();
+        let mut p = Prepared::default();
         for s in signals {
+            p.fill(&s);
             let h = hash_id(&s.id);
             match ix.slot_of(&s.id, h) {
-                Some(slot) => ix.write_row(ix.id_slots[slot] as u32, &s, &mut buf),
+                Some(slot) => ix.write_row(ix.id_slots[slot] as u32, &s, &p, &mut buf),
                 None => {
                     let r = ix.push_id(&s.id, h);
-                    ix.write_row(r, &s, &mut buf);
+                    ix.write_row(r, &s, &p, &mut buf);
                     ix.live += 1;
                 }
             }
@@ -476,6 +541,61 @@ impl SignalIndex {
     /// Index one signal, replacing the row of the same id if there is one (a live update, a
     /// triage change).
     pub fn insert_or_update(&mut self, s: &Signal) -> u32 {
+        let mut p = std::mem::take(&mut self.scratch_prep);
+        p.fill(s);
+        let r = self.insert_prepared(s, &p);
+        self.scratch_prep = p;
+        r
+    }
+
+    /// `insert_or_update` for each signal, in order, with the part of the work that needs only the
+    /// signal (flattening its event, cutting its message, building lookup keys: about half) done on
+    /// a second core while this one updates the index. The result is the same index.
+    pub fn insert_batch(&mut self, signals: &[Signal]) {
+        const PART: usize = 256;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores < 2 || signals.len() < 2 * PART {
+            for s in signals {
+                self.insert_or_update(s);
+            }
+            return;
+        }
+        let (ready, prepared) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(4);
+        let (recycle, spent) = std::sync::mpsc::channel::<Vec<Prepared>>();
+        let mut done = 0;
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                // A panic here (a bug) ends the hand-over; the rest is indexed below, one by one.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    for part in signals.chunks(PART) {
+                        let mut v = spent.try_recv().unwrap_or_default();
+                        v.truncate(part.len());
+                        v.resize_with(part.len(), Prepared::default);
+                        for (p, s) in v.iter_mut().zip(part) {
+                            p.fill(s);
+                        }
+                        if ready.send(v).is_err() {
+                            break;
+                        }
+                    }
+                }));
+            });
+            for part in signals.chunks(PART) {
+                let Ok(v) = prepared.recv() else { break };
+                for (p, s) in v.iter().zip(part) {
+                    self.insert_prepared(s, p);
+                }
+                done += part.len();
+                let _ = recycle.send(v);
+            }
+            drop(prepared);
+        });
+        for s in &signals[done..] {
+            self.insert_or_update(s);
+        }
+    }
+
+    fn insert_prepared(&mut self, s: &Signal, p: &Prepared) -> u32 {
         let mut buf = std::mem::take(&mut self.scratch_buf);
         let h = hash_id(&s.id);
         let r = match self
@@ -484,13 +604,13 @@ impl SignalIndex {
         {
             Some(r) => {
                 self.unlink(r);
-                self.write_row(r, s, &mut buf);
+                self.write_row(r, s, p, &mut buf);
                 self.link(r);
                 r
             }
             None => {
                 let r = self.push_id(&s.id, h);
-                self.write_row(r, s, &mut buf);
+                self.write_row(r, s, p, &mut buf);
                 self.link(r);
                 self.live += 1;
                 r
@@ -739,7 +859,7 @@ impl SignalIndex {
     }
 
     /// Write every column of a row; `r` is either an existing row or exactly the next one.
-    fn write_row(&mut self, r: u32, s: &Signal, buf: &mut Vec<u32>) {
+    fn write_row(&mut self, r: u32, s: &Signal, p: &Prepared, buf: &mut Vec<u32>) {
         let i = r as usize;
         let fresh = i == self.ts.len();
         let set = |v: &mut Vec<i64>, x: i64| {
@@ -786,56 +906,31 @@ impl SignalIndex {
             }
         };
         set32(&mut self.assignee, assignee);
-        let singles: [&str; SINGLE_COLS] = [
-            s.env.as_deref().unwrap_or(""),
-            s.host.as_deref().unwrap_or(""),
-            s.source.as_deref().unwrap_or(""),
-            &s.rule.id,
-            &s.rule.name,
-            &s.rule.rule_type,
-            &s.title,
-        ];
         // Signals of one rule on one service repeat all seven together: one lookup of the whole
         // set (length-prefixed, so unambiguous) replaces seven.
-        let mut key = std::mem::take(&mut self.scratch_key);
-        key.clear();
-        for v in singles {
-            key.extend_from_slice(&(v.len() as u32).to_le_bytes());
-            key.extend_from_slice(v.as_bytes());
-        }
         let e = self
             .singles_by_text
-            .intern_by(&key[..], |k, q| &**k == q, |q| q.into()) as usize;
+            .intern_by(&p.singles_key[..], |k, q| &**k == q, |q| q.into()) as usize;
         if e == self.singles_ids.len() {
             let mut ids = [NONE; SINGLE_COLS];
-            for (c, v) in singles.into_iter().enumerate() {
+            for (c, v) in singles_of(s).into_iter().enumerate() {
                 if !v.is_empty() {
                     ids[c] = self.single_dict[c].intern_str(v);
                 }
             }
             self.singles_ids.push(ids);
         }
-        self.scratch_key = key;
         set32(&mut self.singles_row, e as u32);
-        let mut tpl = std::mem::take(&mut self.scratch_tpl);
-        let mut runs = std::mem::take(&mut self.scratch_runs);
-        split_digits(&s.message, &mut tpl, &mut runs);
-        let t = self.msg_tpl_dict.intern_str(&tpl);
-        self.scratch_tpl = tpl;
+        let t = self.msg_tpl_dict.intern_str(&p.tpl);
         set32(&mut self.msg_tpl, t);
         // The runs in order, repeats kept (the message is rebuilt from them).
         let run = |&(a, b): &(u32, u32)| s.message.get(a as usize..b as usize).unwrap_or("");
-        let mut key = std::mem::take(&mut self.scratch_key);
-        key.clear();
-        for d in runs.iter().map(run) {
-            push_text(&mut key, d);
-        }
-        let l = self.msg_digits.cached_list(&key, buf, |dict, buf| {
-            buf.extend(runs.iter().map(run).map(|d| dict.intern_str(d)));
-        });
+        let l = self
+            .msg_digits
+            .cached_list(&p.digits_key, buf, |dict, buf| {
+                buf.extend(p.runs.iter().map(run).map(|d| dict.intern_str(d)));
+            });
         self.msg_digits.set_list(r, l);
-        self.scratch_key = key;
-        self.scratch_runs = runs;
         let lists: [&[String]; MULTI_COLS] = [
             &s.services,
             &s.tags,
@@ -861,30 +956,10 @@ impl SignalIndex {
         // Events repeat their other attributes as a whole far more than row by row (a rule's
         // version, category and blocking on a service): one lookup of the whole flattened set
         // replaces one per attribute plus the list's own.
-        let mut key = std::mem::take(&mut self.scratch_key);
-        key.clear();
-        let mut num = std::mem::take(&mut self.scratch_num);
-        flatten_event(s.event(), &mut |path, v| {
-            num.clear();
-            let (kind, text): (Kind, &str) = match v {
-                Val::Str(x) => (Kind::Str, x),
-                Val::Num(n) => {
-                    push_num_text(n, &mut num);
-                    (Kind::Num, &num)
-                }
-                Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }),
-                Val::Time(ms) => {
-                    push_num_text(ms as f64, &mut num);
-                    (Kind::Num, &num)
-                }
-                Val::Sev(x) => (Kind::Str, x.as_str()),
-            };
-            push_extra(&mut key, path, kind, text);
-        });
-        self.scratch_num = num;
+        let key = &p.extras_key;
         let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
-        let l = self.extra.cached_list(&key, buf, |_, buf| {
-            for (path, kind, text) in extras_of(&key) {
+        let l = self.extra.cached_list(key, buf, |_, buf| {
+            for (path, kind, text) in extras_of(key) {
                 let p = paths.intern_str(path);
                 let e = dict.intern_by(
                     &(p, kind, text),
@@ -896,7 +971,6 @@ impl SignalIndex {
                 }
             }
         });
-        self.scratch_key = key;
         self.extra.set_list(r, l);
         let combo: Combo = [
             self.state[i] as u32,

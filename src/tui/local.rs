@@ -407,9 +407,7 @@ fn load_rest(
         let (chunk, next, read) = read_chunk(store.conn(), cursor.as_ref(), CHUNK)?;
         {
             let mut ix = index.write().unwrap_or_else(|p| p.into_inner());
-            for s in &chunk {
-                ix.insert_or_update(s);
-            }
+            ix.insert_batch(&chunk);
         }
         lock(progress).loaded += read;
         generation.fetch_add(1, Ordering::SeqCst);
