@@ -31,16 +31,7 @@ pub fn append(conn: &Connection, e: &AuditEvent) -> Result<i64> {
 type RawEvent = (i64, i64, String, String, String, String, String, String);
 
 fn raw(r: &Row) -> rusqlite::Result<RawEvent> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-    ))
+    r.try_into()
 }
 
 fn finish(conn: &Connection, r: RawEvent) -> Result<AuditEvent> {

@@ -22,19 +22,7 @@ type RawBlock = (
 );
 
 fn raw(r: &Row) -> rusqlite::Result<RawBlock> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-    ))
+    r.try_into()
 }
 
 fn finish(r: RawBlock) -> Result<Block> {

@@ -21,19 +21,7 @@ type RawCase = (
 const COLS: &str = "id, number, key, title, description, priority, status, assignee, created_by, created_at, modified_at";
 
 fn raw(r: &Row) -> rusqlite::Result<RawCase> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-    ))
+    r.try_into()
 }
 
 fn finish(conn: &Connection, r: RawCase) -> Result<Case> {

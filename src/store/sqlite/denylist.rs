@@ -44,20 +44,7 @@ pub fn history_since(conn: &Connection, seq: i64) -> Result<Vec<HistoryEvent>> {
         String,
     );
     let rows = stmt
-        .query_map([seq], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-            ))
-        })?
+        .query_map([seq], |r| r.try_into())?
         .collect::<rusqlite::Result<Vec<Raw>>>()?;
     rows.into_iter()
         .map(
@@ -96,18 +83,7 @@ pub fn entries(conn: &Connection) -> Result<Vec<DenyEntry>> {
         Option<String>,
     );
     let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?
+        .query_map([], |r| r.try_into())?
         .collect::<rusqlite::Result<Vec<Raw>>>()?;
     rows.into_iter()
         .map(|(id, kind, value, exp, reason, by, at, signal_id)| {
@@ -153,16 +129,7 @@ pub fn allow_list(conn: &Connection) -> Result<Vec<AllowEntry>> {
     )?;
     type Raw = (i64, String, String, String, String, i64);
     let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?
+        .query_map([], |r| r.try_into())?
         .collect::<rusqlite::Result<Vec<Raw>>>()?;
     rows.into_iter()
         .map(|(id, kind, value, note, by, at)| {
@@ -255,18 +222,7 @@ pub fn rule_list(conn: &Connection) -> Result<Vec<AutoblockRule>> {
         bool,
     );
     let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?
+        .query_map([], |r| r.try_into())?
         .collect::<rusqlite::Result<Vec<Raw>>>()?;
     rows.into_iter()
         .map(|(name, query, what, d, escalate, cap, simulate, enabled)| {
@@ -358,18 +314,7 @@ pub fn run_list(conn: &Connection, rule: Option<&str>) -> Result<Vec<RunRow>> {
         i64,
     );
     let rows = stmt
-        .query_map([rule], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?
+        .query_map([rule], |r| r.try_into())?
         .collect::<rusqlite::Result<Vec<Raw>>>()?;
     rows.into_iter()
         .map(
@@ -439,14 +384,7 @@ pub fn bouncer_insert(
 type RawBouncer = (String, String, i64, Option<i64>, Option<i64>, Option<i64>);
 
 fn bouncer_row(r: &rusqlite::Row) -> rusqlite::Result<RawBouncer> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-    ))
+    r.try_into()
 }
 
 fn bouncer_finish((name, by, at, seq, cur_at, last): RawBouncer) -> Result<Bouncer> {

@@ -20,18 +20,7 @@ type RawIncident = (
 const COLS: &str = "id, public_id, title, severity, state, commander, customer_impacted, created_by, created_at, modified_at";
 
 fn raw(r: &Row) -> rusqlite::Result<RawIncident> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-    ))
+    r.try_into()
 }
 
 fn finish(conn: &Connection, r: RawIncident) -> Result<Incident> {
