@@ -517,11 +517,13 @@ fn digit_phrases_match_exactly_the_right_messages() {
     assert_eq!(hits("\"attempts from 3 ip\""), vec![0, 2]);
 }
 
-/// `insert_batch` prepares signals on a second core; the index it builds is the one inserting
-/// them one by one builds, updates of signals already in it included.
+/// `insert_batch` prepares signals on a second core, and `insert_prepared_all` adds prepared
+/// ones on two threads; each builds the index that inserting them one by one builds, updates of
+/// signals already in it (from an earlier batch or the same one) included.
 #[test]
-fn a_batch_insert_builds_the_same_index_as_one_by_one() {
+fn batch_inserts_build_the_same_index_as_one_by_one() {
     use sigscope::demo::{signals as demo, DemoOptions};
+    use sigscope::query::PreparedSignal;
     let opts = DemoOptions {
         signals: 3000,
         seed: 5,
@@ -529,12 +531,16 @@ fn a_batch_insert_builds_the_same_index_as_one_by_one() {
         now: chrono::Utc::now(),
     };
     let mut all: Vec<Signal> = demo(&opts).map(|v| Signal::from_json(v).unwrap()).collect();
-    // Some signals come again, changed: the batch must treat them as updates, in order.
-    let mut again: Vec<Signal> = all[..600].to_vec();
-    for s in &mut again {
+    // Some signals come again, changed: the batch must treat them as updates, in order. The
+    // last 100 come again in the same batch of 1300 as their first time.
+    let mut again: Vec<Signal> = all[..600].iter().chain(&all[2900..]).cloned().collect();
+    for (i, s) in again.iter_mut().enumerate() {
         let mut t = s.triage.clone();
         t.state = TriageState::Archived;
         s.set_triage(t, s.version + 1);
+        if i % 3 == 0 {
+            s.attacker_ips = vec![format!("203.0.113.{}", i % 250)];
+        }
     }
     all.extend(again);
 
@@ -544,21 +550,35 @@ fn a_batch_insert_builds_the_same_index_as_one_by_one() {
     }
     let mut batch = SignalIndex::new();
     batch.insert_batch(&all);
-    assert_eq!(batch.len(), one.len());
-    for q in [
-        "",
-        "@workflow.triage.state:archived",
-        "status:(high OR critical) -env:staging",
-        "injection",
-        "\"from 3 IP\"",
-        "@http.method:POST",
-        "CIDR(@network.client.ip,192.0.2.0/24,2001:db8::/32)",
-    ] {
-        let q = parse(q).unwrap();
-        assert_eq!(
-            batch.search(&q, &TimeRange::all(), 10),
-            one.search(&q, &TimeRange::all(), 10),
-            "{q:?}"
-        );
+    let mut prepared = SignalIndex::new();
+    let items: Vec<PreparedSignal> = all.iter().map(PreparedSignal::new).collect();
+    for part in items.chunks(1300) {
+        prepared.insert_prepared_all(part);
+    }
+    for ix in [&batch, &prepared] {
+        assert_eq!(ix.len(), one.len());
+        assert_eq!(ix.rows(), one.rows());
+        for r in 0..one.rows() as u32 {
+            assert_eq!(ix.row(r), one.row(r), "row {r}");
+            assert_eq!(ix.message(r), one.message(r), "row {r}");
+        }
+        for q in [
+            "",
+            "@workflow.triage.state:archived",
+            "status:(high OR critical) -env:staging",
+            "injection",
+            "\"from 3 IP\"",
+            "@http.method:POST",
+            "@appsec.category:*",
+            "@network.client.ip:203.0.113.3",
+            "CIDR(@network.client.ip,192.0.2.0/24,2001:db8::/32)",
+        ] {
+            let q = parse(q).unwrap();
+            assert_eq!(
+                ix.search(&q, &TimeRange::all(), 10),
+                one.search(&q, &TimeRange::all(), 10),
+                "{q:?}"
+            );
+        }
     }
 }

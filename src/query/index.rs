@@ -6,9 +6,10 @@
 //! keeps the live rows newest first, which is the order of results and of the time-range window.
 //! Event attributes that are not typed fields are kept per row as interned `(path, value)` pairs,
 //! so that any `@path` query is answered from memory too (see `eval::flatten_event`).
-use super::eval::flatten_event;
 use super::intern::{hash_id, Dict, NONE};
-use super::value::{push_num_text, Val};
+pub(crate) use super::prepare::Kind;
+use super::prepare::{extras_of, texts_of, Key, PreparedSignal};
+use super::value::Val;
 use crate::model::{ArchiveReason, Severity, Signal, TriageState};
 use chrono::{DateTime, Utc};
 
@@ -44,15 +45,11 @@ impl Multi {
         self.dict.str_of(i)
     }
 
-    /// Set a row to the list of these values, deduplicated, without empty strings, through the
-    /// whole-list cache.
-    fn set_cached(&mut self, row: u32, items: &[String], buf: &mut Vec<u32>, key: &mut Vec<u8>) {
-        key.clear();
-        for s in items {
-            push_text(key, s);
-        }
-        let l = self.cached_list(key, buf, |dict, buf| {
-            for s in items {
+    /// Set a row to the list of a prepared key's values, deduplicated, without empty strings,
+    /// through the whole-list cache.
+    fn set_cached(&mut self, row: u32, key: &[u8], hash: u64, buf: &mut Vec<u32>) {
+        let l = self.cached_list(key, hash, buf, |dict, buf| {
+            for s in texts_of(key) {
                 if s.is_empty() {
                     continue;
                 }
@@ -65,32 +62,41 @@ impl Multi {
         self.set_list(row, l);
     }
 
-    /// `set_cached` without the cache: each value interned, then the list.
-    fn set_each(&mut self, row: u32, items: &[String], buf: &mut Vec<u32>) {
+    /// The list number of these values (with their prepared hashes), deduplicated, without
+    /// empty strings: `set_cached` without the cache, each value interned, then the list.
+    fn list_each<'a>(
+        &mut self,
+        items: impl Iterator<Item = (&'a str, u64)>,
+        buf: &mut Vec<u32>,
+    ) -> u32 {
         buf.clear();
-        for s in items {
+        for (s, h) in items {
             if s.is_empty() {
                 continue;
             }
-            let i = self.dict.intern_str(s);
+            let i = self
+                .dict
+                .intern_hashed(h, s, |k, q| &**k == q, |q| q.into());
             if !buf.contains(&i) {
                 buf.push(i);
             }
         }
-        let l = self.lists.intern_slice(buf);
-        self.set_list(row, l);
+        self.lists.intern_slice(buf)
     }
 
-    /// The list number for a whole-list key (an unambiguous encoding of the input): `fill`
-    /// makes the list (given this column's dictionary) only the first time the key is seen, so
-    /// a repeated list costs one hash of its text rather than one per value plus the list's own.
+    /// The list number for a whole-list key (an unambiguous encoding of the input) and its
+    /// hash: `fill` makes the list (given this column's dictionary) only the first time the key
+    /// is seen, so a repeated list costs one lookup rather than one per value plus the list's own.
     fn cached_list(
         &mut self,
         key: &[u8],
+        hash: u64,
         buf: &mut Vec<u32>,
         fill: impl FnOnce(&mut Dict<Box<str>>, &mut Vec<u32>),
     ) -> u32 {
-        let e = self.by_text.intern_by(key, |k, q| &**k == q, |q| q.into()) as usize;
+        let e = self
+            .by_text
+            .intern_hashed(hash, key, |k, q| &**k == q, |q| q.into()) as usize;
         if let Some(&l) = self.by_text_list.get(e) {
             return l;
         }
@@ -121,67 +127,6 @@ impl Multi {
 /// The placeholder for a digit run in a message template.
 pub(crate) const DIGITS: char = '\0';
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Does any byte of `w` hold an ASCII digit or NUL? (Bytes below 10 after xor with `'0'` are
-/// the digits; the classic has-zero-byte test for NUL. Both are exact, not just hints.)
-#[inline]
-fn digit_or_nul_in(w: u64) -> bool {
-    let x = w ^ (u64::from(b'0') * ONES);
-    let digit = x.wrapping_sub(10 * ONES) & !x & HIGHS;
-    let nul = w.wrapping_sub(ONES) & !w & HIGHS;
-    digit | nul != 0
-}
-
-/// The first ASCII digit or NUL in `b` at or after `i`, else `b.len()`: eight bytes at a time,
-/// as messages are long runs of text between a few numbers.
-fn next_digit_or_nul(b: &[u8], mut i: usize) -> usize {
-    while let Some(w) = b.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(w);
-        if digit_or_nul_in(u64::from_le_bytes(word)) {
-            break;
-        }
-        i += 8;
-    }
-    while i < b.len() && !(b[i].is_ascii_digit() || b[i] == 0) {
-        i += 1;
-    }
-    i
-}
-
-/// Cut the digit runs out of a message: the template goes to `tpl`, the runs' byte ranges to
-/// `runs`. A message that holds the placeholder itself is kept whole. Works on bytes: an ASCII
-/// digit is never part of a multi-byte character, so the cuts fall on character boundaries.
-pub(crate) fn split_digits(msg: &str, tpl: &mut String, runs: &mut Vec<(u32, u32)>) {
-    tpl.clear();
-    runs.clear();
-    let b = msg.as_bytes();
-    let (mut i, mut text_from) = (0, 0);
-    loop {
-        i = next_digit_or_nul(b, i);
-        let Some(&c) = b.get(i) else {
-            break;
-        };
-        if c == 0 {
-            tpl.clear();
-            runs.clear();
-            tpl.push_str(msg);
-            return;
-        }
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        tpl.push_str(&msg[text_from..start]);
-        tpl.push(DIGITS);
-        runs.push((start as u32, i as u32));
-        text_from = i;
-    }
-    tpl.push_str(&msg[text_from..]);
-}
-
 impl SignalIndex {
     /// A row's message, put back together from its template and digit runs.
     pub fn message(&self, row: u32) -> String {
@@ -202,14 +147,6 @@ impl SignalIndex {
     }
 }
 
-/// Kind of an extra attribute value, to rebuild a `Val` from its text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Kind {
-    Str = 0,
-    Num = 1,
-    Bool = 2,
-}
-
 /// An event attribute not held as a typed column: `(path number, kind, text)`.
 pub(crate) type Extra = (u32, Kind, Box<str>);
 
@@ -219,110 +156,6 @@ pub(crate) fn extra_val(e: &Extra) -> Val<'_> {
         Kind::Num => Val::Num(e.2.parse().unwrap_or(f64::NAN)),
         Kind::Bool => Val::Bool(&*e.2 == "true"),
     }
-}
-
-/// Append a length-prefixed text to a key.
-fn push_text(key: &mut Vec<u8>, s: &str) {
-    key.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    key.extend_from_slice(s.as_bytes());
-}
-
-/// Append one attribute to a flattened-event key: path, kind and text, each length-prefixed so
-/// that the key is unambiguous.
-fn push_extra(key: &mut Vec<u8>, path: &str, kind: Kind, text: &str) {
-    key.extend_from_slice(&(path.len() as u32).to_le_bytes());
-    key.extend_from_slice(path.as_bytes());
-    key.push(kind as u8);
-    key.extend_from_slice(&(text.len() as u32).to_le_bytes());
-    key.extend_from_slice(text.as_bytes());
-}
-
-/// What indexing a signal computes from the signal alone, before touching the index: the keys its
-/// lookups use. `insert_batch` builds these on another core while the index takes earlier signals.
-#[derive(Default)]
-pub(crate) struct Prepared {
-    /// The seven single-valued columns' texts, length-prefixed end to end.
-    singles_key: Vec<u8>,
-    /// The message with its digit runs taken out, and where the runs were.
-    tpl: String,
-    runs: Vec<(u32, u32)>,
-    /// The digit runs' texts, length-prefixed, in order.
-    digits_key: Vec<u8>,
-    /// The flattened event's other attributes (`push_extra`), in order.
-    extras_key: Vec<u8>,
-    num: String,
-}
-
-impl Prepared {
-    fn fill(&mut self, s: &Signal) {
-        self.singles_key.clear();
-        for v in singles_of(s) {
-            push_text(&mut self.singles_key, v);
-        }
-        split_digits(&s.message, &mut self.tpl, &mut self.runs);
-        self.digits_key.clear();
-        for &(a, b) in &self.runs {
-            push_text(
-                &mut self.digits_key,
-                s.message.get(a as usize..b as usize).unwrap_or(""),
-            );
-        }
-        self.extras_key.clear();
-        let (key, num) = (&mut self.extras_key, &mut self.num);
-        flatten_event(s.event(), &mut |path, v| {
-            num.clear();
-            let (kind, text): (Kind, &str) = match v {
-                Val::Str(x) => (Kind::Str, x),
-                Val::Num(n) => {
-                    push_num_text(n, num);
-                    (Kind::Num, num)
-                }
-                Val::Bool(b) => (Kind::Bool, if b { "true" } else { "false" }),
-                Val::Time(ms) => {
-                    push_num_text(ms as f64, num);
-                    (Kind::Num, num)
-                }
-                Val::Sev(x) => (Kind::Str, x.as_str()),
-            };
-            push_extra(key, path, kind, text);
-        });
-    }
-}
-
-/// The single-valued columns of a signal, in `SingleCol` order.
-fn singles_of(s: &Signal) -> [&str; SINGLE_COLS] {
-    [
-        s.env.as_deref().unwrap_or(""),
-        s.host.as_deref().unwrap_or(""),
-        s.source.as_deref().unwrap_or(""),
-        &s.rule.id,
-        &s.rule.name,
-        &s.rule.rule_type,
-        &s.title,
-    ]
-}
-
-/// The attributes of a key made by `push_extra`, in order.
-fn extras_of(key: &[u8]) -> impl Iterator<Item = (&str, Kind, &str)> {
-    fn take<'k>(key: &mut &'k [u8]) -> Option<&'k str> {
-        let (len, rest) = key.split_first_chunk::<4>()?;
-        let len = u32::from_le_bytes(*len) as usize;
-        let (s, rest) = rest.split_at_checked(len)?;
-        *key = rest;
-        std::str::from_utf8(s).ok()
-    }
-    let mut key = key;
-    std::iter::from_fn(move || {
-        let path = take(&mut key)?;
-        let (&k, rest) = key.split_first()?;
-        key = rest;
-        let kind = match k {
-            0 => Kind::Str,
-            1 => Kind::Num,
-            _ => Kind::Bool,
-        };
-        Some((path, kind, take(&mut key)?))
-    })
 }
 
 /// What the explorer draws for one row of the list, straight from the index.
@@ -404,8 +237,7 @@ pub struct SignalIndex {
     live: usize,
     /// Reused by `write_row` so that indexing a signal allocates nothing it does not keep.
     scratch_buf: Vec<u32>,
-    scratch_prep: Prepared,
-    scratch_key: Vec<u8>,
+    scratch_prep: PreparedSignal,
     /// The single-valued columns' texts of a row, length-prefixed end to end, to their ids.
     singles_by_text: Dict<Box<[u8]>>,
     pub(crate) singles_ids: Vec<[u32; SINGLE_COLS]>,
@@ -474,17 +306,31 @@ impl SignalIndex {
 
     /// Index many signals at once: rows are appended and sorted once at the end.
     pub fn build<I: IntoIterator<Item = Signal>>(signals: I) -> SignalIndex {
+        let mut p = PreparedSignal::default();
+        SignalIndex::build_with(signals, |s| {
+            p.fill(&s);
+            std::mem::take(&mut p)
+        })
+    }
+
+    /// `build` from signals already prepared (see `PreparedSignal`).
+    pub fn build_prepared<I: IntoIterator<Item = PreparedSignal>>(items: I) -> SignalIndex {
+        SignalIndex::build_with(items, |p| p)
+    }
+
+    fn build_with<T, I: IntoIterator<Item = T>>(
+        items: I,
+        mut prepare: impl FnMut(T) -> PreparedSignal,
+    ) -> SignalIndex {
         let mut ix = SignalIndex::new();
         let mut buf = Vec::new();
-        let mut p = Prepared::default();
-        for s in signals {
-            p.fill(&s);
-            let h = hash_id(&s.id);
-            match ix.slot_of(&s.id, h) {
-                Some(slot) => ix.write_row(ix.id_slots[slot] as u32, &s, &p, &mut buf),
+        for item in items {
+            let p = prepare(item);
+            match ix.slot_of(p.id(), p.id_hash) {
+                Some(slot) => ix.write_row(ix.id_slots[slot] as u32, &p, &mut buf),
                 None => {
-                    let r = ix.push_id(&s.id, h);
-                    ix.write_row(r, &s, &p, &mut buf);
+                    let r = ix.push_id(p.id(), p.id_hash);
+                    ix.write_row(r, &p, &mut buf);
                     ix.live += 1;
                 }
             }
@@ -543,14 +389,15 @@ impl SignalIndex {
     pub fn insert_or_update(&mut self, s: &Signal) -> u32 {
         let mut p = std::mem::take(&mut self.scratch_prep);
         p.fill(s);
-        let r = self.insert_prepared(s, &p);
+        let r = self.insert_prepared(&p);
         self.scratch_prep = p;
         r
     }
 
-    /// `insert_or_update` for each signal, in order, with the part of the work that needs only the
-    /// signal (flattening its event, cutting its message, building lookup keys: about half) done on
-    /// a second core while this one updates the index. The result is the same index.
+    /// `insert_or_update` for each signal, in order, with the preparing (`PreparedSignal`) done
+    /// on a second core while this one updates the index. The result is the same index. A loader
+    /// that parses signals itself does better to prepare each one right after parsing it, while
+    /// it is in cache, and call `insert_prepared`.
     pub fn insert_batch(&mut self, signals: &[Signal]) {
         const PART: usize = 256;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -560,8 +407,8 @@ impl SignalIndex {
             }
             return;
         }
-        let (ready, prepared) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(4);
-        let (recycle, spent) = std::sync::mpsc::channel::<Vec<Prepared>>();
+        let (ready, prepared) = std::sync::mpsc::sync_channel::<Vec<PreparedSignal>>(4);
+        let (recycle, spent) = std::sync::mpsc::channel::<Vec<PreparedSignal>>();
         let mut done = 0;
         std::thread::scope(|scope| {
             scope.spawn(move || {
@@ -570,7 +417,7 @@ impl SignalIndex {
                     for part in signals.chunks(PART) {
                         let mut v = spent.try_recv().unwrap_or_default();
                         v.truncate(part.len());
-                        v.resize_with(part.len(), Prepared::default);
+                        v.resize_with(part.len(), PreparedSignal::default);
                         for (p, s) in v.iter_mut().zip(part) {
                             p.fill(s);
                         }
@@ -582,8 +429,8 @@ impl SignalIndex {
             });
             for part in signals.chunks(PART) {
                 let Ok(v) = prepared.recv() else { break };
-                for (p, s) in v.iter().zip(part) {
-                    self.insert_prepared(s, p);
+                for p in &v {
+                    self.insert_prepared(p);
                 }
                 done += part.len();
                 let _ = recycle.send(v);
@@ -595,22 +442,22 @@ impl SignalIndex {
         }
     }
 
-    fn insert_prepared(&mut self, s: &Signal, p: &Prepared) -> u32 {
+    /// Index one prepared signal, replacing the row of the same id if there is one; its row.
+    pub fn insert_prepared(&mut self, p: &PreparedSignal) -> u32 {
         let mut buf = std::mem::take(&mut self.scratch_buf);
-        let h = hash_id(&s.id);
         let r = match self
-            .slot_of(&s.id, h)
+            .slot_of(p.id(), p.id_hash)
             .map(|slot| self.id_slots[slot] as u32)
         {
             Some(r) => {
                 self.unlink(r);
-                self.write_row(r, s, p, &mut buf);
+                self.write_row(r, p, &mut buf);
                 self.link(r);
                 r
             }
             None => {
-                let r = self.push_id(&s.id, h);
-                self.write_row(r, s, p, &mut buf);
+                let r = self.push_id(p.id(), p.id_hash);
+                self.write_row(r, p, &mut buf);
                 self.link(r);
                 self.live += 1;
                 r
@@ -618,6 +465,88 @@ impl SignalIndex {
         };
         self.scratch_buf = buf;
         r
+    }
+
+    /// `insert_prepared` for each signal, in order, on two threads: a second thread looks up
+    /// the attacker IP and user lists and the event's other attributes (about half of the cost) while
+    /// this one writes everything else; their list numbers are set in the rows at the end. The
+    /// result is the same index. What a loader calls with each chunk it has parsed and prepared.
+    pub fn insert_prepared_all(&mut self, batch: &[PreparedSignal]) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores < 2 || batch.len() < 512 {
+            for p in batch {
+                self.insert_prepared(p);
+            }
+            return;
+        }
+        let mut ips = std::mem::take(&mut self.multi[MultiCol::Ip as usize]);
+        let mut users = std::mem::take(&mut self.multi[MultiCol::User as usize]);
+        let mut extra = std::mem::take(&mut self.extra);
+        let mut paths = std::mem::take(&mut self.paths);
+        let mut extra_dict = std::mem::take(&mut self.extra_dict);
+        let mut side = Side {
+            ips: &mut ips,
+            users: &mut users,
+            extra: &mut extra,
+            paths: &mut paths,
+            extra_dict: &mut extra_dict,
+        };
+        let mut buf = std::mem::take(&mut self.scratch_buf);
+        let mut rows = Vec::with_capacity(batch.len());
+        let lists = std::thread::scope(|scope| {
+            let lists = scope.spawn(move || {
+                let mut buf = Vec::new();
+                batch
+                    .iter()
+                    .map(|p| side.lists(p, &mut buf))
+                    .collect::<Vec<_>>()
+            });
+            for p in batch {
+                rows.push(self.place(p));
+                self.write_main(rows[rows.len() - 1], p, &mut buf);
+            }
+            lists.join()
+        });
+        self.scratch_buf = buf;
+        let lists = match lists {
+            Ok(lists) => lists,
+            // A bug; the rows placed above are not written in full. Not hidden.
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        for (&r, &[ip, user, ex]) in rows.iter().zip(&lists) {
+            ips.set_list(r, ip);
+            users.set_list(r, user);
+            extra.set_list(r, ex);
+        }
+        self.multi[MultiCol::Ip as usize] = ips;
+        self.multi[MultiCol::User as usize] = users;
+        self.extra = extra;
+        self.paths = paths;
+        self.extra_dict = extra_dict;
+        rows.sort_unstable();
+        rows.dedup();
+        for r in rows {
+            self.link(r);
+        }
+    }
+
+    /// The row for a prepared signal: its id's row (taken out of `order` until it is written
+    /// and linked again), else a new one.
+    fn place(&mut self, p: &PreparedSignal) -> u32 {
+        match self.slot_of(p.id(), p.id_hash) {
+            Some(slot) => {
+                let r = self.id_slots[slot] as u32;
+                // A row placed earlier in the same batch is not in `order` yet.
+                if (r as usize) < self.ts.len() {
+                    self.unlink(r);
+                }
+                r
+            }
+            None => {
+                self.live += 1;
+                self.push_id(p.id(), p.id_hash)
+            }
+        }
     }
 
     /// Drop a signal; its row stays allocated but dead. Returns whether it was there.
@@ -694,14 +623,54 @@ impl SignalIndex {
         // Keep the table at most 3/4 full (tombstones included) so probes stay short. Growing
         // drops the tombstones and re-places the live slots by their hash tags.
         if (self.id_used + 1) * 4 > self.id_slots.len() * 3 {
-            let size = ((self.live + 1) * 2).next_power_of_two().max(16);
-            let old = std::mem::replace(&mut self.id_slots, vec![EMPTY; size]);
-            self.id_used = 0;
-            for s in old.into_iter().filter(|&s| s != EMPTY && s != TOMB) {
-                self.slot_put(s);
-            }
+            self.rehash(((self.live + 1) * 2).next_power_of_two().max(16));
         }
         self.slot_put(id_slot(h, row));
+    }
+
+    /// Re-place the live slots into a table of `size` slots, dropping the tombstones.
+    fn rehash(&mut self, size: usize) {
+        let old = std::mem::replace(&mut self.id_slots, vec![EMPTY; size]);
+        self.id_used = 0;
+        for s in old.into_iter().filter(|&s| s != EMPTY && s != TOMB) {
+            self.slot_put(s);
+        }
+    }
+
+    /// Make room for `more` new signals, as a loader that knows how many are coming does: the
+    /// columns and the id table then grow once instead of doubling (and copying) as they fill.
+    pub fn reserve(&mut self, more: usize) {
+        let rows = self.ts.len();
+        self.ts.reserve(more);
+        self.events.reserve(more);
+        self.first_seen.reserve(more);
+        self.last_seen.reserve(more);
+        self.sev.reserve(more);
+        self.state.reserve(more);
+        self.reason.reserve(more);
+        self.assignee.reserve(more);
+        self.singles_row.reserve(more);
+        self.msg_tpl.reserve(more);
+        self.combo.reserve(more);
+        self.order.reserve(more);
+        self.id_end.reserve(more);
+        // Ids of one store have about the same length: guess from those here, else 32.
+        let per_id = match rows {
+            0 => 32,
+            n => self.id_arena.len().div_ceil(n),
+        };
+        self.id_arena.reserve(more.saturating_mul(per_id));
+        for m in self
+            .multi
+            .iter_mut()
+            .chain([&mut self.msg_digits, &mut self.extra])
+        {
+            m.rows.reserve(more);
+        }
+        let need = ((self.live + more) * 4).div_ceil(3).next_power_of_two();
+        if need > self.id_slots.len() {
+            self.rehash(need);
+        }
     }
 
     fn slot_put(&mut self, s: u64) {
@@ -834,7 +803,12 @@ impl SignalIndex {
         let ts = &self.ts;
         let t = ts[row as usize];
         let start = self.order.partition_point(|&x| ts[x as usize] > t);
-        if let Some(p) = self.order[start..].iter().position(|&x| x == row) {
+        // Only rows of the same time can be it (a row not linked yet is found nowhere).
+        if let Some(p) = self.order[start..]
+            .iter()
+            .take_while(|&&x| ts[x as usize] == t)
+            .position(|&x| x == row)
+        {
             self.order.remove(start + p);
         }
     }
@@ -859,7 +833,24 @@ impl SignalIndex {
     }
 
     /// Write every column of a row; `r` is either an existing row or exactly the next one.
-    fn write_row(&mut self, r: u32, s: &Signal, p: &Prepared, buf: &mut Vec<u32>) {
+    fn write_row(&mut self, r: u32, p: &PreparedSignal, buf: &mut Vec<u32>) {
+        self.write_main(r, p, buf);
+        let [_, _, ips, users, _] = &mut self.multi;
+        let [ip, user, ex] = Side {
+            ips,
+            users,
+            extra: &mut self.extra,
+            paths: &mut self.paths,
+            extra_dict: &mut self.extra_dict,
+        }
+        .lists(p, buf);
+        self.multi[MultiCol::Ip as usize].set_list(r, ip);
+        self.multi[MultiCol::User as usize].set_list(r, user);
+        self.extra.set_list(r, ex);
+    }
+
+    /// Write the columns of a row that `Side` does not.
+    fn write_main(&mut self, r: u32, p: &PreparedSignal, buf: &mut Vec<u32>) {
         let i = r as usize;
         let fresh = i == self.ts.len();
         let set = |v: &mut Vec<i64>, x: i64| {
@@ -869,10 +860,10 @@ impl SignalIndex {
                 v[i] = x
             }
         };
-        set(&mut self.ts, s.timestamp.timestamp_millis());
-        set(&mut self.events, s.events_matched.unwrap_or(NO_NUMBER));
-        set(&mut self.first_seen, s.first_seen.timestamp_millis());
-        set(&mut self.last_seen, s.last_seen.timestamp_millis());
+        set(&mut self.ts, p.ts);
+        set(&mut self.events, p.events.unwrap_or(NO_NUMBER));
+        set(&mut self.first_seen, p.first_seen);
+        set(&mut self.last_seen, p.last_seen);
         let set8 = |v: &mut Vec<u8>, x: u8| {
             if fresh {
                 v.push(x)
@@ -880,23 +871,17 @@ impl SignalIndex {
                 v[i] = x
             }
         };
-        set8(&mut self.sev, s.severity.rank());
-        set8(&mut self.state, state_code(s.triage.state));
-        set8(&mut self.reason, reason_code(s.triage.archive_reason));
-        let assignee = match &s.triage.assignee {
+        set8(&mut self.sev, p.severity);
+        set8(&mut self.state, state_code(p.state));
+        set8(&mut self.reason, reason_code(p.reason));
+        let assignee = match p.assignee() {
             None => NONE,
-            Some(a) => {
-                let q = (
-                    a.uuid.as_str(),
-                    a.handle.as_deref().unwrap_or(""),
-                    a.name.as_deref().unwrap_or(""),
-                );
-                self.assignees.intern_by(
-                    &q,
-                    |k, q| (&*k.0, &*k.1, &*k.2) == *q,
-                    |q| (q.0.into(), q.1.into(), q.2.into()),
-                )
-            }
+            Some(q) => self.assignees.intern_hashed(
+                p.assignee_hash,
+                &q,
+                |k, q| (&*k.0, &*k.1, &*k.2) == *q,
+                |q| (q.0.into(), q.1.into(), q.2.into()),
+            ),
         };
         let set32 = |v: &mut Vec<u32>, x: u32| {
             if fresh {
@@ -908,12 +893,14 @@ impl SignalIndex {
         set32(&mut self.assignee, assignee);
         // Signals of one rule on one service repeat all seven together: one lookup of the whole
         // set (length-prefixed, so unambiguous) replaces seven.
-        let e = self
-            .singles_by_text
-            .intern_by(&p.singles_key[..], |k, q| &**k == q, |q| q.into()) as usize;
+        let key = p.key(p.singles);
+        let e =
+            self.singles_by_text
+                .intern_hashed(p.singles.hash, key, |k, q| &**k == q, |q| q.into())
+                as usize;
         if e == self.singles_ids.len() {
             let mut ids = [NONE; SINGLE_COLS];
-            for (c, v) in singles_of(s).into_iter().enumerate() {
+            for (c, v) in texts_of(key).enumerate().take(SINGLE_COLS) {
                 if !v.is_empty() {
                     ids[c] = self.single_dict[c].intern_str(v);
                 }
@@ -921,57 +908,22 @@ impl SignalIndex {
             self.singles_ids.push(ids);
         }
         set32(&mut self.singles_row, e as u32);
-        let t = self.msg_tpl_dict.intern_str(&p.tpl);
+        let t =
+            self.msg_tpl_dict
+                .intern_hashed(p.tpl_hash, p.tpl(), |k, q| &**k == q, |q| q.into());
         set32(&mut self.msg_tpl, t);
         // The runs in order, repeats kept (the message is rebuilt from them).
-        let run = |&(a, b): &(u32, u32)| s.message.get(a as usize..b as usize).unwrap_or("");
+        let digits = p.key(p.digits);
         let l = self
             .msg_digits
-            .cached_list(&p.digits_key, buf, |dict, buf| {
-                buf.extend(p.runs.iter().map(run).map(|d| dict.intern_str(d)));
+            .cached_list(digits, p.digits.hash, buf, |dict, buf| {
+                buf.extend(texts_of(digits).map(|d| dict.intern_str(d)));
             });
         self.msg_digits.set_list(r, l);
-        let lists: [&[String]; MULTI_COLS] = [
-            &s.services,
-            &s.tags,
-            &s.attacker_ips,
-            &s.attacker_users,
-            &s.attack_types,
-        ];
-        let mut key = std::mem::take(&mut self.scratch_key);
-        for (c, list) in lists.into_iter().enumerate() {
-            // IP and user lists repeat too little for the whole-list cache to pay for its
-            // memory (about 50 bytes a signal).
-            let repeats = c == MultiCol::Service as usize
-                || c == MultiCol::Tag as usize
-                || c == MultiCol::AttackType as usize;
-            if repeats {
-                self.multi[c].set_cached(r, list, buf, &mut key);
-            } else {
-                self.multi[c].set_each(r, list, buf);
-            }
+        for c in [MultiCol::Service, MultiCol::Tag, MultiCol::AttackType] {
+            let k: Key = p.multi[c as usize];
+            self.multi[c as usize].set_cached(r, p.key(k), k.hash, buf);
         }
-        self.scratch_key = key;
-        buf.clear();
-        // Events repeat their other attributes as a whole far more than row by row (a rule's
-        // version, category and blocking on a service): one lookup of the whole flattened set
-        // replaces one per attribute plus the list's own.
-        let key = &p.extras_key;
-        let (paths, dict) = (&mut self.paths, &mut self.extra_dict);
-        let l = self.extra.cached_list(key, buf, |_, buf| {
-            for (path, kind, text) in extras_of(key) {
-                let p = paths.intern_str(path);
-                let e = dict.intern_by(
-                    &(p, kind, text),
-                    |k, q| k.0 == q.0 && k.1 == q.1 && &*k.2 == q.2,
-                    |q| (q.0, q.1, q.2.into()),
-                );
-                if !buf.contains(&e) {
-                    buf.push(e);
-                }
-            }
-        });
-        self.extra.set_list(r, l);
         let combo: Combo = [
             self.state[i] as u32,
             self.sev[i] as u32,
@@ -987,47 +939,46 @@ impl SignalIndex {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::split_digits;
+/// What `insert_prepared_all` looks up on a second thread: the attacker IP and user lists and the
+/// event's other attributes, about half of the cost of adding a signal, and tables nothing else
+/// `write_main` touches.
+struct Side<'a> {
+    ips: &'a mut Multi,
+    users: &'a mut Multi,
+    extra: &'a mut Multi,
+    paths: &'a mut Dict<Box<str>>,
+    extra_dict: &'a mut Dict<Extra>,
+}
 
-    fn split(msg: &str) -> (String, Vec<&str>) {
-        let (mut tpl, mut runs) = (String::new(), Vec::new());
-        split_digits(msg, &mut tpl, &mut runs);
-        let runs = runs
-            .iter()
-            .map(|&(a, b)| &msg[a as usize..b as usize])
-            .collect();
-        (tpl, runs)
-    }
-
-    #[test]
-    fn digit_runs_are_cut_wherever_they_fall() {
-        assert_eq!(split(""), (String::new(), vec![]));
-        assert_eq!(
-            split("no digits at all here"),
-            ("no digits at all here".into(), vec![])
-        );
-        assert_eq!(split("7"), ("\0".into(), vec!["7"]));
-        assert_eq!(
-            split("12 attempts from 3 IPs, 1234567890123"),
-            (
-                "\0 attempts from \0 IPs, \0".into(),
-                vec!["12", "3", "1234567890123"]
-            )
-        );
-        // Runs across and at the edges of eight-byte words, after multi-byte characters.
-        assert_eq!(
-            split("abcdefg12345678hé9ü"),
-            ("abcdefg\0hé\0ü".into(), vec!["12345678", "9"])
-        );
-        assert_eq!(split("abcdefgh9"), ("abcdefgh\0".into(), vec!["9"]));
-    }
-
-    #[test]
-    fn a_message_holding_the_placeholder_is_kept_whole() {
-        for msg in ["a\0b 12", "12 abcdefghij\0", "abcdefgh\0"] {
-            assert_eq!(split(msg), (msg.to_string(), vec![]), "{msg:?}");
-        }
+impl Side<'_> {
+    /// The signal's list numbers: attacker IPs, attacker users, other attributes.
+    fn lists(&mut self, p: &PreparedSignal, buf: &mut Vec<u32>) -> [u32; 3] {
+        // IP and user lists repeat too little for the whole-list cache to pay for its memory
+        // (about 50 bytes a signal): their values are looked up one by one.
+        let mut each = |m: &mut Multi, c: MultiCol| match p.hashed_items(c as usize) {
+            Some(items) => m.list_each(items, buf),
+            None => NONE,
+        };
+        let ip = each(self.ips, MultiCol::Ip);
+        let user = each(self.users, MultiCol::User);
+        // Events repeat their other attributes as a whole far more than row by row (a rule's
+        // version, category and blocking on a service): one lookup of the whole flattened set
+        // replaces one per attribute plus the list's own.
+        let key = p.key(p.extras);
+        let (paths, dict) = (&mut *self.paths, &mut *self.extra_dict);
+        let ex = self.extra.cached_list(key, p.extras.hash, buf, |_, buf| {
+            for (path, kind, text) in extras_of(key) {
+                let p = paths.intern_str(path);
+                let e = dict.intern_by(
+                    &(p, kind, text),
+                    |k, q| k.0 == q.0 && k.1 == q.1 && &*k.2 == q.2,
+                    |q| (q.0, q.1, q.2.into()),
+                );
+                if !buf.contains(&e) {
+                    buf.push(e);
+                }
+            }
+        });
+        [ip, user, ex]
     }
 }

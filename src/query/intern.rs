@@ -15,12 +15,12 @@ impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
+            self.add(word(c));
         }
-        for &b in chunks.remainder() {
-            self.add(b as u64);
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            // The last 1-7 bytes as one word, their count in the top byte.
+            self.add(word(tail) | (tail.len() as u64) << 56);
         }
     }
     fn write_u8(&mut self, i: u8) {
@@ -38,6 +38,15 @@ impl Hasher for FxHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// Up to eight bytes as a little-endian word (missing bytes zero).
+#[inline]
+fn word(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let n = b.len().min(8);
+    w[..n].copy_from_slice(&b[..n]);
+    u64::from_le_bytes(w)
 }
 
 impl FxHasher {
@@ -61,7 +70,9 @@ pub fn hash_id(s: &str) -> u64 {
     x
 }
 
-fn fx<Q: Hash + ?Sized>(q: &Q) -> u64 {
+/// The hash the tables use for a key's borrowed form `q`: `intern_hashed` takes it computed
+/// ahead (see `PreparedSignal`).
+pub(crate) fn fx<Q: Hash + ?Sized>(q: &Q) -> u64 {
     let mut h = FxHasher::default();
     q.hash(&mut h);
     // Full avalanche (murmur3's finaliser): slots are picked by the low bits, which Fx's last
@@ -109,10 +120,10 @@ impl<K: Hash> Dict<K> {
     /// The entry equal to `q`, else the empty slot where it goes; with `q`'s hash.
     fn find<Q: Hash + ?Sized>(
         &self,
+        h: u64,
         q: &Q,
         eq: &impl Fn(&K, &Q) -> bool,
     ) -> (Result<u32, usize>, u64) {
-        let h = fx(q);
         if self.slots.is_empty() {
             return (Err(0), h);
         }
@@ -142,7 +153,19 @@ impl<K: Hash> Dict<K> {
         eq: impl Fn(&K, &Q) -> bool,
         make: impl FnOnce(&Q) -> K,
     ) -> u32 {
-        let (slot_at, h) = match self.find(q, &eq) {
+        self.intern_hashed(fx(q), q, eq, make)
+    }
+
+    /// `intern_by` with `q`'s hash already computed: it must be `fx(q)`.
+    pub fn intern_hashed<Q: Hash + ?Sized>(
+        &mut self,
+        h: u64,
+        q: &Q,
+        eq: impl Fn(&K, &Q) -> bool,
+        make: impl FnOnce(&Q) -> K,
+    ) -> u32 {
+        debug_assert_eq!(h, fx(q), "a prepared hash differs from the key's");
+        let (slot_at, h) = match self.find(h, q, &eq) {
             (Ok(e), _) => return e,
             (Err(i), h) => (i, h),
         };

@@ -24,6 +24,7 @@ mod index;
 mod intern;
 mod lexer;
 mod parser;
+mod prepare;
 mod search;
 mod time;
 mod value;
@@ -33,6 +34,7 @@ pub use facets::{exclude_facet, toggle_facet};
 pub use hints::{hints, Hint};
 pub use index::{Facet, RowView, SearchResult, SignalIndex};
 pub use parser::parse;
+pub use prepare::PreparedSignal;
 pub use time::{parse_time, TimeRange};
 
 use std::fmt;
