@@ -517,9 +517,9 @@ fn digit_phrases_match_exactly_the_right_messages() {
     assert_eq!(hits("\"attempts from 3 ip\""), vec![0, 2]);
 }
 
-/// `insert_batch` prepares signals on a second core, and `insert_prepared_all` adds prepared
-/// ones on two threads; each builds the index that inserting them one by one builds, updates of
-/// signals already in it (from an earlier batch or the same one) included.
+/// `insert_prepared_all` adds prepared signals on two threads, whether in one batch
+/// (`insert_batch`) or in chunks; each builds the index that inserting them one by one builds,
+/// updates of signals already in it (from an earlier batch or the same one) included.
 #[test]
 fn batch_inserts_build_the_same_index_as_one_by_one() {
     use sigscope::demo::{signals as demo, DemoOptions};

@@ -7,8 +7,8 @@
 //! Event attributes that are not typed fields are kept per row as interned `(path, value)` pairs,
 //! so that any `@path` query is answered from memory too (see `eval::flatten_event`).
 use super::intern::{hash_id, Dict, NONE};
-pub(crate) use super::prepare::Kind;
-use super::prepare::{extras_of, texts_of, Key, PreparedSignal};
+
+use super::prepare::{extras_of, texts_of, Key, Kind, PreparedSignal};
 use super::value::Val;
 use crate::model::{ArchiveReason, Severity, Signal, TriageState};
 use chrono::{DateTime, Utc};
@@ -394,52 +394,12 @@ impl SignalIndex {
         r
     }
 
-    /// `insert_or_update` for each signal, in order, with the preparing (`PreparedSignal`) done
-    /// on a second core while this one updates the index. The result is the same index. A loader
-    /// that parses signals itself does better to prepare each one right after parsing it, while
-    /// it is in cache, and call `insert_prepared`.
+    /// `insert_or_update` for each signal, in order: `insert_prepared_all` on signals prepared
+    /// here. A loader that parses signals itself does better to prepare each one right after
+    /// parsing it, while it is in cache, as the explorer's does.
     pub fn insert_batch(&mut self, signals: &[Signal]) {
-        const PART: usize = 256;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if cores < 2 || signals.len() < 2 * PART {
-            for s in signals {
-                self.insert_or_update(s);
-            }
-            return;
-        }
-        let (ready, prepared) = std::sync::mpsc::sync_channel::<Vec<PreparedSignal>>(4);
-        let (recycle, spent) = std::sync::mpsc::channel::<Vec<PreparedSignal>>();
-        let mut done = 0;
-        std::thread::scope(|scope| {
-            scope.spawn(move || {
-                // A panic here (a bug) ends the hand-over; the rest is indexed below, one by one.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    for part in signals.chunks(PART) {
-                        let mut v = spent.try_recv().unwrap_or_default();
-                        v.truncate(part.len());
-                        v.resize_with(part.len(), PreparedSignal::default);
-                        for (p, s) in v.iter_mut().zip(part) {
-                            p.fill(s);
-                        }
-                        if ready.send(v).is_err() {
-                            break;
-                        }
-                    }
-                }));
-            });
-            for part in signals.chunks(PART) {
-                let Ok(v) = prepared.recv() else { break };
-                for p in &v {
-                    self.insert_prepared(p);
-                }
-                done += part.len();
-                let _ = recycle.send(v);
-            }
-            drop(prepared);
-        });
-        for s in &signals[done..] {
-            self.insert_or_update(s);
-        }
+        let prepared: Vec<PreparedSignal> = signals.iter().map(PreparedSignal::new).collect();
+        self.insert_prepared_all(&prepared);
     }
 
     /// Index one prepared signal, replacing the row of the same id if there is one; its row.
