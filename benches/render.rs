@@ -47,9 +47,8 @@ fn startup() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("signals.db");
     {
-        let mut s = SqliteStore::open(&path).expect("the store");
         let t = Instant::now();
-        demo::populate(&mut s, &opts(100_000)).expect("demo data");
+        demo::populate_at(&path, &opts(100_000)).expect("demo data");
         println!(
             "startup/100k: store filled in {:.1} s",
             t.elapsed().as_secs_f64()
@@ -57,8 +56,7 @@ fn startup() {
     }
     for round in 0..3 {
         let t = Instant::now();
-        let store = SqliteStore::open(&path).expect("the store");
-        let backend = LocalBackend::open(store, Some("alice@sigscope.test")).expect("backend");
+        let backend = LocalBackend::open(&path, Some("alice@sigscope.test")).expect("backend");
         let mut app = App::new(Options::default(), now(), 80, 24);
         let fx = start(&mut app);
         let area = ratatui::layout::Rect::new(0, 0, 80, 24);

@@ -38,9 +38,8 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bench.db");
     let t = Instant::now();
-    let mut store = SqliteStore::open(&path).expect("store");
-    demo::populate(
-        &mut store,
+    demo::populate_at(
+        &path,
         &DemoOptions {
             signals: n_signals,
             seed: 7,

@@ -302,13 +302,14 @@ fn demo_users_cover_every_role_with_stable_uuids() {
 #[test]
 fn populate_fills_a_store_and_can_run_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let path = dir.path().join("s.db");
     let o = opts(400, 8);
-    assert_eq!(demo::populate(&mut store, &o).unwrap(), 400);
+    assert_eq!(demo::populate_at(&path, &o).unwrap(), 400);
+    let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.count_signals().unwrap(), 400);
     assert_eq!(store.list_users().unwrap().len(), demo::demo_users().len());
     // Existing users are kept, not duplicated, and signals are upserted by id.
-    assert_eq!(demo::populate(&mut store, &o).unwrap(), 400);
+    assert_eq!(demo::populate_at(&path, &o).unwrap(), 400);
     assert_eq!(store.count_signals().unwrap(), 400);
     assert_eq!(store.list_users().unwrap().len(), demo::demo_users().len());
     let first = demo::signals(&o).next().unwrap();

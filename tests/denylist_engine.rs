@@ -42,7 +42,7 @@ fn stuffing(id: &str, ips: &[&str]) -> Signal {
 
 fn import(env: &mut Env, signals: &[Signal]) -> Vec<sigscope::engine::autoblock::AutoblockResult> {
     use sigscope::store::Store;
-    env.engine.store_mut().upsert_signals(signals).unwrap();
+    env.store().upsert_signals(signals).unwrap();
     env.engine.run_autoblock(signals).unwrap()
 }
 
@@ -136,26 +136,48 @@ fn a_matching_signal_is_blocked_on_import_and_a_non_matching_one_is_not() {
         .unwrap();
     let other = Signal::from_json(signal_json("X1", t0(), "open", &["192.0.2.77"])).unwrap();
     assert!(import(&mut env, &[other]).is_empty());
-    assert!(env.engine.active_block_for("192.0.2.77").unwrap().is_none());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .active_block_for("192.0.2.77")
+        .unwrap()
+        .is_none());
 
     let r = import(&mut env, &[stuffing("C1", &["192.0.2.10", "2001:db8::10"])]);
     assert_eq!(r.len(), 2);
     assert!(r.iter().all(|x| x.outcome == "made"));
-    let b = env.engine.active_block_for("192.0.2.10").unwrap().unwrap();
+    let b = env
+        .engine
+        .reads(&env.user(ADMIN))
+        .active_block_for("192.0.2.10")
+        .unwrap()
+        .unwrap();
     assert_eq!(b.created_by, "autoblock:cs");
     assert_eq!(b.origin, "autoblock:cs");
     assert_eq!(b.signal_id.as_deref(), Some("C1"));
     assert_eq!(b.expires_at, Some(env.engine.now() + TimeDelta::hours(1)));
     // On the signal's timeline, by the rule.
-    let tl = env.engine.timeline("C1").unwrap();
+    let tl = env.engine.reads(&env.user(ADMIN)).timeline("C1").unwrap();
     let made: Vec<_> = tl.iter().filter(|e| e.action == "block.made").collect();
     assert_eq!(made.len(), 2);
     assert!(made.iter().all(|e| e.actor == "autoblock:cs"));
 
     // Importing it again (an update, a sync) changes nothing.
-    let before = env.engine.list_blocks(true).unwrap().len();
+    let before = env
+        .engine
+        .reads(&env.user(ADMIN))
+        .blocks(true)
+        .unwrap()
+        .len();
     assert!(import(&mut env, &[stuffing("C1", &["192.0.2.10", "2001:db8::10"])]).is_empty());
-    assert_eq!(env.engine.list_blocks(true).unwrap().len(), before);
+    assert_eq!(
+        env.engine
+            .reads(&env.user(ADMIN))
+            .blocks(true)
+            .unwrap()
+            .len(),
+        before
+    );
     // Nor after an analyst lifts the block: the rule acted once for this signal.
     env.engine
         .execute(
@@ -166,7 +188,12 @@ fn a_matching_signal_is_blocked_on_import_and_a_non_matching_one_is_not() {
         )
         .unwrap();
     assert!(import(&mut env, &[stuffing("C1", &["192.0.2.10"])]).is_empty());
-    assert!(env.engine.active_block_for("192.0.2.10").unwrap().is_none());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .active_block_for("192.0.2.10")
+        .unwrap()
+        .is_none());
 }
 
 #[test]
@@ -180,11 +207,21 @@ fn repeat_offenders_are_blocked_twice_as_long_each_time_up_to_the_cap() {
     let mut lengths = Vec::new();
     for i in 1..=4 {
         import(&mut env, &[stuffing(&format!("C{i}"), &["192.0.2.10"])]);
-        let b = env.engine.active_block_for("192.0.2.10").unwrap().unwrap();
+        let b = env
+            .engine
+            .reads(&env.user(ADMIN))
+            .active_block_for("192.0.2.10")
+            .unwrap()
+            .unwrap();
         lengths.push((b.expires_at.unwrap() - env.engine.now()).num_hours());
         // Let it expire before the next attack.
         env.clock.advance(TimeDelta::hours(4));
-        assert!(env.engine.active_block_for("192.0.2.10").unwrap().is_none());
+        assert!(env
+            .engine
+            .reads(&env.user(ADMIN))
+            .active_block_for("192.0.2.10")
+            .unwrap()
+            .is_none());
     }
     assert_eq!(lengths, vec![1, 2, 3, 3]);
 }
@@ -199,13 +236,28 @@ fn simulation_records_without_blocking() {
     let out = import(&mut env, &[stuffing("C1", &["192.0.2.10"])]);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].outcome, "simulated");
-    assert!(env.engine.active_block_for("192.0.2.10").unwrap().is_none());
-    assert!(env.engine.list_blocks(true).unwrap().is_empty());
-    let runs = env.engine.autoblock_runs(Some("cs")).unwrap();
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .active_block_for("192.0.2.10")
+        .unwrap()
+        .is_none());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .blocks(true)
+        .unwrap()
+        .is_empty());
+    let runs = env
+        .engine
+        .reads(&env.user(ADMIN))
+        .autoblock_runs(Some("cs"))
+        .unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].outcome, "simulated");
     assert!(env
         .engine
+        .reads(&env.user(ADMIN))
         .timeline("C1")
         .unwrap()
         .iter()
@@ -219,15 +271,19 @@ fn simulation_records_without_blocking() {
     let out = import(&mut env, &[stuffing("C1", &["192.0.2.10"])]);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].outcome, "made");
-    assert!(env.engine.active_block_for("192.0.2.10").unwrap().is_some());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .active_block_for("192.0.2.10")
+        .unwrap()
+        .is_some());
 }
 
 #[test]
 fn dry_run_shows_what_a_rule_would_block_without_changing_anything() {
-    let mut env = env();
+    let env = env();
     use sigscope::store::Store;
-    env.engine
-        .store_mut()
+    env.store()
         .upsert_signals(&[
             stuffing("C1", &["192.0.2.10"]),
             stuffing("C2", &["192.0.2.10", "192.0.2.11"]),
@@ -235,6 +291,7 @@ fn dry_run_shows_what_a_rule_would_block_without_changing_anything() {
         .unwrap();
     let plan = env
         .engine
+        .reads(&env.user(ADMIN))
         .dry_run_autoblock(&rule("try", CS), None)
         .unwrap();
     let acting: Vec<String> = plan
@@ -243,8 +300,18 @@ fn dry_run_shows_what_a_rule_would_block_without_changing_anything() {
         .map(|p| p.value.to_string())
         .collect();
     assert_eq!(acting, vec!["192.0.2.10", "192.0.2.11"]);
-    assert!(env.engine.list_blocks(true).unwrap().is_empty());
-    assert!(env.engine.autoblock_runs(None).unwrap().is_empty());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .blocks(true)
+        .unwrap()
+        .is_empty());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .autoblock_runs(None)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -257,7 +324,12 @@ fn a_bad_rule_query_is_refused_with_its_column() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("rule bad") && err.contains("column"), "{err}");
-    assert!(env.engine.autoblock_rules().unwrap().is_empty());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .autoblock_rules()
+        .unwrap()
+        .is_empty());
 }
 
 fn values(v: &Value, key: &str) -> Vec<String> {
@@ -283,7 +355,6 @@ fn the_decision_stream_across_a_block_a_lift_and_an_expiry() {
     ));
     // The key is stored hashed, never as itself.
     let stored: i64 = env
-        .engine
         .store()
         .conn()
         .query_row(
@@ -371,12 +442,17 @@ fn the_decision_stream_across_a_block_a_lift_and_an_expiry() {
     // The expiry is in the block's history, at the time it ran out.
     let b = env
         .engine
-        .list_blocks(true)
+        .reads(&env.user(ADMIN))
+        .blocks(true)
         .unwrap()
         .into_iter()
         .find(|b| b.value == "198.51.100.7")
         .unwrap();
-    let h = env.engine.block_history(b.id).unwrap();
+    let h = env
+        .engine
+        .reads(&env.user(ADMIN))
+        .block_history(b.id)
+        .unwrap();
     let kinds: Vec<&str> = h.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, vec!["made", "expired"]);
     assert_eq!(Some(h[1].time), b.expires_at);
@@ -412,7 +488,11 @@ fn export_reads_the_active_denylist() {
             },
         )
         .unwrap();
-    let entries = env.engine.denylist_entries().unwrap();
+    let entries = env
+        .engine
+        .reads(&env.user(ADMIN))
+        .denylist_entries()
+        .unwrap();
     let r = sigscope::denylist::render(
         sigscope::denylist::ExportFormat::RulesData,
         &entries,
@@ -431,7 +511,10 @@ fn export_reads_the_active_denylist() {
     env.clock.advance(TimeDelta::minutes(31));
     let r = sigscope::denylist::render(
         sigscope::denylist::ExportFormat::Nginx,
-        &env.engine.denylist_entries().unwrap(),
+        &env.engine
+            .reads(&env.user(ADMIN))
+            .denylist_entries()
+            .unwrap(),
         env.engine.now(),
         &Default::default(),
     )
@@ -484,10 +567,18 @@ fn ingest_keeps_triage_records_the_batch_and_blocks_by_rule() {
     assert_eq!(again.triage, triaged.triage, "analysts own triage");
     assert_eq!(again.version, triaged.version);
     assert_eq!(done.autoblocks.len(), 1);
-    assert!(env.engine.active_block_for("192.0.2.51").unwrap().is_some());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .active_block_for("192.0.2.51")
+        .unwrap()
+        .is_some());
     // One event for the batch, one for the block; the feed's seq is past both.
     assert_eq!(env.audit_count(), audit_before + 2);
-    assert_eq!(done.seq, Some(env.engine.latest_seq().unwrap()));
+    assert_eq!(
+        done.seq,
+        Some(env.engine.reads(&env.user(ADMIN)).latest_seq().unwrap())
+    );
 
     let ro = env.user(READ_ONLY);
     let count = env.audit_count();
@@ -496,6 +587,11 @@ fn ingest_keeps_triage_records_the_batch_and_blocks_by_rule() {
         .ingest(&ro, vec![stuffing("I3", &["192.0.2.52"])], &notify)
         .unwrap_err();
     assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
-    assert!(env.engine.get_signal("I3").unwrap().is_none());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .signal("I3")
+        .unwrap()
+        .is_none());
     assert_eq!(env.audit_count(), count);
 }

@@ -215,8 +215,8 @@ async fn ingest_runs_autoblock_rules() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let (e, _) = beside(&s);
-    let blocks = e.list_blocks(false).unwrap();
+    let (e, admin) = beside(&s);
+    let blocks = e.reads(&admin).blocks(false).unwrap();
     assert_eq!(blocks.len(), 1, "{blocks:?}");
     assert_eq!(blocks[0].value, "198.51.100.44");
     assert_eq!(blocks[0].created_by, "autoblock:cs");

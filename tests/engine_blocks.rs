@@ -38,20 +38,34 @@ fn a_block_expires_on_the_clock_and_stays_in_history() {
     );
     assert!(env
         .engine
+        .reads(&env.user(ADMIN))
         .active_block_for("198.51.100.7")
         .unwrap()
         .is_some());
 
     env.clock.advance(TimeDelta::minutes(29));
-    assert_eq!(env.engine.list_blocks(false).unwrap().len(), 1);
+    assert_eq!(
+        env.engine
+            .reads(&env.user(ADMIN))
+            .blocks(false)
+            .unwrap()
+            .len(),
+        1
+    );
     env.clock.advance(TimeDelta::minutes(1));
     assert!(env
         .engine
+        .reads(&env.user(ADMIN))
         .active_block_for("198.51.100.7")
         .unwrap()
         .is_none());
-    assert!(env.engine.list_blocks(false).unwrap().is_empty());
-    let all = env.engine.list_blocks(true).unwrap();
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .blocks(false)
+        .unwrap()
+        .is_empty());
+    let all = env.engine.reads(&env.user(ADMIN)).blocks(true).unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].status(env.engine.now()), "expired");
 
@@ -65,10 +79,18 @@ fn a_block_expires_on_the_clock_and_stays_in_history() {
     env.clock.advance(TimeDelta::days(3650));
     assert!(env
         .engine
+        .reads(&env.user(ADMIN))
         .active_block_for("198.51.100.7")
         .unwrap()
         .is_some());
-    assert_eq!(env.engine.list_blocks(true).unwrap().len(), 2);
+    assert_eq!(
+        env.engine
+            .reads(&env.user(ADMIN))
+            .blocks(true)
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -120,7 +142,12 @@ fn one_bad_value_in_five_blocks_nothing() {
         )
         .unwrap_err();
     assert!(e.to_string().contains("loopback"), "{e}");
-    assert!(env.engine.list_blocks(true).unwrap().is_empty());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .blocks(true)
+        .unwrap()
+        .is_empty());
     assert_eq!(env.audit_count(), 0);
 }
 
@@ -168,7 +195,7 @@ fn block_attackers_blocks_each_ip_once_and_skips_blocked_ones() {
     assert_eq!(out.skipped.len(), 2);
     assert_eq!(env.audit_count(), 2);
     // The block shows on the signal's timeline.
-    let tl = env.engine.timeline("S1").unwrap();
+    let tl = env.engine.reads(&env.user(ADMIN)).timeline("S1").unwrap();
     assert_eq!(tl.len(), 1);
     assert_eq!(tl[0].action, "block.made");
 
@@ -209,6 +236,7 @@ fn a_longer_block_extends_a_shorter_one_is_skipped() {
     assert_eq!(longer.blocks[0].expires_at, None);
     let kinds: Vec<BlockEventKind> = env
         .engine
+        .reads(&env.user(ADMIN))
         .block_history(id)
         .unwrap()
         .iter()
@@ -225,10 +253,16 @@ fn a_blocked_range_covers_its_addresses() {
     env.engine
         .execute(&std, ips(&["203.0.113.77/24"], mins(60)))
         .unwrap();
-    let b = env.engine.active_block_for("203.0.113.9").unwrap().unwrap();
+    let b = env
+        .engine
+        .reads(&env.user(ADMIN))
+        .active_block_for("203.0.113.9")
+        .unwrap()
+        .unwrap();
     assert_eq!(b.value, "203.0.113.0/24");
     assert!(env
         .engine
+        .reads(&env.user(ADMIN))
         .active_block_for("203.0.114.9")
         .unwrap()
         .is_none());
@@ -264,6 +298,7 @@ fn unblock_by_value_or_id() {
     assert_eq!(lifted.blocks[0].lifted_by.as_deref(), Some(STANDARD));
     assert!(env
         .engine
+        .reads(&env.user(ADMIN))
         .active_block_for("198.51.100.7")
         .unwrap()
         .is_none());
@@ -275,10 +310,23 @@ fn unblock_by_value_or_id() {
             },
         )
         .unwrap();
-    assert!(env.engine.list_blocks(false).unwrap().is_empty());
-    assert_eq!(env.engine.list_blocks(true).unwrap().len(), 2);
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .blocks(false)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        env.engine
+            .reads(&env.user(ADMIN))
+            .blocks(true)
+            .unwrap()
+            .len(),
+        2
+    );
     let kinds: Vec<BlockEventKind> = env
         .engine
+        .reads(&env.user(ADMIN))
         .block_history(second)
         .unwrap()
         .iter()
@@ -326,8 +374,20 @@ fn block_users_with_a_signal() {
         .unwrap();
     assert_eq!(out.blocks.len(), 2);
     assert!(out.blocks.iter().all(|b| b.kind == BlockKind::User));
-    assert!(env.engine.active_block_for("user8").unwrap().is_some());
-    assert_eq!(env.engine.timeline("S2").unwrap().len(), 2);
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .active_block_for("user8")
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        env.engine
+            .reads(&env.user(ADMIN))
+            .timeline("S2")
+            .unwrap()
+            .len(),
+        2
+    );
     let e = env
         .engine
         .execute(
@@ -364,7 +424,7 @@ fn expiry_is_recorded_in_history_once() {
     env.clock.advance(TimeDelta::hours(1));
     assert_eq!(env.engine.record_expired_blocks().unwrap(), vec![a]);
     assert!(env.engine.record_expired_blocks().unwrap().is_empty());
-    let h = env.engine.block_history(a).unwrap();
+    let h = env.engine.reads(&env.user(ADMIN)).block_history(a).unwrap();
     assert_eq!(h.last().unwrap().kind, BlockEventKind::Expired);
     assert_eq!(h.last().unwrap().time, out.blocks[0].expires_at.unwrap());
 }

@@ -52,19 +52,35 @@ fn create_case_from_signals_gets_a_key_and_one_event() {
     let second = env.engine.execute(&std, new_case(&["S3"], false)).unwrap();
     assert_eq!(second.case.unwrap().key, "SEC-2");
     for k in ["SEC-1", "sec-1", "1"] {
-        assert_eq!(env.engine.get_case(k).unwrap().unwrap().key, "SEC-1", "{k}");
+        assert_eq!(
+            env.engine
+                .reads(&env.user(ADMIN))
+                .case(k)
+                .unwrap()
+                .unwrap()
+                .key,
+            "SEC-1",
+            "{k}"
+        );
     }
     let keys: Vec<String> = env
         .engine
-        .list_cases()
+        .reads(&env.user(ADMIN))
+        .cases()
         .unwrap()
         .into_iter()
         .map(|c| c.key)
         .collect();
     assert_eq!(keys, vec!["SEC-2", "SEC-1"]);
-    assert_eq!(env.engine.cases_for_signal("S1").unwrap(), vec!["SEC-1"]);
+    assert_eq!(
+        env.engine
+            .reads(&env.user(ADMIN))
+            .cases_for_signal("S1")
+            .unwrap(),
+        vec!["SEC-1"]
+    );
     // The signal's timeline shows the case.
-    let tl = env.engine.timeline("S2").unwrap();
+    let tl = env.engine.reads(&env.user(ADMIN)).timeline("S2").unwrap();
     assert_eq!(tl.len(), 1);
     assert_eq!(tl[0].action, "case.create");
 }
@@ -111,9 +127,16 @@ fn add_to_case_links_new_signals_and_skips_linked_ones() {
     assert_eq!(out.case.unwrap().signal_ids, vec!["S1", "S2"]);
     assert_eq!(out.skipped.len(), 1);
     assert_eq!(out.events.len(), 1);
-    let ev = env.engine.timeline("S2").unwrap();
+    let ev = env.engine.reads(&env.user(ADMIN)).timeline("S2").unwrap();
     assert_eq!(ev[0].action, "case.add_signals");
-    assert!(env.engine.timeline("S1").unwrap().len() == 1);
+    assert!(
+        env.engine
+            .reads(&env.user(ADMIN))
+            .timeline("S1")
+            .unwrap()
+            .len()
+            == 1
+    );
 
     // An unknown case or signal changes nothing.
     let e = env
@@ -141,7 +164,12 @@ fn add_to_case_links_new_signals_and_skips_linked_ones() {
         .unwrap_err();
     assert_eq!(e.exit_code(), 3);
     assert_eq!(
-        env.engine.get_case("SEC-1").unwrap().unwrap().signal_ids,
+        env.engine
+            .reads(&env.user(ADMIN))
+            .case("SEC-1")
+            .unwrap()
+            .unwrap()
+            .signal_ids,
         vec!["S1", "S2"]
     );
     assert_eq!(env.audit_count(), 2);
@@ -186,7 +214,12 @@ fn case_status_and_comments() {
             },
         )
         .unwrap();
-    let case = env.engine.get_case("SEC-1").unwrap().unwrap();
+    let case = env
+        .engine
+        .reads(&env.user(ADMIN))
+        .case("SEC-1")
+        .unwrap()
+        .unwrap();
     assert_eq!(case.comments.len(), 1);
     assert_eq!(case.comments[0].author, STANDARD);
     assert_eq!(case.comments[0].text, "attacker used sqlmap");
@@ -228,7 +261,12 @@ fn a_case_needs_a_title_and_a_known_assignee() {
         .execute(&std, Command::CreateCase(c))
         .unwrap_err();
     assert_eq!(e.exit_code(), 3);
-    assert!(env.engine.list_cases().unwrap().is_empty());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .cases()
+        .unwrap()
+        .is_empty());
     assert_eq!(env.audit_count(), 0);
 }
 
@@ -288,13 +326,14 @@ fn declare_incident_writes_its_public_id_into_the_signals() {
     assert_eq!(env.audit_count(), 4);
     let listed: Vec<i64> = env
         .engine
-        .list_incidents()
+        .reads(&env.user(ADMIN))
+        .incidents()
         .unwrap()
         .iter()
         .map(|i| i.public_id)
         .collect();
     assert_eq!(listed, vec![2, 1]);
-    let tl = env.engine.timeline("S3").unwrap();
+    let tl = env.engine.reads(&env.user(ADMIN)).timeline("S3").unwrap();
     assert_eq!(tl.len(), 1);
     assert_eq!(tl[0].action, "incident.add_signals");
 }
@@ -329,7 +368,12 @@ fn declaring_with_a_stale_signal_version_changes_nothing() {
         )
         .unwrap_err();
     assert_eq!(e.exit_code(), 5);
-    assert!(env.engine.list_incidents().unwrap().is_empty());
+    assert!(env
+        .engine
+        .reads(&env.user(ADMIN))
+        .incidents()
+        .unwrap()
+        .is_empty());
     assert!(env.signal("S1").triage.incident_ids.is_empty());
     assert_eq!(env.audit_count(), 1);
 }
@@ -378,7 +422,8 @@ fn case_priority_and_assignee() {
         .unwrap();
     assert_eq!(
         env.engine
-            .get_case("SEC-1")
+            .reads(&env.user(ADMIN))
+            .case("SEC-1")
             .unwrap()
             .unwrap()
             .assignee
@@ -422,13 +467,19 @@ fn set_signal_incidents_replaces_the_set() {
     assert_eq!(s.version, 3);
     assert!(env
         .engine
-        .get_incident("IR-1")
+        .reads(&env.user(ADMIN))
+        .incident("IR-1")
         .unwrap()
         .unwrap()
         .signal_ids
         .is_empty());
     assert_eq!(
-        env.engine.get_incident("IR-2").unwrap().unwrap().signal_ids,
+        env.engine
+            .reads(&env.user(ADMIN))
+            .incident("IR-2")
+            .unwrap()
+            .unwrap()
+            .signal_ids,
         vec!["S1"]
     );
     // An unknown incident refuses the whole change.
@@ -445,7 +496,9 @@ fn set_signal_incidents_replaces_the_set() {
     assert_eq!(e.exit_code(), 3);
     assert_eq!(env.signal("S1").triage.incident_ids, vec![2]);
     assert_eq!(
-        sigscope::engine::timeline::describe(&env.engine.timeline("S1").unwrap()[1]),
+        sigscope::engine::timeline::describe(
+            &env.engine.reads(&env.user(ADMIN)).timeline("S1").unwrap()[1]
+        ),
         "incidents set to IR-2"
     );
     assert!(out.summary().contains("signal S1"));
@@ -459,7 +512,7 @@ fn a_case_is_not_assigned_to_a_disabled_user() {
     gone.uuid = "uuid-gone".into();
     gone.handle = "gone@example.com".into();
     gone.disabled = true;
-    sigscope::store::Store::add_user(env.engine.store_mut(), &gone).unwrap();
+    sigscope::store::Store::add_user(&mut env.store(), &gone).unwrap();
     env.engine.execute(&std, new_case(&["S1"], false)).unwrap();
     let events = env.audit_count();
     let e = env
@@ -476,7 +529,8 @@ fn a_case_is_not_assigned_to_a_disabled_user() {
     assert!(e.to_string().contains("disabled"), "{e}");
     assert_eq!(
         env.engine
-            .get_case("SEC-1")
+            .reads(&env.user(ADMIN))
+            .case("SEC-1")
             .unwrap()
             .unwrap()
             .assignee

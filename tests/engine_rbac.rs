@@ -246,12 +246,7 @@ fn admin_may_do_everything() {
             .execute(&admin, cmd)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
-    assert!(env
-        .engine
-        .store()
-        .find_user("new@example.com")
-        .unwrap()
-        .is_some());
+    assert!(env.store().find_user("new@example.com").unwrap().is_some());
 }
 
 #[test]
@@ -261,7 +256,7 @@ fn a_disabled_user_is_refused() {
     u.uuid = "uuid-gone".into();
     u.handle = "gone@example.com".into();
     u.disabled = true;
-    env.engine.store_mut().add_user(&u).unwrap();
+    env.store().add_user(&u).unwrap();
     let e = env
         .engine
         .execute(
@@ -286,8 +281,8 @@ fn the_first_acting_user_of_an_empty_store_becomes_admin() {
     let (_dir, mut engine) = empty_engine();
     let me = engine.resolve_actor(Some("me@example.com")).unwrap();
     assert_eq!(me.role, Role::Admin);
-    assert_eq!(engine.list_users().unwrap().len(), 1);
-    let ev = engine.changes_since(0).unwrap();
+    assert_eq!(engine.reads(&me).users().unwrap().len(), 1);
+    let ev = engine.reads(&me).changes_since(0, 100).unwrap();
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].action, "user.bootstrap");
     // The same user again, by any spelling, is found, not re-created.
@@ -302,7 +297,7 @@ fn the_first_acting_user_of_an_empty_store_becomes_admin() {
         .unwrap_err();
     assert_eq!(e.exit_code(), 4);
     assert!(e.to_string().contains("sigscope users add"));
-    assert_eq!(engine.list_users().unwrap().len(), 1);
+    assert_eq!(engine.reads(&me).users().unwrap().len(), 1);
     // The admin adds users through the engine, and they can act.
     engine
         .execute(

@@ -39,8 +39,14 @@ fn a_version_1_store_is_upgraded_and_triaged() {
         )
         .unwrap();
     assert_eq!(
-        engine.get_signal("OLD").unwrap().unwrap().triage.state,
+        engine
+            .reads(&me)
+            .signal("OLD")
+            .unwrap()
+            .unwrap()
+            .triage
+            .state,
         TriageState::Archived
     );
-    assert_eq!(engine.timeline("OLD").unwrap().len(), 1);
+    assert_eq!(engine.reads(&me).timeline("OLD").unwrap().len(), 1);
 }

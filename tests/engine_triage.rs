@@ -381,7 +381,7 @@ fn timeline_lists_the_signals_events_in_order() {
         .unwrap();
     env.clock.advance(TimeDelta::minutes(5));
     env.engine.execute(&admin, archive("S1")).unwrap();
-    let tl = env.engine.timeline("S1").unwrap();
+    let tl = env.engine.reads(&env.user(ADMIN)).timeline("S1").unwrap();
     assert_eq!(tl.len(), 2);
     assert!(tl[0].seq < tl[1].seq);
     assert_eq!(tl[0].before["state"], "open");
@@ -392,8 +392,15 @@ fn timeline_lists_the_signals_events_in_order() {
         sigscope::engine::timeline::describe(&tl[1]),
         "state under_review -> archived (false_positive)"
     );
-    assert_eq!(env.engine.latest_seq().unwrap(), tl[1].seq);
-    let all = env.engine.changes_since(tl[0].seq).unwrap();
+    assert_eq!(
+        env.engine.reads(&env.user(ADMIN)).latest_seq().unwrap(),
+        tl[1].seq
+    );
+    let all = env
+        .engine
+        .reads(&env.user(ADMIN))
+        .changes_since(tl[0].seq, 1000)
+        .unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].target_id, "S2");
 }
@@ -403,7 +410,8 @@ fn the_audit_log_refuses_updates_and_deletes() {
     let mut env = env();
     let admin = env.user(ADMIN);
     env.engine.execute(&admin, archive("S1")).unwrap();
-    let conn = env.engine.store().conn();
+    let store = env.store();
+    let conn = store.conn();
     assert!(conn.execute("UPDATE audit SET actor = 'x'", []).is_err());
     assert!(conn.execute("DELETE FROM audit", []).is_err());
     assert_eq!(env.audit_count(), 1);
@@ -457,7 +465,11 @@ fn signal_metadata_has_the_vendor_shape_and_who_changed_it() {
             },
         )
         .unwrap();
-    let m = env.engine.signal_metadata(&env.signal("S1")).unwrap();
+    let m = env
+        .engine
+        .reads(&env.user(ADMIN))
+        .signal_metadata(&env.signal("S1"))
+        .unwrap();
     let a = &m["attributes"];
     assert_eq!(m["type"], "signal_metadata");
     assert_eq!(a["state"], "archived");

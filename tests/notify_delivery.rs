@@ -2,10 +2,35 @@
 mod receiver;
 
 use receiver::{signal, Receiver};
+use sigscope::engine::Engine;
 use sigscope::model::Severity;
-use sigscope::notify::queue::{self, DeliveryState};
-use sigscope::notify::{self, rules, Author, NotificationRule, NotifyConfig, Sender, Target};
+use sigscope::model::Signal;
+use sigscope::notify::queue::DeliveryState;
+use sigscope::notify::{self, Author, NotificationRule, NotifyConfig, Sender, Target};
+use sigscope::store::sqlite::{notify_queue as queue, notify_rules as rules, signals};
 use sigscope::store::SqliteStore;
+
+/// Upsert and queue in one transaction, as an ingest does: the queue's own behaviour under test.
+fn upsert_and_queue(
+    store: &mut SqliteStore,
+    c: &NotifyConfig,
+    list: &[Signal],
+) -> sigscope::Result<((), usize)> {
+    store.write(|tx| {
+        let mut before = Vec::new();
+        for s in list {
+            before.push(signals::get_signal(tx, &s.id)?);
+            signals::put_signal(tx, s)?;
+        }
+        let n = notify::queue_changes(tx, c, &before, list, chrono::Utc::now())?;
+        Ok(((), n))
+    })
+}
+
+/// The engine the sender works through, on the same file.
+fn engine(store: &SqliteStore) -> Engine {
+    Engine::open(store.path()).unwrap()
+}
 use std::time::Duration;
 
 fn cfg(rx: &Receiver) -> NotifyConfig {
@@ -61,10 +86,10 @@ fn each_target_gets_its_payload_shape() {
         ],
     );
     let s = signal("sig-1", "critical", "SQL injection on /login");
-    let (_, queued) = notify::upsert_and_queue(&mut store, &c, std::slice::from_ref(&s)).unwrap();
+    let (_, queued) = upsert_and_queue(&mut store, &c, std::slice::from_ref(&s)).unwrap();
     assert_eq!(queued, 4);
     let sender = Sender::new(c).unwrap();
-    let r = notify::flush_for(&mut store, &sender, Duration::from_secs(5)).unwrap();
+    let r = notify::flush_for(&mut engine(&store), &sender, Duration::from_secs(5)).unwrap();
     assert_eq!(r.sent, 4, "{r:?}");
 
     let hook = rx.to("/hook");
@@ -130,12 +155,12 @@ fn a_500_then_200_target_is_retried_and_delivered_once() {
         "",
         &[format!("webhook:{}", rx.url("/flaky"))],
     );
-    notify::upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
+    upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
     let sender = Sender::new(c).unwrap();
-    let r = notify::flush_for(&mut store, &sender, Duration::from_secs(5)).unwrap();
+    let r = notify::flush_for(&mut engine(&store), &sender, Duration::from_secs(5)).unwrap();
     assert_eq!((r.sent, r.failed, r.pending), (1, 1, 0), "{r:?}");
     // Draining again sends nothing more.
-    notify::flush_for(&mut store, &sender, Duration::from_secs(1)).unwrap();
+    notify::flush_for(&mut engine(&store), &sender, Duration::from_secs(1)).unwrap();
     assert_eq!(rx.to("/flaky").len(), 2);
     let ds = queue::list(store.conn(), false, 10).unwrap();
     assert_eq!(ds.len(), 1);
@@ -170,9 +195,9 @@ fn a_dead_target_does_not_block_another() {
             format!("webhook:{}", rx.url("/up")),
         ],
     );
-    notify::upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
+    upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
     let sender = Sender::new(c).unwrap();
-    let r = notify::flush_for(&mut store, &sender, Duration::from_secs(10)).unwrap();
+    let r = notify::flush_for(&mut engine(&store), &sender, Duration::from_secs(10)).unwrap();
     assert_eq!(r.sent, 1, "{r:?}");
     assert_eq!(r.dead, 2, "{r:?}");
     assert_eq!(rx.to("/up").len(), 1);
@@ -199,9 +224,13 @@ fn a_4xx_answer_is_not_retried() {
         "",
         &[format!("webhook:{}", rx.url("/gone"))],
     );
-    notify::upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
-    let r =
-        notify::flush_for(&mut store, &Sender::new(c).unwrap(), Duration::from_secs(2)).unwrap();
+    upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
+    let r = notify::flush_for(
+        &mut engine(&store),
+        &Sender::new(c).unwrap(),
+        Duration::from_secs(2),
+    )
+    .unwrap();
     assert_eq!(r.dead, 1);
     assert_eq!(rx.to("/gone").len(), 1);
 }
@@ -224,10 +253,14 @@ fn a_rule_whose_query_does_not_match_sends_nothing() {
     );
     sev.severities = vec![Severity::Critical];
     store.write(|tx| rules::update(tx, &sev, 1)).unwrap();
-    let (_, queued) =
-        notify::upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
+    let (_, queued) = upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
     assert_eq!(queued, 0);
-    notify::flush_for(&mut store, &Sender::new(c).unwrap(), Duration::from_secs(1)).unwrap();
+    notify::flush_for(
+        &mut engine(&store),
+        &Sender::new(c).unwrap(),
+        Duration::from_secs(1),
+    )
+    .unwrap();
     assert!(rx.requests().is_empty(), "{:?}", rx.requests());
 }
 
@@ -242,7 +275,7 @@ fn one_delivery_per_change_and_a_severity_rise_is_a_change() {
         &[format!("webhook:{}", rx.url("/all"))],
     );
     let q = |store: &mut SqliteStore, sev: &str| {
-        notify::upsert_and_queue(store, &c, &[signal("s1", sev, "t")])
+        upsert_and_queue(store, &c, &[signal("s1", sev, "t")])
             .unwrap()
             .1
     };
@@ -251,7 +284,12 @@ fn one_delivery_per_change_and_a_severity_rise_is_a_change() {
     assert_eq!(q(&mut store, "low"), 0, "a lower severity is not a rise");
     assert_eq!(q(&mut store, "critical"), 1);
     assert_eq!(q(&mut store, "critical"), 0);
-    notify::flush_for(&mut store, &Sender::new(c).unwrap(), Duration::from_secs(5)).unwrap();
+    notify::flush_for(
+        &mut engine(&store),
+        &Sender::new(c).unwrap(),
+        Duration::from_secs(5),
+    )
+    .unwrap();
     let got = rx.to("/all");
     assert_eq!(got.len(), 2);
     assert_eq!(
@@ -279,13 +317,13 @@ fn restart_in_the_middle_of_a_retry_loses_no_delivery() {
             "",
             &[format!("webhook:{}", rx.url("/leased"))],
         );
-        notify::upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
+        upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
         // One attempt of "/r" fails; then the process dies while it holds the lease on "/leased"
         // (claimed but never sent): both must be there for the next process.
         let sender = Sender::new(c.clone()).unwrap();
         let p = c.policy();
         // A lease of zero stands for one that ran out while the process was gone.
-        let expired = queue::Policy {
+        let expired = sigscope::notify::queue::Policy {
             lease: Duration::ZERO,
             ..p
         };
@@ -300,9 +338,13 @@ fn restart_in_the_middle_of_a_retry_loses_no_delivery() {
             .unwrap();
         assert_eq!(queue::pending(store.conn()).unwrap(), 2);
     }
-    let mut store = SqliteStore::open(&path).unwrap();
-    let r =
-        notify::flush_for(&mut store, &Sender::new(c).unwrap(), Duration::from_secs(5)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let r = notify::flush_for(
+        &mut engine(&store),
+        &Sender::new(c).unwrap(),
+        Duration::from_secs(5),
+    )
+    .unwrap();
     assert_eq!((r.sent, r.pending), (2, 0), "{r:?}");
     assert_eq!(rx.to("/r").len(), 2);
     assert_eq!(rx.to("/leased").len(), 1);
@@ -326,8 +368,13 @@ fn errors_and_listings_never_show_the_secret() {
         "",
         &["slack:T01/B02/SuperSecretToken123".into()],
     );
-    notify::upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
-    notify::flush_for(&mut store, &Sender::new(c).unwrap(), Duration::from_secs(2)).unwrap();
+    upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
+    notify::flush_for(
+        &mut engine(&store),
+        &Sender::new(c).unwrap(),
+        Duration::from_secs(2),
+    )
+    .unwrap();
     let d = &queue::list(store.conn(), true, 10).unwrap()[0];
     let err = d.last_error.clone().unwrap();
     assert!(!err.contains("SuperSecretToken123"), "{err}");
@@ -353,7 +400,7 @@ fn the_background_sender_delivers_what_another_process_queued() {
             "",
             &[format!("webhook:{}", rx.url("/bg"))],
         );
-        notify::upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
+        upsert_and_queue(&mut store, &c, &[signal("s1", "high", "t")]).unwrap();
     }
     // The next process on the store (the explorer, serve) drains it in the background.
     let bg = notify::spawn_background(path.clone(), c, Duration::from_millis(20)).unwrap();

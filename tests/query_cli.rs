@@ -1,5 +1,5 @@
 //! `signals list -q` and `signals facets` end to end: the real binary on a demo store.
-use sigscope::demo::{populate, DemoOptions};
+use sigscope::demo::DemoOptions;
 use sigscope::model::Signal;
 use sigscope::query::parse;
 use sigscope::store::{SqliteStore, Store};
@@ -19,14 +19,14 @@ fn run(db: &str, args: &[&str]) -> Output {
 
 fn demo_store(dir: &tempfile::TempDir) -> (String, Vec<Signal>) {
     let db = dir.path().join("s.db");
-    let mut store = SqliteStore::open(&db).unwrap();
     let opts = DemoOptions {
         signals: 400,
         seed: 3,
         days: 7,
         now: chrono::Utc::now(),
     };
-    populate(&mut store, &opts).unwrap();
+    sigscope::demo::populate_at(&db, &opts).unwrap();
+    let store = SqliteStore::open(&db).unwrap();
     let mut all = Vec::new();
     store
         .for_each_signal(&mut |s| {

@@ -2,7 +2,7 @@
 mod common;
 
 use sigscope::model::Role;
-use sigscope::server::keys;
+use sigscope::store::KeyRows;
 use sigscope::store::{SqliteStore, Store};
 use std::process::Command;
 
@@ -62,21 +62,19 @@ fn keys_are_printed_once_stored_hashed_and_revocable() {
         "a secret is stored in clear"
     );
     let s = SqliteStore::open(&path).unwrap();
-    let who = keys::authenticate(s.conn(), api, app).unwrap().unwrap();
-    assert_eq!(
-        s.find_user(&who).unwrap().unwrap().handle,
-        "ana@example.com"
-    );
+    let engine = sigscope::engine::Engine::open(&path).unwrap();
+    let who = engine.authenticate(api, app).unwrap().unwrap();
+    assert_eq!(who.handle, "ana@example.com");
 
     let out = admin(&["keys", "list"]);
     let listing = String::from_utf8(out.stdout).unwrap();
     assert!(listing.contains("ana@example.com"));
     assert!(!listing.contains(api) && !listing.contains(app));
-    let id = keys::list(s.conn()).unwrap()[0].id.clone();
+    let id = s.conn().list_keys().unwrap()[0].id.clone();
 
     let out = admin(&["keys", "revoke", &id]);
     assert!(out.status.success());
-    assert!(keys::authenticate(s.conn(), api, app).unwrap().is_none());
+    assert!(engine.authenticate(api, app).unwrap().is_none());
     let out = admin(&["keys", "revoke", &id]);
     assert_eq!(out.status.code(), Some(3), "revoking twice is an error");
     let out = admin(&["keys", "create", "--user", "nobody@example.com"]);
@@ -110,7 +108,7 @@ fn keys_of_another_user_need_user_access_manage() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("user_access_manage"));
     let s = SqliteStore::open(&path).unwrap();
-    assert!(keys::list(s.conn()).unwrap().is_empty(), "no key was made");
+    assert!(s.conn().list_keys().unwrap().is_empty(), "no key was made");
 
     assert!(run(ana, &["keys", "create", "--user", ana])
         .status
@@ -121,7 +119,7 @@ fn keys_of_another_user_need_user_access_manage() {
     )
     .status
     .success());
-    let all = keys::list(s.conn()).unwrap();
+    let all = s.conn().list_keys().unwrap();
     let admins = all
         .iter()
         .find(|k| k.user_handle.as_deref() == Some("admin@example.com"))
@@ -136,7 +134,9 @@ fn keys_of_another_user_need_user_access_manage() {
 
     let out = run(ana, &["keys", "revoke", &admins.id]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(keys::list(s.conn())
+    assert!(s
+        .conn()
+        .list_keys()
         .unwrap()
         .iter()
         .all(|k| k.revoked.is_none()));

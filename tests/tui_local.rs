@@ -10,9 +10,8 @@ use sigscope::tui::LocalBackend;
 
 fn store(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("signals.db");
-    let mut s = SqliteStore::open(&path).unwrap();
-    demo::populate(
-        &mut s,
+    demo::populate_at(
+        &path,
         &DemoOptions {
             signals: 300,
             seed: 7,
@@ -35,11 +34,7 @@ fn all(q: &str) -> SearchRequest {
 #[test]
 fn search_counts_facets_and_reports_a_bad_query_at_its_place() {
     let dir = tempfile::tempdir().unwrap();
-    let b = LocalBackend::open(
-        SqliteStore::open(&store(dir.path())).unwrap(),
-        Some("alice@sigscope.test"),
-    )
-    .unwrap();
+    let b = LocalBackend::open(&store(dir.path()), Some("alice@sigscope.test")).unwrap();
     let r = b.search(&all("")).unwrap();
     assert_eq!(r.rows.len(), 300);
     assert_eq!(r.total, 300);
@@ -68,11 +63,7 @@ fn search_counts_facets_and_reports_a_bad_query_at_its_place() {
 #[test]
 fn detail_has_rule_owner_and_timeline_and_changes_go_through_the_engine() {
     let dir = tempfile::tempdir().unwrap();
-    let b = LocalBackend::open(
-        SqliteStore::open(&store(dir.path())).unwrap(),
-        Some("alice@sigscope.test"),
-    )
-    .unwrap();
+    let b = LocalBackend::open(&store(dir.path()), Some("alice@sigscope.test")).unwrap();
     let r = b.search(&all("@workflow.triage.state:open")).unwrap();
     let id = r.rows.row(0).unwrap().id.to_string();
     let d = b.detail(&id).unwrap().expect("the signal");
@@ -107,11 +98,7 @@ fn detail_has_rule_owner_and_timeline_and_changes_go_through_the_engine() {
 #[test]
 fn read_only_user_is_refused_with_the_missing_permission() {
     let dir = tempfile::tempdir().unwrap();
-    let b = LocalBackend::open(
-        SqliteStore::open(&store(dir.path())).unwrap(),
-        Some("ro@sigscope.test"),
-    )
-    .unwrap();
+    let b = LocalBackend::open(&store(dir.path()), Some("ro@sigscope.test")).unwrap();
     assert_eq!(
         b.allowed(ChangeKind::SetState),
         Err("security_monitoring_signals_write".into())
@@ -136,11 +123,8 @@ fn read_only_user_is_refused_with_the_missing_permission() {
         })
         .unwrap_err();
     assert_eq!(e.exit_code(), 4, "{e}");
-    let alice = LocalBackend::open(
-        SqliteStore::open(&dir.path().join("signals.db")).unwrap(),
-        Some("alice@sigscope.test"),
-    )
-    .unwrap();
+    let alice =
+        LocalBackend::open(&dir.path().join("signals.db"), Some("alice@sigscope.test")).unwrap();
     assert_eq!(alice.allowed(ChangeKind::SetState), Ok(()));
 }
 
@@ -148,16 +132,12 @@ fn read_only_user_is_refused_with_the_missing_permission() {
 fn changes_by_another_process_show_up_in_the_index() {
     let dir = tempfile::tempdir().unwrap();
     let path = store(dir.path());
-    let b = LocalBackend::open(
-        SqliteStore::open(&path).unwrap(),
-        Some("alice@sigscope.test"),
-    )
-    .unwrap();
+    let b = LocalBackend::open(&path, Some("alice@sigscope.test")).unwrap();
     let r = b.search(&all("@workflow.triage.state:open")).unwrap();
     let id = r.rows.row(5).unwrap().id.to_string();
     let g0 = b.generation();
     // Another writer (the CLI, a second explorer) triages a signal and adds new ones.
-    let mut other = Engine::system(SqliteStore::open(&path).unwrap());
+    let mut other = Engine::open(&path).unwrap();
     let bob = other.resolve_actor(Some("bob@sigscope.test")).unwrap();
     other
         .execute(
@@ -170,9 +150,9 @@ fn changes_by_another_process_show_up_in_the_index() {
             },
         )
         .unwrap();
-    let mut s = other.into_store();
-    demo::populate(
-        &mut s,
+    drop(other);
+    demo::populate_at(
+        &path,
         &DemoOptions {
             signals: 10,
             seed: 99,
@@ -194,9 +174,8 @@ fn changes_by_another_process_show_up_in_the_index() {
 fn a_large_store_shows_its_newest_signals_first_and_loads_the_rest_behind() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.db");
-    let mut s = SqliteStore::open(&path).unwrap();
-    demo::populate(
-        &mut s,
+    demo::populate_at(
+        &path,
         &DemoOptions {
             signals: 2600,
             seed: 3,
@@ -206,6 +185,7 @@ fn a_large_store_shows_its_newest_signals_first_and_loads_the_rest_behind() {
     )
     .unwrap();
     // One row the loader cannot read, deep in the part loaded behind: it is skipped, not fatal.
+    let s = SqliteStore::open(&path).unwrap();
     let broken: String = s
         .conn()
         .query_row(
@@ -218,11 +198,7 @@ fn a_large_store_shows_its_newest_signals_first_and_loads_the_rest_behind() {
         .execute("UPDATE signals SET raw = '{' WHERE id = ?1", [&broken])
         .unwrap();
     drop(s);
-    let b = LocalBackend::open(
-        SqliteStore::open(&path).unwrap(),
-        Some("alice@sigscope.test"),
-    )
-    .unwrap();
+    let b = LocalBackend::open(&path, Some("alice@sigscope.test")).unwrap();
     let first = b.search(&all("")).unwrap();
     assert_eq!(first.total, 2600);
     // The newest ones are there from the first answer.
@@ -256,11 +232,7 @@ fn a_large_store_shows_its_newest_signals_first_and_loads_the_rest_behind() {
 fn a_change_made_since_the_analyst_looked_is_a_conflict() {
     let dir = tempfile::tempdir().unwrap();
     let path = store(dir.path());
-    let b = LocalBackend::open(
-        SqliteStore::open(&path).unwrap(),
-        Some("alice@sigscope.test"),
-    )
-    .unwrap();
+    let b = LocalBackend::open(&path, Some("alice@sigscope.test")).unwrap();
     let id = b
         .search(&all("@workflow.triage.state:open"))
         .unwrap()
@@ -271,7 +243,7 @@ fn a_change_made_since_the_analyst_looked_is_a_conflict() {
         .to_string();
     let seen = b.detail(&id).unwrap().unwrap().signal.version;
     // Someone else moves it first.
-    let mut other = Engine::system(SqliteStore::open(&path).unwrap());
+    let mut other = Engine::open(&path).unwrap();
     let bob = other.resolve_actor(Some("bob@sigscope.test")).unwrap();
     other
         .execute(
@@ -305,11 +277,7 @@ fn the_denylist_view_extends_and_lifts_through_the_engine() {
     use sigscope::model::BlockKind;
     let dir = tempfile::tempdir().unwrap();
     let path = store(dir.path());
-    let b = LocalBackend::open(
-        SqliteStore::open(&path).unwrap(),
-        Some("alice@sigscope.test"),
-    )
-    .unwrap();
+    let b = LocalBackend::open(&path, Some("alice@sigscope.test")).unwrap();
     let extend = |d: chrono::TimeDelta| Change::ExtendBlock {
         kind: BlockKind::Ip,
         value: "192.0.2.99".into(),
@@ -332,8 +300,7 @@ fn the_denylist_view_extends_and_lifts_through_the_engine() {
     assert_eq!(now[0].id, first[0].id);
     assert!(now[0].expires_at.expect("still timed") > until + chrono::TimeDelta::days(6));
 
-    let ro =
-        LocalBackend::open(SqliteStore::open(&path).unwrap(), Some("ro@sigscope.test")).unwrap();
+    let ro = LocalBackend::open(&path, Some("ro@sigscope.test")).unwrap();
     let e = ro.apply(&Change::Unblock { id: now[0].id }).unwrap_err();
     assert_eq!(e.exit_code(), 4, "{e}");
     assert!(e.to_string().contains("appsec_protect_write"), "{e}");
@@ -360,13 +327,9 @@ fn notification_rules_reach_the_explorer_with_targets_masked() {
     r.query = "service:checkout-api".into();
     r.targets =
         vec![Target::parse("webhook:https://bob:hunter2secret@hooks.example.com/in").unwrap()];
-    sigscope::notify::rules::insert(s.conn(), &r).unwrap();
+    sigscope::store::sqlite::notify_rules::insert(s.conn(), &r).unwrap();
     drop(s);
-    let b = LocalBackend::open(
-        SqliteStore::open(&path).unwrap(),
-        Some("alice@sigscope.test"),
-    )
-    .unwrap();
+    let b = LocalBackend::open(&path, Some("alice@sigscope.test")).unwrap();
     let rules = b.notify_rules().unwrap();
     assert_eq!(rules.len(), 1);
     assert_eq!(rules[0].name, "page the on-call");
@@ -417,12 +380,9 @@ argv = ["printf", "%s", "{{signal.id}}"]
         dir: wdir,
         link: "https://example.com/signals/{id}".into(),
     };
-    let b = LocalBackend::open(
-        SqliteStore::open(&path).unwrap(),
-        Some("alice@sigscope.test"),
-    )
-    .unwrap()
-    .with_workflows(setup.clone());
+    let b = LocalBackend::open(&path, Some("alice@sigscope.test"))
+        .unwrap()
+        .with_workflows(setup.clone());
     let all_w = b.workflows().unwrap();
     let echo = all_w
         .iter()
@@ -477,7 +437,7 @@ argv = ["printf", "%s", "{{signal.id}}"]
     );
 
     // Without workflows_run the engine refuses.
-    let ro = LocalBackend::open(SqliteStore::open(&path).unwrap(), Some("ro@sigscope.test"))
+    let ro = LocalBackend::open(&path, Some("ro@sigscope.test"))
         .unwrap()
         .with_workflows(setup);
     let r = ro
@@ -498,11 +458,7 @@ fn a_quoted_wildcard_gets_a_note_with_the_form_that_matches() {
     use sigscope::tui::app::{App, Options};
     use sigscope::tui::harness;
     let dir = tempfile::tempdir().unwrap();
-    let b = LocalBackend::open(
-        SqliteStore::open(&store(dir.path())).unwrap(),
-        Some("alice@sigscope.test"),
-    )
-    .unwrap();
+    let b = LocalBackend::open(&store(dir.path()), Some("alice@sigscope.test")).unwrap();
     let mut app = App::new(Options::default(), Utc::now(), 160, 30);
     harness::open(&mut app, &b);
     harness::keys(

@@ -483,7 +483,7 @@ fn a_reader_follows_updates_written_by_another_connection() {
         role: Role::ReadOnly,
         disabled: false,
     };
-    let r = LocalBackend::reader(SqliteStore::open(&path).unwrap(), me).unwrap();
+    let r = LocalBackend::reader(&path, me).unwrap();
     let archived = SearchRequest {
         query: "@workflow.triage.state:archived".into(),
         from: None,

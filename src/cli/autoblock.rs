@@ -130,7 +130,7 @@ pub fn run(ctx: &Context, cmd: AutoblockCmd) -> Result<()> {
     match cmd {
         AutoblockCmd::List { format } => {
             rbac::require(&actor, Permission::AppsecProtectRead)?;
-            let rules = engine.autoblock_rules()?;
+            let rules = engine.reads(&actor).autoblock_rules()?;
             match format {
                 ListFormat::Json => print_json(&json!({ "data": rules })),
                 ListFormat::Ids => {
@@ -235,6 +235,7 @@ pub fn run(ctx: &Context, cmd: AutoblockCmd) -> Result<()> {
             rbac::require(&actor, Permission::AppsecProtectRead)?;
             let rule = match (name, query) {
                 (Some(n), None) => engine
+                    .reads(&actor)
                     .autoblock_rules()?
                     .into_iter()
                     .find(|r| r.name == n)
@@ -254,6 +255,7 @@ pub fn run(ctx: &Context, cmd: AutoblockCmd) -> Result<()> {
                 _ => return Err(Error::Usage("give a rule name or --query, not both".into())),
             };
             let plan: Vec<PlannedBlock> = engine
+                .reads(&actor)
                 .dry_run_autoblock(&rule, limit)?
                 .into_iter()
                 .filter(|p| all || p.acts())
@@ -262,7 +264,7 @@ pub fn run(ctx: &Context, cmd: AutoblockCmd) -> Result<()> {
         }
         AutoblockCmd::Log { name, format } => {
             rbac::require(&actor, Permission::AppsecProtectRead)?;
-            let runs = engine.autoblock_runs(name.as_deref())?;
+            let runs = engine.reads(&actor).autoblock_runs(name.as_deref())?;
             match format {
                 ListFormat::Json => print_json(&json!({ "data": runs })),
                 _ => {

@@ -143,13 +143,13 @@ pub fn block(ctx: &Context, cmd: BlockCmd) -> Result<()> {
     };
     let (mut engine, actor) = open(ctx)?;
     let out = engine.execute(&actor, command)?;
-    print_outcome(&out, format, &engine)
+    print_outcome(&out, format, &engine.reads(&actor))
 }
 
 pub fn unblock(ctx: &Context, a: UnblockArgs) -> Result<()> {
     let (mut engine, actor) = open(ctx)?;
     let out = engine.execute(&actor, Command::Unblock { target: a.target })?;
-    print_outcome(&out, a.format, &engine)
+    print_outcome(&out, a.format, &engine.reads(&actor))
 }
 
 pub fn blocks(ctx: &Context, cmd: BlocksCmd) -> Result<()> {
@@ -157,7 +157,7 @@ pub fn blocks(ctx: &Context, cmd: BlocksCmd) -> Result<()> {
     let (engine, actor) = open(ctx)?;
     rbac::require(&actor, Permission::AppsecProtectRead)?;
     let now = engine.now();
-    let blocks = engine.list_blocks(all)?;
+    let blocks = engine.reads(&actor).blocks(all)?;
     match format {
         ListFormat::Json => print_json(&json!({
             "data": blocks.iter().map(|b| b.to_json(now)).collect::<Vec<_>>()

@@ -170,18 +170,19 @@ pub fn run(ctx: &Context, cmd: CasesCmd) -> Result<()> {
         CasesCmd::Comment { case, text, format } => (Command::CommentCase { case, text }, format),
         CasesCmd::List { format } => {
             rbac::require(&actor, Permission::CasesRead)?;
-            return list(&engine.list_cases()?, format);
+            return list(&engine.reads(&actor).cases()?, format);
         }
         CasesCmd::Show { case, format } => {
             rbac::require(&actor, Permission::CasesRead)?;
             let c = engine
-                .get_case(&case)?
+                .reads(&actor)
+                .case(&case)?
                 .ok_or_else(|| Error::NotFound(format!("case {} not found", clean(&case))))?;
             return show(&c, format);
         }
     };
     let out = engine.execute(&actor, command)?;
-    print_outcome(&out, format, &engine)
+    print_outcome(&out, format, &engine.reads(&actor))
 }
 
 fn parse_priority(p: &str) -> Result<CasePriority> {

@@ -1,8 +1,9 @@
 //! What every subcommand needs: the config, the store path and who is acting.
 use super::Cli;
 use crate::config::{self, Config};
+use crate::engine::Engine;
 use crate::error::Result;
-use crate::store::SqliteStore;
+use crate::model::User;
 use std::path::PathBuf;
 
 pub struct Context {
@@ -42,7 +43,16 @@ impl Context {
         })
     }
 
-    pub fn open_store(&self) -> Result<SqliteStore> {
-        SqliteStore::open(&self.store_path)
+    /// The engine on this context's store.
+    pub fn open_engine(&self) -> Result<Engine> {
+        Engine::open(&self.store_path)
+    }
+
+    /// The engine and the acting user: every command, read or write, acts as somebody, resolved
+    /// the same way (so reads are as consistent as writes).
+    pub fn engine_as_actor(&self) -> Result<(Engine, User)> {
+        let mut engine = self.open_engine()?;
+        let actor = engine.resolve_actor(self.acting.as_deref())?;
+        Ok((engine, actor))
     }
 }

@@ -40,7 +40,10 @@ pub fn allowlist(ctx: &Context, cmd: AllowlistCmd) -> Result<()> {
                 e.id,
                 clean(&e.value.to_string())
             );
-            if let Some(b) = engine.active_block_for(&e.value.to_string())? {
+            if let Some(b) = engine
+                .reads(&actor)
+                .active_block_for(&e.value.to_string())?
+            {
                 println!(
                     "note: block {} ({}) is still in force; lift it with `sigscope unblock {}`",
                     b.id,
@@ -61,7 +64,7 @@ pub fn allowlist(ctx: &Context, cmd: AllowlistCmd) -> Result<()> {
         }
         AllowlistCmd::List { format } => {
             rbac::require(&actor, Permission::AppsecProtectRead)?;
-            let list = engine.allowlist()?;
+            let list = engine.reads(&actor).allowlist()?;
             match format {
                 ListFormat::Json => print_json(&json!({ "data": list })),
                 ListFormat::Ids => {
@@ -124,7 +127,7 @@ pub fn bouncers(ctx: &Context, cmd: BouncersCmd) -> Result<()> {
         }
         BouncersCmd::List { format } => {
             rbac::require(&actor, Permission::AppsecProtectRead)?;
-            let list = engine.bouncers()?;
+            let list = engine.reads(&actor).bouncers()?;
             match format {
                 ListFormat::Json => print_json(&json!({ "data": list })),
                 _ => {
@@ -187,7 +190,12 @@ pub fn export(ctx: &Context, cmd: ExportCmd) -> Result<()> {
     };
     let (engine, actor) = open(ctx)?;
     rbac::require(&actor, Permission::AppsecProtectRead)?;
-    let r = render(format, &engine.denylist_entries()?, engine.now(), &opts)?;
+    let r = render(
+        format,
+        &engine.reads(&actor).denylist_entries()?,
+        engine.now(),
+        &opts,
+    )?;
     for w in &r.warnings {
         eprintln!("sigscope: {}", clean(w));
     }

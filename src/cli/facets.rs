@@ -1,10 +1,10 @@
 //! `sigscope signals facets`: counts per facet value for a query and time range.
 use super::output::print_json;
 use super::signals::{parse_query_arg, time_range_args};
+use crate::engine::Reads;
 use crate::error::Result;
 use crate::query::{SearchResult, SignalIndex};
 use crate::sanitize::clean;
-use crate::store::Store;
 use chrono::Utc;
 use clap::Args;
 use serde_json::json;
@@ -33,7 +33,7 @@ pub struct FacetsArgs {
     pub format: FacetFormat,
 }
 
-pub fn run(store: &dyn Store, a: FacetsArgs) -> Result<()> {
+pub fn run(store: &Reads, a: FacetsArgs) -> Result<()> {
     let query = parse_query_arg(a.query.as_deref())?;
     let range = time_range_args(a.from.as_deref(), a.to.as_deref(), Utc::now())?;
     let mut ix = SignalIndex::new();

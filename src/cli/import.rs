@@ -59,24 +59,31 @@ pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
         }
         batches.push((name, parsed));
     }
-    let mut engine = crate::engine::Engine::system(ctx.open_store()?);
+    let (mut engine, actor) = ctx.engine_as_actor()?;
     let notify_cfg = crate::notify::NotifyConfig::from_config(&ctx.config)?;
-    let mut queued = 0;
+    let before = engine.delivery_backlog()?.0;
     for (name, parsed) in batches {
-        let (report, n) =
-            crate::notify::upsert_and_queue(engine.store_mut(), &notify_cfg, &parsed.signals)?;
-        queued += n;
+        let n = parsed.signals.len();
+        let report = engine.import(&actor, parsed.signals, &notify_cfg)?;
         println!(
-            "{name}: {} signals imported ({} new, {} updated){}",
-            parsed.signals.len(),
+            "{name}: {n} signals imported ({} new, {} updated{}){}",
             report.inserted,
             report.updated,
+            match report.skipped_older {
+                0 => String::new(),
+                k => format!(", {k} older than the stored version left as they were"),
+            },
             match parsed.bad.len() {
                 0 => String::new(),
-                n => format!(", {n} skipped"),
+                k => format!(", {k} skipped"),
             }
         );
-        super::autoblock::report(&engine.run_autoblock(&parsed.signals)?);
+        super::autoblock::report(&report.autoblocks);
     }
-    super::notify::deliver_after_import(engine.store_mut(), &notify_cfg, queued)
+    let queued = engine.delivery_backlog()?.0.saturating_sub(before);
+    super::notify::deliver_after_import(
+        &mut engine,
+        &notify_cfg,
+        usize::try_from(queued).unwrap_or(usize::MAX),
+    )
 }

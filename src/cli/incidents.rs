@@ -120,18 +120,18 @@ pub fn run(ctx: &Context, cmd: IncidentsCmd) -> Result<()> {
         ),
         IncidentsCmd::List { format } => {
             rbac::require(&actor, Permission::IncidentRead)?;
-            return list(&engine.list_incidents()?, format);
+            return list(&engine.reads(&actor).incidents()?, format);
         }
         IncidentsCmd::Show { incident, format } => {
             rbac::require(&actor, Permission::IncidentRead)?;
-            let i = engine.get_incident(&incident)?.ok_or_else(|| {
+            let i = engine.reads(&actor).incident(&incident)?.ok_or_else(|| {
                 Error::NotFound(format!("incident {} not found", clean(&incident)))
             })?;
             return show(&i, format);
         }
     };
     let out = engine.execute(&actor, command)?;
-    print_outcome(&out, format, &engine)
+    print_outcome(&out, format, &engine.reads(&actor))
 }
 
 fn list(incidents: &[Incident], format: ListFormat) -> Result<()> {

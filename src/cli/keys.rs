@@ -1,12 +1,8 @@
 //! `sigscope keys create|list|revoke`, run against the server's store.
 use super::output::{print_json, table, ListFormat};
 use super::Context;
-use crate::engine::rbac;
-use crate::error::{Error, Result};
-use crate::model::{Permission, User};
+use crate::error::Result;
 use crate::sanitize::clean;
-use crate::server::keys;
-use crate::store::Store;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -32,33 +28,11 @@ fn fmt_ms(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Anyone may manage their own keys; another user's need `user_access_manage`, as in the vendor's
-/// org, since a key acts with its user's role.
-fn may_manage(actor: &User, owner_uuid: &str) -> Result<()> {
-    if actor.uuid == owner_uuid {
-        Ok(())
-    } else {
-        rbac::require(actor, Permission::UserAccessManage)
-    }
-}
-
 pub fn run(ctx: &Context, cmd: KeysCmd) -> Result<()> {
-    let (engine, actor) = super::triage::open(ctx)?;
-    let mut store = engine.into_store();
+    let (mut engine, actor) = super::triage::open(ctx)?;
     match cmd {
         KeysCmd::Create { user } => {
-            let u = store.find_user(&user)?.ok_or_else(|| {
-                Error::NotFound(format!(
-                    "no user {} in {}",
-                    clean(&user),
-                    ctx.store_path.display()
-                ))
-            })?;
-            may_manage(&actor, &u.uuid)?;
-            if u.disabled {
-                return Err(Error::Invalid(format!("user {} is disabled", u.handle)));
-            }
-            let k = store.write(|tx| keys::create(tx, &u))?;
+            let (u, k) = engine.create_key(&actor, &user)?;
             eprintln!(
                 "key {} for {} ({}); shown once, store it now:",
                 k.id,
@@ -71,11 +45,7 @@ pub fn run(ctx: &Context, cmd: KeysCmd) -> Result<()> {
         }
         KeysCmd::List { format } => {
             // Without user_access_manage, a user sees only their own keys.
-            let everyone = rbac::require(&actor, Permission::UserAccessManage).is_ok();
-            let list: Vec<_> = keys::list(store.conn())?
-                .into_iter()
-                .filter(|k| everyone || k.user_uuid == actor.uuid)
-                .collect();
+            let list = engine.reads(&actor).keys()?;
             match format {
                 ListFormat::Json => print_json(&serde_json::json!({
                     "data": list.iter().map(|k| serde_json::json!({
@@ -107,14 +77,7 @@ pub fn run(ctx: &Context, cmd: KeysCmd) -> Result<()> {
             }
         }
         KeysCmd::Revoke { id } => {
-            let owner = keys::list(store.conn())?
-                .into_iter()
-                .find(|k| k.id == id)
-                .map(|k| k.user_uuid);
-            if let Some(owner) = owner {
-                may_manage(&actor, &owner)?;
-            }
-            store.write(|tx| keys::revoke(tx, &id))?;
+            engine.revoke_key(&actor, &id)?;
             eprintln!("key {} revoked", clean(&id));
             Ok(())
         }

@@ -1,4 +1,5 @@
 //! The non-interactive face: clap subcommands over the same store and engine as the explorer.
+mod audit;
 mod autoblock;
 mod blocks;
 mod cases;
@@ -108,6 +109,9 @@ pub enum Command {
     /// The denylist in an enforcement point's format.
     #[command(subcommand)]
     Export(edge::ExportCmd),
+    /// The audit trail: who changed what, when (Admin).
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -181,6 +185,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Allowlist(c)) => edge::allowlist(&ctx, c),
         Some(Command::Bouncers(c)) => edge::bouncers(&ctx, c),
         Some(Command::Export(c)) => edge::export(&ctx, c),
+        Some(Command::Audit(c)) => audit::run(&ctx, c),
         None => explore(
             &ctx,
             cli.demo,
@@ -252,9 +257,8 @@ pub fn fresh_demo_store(ctx: &Context) -> Result<std::path::PathBuf, Error> {
             Err(e) => return Err(Error::Io(format!("{}: {e}", p.display()))),
         }
     }
-    let mut store = crate::store::SqliteStore::open(&path)?;
-    crate::demo::populate(
-        &mut store,
+    crate::demo::populate_at(
+        &path,
         &crate::demo::DemoOptions {
             signals: 5000,
             seed: 1,

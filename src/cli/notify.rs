@@ -1,13 +1,11 @@
 //! `sigscope notify rules list|add|edit|remove|test`, `notify deliveries`, `notify flush`.
 use super::output::{print_json, table, ListFormat};
 use super::Context;
+use crate::engine::{Engine, Reads};
 use crate::error::{Error, Result};
 use crate::model::{Permission, Severity, User};
-use crate::notify::{
-    self, queue, rules, Author, Change, NotificationRule, NotifyConfig, Sender, Target,
-};
+use crate::notify::{self, queue, Author, Change, NotificationRule, NotifyConfig, Sender, Target};
 use crate::sanitize::{clean, truncate};
-use crate::store::{SqliteStore, Store};
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -108,10 +106,10 @@ pub enum RulesCmd {
 
 /// Open the store, resolve the acting user through the engine (which bootstraps the first user of a
 /// fresh store as Admin), and check they hold `p`.
-pub(super) fn acting(ctx: &Context, p: Permission) -> Result<(SqliteStore, User)> {
+pub(super) fn acting(ctx: &Context, p: Permission) -> Result<(Engine, User)> {
     let (engine, actor) = super::triage::open(ctx)?;
     crate::engine::rbac::require(&actor, p)?;
-    Ok((engine.into_store(), actor))
+    Ok((engine, actor))
 }
 
 fn author(u: &User) -> Author {
@@ -202,21 +200,22 @@ pub fn run(ctx: &Context, cmd: NotifyCmd) -> Result<()> {
             limit,
             format,
         } => {
-            let (store, _) = acting(ctx, Permission::NotificationProfilesRead)?;
+            let (engine, actor) = acting(ctx, Permission::NotificationProfilesRead)?;
+            let reads = engine.reads(&actor);
             match id {
-                Some(id) => show_delivery(&store, id, format),
-                None => list_deliveries(&store, failed, limit, format),
+                Some(id) => show_delivery(&reads, id, format),
+                None => list_deliveries(&reads, failed, limit, format),
             }
         }
         NotifyCmd::Flush { wait, now, dead } => {
-            let mut store = ctx.open_store()?;
+            let mut engine = ctx.open_engine()?;
             if now || dead {
-                let (s, _) = acting(ctx, Permission::NotificationProfilesWrite)?;
-                store = s;
-                store.write(|tx| queue::retry_now(tx, dead, Utc::now()))?;
+                let (e, actor) = acting(ctx, Permission::NotificationProfilesWrite)?;
+                engine = e;
+                engine.retry_deliveries(&actor, dead)?;
             }
             let sender = Sender::new(cfg)?;
-            let r = notify::flush_for(&mut store, &sender, Duration::from_secs(wait))?;
+            let r = notify::flush_for(&mut engine, &sender, Duration::from_secs(wait))?;
             println!(
                 "{} sent, {} failed (will retry), {} dead, {} pending",
                 r.sent, r.failed, r.dead, r.pending
@@ -231,10 +230,10 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
         RulesCmd::List { .. } => Permission::NotificationProfilesRead,
         _ => Permission::NotificationProfilesWrite,
     };
-    let (mut store, user) = acting(ctx, needs)?;
+    let (mut engine, user) = acting(ctx, needs)?;
     match cmd {
         RulesCmd::List { format } => {
-            let rs = rules::list(store.conn())?;
+            let rs = engine.reads(&user).notify_rules()?;
             match format {
                 ListFormat::Json => print_json(&json!({
                     "data": rs.iter().map(NotificationRule::to_json_masked).collect::<Vec<_>>()
@@ -269,7 +268,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
                     "at least one --target is needed (webhook:URL, slack:URL, teams:URL or pagerduty:ROUTING_KEY)".into(),
                 ));
             }
-            store.write(|tx| rules::insert(tx, &r))?;
+            let r = engine.add_notify_rule(&user, r)?;
             println!("added notification rule {} ({})", r.id, clean(&r.name));
             Ok(())
         }
@@ -283,9 +282,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
             disable,
             version,
         } => {
-            let updated = store.write(|tx| {
-                let mut r = rules::get(tx, &rule)?;
-                let expected = version.unwrap_or(r.version);
+            let updated = engine.update_notify_rule(&user, &rule, version, |mut r| {
                 if let Some(n) = name {
                     r.name = n;
                 }
@@ -312,9 +309,8 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
                 if disable {
                     r.enabled = false;
                 }
-                r.modified_at = Utc::now();
                 r.modified_by = author(&user);
-                rules::update(tx, &r, expected)
+                Ok(r)
             })?;
             println!(
                 "updated notification rule {} ({}), now version {}",
@@ -325,18 +321,15 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
             Ok(())
         }
         RulesCmd::Remove { rule } => {
-            let r = store.write(|tx| {
-                let r = rules::get(tx, &rule)?;
-                rules::delete(tx, &r.id)?;
-                Ok(r)
-            })?;
+            let r = engine.remove_notify_rule(&user, &rule)?;
             println!("removed notification rule {} ({})", r.id, clean(&r.name));
             Ok(())
         }
         RulesCmd::Test { rule, signal } => {
-            let r = rules::get(store.conn(), &rule)?;
-            let s = store
-                .get_signal(&signal)?
+            let reads = engine.reads(&user);
+            let r = reads.notify_rule(&rule)?;
+            let s = reads
+                .signal(&signal)?
                 .ok_or_else(|| Error::NotFound(format!("no signal {:?}", clean(&signal))))?;
             let sender = Sender::new(cfg.clone())?;
             let tctx = notify::targets::Context {
@@ -399,13 +392,8 @@ fn delivery_json(d: &queue::Delivery) -> serde_json::Value {
     })
 }
 
-fn list_deliveries(
-    store: &SqliteStore,
-    failed: bool,
-    limit: usize,
-    format: ListFormat,
-) -> Result<()> {
-    let ds = queue::list(store.conn(), failed, limit)?;
+fn list_deliveries(reads: &Reads, failed: bool, limit: usize, format: ListFormat) -> Result<()> {
+    let ds = reads.deliveries(failed, limit)?;
     match format {
         ListFormat::Json => {
             print_json(&json!({"data": ds.iter().map(delivery_json).collect::<Vec<_>>()}))
@@ -449,10 +437,10 @@ fn list_deliveries(
     }
 }
 
-fn show_delivery(store: &SqliteStore, id: i64, format: ListFormat) -> Result<()> {
-    let d = queue::get(store.conn(), id)?
+fn show_delivery(reads: &Reads, id: i64, format: ListFormat) -> Result<()> {
+    let (d, attempts) = reads
+        .delivery(id)?
         .ok_or_else(|| Error::NotFound(format!("no delivery {id}")))?;
-    let attempts = queue::attempts(store.conn(), id)?;
     let mut j = delivery_json(&d);
     j["attempts_log"] = json!(attempts
         .iter()
@@ -489,7 +477,7 @@ fn show_delivery(store: &SqliteStore, id: i64, format: ListFormat) -> Result<()>
 
 /// After an import queued deliveries: try them now, wait a little for retries, and say what is left.
 pub(super) fn deliver_after_import(
-    store: &mut SqliteStore,
+    engine: &mut Engine,
     cfg: &NotifyConfig,
     queued: usize,
 ) -> Result<()> {
@@ -497,7 +485,7 @@ pub(super) fn deliver_after_import(
         return Ok(());
     }
     let sender = Sender::new(cfg.clone())?;
-    let r = notify::flush_for(store, &sender, Duration::from_secs(cfg.import_wait_secs))?;
+    let r = notify::flush_for(engine, &sender, Duration::from_secs(cfg.import_wait_secs))?;
     eprintln!(
         "sigscope: notifications: {} sent{}{}",
         r.sent,

@@ -1,10 +1,11 @@
 //! `sigscope signals list|show`.
 use super::output::{print_json, table, ListFormat, ShowFormat};
 use super::Context;
+use crate::engine::Reads;
 use crate::error::{Error, Result};
 use crate::model::Signal;
 use crate::sanitize::{clean, truncate};
-use crate::store::{ListFilter, Store};
+use crate::store::ListFilter;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -58,13 +59,14 @@ pub fn run(ctx: &Context, cmd: SignalsCmd) -> Result<()> {
         SignalsCmd::Timeline(a) => return super::triage::show_timeline(ctx, a),
         other => other,
     };
-    let store = ctx.open_store()?;
+    let (engine, actor) = ctx.engine_as_actor()?;
+    let store = engine.reads(&actor);
     match cmd {
         SignalsCmd::List(a) => list(&store, a),
         SignalsCmd::Facets(a) => super::facets::run(&store, a),
         SignalsCmd::Show { id, format } => {
             let s = store
-                .get_signal(&id)?
+                .signal(&id)?
                 .ok_or_else(|| Error::NotFound(format!("signal {} not found", clean(&id))))?;
             match format {
                 ShowFormat::Json => print_json(&json!({ "data": s.to_json() })),
@@ -106,7 +108,7 @@ pub(crate) fn time_range_args(
 /// Signals matching a query in a time range, newest first (oldest first when `ascending`), at most
 /// `limit`; streamed from the store so that only the kept ones are held.
 fn query_signals(
-    store: &dyn Store,
+    store: &Reads,
     query: &crate::query::Query,
     range: &crate::query::TimeRange,
     ascending: bool,
@@ -135,7 +137,7 @@ fn query_signals(
     Ok(out)
 }
 
-fn list(store: &dyn Store, a: ListArgs) -> Result<()> {
+fn list(store: &Reads, a: ListArgs) -> Result<()> {
     let ascending = match a.sort.as_str() {
         "-timestamp" => false,
         "timestamp" => true,
@@ -167,7 +169,7 @@ fn list(store: &dyn Store, a: ListArgs) -> Result<()> {
         ascending,
         limit: (a.limit > 0).then_some(a.limit),
     };
-    let signals = store.list_signals(&filter)?;
+    let signals = store.signals(&filter)?;
     print_signals(&signals, a.format)
 }
 

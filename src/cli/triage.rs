@@ -2,7 +2,7 @@
 //! command of the CLI shares (opening the engine as the acting user, printing an outcome).
 use super::output::{print_json, table, ListFormat, ShowFormat};
 use super::Context;
-use crate::engine::{timeline, Command, Engine, Outcome, SignalRef};
+use crate::engine::{timeline, Command, Engine, Outcome, Reads, SignalRef};
 use crate::error::{Error, Result};
 use crate::model::json::fmt_time;
 use crate::model::{ArchiveReason, TriageState, User};
@@ -12,7 +12,7 @@ use serde_json::json;
 
 /// The engine on the context's store, and who is acting (the first user of a new store becomes Admin).
 pub(super) fn open(ctx: &Context) -> Result<(Engine, User)> {
-    let mut engine = Engine::system(ctx.open_store()?);
+    let mut engine = ctx.open_engine()?;
     let actor = engine.resolve_actor(ctx.acting.as_deref())?;
     Ok((engine, actor))
 }
@@ -100,7 +100,7 @@ pub fn state(ctx: &Context, a: StateArgs) -> Result<()> {
             comment: a.comment,
         },
     )?;
-    print_outcome(&out, a.format, &engine)
+    print_outcome(&out, a.format, &engine.reads(&actor))
 }
 
 pub fn assign(ctx: &Context, a: AssignArgs) -> Result<()> {
@@ -112,22 +112,14 @@ pub fn assign(ctx: &Context, a: AssignArgs) -> Result<()> {
     };
     let (mut engine, actor) = open(ctx)?;
     let out = engine.execute(&actor, cmd)?;
-    print_outcome(&out, a.format, &engine)
+    print_outcome(&out, a.format, &engine.reads(&actor))
 }
 
 pub fn show_timeline(ctx: &Context, a: TimelineArgs) -> Result<()> {
     let (engine, actor) = open(ctx)?;
-    crate::engine::rbac::require(
-        &actor,
-        crate::model::Permission::SecurityMonitoringSignalsRead,
-    )?;
-    if engine.get_signal(&a.id)?.is_none() {
-        return Err(Error::NotFound(format!(
-            "signal {} not found",
-            clean(&a.id)
-        )));
-    }
-    let events = engine.timeline(&a.id)?;
+    let reads = engine.reads(&actor);
+    reads.signal_required(&a.id)?;
+    let events = reads.timeline(&a.id)?;
     match a.format {
         ListFormat::Json => print_json(&json!({ "data": events })),
         ListFormat::Ids => {
@@ -154,11 +146,11 @@ pub fn show_timeline(ctx: &Context, a: TimelineArgs) -> Result<()> {
 }
 
 /// Print what a command changed: one line per object (text) or one JSON document.
-pub(super) fn print_outcome(out: &Outcome, format: ShowFormat, engine: &Engine) -> Result<()> {
-    let now = engine.now();
+pub(super) fn print_outcome(out: &Outcome, format: ShowFormat, reads: &Reads) -> Result<()> {
+    let now = reads.now();
     match format {
         ShowFormat::Json => print_json(&json!({
-            "signals": out.signals.iter().map(|s| engine.signal_metadata(s)).collect::<Result<Vec<_>>>()?,
+            "signals": out.signals.iter().map(|s| reads.signal_metadata(s)).collect::<Result<Vec<_>>>()?,
             "case": out.case.as_ref().map(|c| c.to_json()),
             "incident": out.incident.as_ref().map(|i| i.to_json()),
             "blocks": out.blocks.iter().map(|b| b.to_json(now)).collect::<Vec<_>>(),

@@ -28,8 +28,7 @@ pub fn run(ctx: &Context, cmd: UsersCmd) -> Result<()> {
     match cmd {
         UsersCmd::List { format } => {
             let (engine, actor) = super::triage::open(ctx)?;
-            crate::engine::rbac::require(&actor, crate::model::Permission::UserAccessRead)?;
-            let users = engine.list_users()?;
+            let users = engine.reads(&actor).users()?;
             match format {
                 ListFormat::Json => print_json(&serde_json::json!({
                     "data": users.iter().map(|u| serde_json::json!({

@@ -6,7 +6,6 @@ use crate::error::{Error, Result};
 use crate::model::Permission;
 use crate::notify::NotifyConfig;
 use crate::sanitize::{clean, truncate};
-use crate::store::Store;
 use crate::workflow::{self, def, RunState, Step, StepResult, Workflow, WorkflowsConfig};
 use clap::Subcommand;
 use serde_json::json;
@@ -176,10 +175,11 @@ pub fn run(ctx: &Context, cmd: WorkflowsCmd) -> Result<()> {
                         })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let (mut store, actor) = acting(ctx, Permission::WorkflowsRun)?;
+            let (mut engine, actor) = acting(ctx, Permission::WorkflowsRun)?;
             let w = def::find(&dir, &name)?;
-            let s = store
-                .get_signal(&signal)?
+            let s = engine
+                .reads(&actor)
+                .signal(&signal)?
                 .ok_or_else(|| Error::NotFound(format!("no signal {:?}", clean(&signal))))?;
             let link_template = NotifyConfig::from_config(&ctx.config)?.signal_link;
             let link = crate::notify::targets::signal_link(&link_template, &s.id);
@@ -192,7 +192,7 @@ pub fn run(ctx: &Context, cmd: WorkflowsCmd) -> Result<()> {
                     clean(&p.signal.id)
                 );
             }
-            let rec = workflow::run_now(&mut store, p, &mut |s| {
+            let rec = workflow::run_now(&mut engine, p, &mut |s| {
                 if text {
                     println!("{}", step_line(s));
                 }
@@ -224,8 +224,8 @@ pub fn run(ctx: &Context, cmd: WorkflowsCmd) -> Result<()> {
             Ok(())
         }
         WorkflowsCmd::Runs { signal, format } => {
-            let (store, _) = acting(ctx, Permission::WorkflowsRead)?;
-            let runs = workflow::runs::for_signal(store.conn(), &signal)?;
+            let (engine, actor) = acting(ctx, Permission::WorkflowsRead)?;
+            let runs = engine.reads(&actor).workflow_runs(&signal)?;
             if format == ShowFormat::Json {
                 return print_json(
                     &json!({"data": runs.iter().map(|r| r.to_json()).collect::<Vec<_>>()}),

@@ -16,10 +16,10 @@ pub use ips::{POOL_SIZE, V4_NETS};
 pub use payloads::HOSTILE_USER;
 pub use users::{demo_users, demo_uuid};
 
+use crate::engine::{Engine, RuleEntry};
 use crate::error::{Error, Result};
 use crate::model::Signal;
-use crate::store::sqlite::{signals::put_signal, users as user_rows};
-use crate::store::SqliteStore;
+use crate::model::User;
 use chrono::{DateTime, Utc};
 
 #[derive(Clone, Debug)]
@@ -50,23 +50,56 @@ pub fn write_json(opts: &DemoOptions, out: &mut dyn std::io::Write) -> Result<()
     Ok(())
 }
 
-/// Fill `store` with the demo signals (one transaction) and the demo users it does not have yet.
-/// Returns how many signals were written.
-pub fn populate(store: &mut SqliteStore, opts: &DemoOptions) -> Result<usize> {
-    store.write(|tx| {
+/// Fill the store behind `engine`, as `actor`, with the demo users it does not have yet, the demo
+/// signals and the rule and service catalogues, all in one change. Returns how many signals were
+/// written.
+pub fn populate(engine: &mut Engine, actor: &User, opts: &DemoOptions) -> Result<usize> {
+    const CHUNK: usize = 5000;
+    let notify = crate::notify::NotifyConfig::default();
+    engine.all_or_nothing(|e| {
+        e.add_known_users(actor, &demo_users())?;
         let mut n = 0;
+        let mut chunk = Vec::with_capacity(CHUNK);
         for v in signals(opts) {
-            put_signal(tx, &Signal::from_json(v)?)?;
-            n += 1;
-        }
-        for u in demo_users() {
-            if user_rows::find(tx, &u.handle)?.is_none() && user_rows::find(tx, &u.uuid)?.is_none()
-            {
-                user_rows::insert(tx, &u)?;
+            chunk.push(Signal::from_json(v)?);
+            if chunk.len() == CHUNK {
+                n += chunk.len();
+                e.import(actor, std::mem::take(&mut chunk), &notify)?;
             }
         }
+        n += chunk.len();
+        if !chunk.is_empty() {
+            e.import(actor, chunk, &notify)?;
+        }
+        let rules: Vec<RuleEntry> = rule_catalog()
+            .iter()
+            .map(|r| RuleEntry {
+                id: r.id.to_string(),
+                name: r.name.to_string(),
+                condition: r.condition.to_string(),
+                description: r.description.to_string(),
+                runbook: r.runbook.to_string(),
+            })
+            .collect();
+        let owners: Vec<(String, String)> = SERVICES
+            .iter()
+            .map(|s| (s.name.to_string(), s.owner.to_string()))
+            .collect();
+        e.update_catalog(actor, &rules, &owners)?;
         Ok(n)
     })
+}
+
+/// Fill the store at `path` as the demo's admin: a fresh store gets the demo team first. Used by
+/// `--demo`, `sigscope demo --store`, the tests and the benches.
+pub fn populate_at(path: &std::path::Path, opts: &DemoOptions) -> Result<usize> {
+    let mut engine = Engine::open(path)?;
+    match engine.seed_users(&demo_users()) {
+        Ok(()) | Err(Error::PermissionDenied(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let admin = engine.resolve_actor(Some("admin@sigscope.test"))?;
+    populate(&mut engine, &admin, opts)
 }
 
 /// The start of the current UTC hour: demo data is recent, yet two runs in the same hour agree.

@@ -11,6 +11,7 @@ pub mod duration;
 pub mod entry;
 pub mod escalation;
 pub mod export;
+pub mod records;
 
 pub use allowlist::{AllowEntry, Allowlist};
 pub use autoblock::{
@@ -20,3 +21,4 @@ pub use decisions::{stream, Cursor, DecisionStream};
 pub use entry::{BlockValue, DenyEntry, HistoryAction, HistoryEvent, ValueKind};
 pub use escalation::escalated;
 pub use export::{render, ExportFormat, ExportOptions, Rendered};
+pub use records::{key_hash, Bouncer, RunRow};

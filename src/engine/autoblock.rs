@@ -5,13 +5,12 @@
 //! outputs through the engine's own block placement (so allowlist, refusals and extension apply
 //! the same way as for a person's block), and records each step in the same transaction.
 use super::{blocking, BlockFor, Engine, Tx};
-use crate::denylist::{
-    self, AllowEntry, Allowlist, AutoblockRule, Decision, DenyEntry, HistoryEvent, PlannedBlock,
-};
+use crate::denylist::RunRow;
+use crate::denylist::{self, Allowlist, AutoblockRule, Decision, PlannedBlock};
 use crate::error::{Error, Result};
 use crate::model::{Permission, Role, Signal, User};
 use crate::query::Query;
-use crate::store::sqlite::denylist as rows;
+use crate::store::Db;
 use serde_json::{json, Value};
 
 /// The `origin` of a block: the rule's actor for automated blocks, `manual` otherwise.
@@ -54,19 +53,15 @@ pub struct AutoblockResult {
 impl Engine {
     // ---- autoblock rules ----
 
-    pub fn autoblock_rules(&self) -> Result<Vec<AutoblockRule>> {
-        rows::rule_list(self.store.conn())
-    }
-
     pub fn add_autoblock_rule(&mut self, actor: &User, rule: AutoblockRule) -> Result<()> {
         super::rbac::require(actor, Permission::AppsecProtectWrite)?;
         rule.validate()?;
         compile(&rule)?;
         let now = self.now();
-        self.store.write(|conn| {
-            rows::rule_insert(conn, &rule, &actor.handle, &now)?;
+        self.write_rows(|db| {
+            db.autoblock_rule_insert(&rule, &actor.handle, &now)?;
             audit(
-                conn,
+                db,
                 actor,
                 now,
                 "autoblock.rule_add",
@@ -87,18 +82,18 @@ impl Engine {
     ) -> Result<AutoblockRule> {
         super::rbac::require(actor, Permission::AppsecProtectWrite)?;
         let now = self.now();
-        self.store.write(|conn| {
-            let find = |conn: &rusqlite::Connection| -> Result<AutoblockRule> {
-                rows::rule_list(conn)?
+        self.write_rows(|db| {
+            let find = |db: &dyn Db| -> Result<AutoblockRule> {
+                db.autoblock_rules()?
                     .into_iter()
                     .find(|r| r.name == name)
                     .ok_or_else(|| Error::NotFound(format!("no autoblock rule named {name}")))
             };
-            let before = find(conn)?;
-            rows::rule_set(conn, name, simulate, enabled)?;
-            let after = find(conn)?;
+            let before = find(db)?;
+            db.autoblock_rule_set(name, simulate, enabled)?;
+            let after = find(db)?;
             audit(
-                conn,
+                db,
                 actor,
                 now,
                 "autoblock.rule_set",
@@ -113,10 +108,10 @@ impl Engine {
     pub fn remove_autoblock_rule(&mut self, actor: &User, name: &str) -> Result<()> {
         super::rbac::require(actor, Permission::AppsecProtectWrite)?;
         let now = self.now();
-        self.store.write(|conn| {
-            rows::rule_remove(conn, name)?;
+        self.write_rows(|db| {
+            db.autoblock_rule_delete(name)?;
             audit(
-                conn,
+                db,
                 actor,
                 now,
                 "autoblock.rule_remove",
@@ -127,11 +122,6 @@ impl Engine {
         })
     }
 
-    /// What each rule did so far (simulations included), oldest first.
-    pub fn autoblock_runs(&self, rule: Option<&str>) -> Result<Vec<rows::RunRow>> {
-        rows::run_list(self.store.conn(), rule)
-    }
-
     /// What `rule` would do to the stored signals now, newest signal last, without changing
     /// anything; `limit` bounds how many of the newest signals are looked at.
     pub fn dry_run_autoblock(
@@ -140,13 +130,13 @@ impl Engine {
         limit: Option<usize>,
     ) -> Result<Vec<PlannedBlock>> {
         let q = compile(rule)?;
-        let conn = self.store.conn();
+        let db = self.db();
         let filter = crate::store::ListFilter {
             ascending: false,
             limit,
             ..Default::default()
         };
-        let mut signals = crate::store::Store::list_signals(&self.store, &filter)?;
+        let mut signals = db.list_signals(&filter)?;
         signals.reverse();
         let mut all = rule.clone();
         all.enabled = true;
@@ -154,9 +144,9 @@ impl Engine {
             &all,
             &q,
             signals.iter(),
-            &rows::history(conn)?,
-            &rows::runs(conn)?,
-            &Allowlist::new(rows::allow_list(conn)?),
+            &db.deny_history_since(0)?,
+            &runs(db)?,
+            &Allowlist::new(db.allow_list()?),
             self.now(),
         ))
     }
@@ -165,6 +155,7 @@ impl Engine {
     /// Idempotent: a rule acts once per signal and value.
     pub fn run_autoblock(&mut self, signals: &[Signal]) -> Result<Vec<AutoblockResult>> {
         let rules: Vec<(AutoblockRule, Query)> = self
+            .db()
             .autoblock_rules()?
             .into_iter()
             .filter(|r| r.enabled)
@@ -175,9 +166,9 @@ impl Engine {
             return Ok(out);
         }
         let now = self.now();
-        let allow = Allowlist::new(rows::allow_list(self.store.conn())?);
-        let mut history = rows::history(self.store.conn())?;
-        let mut runs = rows::runs(self.store.conn())?;
+        let allow = Allowlist::new(self.db().allow_list()?);
+        let mut history = self.db().deny_history_since(0)?;
+        let mut runs = runs(self.db())?;
         for s in signals {
             for (rule, q) in &rules {
                 if !q.matches(s) {
@@ -195,7 +186,7 @@ impl Engine {
                         simulated: r.outcome == "simulated",
                     });
                     let last = history.last().map_or(0, |e| e.seq);
-                    history.extend(rows::history_since(self.store.conn(), last)?);
+                    history.extend(self.db().deny_history_since(last)?);
                     out.push(r);
                 }
             }
@@ -215,7 +206,7 @@ impl Engine {
             Decision::Block { expires_at, .. } | Decision::Extend { expires_at, .. } => *expires_at,
             Decision::Skip { .. } => None,
         };
-        let mut run = rows::RunRow {
+        let mut run = RunRow {
             rule: rule.name.clone(),
             signal_id: s.id.clone(),
             value: p.value.clone(),
@@ -226,11 +217,11 @@ impl Engine {
         };
         if p.simulate {
             let actor = rule_actor(rule);
-            self.store.write(|conn| {
-                rows::run_insert(conn, &run)?;
+            self.write_rows(|db| {
+                db.autoblock_run_insert(&run)?;
                 // On the signal's timeline too, so the analyst tuning the rule sees it in context.
                 let mut tx = Tx {
-                    conn,
+                    db,
                     actor: &actor,
                     now,
                     out: Default::default(),
@@ -262,9 +253,9 @@ impl Engine {
         let signal_id = Some(s.id.clone());
         let is_user = p.value.net().is_none();
         let extend = matches!(p.decision, Decision::Extend { .. });
-        let res = self.store.write(|conn| {
+        let res = self.write_rows(|db| {
             let mut tx = Tx {
-                conn,
+                db,
                 actor: &actor,
                 now,
                 out: Default::default(),
@@ -277,7 +268,7 @@ impl Engine {
             if let Some(b) = tx.out.blocks.first() {
                 run.block_id = Some(b.id);
                 run.outcome = if extend { "extended" } else { "made" }.into();
-                rows::run_insert(conn, &run)?;
+                db.autoblock_run_insert(&run)?;
             }
             Ok(tx.out)
         });
@@ -303,187 +294,20 @@ impl Engine {
             Err(e) => return Err(e),
         })
     }
-
-    // ---- allowlist ----
-
-    pub fn allowlist(&self) -> Result<Vec<AllowEntry>> {
-        rows::allow_list(self.store.conn())
-    }
-
-    /// Allow an IP, range or (with `user`) a user id; the new entry. Blocks already in force are
-    /// left alone (lift them with `unblock`); new ones are refused.
-    pub fn allow(
-        &mut self,
-        actor: &User,
-        value: &str,
-        user: bool,
-        note: &str,
-    ) -> Result<AllowEntry> {
-        super::rbac::require(actor, Permission::AppsecProtectWrite)?;
-        let (kind, canon) = if user {
-            ("user", blocking::check_user_value(value)?)
-        } else {
-            let (k, v) = blocking::parse_ip_value(value)?;
-            (k.as_str(), v)
-        };
-        let note = crate::sanitize::truncate(note.trim(), 200);
-        if note.chars().any(char::is_control) {
-            return Err(Error::Usage("the note contains control characters".into()));
-        }
-        let now = self.now();
-        self.store.write(|conn| {
-            let id = rows::allow_insert(conn, kind, &canon, &note, &actor.handle, &now)?;
-            let e = AllowEntry {
-                id,
-                value: rows::value_of(kind, &canon)?,
-                note: note.clone(),
-                created_by: actor.handle.clone(),
-                created_at: now,
-            };
-            audit(
-                conn,
-                actor,
-                now,
-                "allowlist.add",
-                &id.to_string(),
-                Value::Null,
-                json!(e),
-            )?;
-            Ok(e)
-        })
-    }
-
-    /// Remove an allowlist entry by id or value.
-    pub fn disallow(&mut self, actor: &User, target: &str) -> Result<AllowEntry> {
-        super::rbac::require(actor, Permission::AppsecProtectWrite)?;
-        let now = self.now();
-        self.store.write(|conn| {
-            let e = rows::allow_remove(conn, target)?;
-            audit(
-                conn,
-                actor,
-                now,
-                "allowlist.remove",
-                &e.id.to_string(),
-                json!(e),
-                Value::Null,
-            )?;
-            Ok(e)
-        })
-    }
-
-    // ---- the denylist for the edge ----
-
-    /// Entries not lifted; exporters keep those active at their `now`.
-    pub fn denylist_entries(&self) -> Result<Vec<DenyEntry>> {
-        rows::entries(self.store.conn())
-    }
-
-    /// Every block event, oldest first, as the decision stream reads it.
-    pub fn block_events(&self) -> Result<Vec<HistoryEvent>> {
-        rows::history(self.store.conn())
-    }
-
-    // ---- bouncers ----
-
-    /// Register a bouncer; the key, returned once, is stored only as its SHA-256.
-    pub fn add_bouncer(&mut self, actor: &User, name: &str) -> Result<String> {
-        super::rbac::require(actor, Permission::AppsecProtectWrite)?;
-        let ok = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !ok {
-            return Err(Error::Usage(format!(
-                "bouncer name {:?}: use 1-64 letters, digits, '-', '_' or '.'",
-                crate::sanitize::clean(name)
-            )));
-        }
-        use rand::RngCore;
-        let mut bytes = [0u8; 24];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let key = hex::encode(bytes);
-        let now = self.now();
-        self.store.write(|conn| {
-            rows::bouncer_insert(conn, name, &key, &actor.handle, &now)?;
-            audit(
-                conn,
-                actor,
-                now,
-                "bouncer.add",
-                name,
-                Value::Null,
-                json!({"name": name}),
-            )
-        })?;
-        Ok(key)
-    }
-
-    pub fn remove_bouncer(&mut self, actor: &User, name: &str) -> Result<()> {
-        super::rbac::require(actor, Permission::AppsecProtectWrite)?;
-        let now = self.now();
-        self.store.write(|conn| {
-            rows::bouncer_remove(conn, name)?;
-            audit(
-                conn,
-                actor,
-                now,
-                "bouncer.remove",
-                name,
-                Value::Null,
-                Value::Null,
-            )
-        })
-    }
-
-    pub fn bouncers(&self) -> Result<Vec<rows::Bouncer>> {
-        rows::bouncer_list(self.store.conn())
-    }
-
-    /// One bouncer poll of `/v1/decisions/stream`: the answer, the bouncer's cursor moved on.
-    /// An unknown key is `PermissionDenied`.
-    pub fn decision_stream(
-        &mut self,
-        key: &str,
-        startup: bool,
-    ) -> Result<denylist::DecisionStream> {
-        let now = self.now();
-        self.store.write(|conn| {
-            let b = rows::bouncer_by_key(conn, key)?
-                .ok_or_else(|| Error::PermissionDenied("unknown bouncer API key".into()))?;
-            crate::store::sqlite::blocks::record_expired(conn, &now)?;
-            let history = rows::history(conn)?;
-            let (answer, next) = denylist::stream(&history, b.cursor, startup, now);
-            rows::bouncer_set_cursor(conn, &b.name, &next, &now)?;
-            Ok(answer)
-        })
-    }
-
-    /// Whether `key` belongs to a registered bouncer.
-    pub fn is_bouncer_key(&self, key: &str) -> Result<bool> {
-        Ok(rows::bouncer_by_key(self.store.conn(), key)?.is_some())
-    }
-
-    /// `/v1/decisions?ip=`: the active decisions covering `ip`, for a bouncer holding `key`.
-    pub fn decisions_for_ip(
-        &self,
-        key: &str,
-        ip: std::net::IpAddr,
-    ) -> Result<Option<Vec<denylist::decisions::WireDecision>>> {
-        let conn = self.store.conn();
-        rows::bouncer_by_key(conn, key)?
-            .ok_or_else(|| Error::PermissionDenied("unknown bouncer API key".into()))?;
-        Ok(denylist::decisions::for_ip(
-            &rows::history(conn)?,
-            ip,
-            self.now(),
-        ))
-    }
 }
 
-fn audit(
-    conn: &rusqlite::Connection,
+/// The runs so far, as the planner reads them.
+pub(crate) fn runs(db: &dyn Db) -> Result<Vec<denylist::Run>> {
+    Ok(db
+        .autoblock_runs(None)?
+        .iter()
+        .map(RunRow::as_run)
+        .collect())
+}
+
+/// One audit event for a denylist administration change.
+pub(crate) fn audit(
+    db: &dyn Db,
     actor: &User,
     now: chrono::DateTime<chrono::Utc>,
     action: &str,
@@ -492,7 +316,7 @@ fn audit(
     after: Value,
 ) -> Result<()> {
     let mut tx = Tx {
-        conn,
+        db,
         actor,
         now,
         out: Default::default(),

@@ -6,10 +6,9 @@ use super::{BlockFor, Tx};
 use crate::error::{Error, Result};
 use crate::model::audit::actions;
 use crate::model::{Block, BlockKind};
-use crate::store::sqlite::blocks as rows;
+use crate::store::Db;
 use chrono::{DateTime, TimeDelta, Utc};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
-use rusqlite::Connection;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub const MAX_USER_ID: usize = 256;
@@ -140,8 +139,8 @@ fn until(b: &Block) -> String {
 }
 
 /// The block in force for a value at `now`: an exact block, or for an IP a blocked range covering it.
-pub fn covering_block(
-    conn: &Connection,
+pub(crate) fn covering_block(
+    db: &dyn Db,
     value: &str,
     now: &DateTime<Utc>,
 ) -> Result<Option<Block>> {
@@ -149,18 +148,32 @@ pub fn covering_block(
         Ok((_, v)) => v,
         Err(_) => value.trim().to_string(),
     };
-    if let Some(b) = rows::active_for(conn, &canon, now)? {
+    if let Some(b) = db.active_block_for(&canon, now)? {
         return Ok(Some(b));
     }
     let Ok(ip) = canon.parse::<IpAddr>() else {
         return Ok(None);
     };
-    for b in rows::list(conn, false, now)? {
+    for b in db.list_blocks(false, now)? {
         if b.kind == BlockKind::Range && b.value.parse::<IpNet>().is_ok_and(|n| n.contains(&ip)) {
             return Ok(Some(b));
         }
     }
     Ok(None)
+}
+
+/// Why the allowlist refuses blocking this `(kind, value)`, naming the entry; `None` when it may
+/// be blocked. The allowlist is policy, so it is decided here, not in the store.
+fn allow_refusal(db: &dyn Db, kind: &str, value: &str) -> Result<Option<String>> {
+    let v = match kind {
+        "user" => crate::denylist::BlockValue::User(value.to_string()),
+        _ => crate::denylist::BlockValue::parse_net(value)
+            .map_err(|_| Error::Usage(format!("{value} is not an address")))?,
+    };
+    let list = crate::denylist::Allowlist::new(db.allow_list()?);
+    Ok(list
+        .find(&v)
+        .map(|a| crate::denylist::allowlist::refusal(&v, a)))
 }
 
 struct Placement<'a> {
@@ -173,13 +186,11 @@ struct Placement<'a> {
 
 /// Make a block, extend the one in force, or report the value as already blocked.
 fn place(tx: &mut Tx, p: Placement) -> Result<()> {
-    if let Some(refusal) =
-        crate::store::sqlite::denylist::allow_refusal(tx.conn, p.kind.as_str(), &p.value)?
-    {
+    if let Some(refusal) = allow_refusal(tx.db, p.kind.as_str(), &p.value)? {
         return Err(Error::Conflict(refusal));
     }
     let signal_ids: Vec<String> = p.signal_id.iter().cloned().collect();
-    if let Some(mut b) = rows::active_for(tx.conn, &p.value, &tx.now)? {
+    if let Some(mut b) = tx.db.active_block_for(&p.value, &tx.now)? {
         if !later(p.expires_at, b.expires_at) {
             tx.out.skipped.push(format!(
                 "{}: already blocked {} (block {})",
@@ -190,7 +201,8 @@ fn place(tx: &mut Tx, p: Placement) -> Result<()> {
             return Ok(());
         }
         let before = serde_json::to_value(&b)?;
-        rows::set_expiry(tx.conn, b.id, p.expires_at, &tx.actor.handle, &tx.now)?;
+        tx.db
+            .set_block_expiry(b.id, p.expires_at, &tx.actor.handle, &tx.now)?;
         b.expires_at = p.expires_at;
         tx.audit(
             actions::BLOCK_EXTENDED,
@@ -204,7 +216,7 @@ fn place(tx: &mut Tx, p: Placement) -> Result<()> {
         return Ok(());
     }
     if p.kind == BlockKind::Ip {
-        if let Some(r) = covering_block(tx.conn, &p.value, &tx.now)? {
+        if let Some(r) = covering_block(tx.db, &p.value, &tx.now)? {
             tx.out.skipped.push(format!(
                 "{}: already covered by range {} (block {})",
                 p.value, r.value, r.id
@@ -225,7 +237,7 @@ fn place(tx: &mut Tx, p: Placement) -> Result<()> {
         lifted_at: None,
         lifted_by: None,
     };
-    rows::insert(tx.conn, &mut b)?;
+    tx.db.insert_block(&mut b)?;
     tx.audit(
         actions::BLOCK_MADE,
         "block",
@@ -350,9 +362,7 @@ pub(super) fn block_attackers(
             Ok((kind, value)) if !seen.contains(&value) => {
                 seen.push(value.clone());
                 // One allowlisted attacker does not stop the others being blocked.
-                if let Some(refusal) =
-                    crate::store::sqlite::denylist::allow_refusal(tx.conn, kind.as_str(), &value)?
-                {
+                if let Some(refusal) = allow_refusal(tx.db, kind.as_str(), &value)? {
                     tx.out.skipped.push(refusal);
                     continue;
                 }
@@ -380,11 +390,11 @@ pub(super) fn unblock(tx: &mut Tx, target: &str) -> Result<()> {
     let canon = parse_ip_value(t)
         .map(|p| p.1)
         .unwrap_or_else(|_| t.to_string());
-    let block = match rows::active_for(tx.conn, &canon, &tx.now)? {
+    let block = match tx.db.active_block_for(&canon, &tx.now)? {
         Some(b) => b,
         None => {
             let by_id = match t.parse::<i64>() {
-                Ok(id) => rows::get(tx.conn, id)?,
+                Ok(id) => tx.db.get_block(id)?,
                 Err(_) => None,
             };
             match by_id {
@@ -404,7 +414,7 @@ pub(super) fn unblock(tx: &mut Tx, target: &str) -> Result<()> {
         }
     };
     let before = serde_json::to_value(&block)?;
-    rows::lift(tx.conn, block.id, &tx.actor.handle, &tx.now)?;
+    tx.db.lift_block(block.id, &tx.actor.handle, &tx.now)?;
     let mut b = block;
     b.lifted_at = Some(tx.now);
     b.lifted_by = Some(tx.actor.handle.clone());

@@ -4,7 +4,6 @@ use super::{NewCase, SignalRef, Tx};
 use crate::error::{Error, Result};
 use crate::model::audit::actions;
 use crate::model::{ArchiveReason, Assignee, Case, CaseComment, CaseStatus, Signal, TriageState};
-use crate::store::sqlite::cases as rows;
 use serde_json::json;
 
 pub const MAX_TITLE: usize = 256;
@@ -25,7 +24,9 @@ pub(super) fn check_text(what: &str, s: &str, max: usize, required: bool) -> Res
 }
 
 fn load(tx: &Tx, key: &str) -> Result<Case> {
-    rows::get(tx.conn, key)?.ok_or_else(|| Error::NotFound(format!("case {key} not found")))
+    tx.db
+        .get_case(key)?
+        .ok_or_else(|| Error::NotFound(format!("case {key} not found")))
 }
 
 /// Archive a signal because a case was opened for it; already archived ones are left as they are.
@@ -54,7 +55,7 @@ pub(super) fn create(tx: &mut Tx, c: NewCase) -> Result<()> {
         }
         None => None,
     };
-    let number = rows::next_number(tx.conn)?;
+    let number = tx.db.next_case_number()?;
     let case = Case {
         id: uuid::Uuid::new_v4().to_string(),
         key: Case::key_for(number),
@@ -70,7 +71,7 @@ pub(super) fn create(tx: &mut Tx, c: NewCase) -> Result<()> {
         signal_ids: signals.iter().map(|s| s.id.clone()).collect(),
         comments: Vec::new(),
     };
-    rows::insert(tx.conn, &case)?;
+    tx.db.insert_case(&case)?;
     tx.audit(
         actions::CASE_CREATE,
         "case",
@@ -102,13 +103,14 @@ pub(super) fn add(tx: &mut Tx, key: &str, refs: &[SignalRef], archive: bool) -> 
                 .skipped
                 .push(format!("signal {}: already in case {}", s.id, case.key));
         } else {
-            rows::link_signal(tx.conn, &case.id, &s.id, &tx.actor.handle, &tx.now)?;
+            tx.db
+                .link_case_signal(&case.id, &s.id, &tx.actor.handle, &tx.now)?;
             added.push(s.id.clone());
         }
     }
     if !added.is_empty() {
         case.modified_at = tx.now;
-        rows::update(tx.conn, &case)?;
+        tx.db.update_case(&case)?;
         case.signal_ids.extend(added.iter().cloned());
         tx.audit(
             actions::CASE_ADD_SIGNALS,
@@ -140,7 +142,7 @@ pub(super) fn set_status(tx: &mut Tx, key: &str, status: CaseStatus) -> Result<(
     let before = json!({ "status": case.status.as_str() });
     case.status = status;
     case.modified_at = tx.now;
-    rows::update(tx.conn, &case)?;
+    tx.db.update_case(&case)?;
     tx.audit(
         actions::CASE_STATUS,
         "case",
@@ -161,9 +163,9 @@ pub(super) fn comment(tx: &mut Tx, key: &str, text: &str) -> Result<()> {
         time: tx.now,
         text,
     };
-    rows::add_comment(tx.conn, &case.id, &c)?;
+    tx.db.add_case_comment(&case.id, &c)?;
     case.modified_at = tx.now;
-    rows::update(tx.conn, &case)?;
+    tx.db.update_case(&case)?;
     tx.audit(
         actions::CASE_COMMENT,
         "case",
@@ -193,7 +195,7 @@ pub(super) fn set_priority(
     let before = json!({ "priority": case.priority.as_str() });
     case.priority = priority;
     case.modified_at = tx.now;
-    rows::update(tx.conn, &case)?;
+    tx.db.update_case(&case)?;
     tx.audit(
         actions::CASE_PRIORITY,
         "case",
@@ -235,7 +237,7 @@ pub(super) fn assign(tx: &mut Tx, key: &str, who: Option<String>) -> Result<()> 
     let before = json!({ "assignee": case.assignee });
     case.assignee = assignee;
     case.modified_at = tx.now;
-    rows::update(tx.conn, &case)?;
+    tx.db.update_case(&case)?;
     tx.audit(
         actions::CASE_ASSIGN,
         "case",

@@ -5,16 +5,18 @@ use super::{NewIncident, SignalRef, Tx};
 use crate::error::{Error, Result};
 use crate::model::audit::actions;
 use crate::model::{Assignee, Incident, IncidentState, Signal};
-use crate::store::sqlite::incidents as rows;
 use serde_json::json;
 
 fn load(tx: &Tx, id: &str) -> Result<Incident> {
-    rows::get(tx.conn, id)?.ok_or_else(|| Error::NotFound(format!("incident {id} not found")))
+    tx.db
+        .get_incident(id)?
+        .ok_or_else(|| Error::NotFound(format!("incident {id} not found")))
 }
 
 /// Add the incident's public id to a signal's `incident_ids` (a new signal version).
 fn link(tx: &mut Tx, inc: &Incident, s: &mut Signal) -> Result<()> {
-    rows::link_signal(tx.conn, &inc.id, &s.id, &tx.actor.handle, &tx.now)?;
+    tx.db
+        .link_incident_signal(&inc.id, &s.id, &tx.actor.handle, &tx.now)?;
     if !s.triage.incident_ids.contains(&inc.public_id) {
         let mut t = s.triage.clone();
         t.incident_ids.push(inc.public_id);
@@ -37,7 +39,7 @@ pub(super) fn declare(tx: &mut Tx, n: NewIncident) -> Result<()> {
         }
         None => None,
     };
-    let public_id = rows::next_public_id(tx.conn)?;
+    let public_id = tx.db.next_incident_id()?;
     let inc = Incident {
         id: uuid::Uuid::new_v4().to_string(),
         public_id,
@@ -51,7 +53,7 @@ pub(super) fn declare(tx: &mut Tx, n: NewIncident) -> Result<()> {
         modified_at: tx.now,
         signal_ids: signals.iter().map(|s| s.id.clone()).collect(),
     };
-    rows::insert(tx.conn, &inc)?;
+    tx.db.insert_incident(&inc)?;
     for s in &mut signals {
         link(tx, &inc, s)?;
     }
@@ -88,7 +90,7 @@ pub(super) fn add(tx: &mut Tx, id: &str, refs: &[SignalRef]) -> Result<()> {
     }
     if !added.is_empty() {
         inc.modified_at = tx.now;
-        rows::update(tx.conn, &inc)?;
+        tx.db.update_incident(&inc)?;
         inc.signal_ids.extend(added.iter().cloned());
         tx.audit(
             actions::INCIDENT_ADD_SIGNALS,
@@ -115,7 +117,7 @@ pub(super) fn set_state(tx: &mut Tx, id: &str, state: IncidentState) -> Result<(
     let before = json!({ "state": inc.state.as_str() });
     inc.state = state;
     inc.modified_at = tx.now;
-    rows::update(tx.conn, &inc)?;
+    tx.db.update_incident(&inc)?;
     tx.audit(
         actions::INCIDENT_STATE,
         "incident",
@@ -150,12 +152,13 @@ pub(super) fn set_signal_incidents(tx: &mut Tx, r: &SignalRef, ids: &[i64]) -> R
     }
     let before = json!({ "incident_ids": s.triage.incident_ids, "version": s.version });
     for inc in &incidents {
-        rows::link_signal(tx.conn, &inc.id, &s.id, &tx.actor.handle, &tx.now)?;
+        tx.db
+            .link_incident_signal(&inc.id, &s.id, &tx.actor.handle, &tx.now)?;
     }
     for old in &s.triage.incident_ids {
         if !wanted.contains(old) {
-            if let Some(inc) = rows::get(tx.conn, &old.to_string())? {
-                rows::unlink_signal(tx.conn, &inc.id, &s.id)?;
+            if let Some(inc) = tx.db.get_incident(&old.to_string())? {
+                tx.db.unlink_incident_signal(&inc.id, &s.id)?;
             }
         }
     }

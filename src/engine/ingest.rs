@@ -1,13 +1,14 @@
-//! Detections from producers (`POST /api/v2/sigscope/signals`): producers own the detection, analysts
-//! own the triage, so an existing signal keeps its triage and version while the rest is replaced.
-//! Upsert, notifications, one audit event for the change feed and automated blocking are one change.
+//! Signals coming in: detections from producers (`POST /api/v2/sigscope/signals`, detection rules)
+//! and records imported from a file. Producers own the detection, analysts own the triage: an
+//! existing signal keeps its triage unless an imported record carries a strictly higher version,
+//! and a version never moves backwards. Upsert, notifications, one audit event for the change feed
+//! (naming every signal, so each one's timeline shows it) and automated blocking are one change.
 use super::Engine;
 use crate::engine::autoblock::AutoblockResult;
 use crate::error::Result;
 use crate::model::audit::actions;
 use crate::model::{AuditEvent, Permission, Signal, User};
 use crate::notify::NotifyConfig;
-use crate::store::sqlite;
 use serde_json::{json, Value};
 
 #[derive(Debug, Default)]
@@ -17,6 +18,19 @@ pub struct Ingested {
     /// The last audit event written (the batch's, or an automated block's after it).
     pub seq: Option<i64>,
     pub autoblocks: Vec<AutoblockResult>,
+    /// Imported records older than the stored signal, left as they were.
+    pub skipped_older: usize,
+}
+
+/// Whose word a record is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IngestMode {
+    /// A producer's detection: the stored triage and version stand, the rest is replaced.
+    Detection,
+    /// A record from an export (`sigscope import`): a strictly higher version replaces the stored
+    /// signal whole, triage included; an equal one replaces the detection and keeps the triage; an
+    /// older one is left out.
+    Import,
 }
 
 impl Engine {
@@ -28,19 +42,47 @@ impl Engine {
         signals: Vec<Signal>,
         notify: &NotifyConfig,
     ) -> Result<Ingested> {
+        self.ingest_as(actor, signals, notify, IngestMode::Detection)
+    }
+
+    /// `ingest` for records read from a file (see `IngestMode::Import`).
+    pub fn import(
+        &mut self,
+        actor: &User,
+        signals: Vec<Signal>,
+        notify: &NotifyConfig,
+    ) -> Result<Ingested> {
+        self.ingest_as(actor, signals, notify, IngestMode::Import)
+    }
+
+    pub fn ingest_as(
+        &mut self,
+        actor: &User,
+        signals: Vec<Signal>,
+        notify: &NotifyConfig,
+        mode: IngestMode,
+    ) -> Result<Ingested> {
         super::rbac::require(actor, Permission::SecurityMonitoringSignalsWrite)?;
         let now = self.now();
         self.all_or_nothing(|engine| {
-            let (mut out, stored) = engine.store.write(|tx| {
+            let (mut out, stored) = engine.write_rows(|db| {
                 let mut out = Ingested::default();
                 let mut before = Vec::with_capacity(signals.len());
                 let mut after = Vec::with_capacity(signals.len());
                 for mut s in signals {
-                    let old = sqlite::signals::get_signal(tx, &s.id)?;
+                    crate::model::signal::check_id(&s.id)?;
+                    let old = db.get_signal(&s.id)?;
                     if let Some(old) = &old {
-                        s.set_triage(old.triage.clone(), old.version.max(s.version));
+                        match mode {
+                            IngestMode::Import if s.version > old.version => {}
+                            IngestMode::Import if s.version < old.version => {
+                                out.skipped_older += 1;
+                                continue;
+                            }
+                            _ => s.set_triage(old.triage.clone(), old.version.max(s.version)),
+                        }
                     }
-                    if sqlite::signals::put_signal(tx, &s)? {
+                    if db.put_signal(&s)? {
                         out.inserted += 1;
                     } else {
                         out.updated += 1;
@@ -48,28 +90,25 @@ impl Engine {
                     before.push(old);
                     after.push(s);
                 }
-                crate::notify::queue_changes(tx, notify, &before, &after, now)?;
+                crate::notify::queue_changes(db, notify, &before, &after, now)?;
                 if let Some(first) = after.first() {
-                    out.seq = Some(sqlite::audit::append(
-                        tx,
-                        &AuditEvent {
-                            seq: 0,
-                            time: now,
-                            actor: actor.handle.clone(),
-                            action: actions::SIGNAL_INGEST.into(),
-                            target_type: "signal".into(),
-                            target_id: first.id.clone(),
-                            signal_ids: after.iter().map(|s| s.id.clone()).collect(),
-                            before: Value::Null,
-                            after: json!({ "inserted": out.inserted, "updated": out.updated }),
-                        },
-                    )?);
+                    out.seq = Some(db.append_audit(&AuditEvent {
+                        seq: 0,
+                        time: now,
+                        actor: actor.handle.clone(),
+                        action: actions::SIGNAL_INGEST.into(),
+                        target_type: "signal".into(),
+                        target_id: first.id.clone(),
+                        signal_ids: after.iter().map(|s| s.id.clone()).collect(),
+                        before: Value::Null,
+                        after: json!({ "inserted": out.inserted, "updated": out.updated }),
+                    })?);
                 }
                 Ok((out, after))
             })?;
             out.autoblocks = engine.run_autoblock(&stored)?;
             if !out.autoblocks.is_empty() {
-                out.seq = Some(engine.latest_seq()?);
+                out.seq = Some(engine.db().latest_seq()?);
             }
             Ok(out)
         })

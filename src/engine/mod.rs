@@ -7,22 +7,35 @@
 pub mod autoblock;
 pub mod blocking;
 mod cases;
+mod catalog;
 pub mod command;
+mod edge;
+mod idempotency;
 mod incidents;
 pub mod ingest;
+pub mod keys;
+mod notify;
 pub mod rbac;
+pub mod reads;
 mod signals;
 pub mod timeline;
 pub mod triage;
+mod tx;
+mod workflows;
 
+pub use crate::store::Watermark;
+pub use catalog::RuleEntry;
 pub use command::{BlockFor, Command, NewCase, NewIncident, Outcome, SignalRef};
+pub use idempotency::StoredAnswer;
+pub use ingest::{IngestMode, Ingested};
+pub use reads::{Reads, RuleInfo};
 
 use crate::error::{Error, Result};
-use crate::model::{AuditEvent, Block, BlockEvent, Case, Incident, Role, Signal, User};
-use crate::store::sqlite::{self, SqliteStore};
+use crate::model::{Role, User};
+use crate::store::{Db, Storage, Store};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 use std::sync::{Arc, Mutex};
+pub(crate) use tx::Tx;
 
 /// Where the engine reads the time.
 pub trait Clock: Send + Sync {
@@ -68,8 +81,10 @@ impl Clock for FixedClock {
     }
 }
 
+/// The engine owns its store: no accessor hands it out, so every write and read goes through a
+/// command or a query here.
 pub struct Engine {
-    store: SqliteStore,
+    store: Box<dyn Storage>,
     clock: Box<dyn Clock>,
 }
 
@@ -87,29 +102,37 @@ pub(crate) const VERSION_ACTIONS: &[&str] = &[
 pub const CHANGES_PAGE: usize = 1000;
 
 impl Engine {
-    pub fn new(store: SqliteStore, clock: Box<dyn Clock>) -> Engine {
-        Engine { store, clock }
+    pub fn new<S: Storage + 'static>(store: S, clock: Box<dyn Clock>) -> Engine {
+        Engine {
+            store: Box::new(store),
+            clock,
+        }
     }
 
     /// An engine on the system clock.
-    pub fn system(store: SqliteStore) -> Engine {
+    pub fn system<S: Storage + 'static>(store: S) -> Engine {
         Engine::new(store, Box::new(SystemClock))
     }
 
-    pub fn store(&self) -> &SqliteStore {
-        &self.store
+    /// Open (creating and migrating it if needed) the store at `location`, on the system clock.
+    pub fn open(location: &std::path::Path) -> Result<Engine> {
+        Engine::open_with_clock(location, Box::new(SystemClock))
     }
 
-    pub fn store_mut(&mut self) -> &mut SqliteStore {
-        &mut self.store
+    pub fn open_with_clock(location: &std::path::Path, clock: Box<dyn Clock>) -> Result<Engine> {
+        Ok(Engine {
+            store: crate::store::open(location)?,
+            clock,
+        })
     }
 
-    pub fn into_store(self) -> SqliteStore {
-        self.store
+    /// Where the store is, for messages.
+    pub fn location(&self) -> String {
+        self.store.location()
     }
 
     /// Run `f`, which may execute several commands, as one change: every write it makes is kept, or
-    /// (on its error, or a crash) none. Inside a caller's transaction it is a savepoint of it.
+    /// (on its error, a panic or a crash) none. Inside a caller's change it is a savepoint of it.
     pub fn all_or_nothing<T, E>(
         &mut self,
         f: impl FnOnce(&mut Engine) -> std::result::Result<T, E>,
@@ -117,35 +140,23 @@ impl Engine {
     where
         E: From<Error>,
     {
-        let outer = self.store.conn().is_autocommit();
-        let (begin, keep, undo) = if outer {
-            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
-        } else {
-            (
-                "SAVEPOINT engine_change",
-                "RELEASE engine_change",
-                "ROLLBACK TO engine_change; RELEASE engine_change",
-            )
-        };
-        self.store
-            .conn()
-            .execute_batch(begin)
-            .map_err(|e| E::from(e.into()))?;
-        let out = f(self);
-        let conn = self.store.conn();
-        match &out {
-            Ok(_) => conn.execute_batch(keep).map_err(|e| E::from(e.into()))?,
-            Err(_) => {
-                // The change's own error is the one to report; if SQLite already rolled back
-                // there is nothing left to undo.
-                if !conn.is_autocommit() {
-                    if let Err(e) = conn.execute_batch(undo) {
-                        tracing::error!(error = %e, "rolling back a failed change");
-                    }
-                }
+        crate::store::atomically(self, f)
+    }
+
+    /// Undo a change a failed caller left open (a panicked request): its writes were never
+    /// answered for.
+    pub fn abandon_open_change(&mut self) {
+        while self.store.in_transaction() {
+            if let Err(e) = self.store.finish(false) {
+                tracing::error!(error = %e, "undoing an abandoned change");
+                break;
             }
         }
-        out
+    }
+
+    /// Flush the store before the process ends.
+    pub fn close(self) -> Result<()> {
+        self.store.checkpoint()
     }
 
     /// The engine's time, to the millisecond the store keeps.
@@ -157,9 +168,9 @@ impl Engine {
     pub fn execute(&mut self, actor: &User, cmd: Command) -> Result<Outcome> {
         rbac::check(actor, &cmd)?;
         let now = self.now();
-        self.store.write(|conn| {
+        self.store.write_rows(|db| {
             let mut tx = Tx {
-                conn,
+                db,
                 actor,
                 now,
                 out: Outcome::default(),
@@ -231,16 +242,16 @@ impl Engine {
             Some(w) => w.to_string(),
             None => os_user(),
         };
-        if let Some(u) = find_user_loose(self.store.conn(), &who)? {
+        if let Some(u) = find_user_loose(self.store.db(), &who)? {
             return Ok(u);
         }
         let now = self.now();
-        self.store.write(|conn| {
+        self.store.write_rows(|db| {
             // Checked again under the write lock: another process may have just added users.
-            if let Some(u) = find_user_loose(conn, &who)? {
+            if let Some(u) = find_user_loose(db, &who)? {
                 return Ok(u);
             }
-            if sqlite::users::count(conn)? > 0 {
+            if db.count_users()? > 0 {
                 return Err(Error::PermissionDenied(format!(
                     "{who} is not a user of this store; an admin can add them with `sigscope users add {who} --role standard`"
                 )));
@@ -251,9 +262,9 @@ impl Engine {
                 format!("{who}@localhost")
             };
             let user = new_user(&handle, Role::Admin, None);
-            sqlite::users::insert(conn, &user)?;
+            db.insert_user(&user)?;
             let mut tx = Tx {
-                conn,
+                db,
                 actor: &user,
                 now,
                 out: Outcome::default(),
@@ -270,86 +281,30 @@ impl Engine {
         })
     }
 
-    // ---- reads: for the explorer, the CLI and the server ----
-
-    /// Every audit event that touched a signal, oldest first.
-    pub fn timeline(&self, signal_id: &str) -> Result<Vec<AuditEvent>> {
-        sqlite::audit::for_signal(self.store.conn(), signal_id)
-    }
-
-    /// A signal's triage in the vendor's `signal_metadata` shape, with who changed it last and when.
-    pub fn signal_metadata(&self, signal: &Signal) -> Result<serde_json::Value> {
-        let events = self.timeline(&signal.id)?;
-        let conn = self.store.conn();
-        Ok(timeline::signal_metadata(signal, &events, &|h| {
-            sqlite::users::find(conn, h).ok().flatten()
-        }))
-    }
-
-    /// Audit events after `seq`, oldest first, at most `CHANGES_PAGE`.
-    pub fn changes_since(&self, seq: i64) -> Result<Vec<AuditEvent>> {
-        sqlite::audit::since(self.store.conn(), seq, CHANGES_PAGE)
-    }
-
-    /// The seq of the newest audit event (0 for none): where a change feed starts.
-    pub fn latest_seq(&self) -> Result<i64> {
-        Ok(self
-            .store
-            .conn()
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?)
-    }
-
-    pub fn get_signal(&self, id: &str) -> Result<Option<Signal>> {
-        sqlite::signals::get_signal(self.store.conn(), id)
-    }
-
-    pub fn list_cases(&self) -> Result<Vec<Case>> {
-        sqlite::cases::list(self.store.conn())
-    }
-
-    /// A case by key (`SEC-12`), number or uuid.
-    pub fn get_case(&self, key_or_id: &str) -> Result<Option<Case>> {
-        sqlite::cases::get(self.store.conn(), key_or_id)
-    }
-
-    /// The keys of the cases a signal is in.
-    pub fn cases_for_signal(&self, signal_id: &str) -> Result<Vec<String>> {
-        sqlite::cases::keys_for_signal(self.store.conn(), signal_id)
-    }
-
-    pub fn list_incidents(&self) -> Result<Vec<Incident>> {
-        sqlite::incidents::list(self.store.conn())
-    }
-
-    /// An incident by public id (`IR-7`, `7`) or uuid.
-    pub fn get_incident(&self, id: &str) -> Result<Option<Incident>> {
-        sqlite::incidents::get(self.store.conn(), id)
-    }
-
-    /// Blocks in force now, or every block ever made when `include_inactive`; newest first.
-    pub fn list_blocks(&self, include_inactive: bool) -> Result<Vec<Block>> {
-        sqlite::blocks::list(self.store.conn(), include_inactive, &self.now())
-    }
-
-    /// The block in force now for a value (an IP, also when a blocked range covers it, or a user id).
-    pub fn active_block_for(&self, value: &str) -> Result<Option<Block>> {
-        blocking::covering_block(self.store.conn(), value, &self.now())
-    }
-
     /// Write `expired` into the history of blocks that ran out (for exports and bouncers that stream
-    /// deletions); returns their ids. Not an audit event: nobody acted.
+    /// deletions); returns their ids. Housekeeping, not an audit event: nobody acted.
     pub fn record_expired_blocks(&mut self) -> Result<Vec<i64>> {
         let now = self.now();
-        self.store
-            .write(|conn| sqlite::blocks::record_expired(conn, &now))
+        self.write_rows(|db| db.record_expired_blocks(&now))
     }
 
-    pub fn block_history(&self, block_id: i64) -> Result<Vec<BlockEvent>> {
-        sqlite::blocks::history(self.store.conn(), block_id)
+    /// The rows, for the engine's own modules.
+    pub(crate) fn db(&self) -> &dyn Db {
+        self.store.db()
     }
 
-    pub fn list_users(&self) -> Result<Vec<User>> {
-        sqlite::users::list(self.store.conn())
+    /// Run `f` on the rows in one transaction, for the engine's own modules.
+    pub(crate) fn write_rows<T>(&mut self, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
+        self.store.write_rows(f)
+    }
+}
+
+impl crate::store::Levels for Engine {
+    fn begin_level(&mut self) -> Result<()> {
+        self.store.begin()
+    }
+    fn finish_level(&mut self, keep: bool) -> Result<()> {
+        self.store.finish(keep)
     }
 }
 
@@ -371,12 +326,12 @@ fn os_user() -> String {
 }
 
 /// A user by uuid or handle; a bare name also finds `name@localhost`.
-fn find_user_loose(conn: &Connection, who: &str) -> Result<Option<User>> {
-    if let Some(u) = sqlite::users::find(conn, who)? {
+pub(crate) fn find_user_loose(db: &dyn Db, who: &str) -> Result<Option<User>> {
+    if let Some(u) = db.find_user(who)? {
         return Ok(Some(u));
     }
     if !who.contains('@') {
-        return sqlite::users::find(conn, &format!("{who}@localhost"));
+        return db.find_user(&format!("{who}@localhost"));
     }
     Ok(None)
 }
@@ -399,7 +354,7 @@ fn add_user(tx: &mut Tx, email: &str, role: Role, name: Option<String>) -> Resul
         return Err(Error::Usage(format!("{email:?} is not an email address")));
     }
     let user = new_user(email, role, name);
-    sqlite::users::insert(tx.conn, &user)?;
+    tx.db.insert_user(&user)?;
     tx.audit(
         crate::model::audit::actions::USER_ADD,
         "user",
@@ -410,91 +365,4 @@ fn add_user(tx: &mut Tx, email: &str, role: Role, name: Option<String>) -> Resul
     )?;
     tx.out.user = Some(user);
     Ok(())
-}
-
-/// One command's view of the open transaction.
-pub(crate) struct Tx<'a> {
-    pub conn: &'a Connection,
-    pub actor: &'a User,
-    pub now: DateTime<Utc>,
-    pub out: Outcome,
-}
-
-impl Tx<'_> {
-    /// Append one audit event for this command.
-    pub fn audit(
-        &mut self,
-        action: &str,
-        target_type: &str,
-        target_id: &str,
-        signal_ids: Vec<String>,
-        before: serde_json::Value,
-        after: serde_json::Value,
-    ) -> Result<i64> {
-        let seq = sqlite::audit::append(
-            self.conn,
-            &AuditEvent {
-                seq: 0,
-                time: self.now,
-                actor: self.actor.handle.clone(),
-                action: action.to_string(),
-                target_type: target_type.to_string(),
-                target_id: target_id.to_string(),
-                signal_ids,
-                before,
-                after,
-            },
-        )?;
-        self.out.events.push(seq);
-        Ok(seq)
-    }
-
-    /// Read a signal for change: it must exist, and must not have moved past the caller's version.
-    pub fn load_signal(&self, r: &SignalRef) -> Result<Signal> {
-        let s = sqlite::signals::get_signal(self.conn, &r.id)?
-            .ok_or_else(|| Error::NotFound(format!("signal {} not found", r.id)))?;
-        if let Some(v) = r.version {
-            if s.version > v {
-                let by = sqlite::audit::latest_for_signal(self.conn, &s.id, VERSION_ACTIONS)?;
-                let (who, when) = match by {
-                    Some(e) => (e.actor, crate::model::json::fmt_time(&e.time)),
-                    None => ("an import".to_string(), "an unknown time".to_string()),
-                };
-                return Err(Error::Conflict(format!(
-                    "signal {} changed by {who} at {when} since you loaded it (version {v}, now {})",
-                    s.id, s.version
-                )));
-            }
-        }
-        Ok(s)
-    }
-
-    /// The distinct signals named, each loaded and version-checked, in the order given.
-    pub fn load_signals(&self, refs: &[SignalRef]) -> Result<Vec<Signal>> {
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        for r in refs {
-            if seen.insert(r.id.clone()) {
-                out.push(self.load_signal(r)?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Write a new triage into a signal, bumping its version, and report it as changed.
-    pub fn save_signal(&mut self, s: &mut Signal, triage: crate::model::Triage) -> Result<()> {
-        s.set_triage(triage, s.version + 1);
-        sqlite::signals::put_signal(self.conn, s)?;
-        match self.out.signals.iter_mut().find(|x| x.id == s.id) {
-            Some(slot) => *slot = s.clone(),
-            None => self.out.signals.push(s.clone()),
-        }
-        Ok(())
-    }
-
-    /// A known user by handle, email or uuid.
-    pub fn user(&self, who: &str) -> Result<User> {
-        find_user_loose(self.conn, who.trim())?
-            .ok_or_else(|| Error::NotFound(format!("unknown user {who:?}")))
-    }
 }

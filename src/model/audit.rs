@@ -45,3 +45,15 @@ pub struct AuditEvent {
     pub before: Value,
     pub after: Value,
 }
+
+/// Which audit events `audit list` reads.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditFilter {
+    /// The acting user's handle.
+    pub actor: Option<String>,
+    /// `signal`, `case`, `user`, `api_key`...
+    pub target_type: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    /// The newest this many; `None` means all.
+    pub limit: Option<usize>,
+}

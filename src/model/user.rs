@@ -95,10 +95,12 @@ pub enum Permission {
     WorkflowsRun,
     UserAccessRead,
     UserAccessManage,
+    /// Reading the audit trail (`audit list`): the vendor's Admin-only permission.
+    AuditLogsRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::SecurityMonitoringSignalsRead,
         Permission::SecurityMonitoringSignalsWrite,
         Permission::CasesRead,
@@ -113,6 +115,7 @@ impl Permission {
         Permission::WorkflowsRun,
         Permission::UserAccessRead,
         Permission::UserAccessManage,
+        Permission::AuditLogsRead,
     ];
 
     /// The vendor's name for the permission, as refusals print it.
@@ -133,6 +136,7 @@ impl Permission {
             WorkflowsRun => "workflows_run",
             UserAccessRead => "user_access_read",
             UserAccessManage => "user_access_manage",
+            AuditLogsRead => "audit_logs_read",
         }
     }
 }

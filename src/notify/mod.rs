@@ -6,7 +6,6 @@ pub mod mask;
 pub mod matcher;
 pub mod queue;
 pub mod rule;
-pub mod rules;
 pub mod sender;
 pub mod targets;
 
@@ -17,10 +16,8 @@ pub use targets::Change;
 
 use crate::error::Result;
 use crate::model::Signal;
-use crate::store::sqlite::signals::{get_signal, put_signal};
-use crate::store::{SqliteStore, UpsertReport};
+use crate::store::Db;
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 
 /// What changed between the stored signal and the new one that rules care about, if anything.
 pub fn change(before: Option<&Signal>, after: &Signal) -> Option<Change> {
@@ -36,7 +33,7 @@ pub fn change(before: Option<&Signal>, after: &Signal) -> Option<Change> {
 
 /// Queue the deliveries a rule owes for one changed signal. Returns how many were new.
 pub fn queue_for_rule(
-    conn: &Connection,
+    db: &dyn Db,
     cfg: &NotifyConfig,
     r: &NotificationRule,
     s: &Signal,
@@ -62,7 +59,7 @@ pub fn queue_for_rule(
             target: &target,
             payload: &payload,
         };
-        if queue::enqueue(conn, &d, now)? {
+        if db.enqueue_delivery(&d, now)? {
             n += 1;
         }
     }
@@ -74,7 +71,7 @@ pub fn queue_for_rule(
 /// A rule that cannot be evaluated (a query that no longer parses) is skipped with a warning rather
 /// than failing the write that triggered it.
 pub fn queue_changes(
-    conn: &Connection,
+    db: &dyn Db,
     cfg: &NotifyConfig,
     before: &[Option<Signal>],
     after: &[Signal],
@@ -88,12 +85,16 @@ pub fn queue_changes(
     if changed.is_empty() {
         return Ok(0);
     }
-    let rules = rules::enabled(conn)?;
+    let rules: Vec<NotificationRule> = db
+        .notify_rules()?
+        .into_iter()
+        .filter(|r| r.enabled)
+        .collect();
     let mut queued = 0;
     for r in &rules {
         for (s, c) in &changed {
             match r.selects(s) {
-                Ok(true) => queued += queue_for_rule(conn, cfg, r, s, *c, now)?,
+                Ok(true) => queued += queue_for_rule(db, cfg, r, s, *c, now)?,
                 Ok(false) => {}
                 Err(e) => {
                     tracing::warn!("notification rule {}: {e}", r.id);
@@ -103,38 +104,4 @@ pub fn queue_changes(
         }
     }
     Ok(queued)
-}
-
-/// The hook for every path that writes signals (import, engine, server): queue what the change owes.
-pub fn on_signals_upserted(
-    store: &mut SqliteStore,
-    cfg: &NotifyConfig,
-    before: &[Option<Signal>],
-    after: &[Signal],
-) -> Result<usize> {
-    store.write(|tx| queue_changes(tx, cfg, before, after, Utc::now()))
-}
-
-/// Upsert signals and queue their notifications in one transaction: either both happen or neither,
-/// so a crash between the two cannot lose a notification.
-pub fn upsert_and_queue(
-    store: &mut SqliteStore,
-    cfg: &NotifyConfig,
-    signals: &[Signal],
-) -> Result<(UpsertReport, usize)> {
-    store.write(|tx| {
-        let mut report = UpsertReport::default();
-        let mut before = Vec::with_capacity(signals.len());
-        for s in signals {
-            let old = get_signal(tx, &s.id)?;
-            if put_signal(tx, s)? {
-                report.inserted += 1;
-            } else {
-                report.updated += 1;
-            }
-            before.push(old);
-        }
-        let queued = queue_changes(tx, cfg, &before, signals, Utc::now())?;
-        Ok((report, queued))
-    })
 }

@@ -5,10 +5,10 @@
 //! (wrap it in `spawn_blocking` there).
 use super::config::NotifyConfig;
 use super::mask::mask_text;
-use super::queue::{self, Delivery, DeliveryState, Outcome, Policy};
+use super::queue::{Delivery, DeliveryState, Outcome, Policy};
 use super::rule::Target;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::store::SqliteStore;
 use chrono::Utc;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -158,11 +158,11 @@ impl FlushReport {
 }
 
 /// Send every delivery that is due now, concurrently in batches; record each attempt.
-pub fn flush_once(store: &mut SqliteStore, sender: &Sender) -> Result<FlushReport> {
+pub fn flush_once(engine: &mut Engine, sender: &Sender) -> Result<FlushReport> {
     let policy = sender.policy();
     let mut report = FlushReport::default();
     loop {
-        let claimed = store.write(|tx| queue::claim_due(tx, Utc::now(), &policy, BATCH))?;
+        let claimed = engine.claim_deliveries(&policy, BATCH)?;
         if claimed.is_empty() {
             break;
         }
@@ -187,26 +187,21 @@ pub fn flush_once(store: &mut SqliteStore, sender: &Sender) -> Result<FlushRepor
                 })
                 .collect()
         });
-        let states = store.write(|tx| {
-            outcomes
-                .iter()
-                .map(|(id, o)| queue::record(tx, *id, o, Utc::now(), &policy))
-                .collect::<Result<Vec<_>>>()
-        })?;
+        let states = engine.record_deliveries(&outcomes, &policy)?;
         for s in states {
             report.add(s);
         }
     }
-    report.pending = queue::pending(store.conn())?;
+    report.pending = engine.delivery_backlog()?.0;
     Ok(report)
 }
 
 /// Drain the queue, retrying as backoff allows, until nothing is pending or `wait` has passed.
-pub fn flush_for(store: &mut SqliteStore, sender: &Sender, wait: Duration) -> Result<FlushReport> {
+pub fn flush_for(engine: &mut Engine, sender: &Sender, wait: Duration) -> Result<FlushReport> {
     let deadline = Instant::now() + wait;
     let mut total = FlushReport::default();
     loop {
-        let r = flush_once(store, sender)?;
+        let r = flush_once(engine, sender)?;
         total.sent += r.sent;
         total.failed += r.failed;
         total.dead += r.dead;
@@ -214,7 +209,7 @@ pub fn flush_for(store: &mut SqliteStore, sender: &Sender, wait: Duration) -> Re
         if r.pending == 0 {
             return Ok(total);
         }
-        let Some(next) = queue::next_due(store.conn())? else {
+        let Some(next) = engine.delivery_backlog()?.1 else {
             return Ok(total);
         };
         let until_next = (next - Utc::now()).to_std().unwrap_or(Duration::ZERO);
@@ -277,7 +272,7 @@ pub fn spawn_background(path: PathBuf, cfg: NotifyConfig, poll: Duration) -> Res
             let mut store = None;
             while !flag.load(Ordering::SeqCst) {
                 if store.is_none() {
-                    store = SqliteStore::open(&path)
+                    store = Engine::open(&path)
                         .map_err(|e| tracing::warn!("notify: {e}"))
                         .ok();
                 }

@@ -154,6 +154,8 @@ impl Remote {
         opts: RemoteOptions,
     ) -> Result<Remote> {
         let cache = SqliteStore::open(cache_path)?;
+        // The explorer reads this cache through the engine and follows the sync's writes here.
+        crate::store::sqlite::signals::track_updates(cache.conn())?;
         let client = Client::new(endpoint, creds)?;
         let (status, _) = watch::channel(SyncStatus::starting());
         let remote = Remote {
@@ -331,8 +333,8 @@ impl Remote {
 }
 
 /// Reads come from the cache. Upserts go to the cache and, as an ingest, through the outbox.
-impl Store for Remote {
-    fn upsert_signals(&mut self, list: &[Signal]) -> Result<UpsertReport> {
+impl Remote {
+    pub fn upsert_signals(&mut self, list: &[Signal]) -> Result<UpsertReport> {
         let report = {
             let s = lock(&self.inner.cache);
             let tx = rusqlite::Transaction::new_unchecked(
@@ -363,31 +365,31 @@ impl Store for Remote {
         Ok(report)
     }
 
-    fn get_signal(&self, id: &str) -> Result<Option<Signal>> {
+    pub fn get_signal(&self, id: &str) -> Result<Option<Signal>> {
         lock(&self.inner.cache).get_signal(id)
     }
 
-    fn list_signals(&self, filter: &ListFilter) -> Result<Vec<Signal>> {
+    pub fn list_signals(&self, filter: &ListFilter) -> Result<Vec<Signal>> {
         lock(&self.inner.cache).list_signals(filter)
     }
 
-    fn count_signals(&self) -> Result<u64> {
+    pub fn count_signals(&self) -> Result<u64> {
         lock(&self.inner.cache).count_signals()
     }
 
-    fn for_each_signal(&self, f: &mut dyn FnMut(Signal) -> Result<()>) -> Result<()> {
+    pub fn for_each_signal(&self, f: &mut dyn FnMut(Signal) -> Result<()>) -> Result<()> {
         lock(&self.inner.cache).for_each_signal(f)
     }
 
-    fn list_users(&self) -> Result<Vec<User>> {
+    pub fn list_users(&self) -> Result<Vec<User>> {
         lock(&self.inner.cache).list_users()
     }
 
-    fn find_user(&self, who: &str) -> Result<Option<User>> {
+    pub fn find_user(&self, who: &str) -> Result<Option<User>> {
         lock(&self.inner.cache).find_user(who)
     }
 
-    fn add_user(&mut self, _user: &User) -> Result<()> {
+    pub fn add_user(&mut self, _user: &User) -> Result<()> {
         Err(Error::Usage(
             "users of a remote are managed on the server (`sigscope users add` there)".into(),
         ))

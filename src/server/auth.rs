@@ -1,6 +1,6 @@
 //! `DD-API-KEY` + `DD-APPLICATION-KEY` → the acting user, then the per-key rate limit.
 use super::errors::{ApiError, ApiResult};
-use super::{keys, AppState};
+use super::AppState;
 use crate::model::{Permission, User};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -43,15 +43,10 @@ impl FromRequestParts<AppState> for Actor {
             return Err(ApiError::unauthorized());
         };
         let (api, app) = (api.to_string(), app.to_string());
-        let app_hash = keys::hash(&app);
+        let app_hash = crate::engine::keys::hash(&app);
         let user = state
             .db
-            .read(move |store| {
-                let Some(uuid) = keys::authenticate(store.conn(), &api, &app)? else {
-                    return Ok(None);
-                };
-                Ok(crate::store::sqlite::users::find(store.conn(), &uuid)?)
-            })
+            .read(move |engine| Ok(engine.authenticate(&api, &app)?))
             .await?;
         let user = match user {
             Some(u) if !u.disabled => u,

@@ -3,12 +3,10 @@
 use super::auth::Actor;
 use super::errors::{ApiError, ApiResult};
 use super::AppState;
-use crate::error::Result;
+use crate::engine::Reads;
 use crate::model::Permission;
-use crate::store::sqlite::audit;
 use axum::extract::{Query, State};
 use axum::Json;
-use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -47,18 +45,14 @@ impl Changes {
     }
 }
 
-pub fn last_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?)
-}
-
 /// A page of the audit log after `after`: the events, then every signal they touched as it is now
 /// (once each, under `included`), so a client needs no second request.
-fn page_json(conn: &Connection, after: i64) -> ApiResult<Option<Value>> {
-    let events = audit::since(conn, after, PAGE)?;
+fn page_json(reads: &Reads, after: i64) -> ApiResult<Option<Value>> {
+    let events = reads.changes_since(after, PAGE)?;
     if events.is_empty() {
         return Ok(None);
     }
-    let head = last_seq(conn)?;
+    let head = reads.latest_seq()?;
     let last = events.last().map(|e| e.seq).unwrap_or(after);
     let mut seen = std::collections::HashSet::new();
     let mut included = Vec::new();
@@ -66,7 +60,7 @@ fn page_json(conn: &Connection, after: i64) -> ApiResult<Option<Value>> {
     for e in &events {
         for id in &e.signal_ids {
             if seen.insert(id.clone()) {
-                if let Some(s) = crate::store::sqlite::signals::get_signal(conn, id)? {
+                if let Some(s) = reads.signal(id)? {
                     included.push(super::routes_signals::get_shape(&s));
                 }
             }
@@ -117,7 +111,9 @@ pub async fn feed(
     // Subscribe before reading, so a change committed between the read and the wait still wakes us.
     let mut rx = st.changes.subscribe();
     let mut shutdown = st.shutdown.clone();
-    if let Some(v) = st.db.read(move |s| page_json(s.conn(), after)).await? {
+    let user = actor.user;
+    let u = user.clone();
+    if let Some(v) = st.db.read(move |e| page_json(&e.reads(&u), after)).await? {
         return Ok(Json(v));
     }
     let deadline = tokio::time::Instant::now() + wait;
@@ -129,7 +125,8 @@ pub async fn feed(
             _ = shutdown.changed() => break,
         }
         rx.borrow_and_update();
-        if let Some(v) = st.db.read(move |s| page_json(s.conn(), after)).await? {
+        let u = user.clone();
+        if let Some(v) = st.db.read(move |e| page_json(&e.reads(&u), after)).await? {
             return Ok(Json(v));
         }
         if tokio::time::Instant::now() >= deadline {
@@ -137,7 +134,10 @@ pub async fn feed(
         }
     }
     // `head` lets a client notice a server whose feed is behind its cursor (a restored store).
-    let head = st.db.read(|s| Ok(last_seq(s.conn())?)).await?;
+    let head = st
+        .db
+        .read(move |e| Ok(e.reads(&user).latest_seq()?))
+        .await?;
     Ok(Json(
         json!({ "data": [], "meta": { "last_seq": after.min(head), "head": head } }),
     ))

@@ -1,9 +1,8 @@
-//! The server's SQLite access: one writer and a few readers, each used on a blocking thread so the
-//! async runtime never waits on SQLite.
+//! The server's engines: one writer and a few readers, each on its own connection and used on a
+//! blocking thread so the async runtime never waits on the store. Reads never take the writer.
 use super::errors::{ApiError, ApiResult};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::store::SqliteStore;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -13,7 +12,7 @@ const READERS: usize = 4;
 pub struct Db {
     /// Every write goes through the one engine (SQLite serialises writers anyway).
     writer: Mutex<Engine>,
-    readers: Vec<Mutex<SqliteStore>>,
+    readers: Vec<Mutex<Engine>>,
     next: AtomicUsize,
 }
 
@@ -25,12 +24,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Db {
     pub fn open(path: &Path) -> Result<Db> {
-        let writer = SqliteStore::open(path)?;
+        let writer = Engine::open(path)?;
         let readers = (0..READERS)
-            .map(|_| SqliteStore::open(path).map(Mutex::new))
+            .map(|_| Engine::open(path).map(Mutex::new))
             .collect::<Result<Vec<_>>>()?;
         Ok(Db {
-            writer: Mutex::new(Engine::system(writer)),
+            writer: Mutex::new(writer),
             readers,
             next: AtomicUsize::new(0),
         })
@@ -39,7 +38,7 @@ impl Db {
     pub async fn read<T, F>(self: &Arc<Self>, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&SqliteStore) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&Engine) -> ApiResult<T> + Send + 'static,
     {
         let db = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
@@ -63,15 +62,9 @@ impl Db {
         let db = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let mut engine = lock(&db.writer);
-            // A handler that panicked inside a request's transaction left it open; its writes
-            // were never answered for, so they are undone before anyone else writes.
-            let conn = engine.store().conn();
-            if !conn.is_autocommit() {
-                tracing::error!("undoing a write a failed request left open");
-                if let Err(e) = conn.execute_batch("ROLLBACK") {
-                    tracing::error!(error = %e, "rollback failed");
-                }
-            }
+            // A handler that panicked inside a request's change left it open; its writes were
+            // never answered for, so they are undone before anyone else writes.
+            engine.abandon_open_change();
             f(&mut engine)
         })
         .await
@@ -83,25 +76,16 @@ impl Db {
 
     /// Close every connection (checkpointing the WAL); called once requests have drained.
     pub fn close(self) {
-        let writer = self
-            .writer
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner())
-            .into_store();
-        let mut all = vec![writer];
+        let mut all = vec![self.writer.into_inner().unwrap_or_else(|p| p.into_inner())];
         all.extend(
             self.readers
                 .into_iter()
                 .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner())),
         );
-        for store in all {
-            if let Err(e) = store
-                .conn()
-                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-            {
+        for engine in all {
+            if let Err(e) = engine.close() {
                 tracing::warn!(error = %e, "checkpoint on close failed");
             }
-            drop(store);
         }
     }
 }

@@ -21,11 +21,13 @@ pub async fn list(
 ) -> ApiResult<Json<Value>> {
     actor.require(Permission::AppsecProtectRead)?;
     let all = q.get("all").is_some_and(|v| v == "true");
+    let user = actor.user;
     let data = st
         .db
-        .engine(move |e| {
+        .read(move |e| {
             let now = e.now();
-            Ok(e.list_blocks(all)?
+            Ok(e.reads(&user)
+                .blocks(all)?
                 .iter()
                 .map(|b| b.to_json(now))
                 .collect::<Vec<_>>())
@@ -106,17 +108,31 @@ pub async fn remove(
     Ok(Json(json!({ "data": data.into_iter().next() })))
 }
 
-async fn rendered(st: &AppState, format: ExportFormat, opts: ExportOptions) -> ApiResult<Response> {
+async fn rendered(
+    st: &AppState,
+    user: crate::model::User,
+    format: ExportFormat,
+    opts: ExportOptions,
+) -> ApiResult<Response> {
     let r = st
         .db
-        .engine(move |e| Ok(render(format, &e.denylist_entries()?, e.now(), &opts)?))
+        .read(move |e| {
+            let entries = e.reads(&user).denylist_entries()?;
+            Ok(render(format, &entries, e.now(), &opts)?)
+        })
         .await?;
     Ok(([(header::CONTENT_TYPE, format.content_type())], r.text).into_response())
 }
 
 pub async fn rules_data(State(st): State<AppState>, actor: Actor) -> ApiResult<Response> {
     actor.require(Permission::AppsecProtectRead)?;
-    rendered(&st, ExportFormat::RulesData, ExportOptions::default()).await
+    rendered(
+        &st,
+        actor.user,
+        ExportFormat::RulesData,
+        ExportOptions::default(),
+    )
+    .await
 }
 
 /// `?format=nginx|nginx-geo|nftables|ipset|aws-waf|cloudflare|crowdsec|rules-data|csv|json`
@@ -141,5 +157,5 @@ pub async fn export(
         aws_scope: q.get("aws_scope").cloned(),
         aws_lock_token: q.get("aws_lock_token").cloned(),
     };
-    rendered(&st, format, opts).await
+    rendered(&st, actor.user, format, opts).await
 }

@@ -8,7 +8,6 @@ mod db;
 mod denylist_routes;
 mod errors;
 mod filter;
-pub mod keys;
 mod ratelimit;
 mod routes_cases;
 mod routes_incidents;
@@ -188,21 +187,14 @@ pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> 
         .map_err(|e| Error::Other(format!("opening the store: {e}")))??;
     let db = Arc::new(db);
     // A client replays within minutes or hours; a week of records is ample and keeps the table small.
-    let horizon = chrono::Utc::now().timestamp_millis() - IDEMPOTENCY_DAYS * 86_400_000;
     db.engine(move |e| {
-        e.store()
-            .conn()
-            .execute(
-                "DELETE FROM server_idempotency WHERE created < ?1",
-                [horizon],
-            )
-            .map_err(crate::Error::from)?;
+        e.purge_idempotent_answers(IDEMPOTENCY_DAYS)?;
         Ok(())
     })
     .await
     .map_err(|e| Error::Store(e.detail.clone()))?;
     let last = db
-        .read(|s| Ok(changes::last_seq(s.conn())?))
+        .read(|e| Ok(e.head_seq()?))
         .await
         .map_err(|e| Error::Store(e.detail.clone()))?;
     let (stop, shutdown) = watch::channel(false);

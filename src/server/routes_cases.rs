@@ -8,7 +8,6 @@ use super::AppState;
 use crate::engine::{Command, Engine, NewCase, SignalRef};
 use crate::error::Error;
 use crate::model::{Case, CasePriority, CaseStatus, Permission, User};
-use crate::store::sqlite::{cases, users};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -47,7 +46,8 @@ fn signal_ids(v: &Value, ptr: &str) -> ApiResult<Vec<SignalRef>> {
 
 pub async fn list(State(st): State<AppState>, actor: Actor) -> ApiResult<Json<Value>> {
     actor.require(Permission::CasesRead)?;
-    let all = st.db.read(|s| Ok(cases::list(s.conn())?)).await?;
+    let user = actor.user;
+    let all = st.db.read(move |e| Ok(e.reads(&user).cases()?)).await?;
     let data: Vec<Value> = all.iter().map(Case::to_json).collect();
     let n = data.len();
     Ok(Json(
@@ -61,17 +61,26 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     actor.require(Permission::CasesRead)?;
+    let user = actor.user;
     let c = st
         .db
-        .read(move |s| Ok(cases::get(s.conn(), &id)?))
+        .read(move |e| Ok(e.reads(&user).case(&id)?))
         .await?
         .ok_or_else(|| ApiError::not_found("Case not found"))?;
     Ok(Json(json!({ "data": c.to_json() })))
 }
 
 /// The case named in the path, after a command, as `{"data": case}`.
-fn answer(engine: &Engine, id: &str, status: StatusCode, seq: Option<i64>) -> ApiResult<Written> {
-    let c = cases::get(engine.store().conn(), id)?
+fn answer(
+    engine: &Engine,
+    user: &User,
+    id: &str,
+    status: StatusCode,
+    seq: Option<i64>,
+) -> ApiResult<Written> {
+    let c = engine
+        .reads(user)
+        .case(id)?
         .ok_or_else(|| ApiError::not_found("Case not found"))?;
     Ok(Written {
         status,
@@ -97,7 +106,7 @@ async fn change_case(
     let path = format!("/api/v2/cases/{id}/{suffix}");
     triage::idempotent(st, actor, headers, method, &path, move |engine, user| {
         let seq = run(engine, user, cmd)?;
-        answer(engine, &id, StatusCode::OK, seq)
+        answer(engine, user, &id, StatusCode::OK, seq)
     })
     .await
 }
@@ -249,7 +258,9 @@ pub async fn assign(
     triage::idempotent(&st, &actor, &headers, "POST", &path, move |engine, user| {
         // Checked here too so an unknown assignee is a 400 naming the field, as the signals
         // assignee route answers, rather than the engine's 404.
-        let u = users::find(engine.store().conn(), &who)?
+        let u = engine
+            .reads(user)
+            .user(&who)?
             .filter(|u| !u.disabled)
             .ok_or_else(|| ApiError::bad_field(ptr, format!("no active user {who}")))?;
         let seq = run(
@@ -260,7 +271,7 @@ pub async fn assign(
                 user: Some(u.uuid),
             },
         )?;
-        answer(engine, &id, StatusCode::OK, seq)
+        answer(engine, user, &id, StatusCode::OK, seq)
     })
     .await
 }

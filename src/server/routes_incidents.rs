@@ -7,7 +7,6 @@ use super::AppState;
 use crate::engine::{Command, NewIncident};
 use crate::error::Error;
 use crate::model::{Incident, IncidentSeverity, IncidentState, Permission};
-use crate::store::sqlite::incidents;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -29,7 +28,8 @@ fn state(v: &Value, ptr: &str) -> ApiResult<Option<IncidentState>> {
 
 pub async fn list(State(st): State<AppState>, actor: Actor) -> ApiResult<Json<Value>> {
     actor.require(Permission::IncidentRead)?;
-    let all = st.db.read(|s| Ok(incidents::list(s.conn())?)).await?;
+    let user = actor.user;
+    let all = st.db.read(move |e| Ok(e.reads(&user).incidents()?)).await?;
     let data: Vec<Value> = all.iter().map(Incident::to_json).collect();
     let n = data.len();
     Ok(Json(
@@ -43,9 +43,10 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     actor.require(Permission::IncidentRead)?;
+    let user = actor.user;
     let i = st
         .db
-        .read(move |s| Ok(incidents::get(s.conn(), &id)?))
+        .read(move |e| Ok(e.reads(&user).incident(&id)?))
         .await?
         .ok_or_else(|| ApiError::not_found("Incident not found"))?;
     Ok(Json(json!({ "data": i.to_json() })))
@@ -134,7 +135,9 @@ pub async fn patch(
                     state: to,
                 },
             )?;
-            let i = incidents::get(engine.store().conn(), &id)?
+            let i = engine
+                .reads(user)
+                .incident(&id)?
                 .ok_or_else(|| ApiError::not_found("Incident not found"))?;
             Ok(Written {
                 status: StatusCode::OK,

@@ -7,7 +7,6 @@ use super::errors::{ApiError, ApiResult};
 use super::AppState;
 use crate::model::Permission;
 use crate::notify::rule::{Author, NotificationRule};
-use crate::notify::rules;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -42,7 +41,11 @@ fn to_rule(id: &str, attrs: &Map<String, Value>) -> ApiResult<NotificationRule> 
 
 pub async fn list(State(st): State<AppState>, actor: Actor) -> ApiResult<Json<Value>> {
     actor.require(Permission::NotificationProfilesRead)?;
-    let all = st.db.read(|s| Ok(rules::list(s.conn())?)).await?;
+    let user = actor.user;
+    let all = st
+        .db
+        .read(move |e| Ok(e.reads(&user).notify_rules()?))
+        .await?;
     Ok(Json(json!({
         "data": all.iter().map(NotificationRule::to_json_masked).collect::<Vec<_>>()
     })))
@@ -56,9 +59,14 @@ pub async fn get_one(
     actor.require(Permission::NotificationProfilesRead)?;
     let r = st
         .db
-        .read(move |s| Ok(rules::find(s.conn(), &id)?))
-        .await?
-        .ok_or_else(|| ApiError::not_found("Notification rule not found"))?;
+        .read(move |e| match e.reads(&actor.user).notify_rule(&id) {
+            Ok(r) => Ok(r),
+            Err(crate::Error::NotFound(_)) => {
+                Err(ApiError::not_found("Notification rule not found"))
+            }
+            Err(e) => Err(e.into()),
+        })
+        .await?;
     Ok(Json(json!({ "data": r.to_json_masked() })))
 }
 
@@ -76,9 +84,10 @@ pub async fn create(
     r.modified_at = now;
     r.created_by = author(&actor);
     r.modified_by = author(&actor);
-    let saved = r.clone();
-    st.db
-        .engine(move |engine| Ok(engine.store_mut().write(|tx| rules::insert(tx, &saved))?))
+    let user = actor.user.clone();
+    let r = st
+        .db
+        .engine(move |engine| Ok(engine.add_notify_rule(&user, r)?))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -106,45 +115,48 @@ pub async fn patch(
         }
     };
     let by = author(&actor);
+    let user = actor.user.clone();
     let updated = st
         .db
         .engine(move |engine| {
-            Ok(engine.store_mut().write(|tx| {
-                let current = rules::get(tx, &id)?;
-                // Attributes not sent keep their stored values (the vendor's PATCH is partial).
-                let mut merged = match current.attributes_json() {
-                    Value::Object(o) => o,
-                    _ => Map::new(),
-                };
-                for (k, v) in &sent {
-                    if k == "selectors" {
-                        if let (Some(Value::Object(m)), Value::Object(s)) =
-                            (merged.get_mut("selectors"), v)
-                        {
-                            for (sk, sv) in s {
-                                m.insert(sk.clone(), sv.clone());
-                            }
-                            continue;
-                        }
-                    }
-                    merged.insert(k.clone(), v.clone());
-                }
-                if let Some(Value::Array(ts)) = merged.get_mut("targets") {
-                    for t in ts.iter_mut() {
-                        if let Some(s) = t.as_str() {
-                            if let Some(stored) = current.targets.iter().find(|c| c.masked() == s) {
-                                *t = Value::String(stored.to_string());
+            Ok(
+                engine.update_notify_rule(&user, &id, Some(version), |current| {
+                    // Attributes not sent keep their stored values (the vendor's PATCH is partial).
+                    let mut merged = match current.attributes_json() {
+                        Value::Object(o) => o,
+                        _ => Map::new(),
+                    };
+                    for (k, v) in &sent {
+                        if k == "selectors" {
+                            if let (Some(Value::Object(m)), Value::Object(s)) =
+                                (merged.get_mut("selectors"), v)
+                            {
+                                for (sk, sv) in s {
+                                    m.insert(sk.clone(), sv.clone());
+                                }
+                                continue;
                             }
                         }
+                        merged.insert(k.clone(), v.clone());
                     }
-                }
-                // A target sent back in its masked form is the stored one.
-                let mut next =
-                    NotificationRule::from_attributes(&current.id, &Value::Object(merged))?;
-                next.modified_at = Utc::now();
-                next.modified_by = by;
-                rules::update(tx, &next, version)
-            })?)
+                    if let Some(Value::Array(ts)) = merged.get_mut("targets") {
+                        for t in ts.iter_mut() {
+                            if let Some(s) = t.as_str() {
+                                if let Some(stored) =
+                                    current.targets.iter().find(|c| c.masked() == s)
+                                {
+                                    *t = Value::String(stored.to_string());
+                                }
+                            }
+                        }
+                    }
+                    // A target sent back in its masked form is the stored one.
+                    let mut next =
+                        NotificationRule::from_attributes(&current.id, &Value::Object(merged))?;
+                    next.modified_by = by;
+                    Ok(next)
+                })?,
+            )
         })
         .await?;
     Ok(Json(json!({ "data": updated.to_json_masked() })))
@@ -157,7 +169,10 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     actor.require(Permission::NotificationProfilesWrite)?;
     st.db
-        .engine(move |engine| Ok(engine.store_mut().write(|tx| rules::delete(tx, &id))?))
+        .engine(move |engine| {
+            engine.remove_notify_rule(&actor.user, &id)?;
+            Ok(())
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

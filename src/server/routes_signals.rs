@@ -6,14 +6,13 @@ use super::errors::{ApiError, ApiResult};
 use super::filter::{self, Cursor, QueryFilter};
 use super::triage::{self, Change, Written};
 use super::AppState;
+use crate::engine::Reads;
 use crate::model::{Permission, Signal};
-use crate::store::sqlite::{signals, SqliteStore};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
-use rusqlite::params;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -46,43 +45,31 @@ struct ListParams {
 
 /// One page in (timestamp, id) order after the cursor, filtered by the query; also the next cursor
 /// when there is more.
-fn list_page(store: &SqliteStore, p: &ListParams) -> ApiResult<(Vec<Signal>, Option<Cursor>)> {
-    let (cmp, order) = if p.ascending {
-        (">", "ASC")
-    } else {
-        ("<", "DESC")
-    };
-    let sql = format!(
-        "SELECT id, raw FROM signals WHERE ts >= ?1 AND ts <= ?2
-           AND (?3 IS NULL OR ts {cmp} ?3 OR (ts = ?3 AND id {cmp} ?4))
-         ORDER BY ts {order}, id {order}"
-    );
-    let conn = store.conn();
-    let mut stmt = conn.prepare_cached(&sql).map_err(crate::Error::from)?;
-    let mut rows = stmt
-        .query(params![
-            p.from.unwrap_or(i64::MIN),
-            p.to.unwrap_or(i64::MAX),
-            p.cursor.as_ref().map(|c| c.ts),
-            p.cursor.as_ref().map(|c| c.id.clone()).unwrap_or_default(),
-        ])
-        .map_err(crate::Error::from)?;
+fn list_page(reads: &Reads, p: &ListParams) -> ApiResult<(Vec<Signal>, Option<Cursor>)> {
     let mut out = Vec::with_capacity(p.limit);
-    while let Some(row) = rows.next().map_err(crate::Error::from)? {
-        let s = signals::row_to_signal(row).map_err(crate::Error::from)??;
-        if !p.query.matches(&s) {
-            continue;
-        }
-        if out.len() == p.limit {
-            let next = out.last().map(|l: &Signal| Cursor {
-                ts: l.timestamp.timestamp_millis(),
-                id: l.id.clone(),
-            });
-            return Ok((out, next));
-        }
-        out.push(s);
-    }
-    Ok((out, None))
+    let mut next = None;
+    let after = p.cursor.as_ref().map(|c| (c.ts, c.id.clone()));
+    reads.scan_signals(
+        p.from.unwrap_or(i64::MIN),
+        p.to.unwrap_or(i64::MAX),
+        after.as_ref(),
+        p.ascending,
+        &mut |s| {
+            if !p.query.matches(&s) {
+                return Ok(true);
+            }
+            if out.len() == p.limit {
+                next = out.last().map(|l: &Signal| Cursor {
+                    ts: l.timestamp.timestamp_millis(),
+                    id: l.id.clone(),
+                });
+                return Ok(false);
+            }
+            out.push(s);
+            Ok(true)
+        },
+    )?;
+    Ok((out, next))
 }
 
 fn page_json(signals: Vec<Signal>, next: Option<Cursor>, link: impl Fn(&str) -> String) -> Value {
@@ -156,7 +143,8 @@ pub async fn list(
         limit: filter::parse_limit("page[limit]", g("page[limit]"))?,
         query: QueryFilter::parse("filter[query]", g("filter[query]"))?,
     };
-    let (page, next) = st.db.read(move |s| list_page(s, &p)).await?;
+    let user = actor.user;
+    let (page, next) = st.db.read(move |e| list_page(&e.reads(&user), &p)).await?;
     Ok(Json(page_json(page, next, |c| next_link(&headers, &q, c))))
 }
 
@@ -209,7 +197,8 @@ pub async fn search(
         }
     }
     params.insert("page[limit]".into(), limit.to_string());
-    let (page, next) = st.db.read(move |s| list_page(s, &p)).await?;
+    let user = actor.user;
+    let (page, next) = st.db.read(move |e| list_page(&e.reads(&user), &p)).await?;
     Ok(Json(page_json(page, next, |c| {
         next_link(&headers, &params, c)
     })))
@@ -223,7 +212,7 @@ pub async fn get_one(
     actor.require(Permission::SecurityMonitoringSignalsRead)?;
     let s = st
         .db
-        .read(move |s| Ok(signals::get_signal(s.conn(), &id)?))
+        .read(move |e| Ok(e.reads(&actor.user).signal(&id)?))
         .await?
         .ok_or_else(|| ApiError::not_found("Signal not found"))?;
     Ok(Json(json!({ "data": get_shape(&s) })))
@@ -239,11 +228,12 @@ pub async fn timeline(
     actor.require(Permission::SecurityMonitoringSignalsRead)?;
     let events = st
         .db
-        .read(move |s| {
-            if signals::get_signal(s.conn(), &id)?.is_none() {
+        .read(move |e| {
+            let reads = e.reads(&actor.user);
+            if reads.signal(&id)?.is_none() {
                 return Err(ApiError::not_found("Signal not found"));
             }
-            Ok(crate::store::sqlite::audit::for_signal(s.conn(), &id)?)
+            Ok(reads.timeline(&id)?)
         })
         .await?;
     let data: Vec<Value> = events
@@ -291,7 +281,7 @@ async fn patch_one(
                 .ok_or_else(|| ApiError::not_found("Signal not found"))?;
             Ok(Written {
                 status: StatusCode::OK,
-                body: json!({ "data": triage::metadata(s, user) }),
+                body: json!({ "data": triage::metadata(engine, s, user)? }),
                 seq,
             })
         },
@@ -402,7 +392,10 @@ async fn bulk(
         &path,
         move |engine, user| {
             let (now, seq) = triage::apply(engine, user, &targets, &change)?;
-            let data: Vec<Value> = now.iter().map(|s| triage::metadata(s, user)).collect();
+            let data: Vec<Value> = now
+                .iter()
+                .map(|s| triage::metadata(engine, s, user))
+                .collect::<ApiResult<_>>()?;
             Ok(Written {
                 status: StatusCode::OK,
                 body: json!({ "data": data }),

@@ -42,7 +42,7 @@ pub async fn list(
         .to_lowercase();
     let users = st
         .db
-        .read(|s| Ok(crate::store::sqlite::users::list(s.conn())?))
+        .read(move |e| Ok(e.reads(&actor.user).users()?))
         .await?;
     let data: Vec<Value> = users
         .iter()

@@ -7,10 +7,8 @@ use super::AppState;
 use crate::engine::{Command, Engine, SignalRef};
 use crate::error::Error;
 use crate::model::{ArchiveReason, Signal, TriageState, User};
-use crate::store::sqlite::{signals, users};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -130,7 +128,12 @@ pub fn apply(
             signals: refs.clone(),
         },
         Change::Assignee(Some(uuid)) => {
-            let known = users::find(engine.store().conn(), uuid)?.filter(|u| !u.disabled);
+            let known = engine
+                .reads(actor)
+                .user(uuid)
+                .ok()
+                .flatten()
+                .filter(|u| !u.disabled);
             if known.is_none() {
                 return Err(ApiError::bad_field(
                     "/data/attributes/assignee/uuid",
@@ -160,12 +163,12 @@ pub fn apply(
         .map(|out| out.events.iter().copied().max());
     let seq = match result {
         Ok(seq) => seq,
-        Err(Error::Conflict(m)) => return Err(conflict(engine, m, items)),
+        Err(Error::Conflict(m)) => return Err(conflict(engine, actor, m, items)),
         Err(e) => return Err(e.into()),
     };
     let mut now = Vec::with_capacity(items.len());
     for (id, _) in items {
-        if let Some(s) = signals::get_signal(engine.store().conn(), id)? {
+        if let Some(s) = engine.reads(actor).signal(id)? {
             now.push(s);
         }
     }
@@ -173,10 +176,15 @@ pub fn apply(
 }
 
 /// 409 with the signals as the server has them now in the error's `meta`.
-fn conflict(engine: &Engine, message: String, items: &[(String, Option<i64>)]) -> ApiError {
+fn conflict(
+    engine: &Engine,
+    actor: &User,
+    message: String,
+    items: &[(String, Option<i64>)],
+) -> ApiError {
     let mut current = Vec::new();
     for (id, _) in items {
-        if let Ok(Some(s)) = signals::get_signal(engine.store().conn(), id) {
+        if let Ok(Some(s)) = engine.reads(actor).signal(id) {
             current.push(super::routes_signals::get_shape(&s));
         }
     }
@@ -188,30 +196,10 @@ fn conflict(engine: &Engine, message: String, items: &[(String, Option<i64>)]) -
     e
 }
 
-/// The vendor's `signal_metadata` answer (plus `version`, so a client can chain its next write).
-pub fn metadata(s: &Signal, actor: &User) -> Value {
-    let t = &s.triage;
-    let assignee = match &t.assignee {
-        Some(a) => json!({"uuid": a.uuid, "handle": a.handle, "name": a.name}),
-        None => json!({"id": -1, "name": "Unassigned", "uuid": ""}),
-    };
-    let user = json!({"uuid": actor.uuid, "handle": actor.handle, "name": actor.name});
-    json!({
-        "id": s.id,
-        "type": "signal_metadata",
-        "attributes": {
-            "state": t.state.as_str(),
-            "archive_reason": t.archive_reason.map(|r| r.as_str()).unwrap_or("none"),
-            "archive_comment": t.archive_comment,
-            "archive_comment_timestamp": t.archive_comment.as_ref().map(|_| chrono::Utc::now().timestamp_millis()),
-            "archive_comment_user": t.archive_comment.as_ref().map(|_| user.clone()),
-            "assignee": assignee,
-            "incident_ids": t.incident_ids,
-            "state_update_timestamp": chrono::Utc::now().timestamp_millis(),
-            "state_update_user": user,
-            "version": s.version,
-        }
-    })
+/// The vendor's `signal_metadata` answer (plus `version`, so a client can chain its next write),
+/// as the engine reads it from the audit trail: who last changed the state or the comment, and when.
+pub fn metadata(engine: &Engine, s: &Signal, actor: &User) -> ApiResult<Value> {
+    Ok(engine.reads(actor).signal_metadata(s)?)
 }
 
 /// What a write produced: the status and body to send, and the last audit seq it recorded.
@@ -290,27 +278,15 @@ where
     F: FnOnce(&mut Engine, &User) -> ApiResult<Written>,
 {
     if let Some(k) = key {
-        let prior: Option<(String, String, i64, String)> = engine
-            .store()
-            .conn()
-            .prepare_cached(
-                "SELECT method, path, status, body FROM server_idempotency WHERE user_uuid = ?1 AND key = ?2",
-            )
-            .map_err(crate::Error::from)?
-            .query_row(params![user.uuid, k], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .optional()
-            .map_err(crate::Error::from)?;
-        if let Some((m, p, status, body)) = prior {
-            if m != method || p != path {
+        if let Some(prior) = engine.idempotent_answer(user, k)? {
+            if prior.method != method || prior.path != path {
                 return Err(ApiError::bad_param(
                     "Idempotency-Key",
                     "Idempotency-Key was already used for a different request",
                 ));
             }
-            let body: Value = serde_json::from_str(&body).map_err(crate::Error::from)?;
-            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+            let body: Value = serde_json::from_str(&prior.body).map_err(crate::Error::from)?;
+            let status = StatusCode::from_u16(prior.status).unwrap_or(StatusCode::OK);
             return Ok((
                 Written {
                     status,
@@ -323,23 +299,13 @@ where
     }
     let w = f(engine, user)?;
     if let Some(k) = key {
-        engine
-            .store()
-            .conn()
-            .execute(
-                "INSERT INTO server_idempotency (key, user_uuid, method, path, status, body, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    k,
-                    user.uuid,
-                    method,
-                    path,
-                    w.status.as_u16(),
-                    w.body.to_string(),
-                    chrono::Utc::now().timestamp_millis()
-                ],
-            )
-            .map_err(crate::Error::from)?;
+        let answer = crate::engine::StoredAnswer {
+            method: method.to_string(),
+            path: path.to_string(),
+            status: w.status.as_u16(),
+            body: w.body.to_string(),
+        };
+        engine.save_idempotent_answer(user, k, &answer)?;
     }
     Ok((w, false))
 }

@@ -1,22 +1,17 @@
-//! Where signals live. `Store` is what the engine and the faces see; `sqlite` is the embedded default.
+//! Where everything sigscope keeps lives, behind one interface.
+//!
+//! `Storage` is a backend (SQLite today, PostgreSQL next): a handle on the rows (`Db`, in `rows`)
+//! and nestable transactions. Only the engine (and the remote cache, which mirrors a server's rows)
+//! uses it; the faces (`tui/`, `cli/`, `server/`) never name this module — `tests/architecture.rs`
+//! fails if one does. The store holds no rules.
+mod rows;
 pub mod sqlite;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Signal, User};
-use chrono::{DateTime, Utc};
 
+pub use rows::*;
 pub use sqlite::SqliteStore;
-
-/// Which signals to list, by time alone; queries are evaluated by `query/` over the in-memory index.
-#[derive(Clone, Debug, Default)]
-pub struct ListFilter {
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    /// Oldest first when true; newest first (the explorer's order) otherwise.
-    pub ascending: bool,
-    /// `None` means all.
-    pub limit: Option<usize>,
-}
 
 /// What an upsert did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,16 +20,134 @@ pub struct UpsertReport {
     pub updated: usize,
 }
 
-pub trait Store {
+/// A storage backend.
+pub trait Storage: Send {
+    /// The rows, inside the open transaction when there is one.
+    fn db(&self) -> &dyn Db;
+    /// Open a level of all-or-nothing: a transaction that takes the write lock up front (so two
+    /// processes changing the same rows serialise instead of failing half-way), or a savepoint
+    /// inside the transaction already open.
+    fn begin(&mut self) -> Result<()>;
+    /// Close the innermost level: keep its writes, or undo them.
+    fn finish(&mut self, keep: bool) -> Result<()>;
+    /// Whether a transaction is open (a level someone has not finished).
+    fn in_transaction(&self) -> bool;
+    /// Where it is, for messages (a path, or a URL without its password).
+    fn location(&self) -> String;
+    /// Flush what the backend keeps aside (SQLite's WAL) before the process ends.
+    fn checkpoint(&self) -> Result<()>;
+}
+
+/// Something with nestable all-or-nothing levels: a backend, or the engine that owns one.
+pub trait Levels {
+    fn begin_level(&mut self) -> Result<()>;
+    fn finish_level(&mut self, keep: bool) -> Result<()>;
+}
+
+impl<S: Storage + ?Sized> Levels for S {
+    fn begin_level(&mut self) -> Result<()> {
+        self.begin()
+    }
+    fn finish_level(&mut self, keep: bool) -> Result<()> {
+        self.finish(keep)
+    }
+}
+
+/// Run `f` atomically on `s`: every write it makes is kept, or — on its error, or a panic, which is
+/// passed on after the rollback — none. Nested calls are savepoints of the outer one. This is the
+/// one transaction helper: the engine's commands and `all_or_nothing` both go through it.
+pub fn atomically<S, T, E>(
+    s: &mut S,
+    f: impl FnOnce(&mut S) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E>
+where
+    S: Levels + ?Sized,
+    E: From<Error>,
+{
+    s.begin_level().map_err(E::from)?;
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(s)));
+    match out {
+        Ok(Ok(v)) => {
+            s.finish_level(true).map_err(E::from)?;
+            Ok(v)
+        }
+        Ok(Err(e)) => {
+            // The change's own error is the one to report.
+            if let Err(undo) = s.finish_level(false) {
+                tracing::error!(error = %undo, "rolling back a failed write");
+            }
+            Err(e)
+        }
+        Err(panic) => {
+            if let Err(undo) = s.finish_level(false) {
+                tracing::error!(error = %undo, "rolling back after a panic");
+            }
+            std::panic::resume_unwind(panic)
+        }
+    }
+}
+
+/// Conveniences every backend gets from `Storage`.
+pub trait Store: Storage {
+    /// Run `f` on the rows atomically (see `atomically`).
+    fn write_rows<T>(&mut self, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
+        atomically(self, |s| f(s.db()))
+    }
+
     /// Insert or replace signals by id, all in one transaction: all of them are written or none.
-    fn upsert_signals(&mut self, signals: &[Signal]) -> Result<UpsertReport>;
-    fn get_signal(&self, id: &str) -> Result<Option<Signal>>;
-    fn list_signals(&self, filter: &ListFilter) -> Result<Vec<Signal>>;
-    fn count_signals(&self) -> Result<u64>;
-    /// Visit every signal, newest first, without holding them all in memory.
-    fn for_each_signal(&self, f: &mut dyn FnMut(Signal) -> Result<()>) -> Result<()>;
-    fn list_users(&self) -> Result<Vec<User>>;
-    /// A user by uuid or handle (email), case-insensitively for the handle.
-    fn find_user(&self, who: &str) -> Result<Option<User>>;
-    fn add_user(&mut self, user: &User) -> Result<()>;
+    fn upsert_signals(&mut self, signals: &[Signal]) -> Result<UpsertReport> {
+        self.write_rows(|db| {
+            let mut report = UpsertReport::default();
+            for s in signals {
+                if db.put_signal(s)? {
+                    report.inserted += 1;
+                } else {
+                    report.updated += 1;
+                }
+            }
+            Ok(report)
+        })
+    }
+
+    fn get_signal(&self, id: &str) -> Result<Option<Signal>> {
+        self.db().get_signal(id)
+    }
+
+    fn list_signals(&self, filter: &ListFilter) -> Result<Vec<Signal>> {
+        self.db().list_signals(filter)
+    }
+
+    fn count_signals(&self) -> Result<u64> {
+        self.db().count_signals()
+    }
+
+    fn for_each_signal(&self, f: &mut dyn FnMut(Signal) -> Result<()>) -> Result<()> {
+        self.db().for_each_signal(f)
+    }
+
+    fn list_users(&self) -> Result<Vec<User>> {
+        self.db().list_users()
+    }
+
+    fn find_user(&self, who: &str) -> Result<Option<User>> {
+        self.db().find_user(who)
+    }
+
+    fn add_user(&mut self, user: &User) -> Result<()> {
+        self.write_rows(|db| db.insert_user(user))
+    }
+}
+
+impl<S: Storage + ?Sized> Store for S {}
+
+/// A store by its location: a SQLite path today. Every face opens stores through the engine, which
+/// calls this.
+pub fn open(location: &std::path::Path) -> Result<Box<dyn Storage>> {
+    let s = location.to_string_lossy();
+    if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        return Err(Error::Usage(
+            "PostgreSQL stores are not supported by this build yet; give a SQLite path".into(),
+        ));
+    }
+    Ok(Box::new(SqliteStore::open(location)?))
 }

@@ -12,7 +12,6 @@ use crate::engine::{self, BlockFor, Command, Engine, NewCase, NewIncident, Signa
 use crate::error::{Error, Result};
 use crate::model::{CasePriority, IncidentSeverity, IncidentState, Permission, User};
 use crate::query::{self, PreparedSignal, SignalIndex};
-use crate::store::SqliteStore;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -28,40 +27,8 @@ const CHUNK: usize = 5_000;
 #[derive(Default)]
 struct Mark {
     loaded: bool,
-    rowid: i64,
-    seq: i64,
-    /// The update log's seq (see `track_updates`), when the store keeps one.
-    updates: i64,
-}
-
-/// The table `track_updates` keeps: one row per changed signal, its seq moved up on each change.
-const UPDATE_LOG: &str = "explorer_signal_updates";
-
-/// Have the store log every update of a signal row, whoever makes it. A remote's cache changes
-/// without audit rows (the sync writes the server's version, the outbox its optimistic one), and
-/// an update keeps the row's rowid, so without this the index would never hear of those changes.
-/// The log holds one row per signal (AUTOINCREMENT: a re-logged signal always gets a higher seq).
-/// The trigger deletes then inserts: an upsert's own ON CONFLICT would override an `OR REPLACE`.
-pub fn track_updates(store: &SqliteStore) -> Result<()> {
-    store.conn().execute_batch(&format!(
-        "CREATE TABLE IF NOT EXISTS {UPDATE_LOG} (
-             seq INTEGER PRIMARY KEY AUTOINCREMENT,
-             signal_id TEXT NOT NULL UNIQUE
-         );
-         CREATE TRIGGER IF NOT EXISTS {UPDATE_LOG}_on_update AFTER UPDATE ON signals BEGIN
-             DELETE FROM {UPDATE_LOG} WHERE signal_id = NEW.id;
-             INSERT INTO {UPDATE_LOG} (signal_id) VALUES (NEW.id);
-         END;"
-    ))?;
-    Ok(())
-}
-
-fn update_log_head(conn: &rusqlite::Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        &format!("SELECT COALESCE(MAX(seq), 0) FROM {UPDATE_LOG}"),
-        [],
-        |r| r.get(0),
-    )?)
+    /// How far the index has followed the store's change log.
+    seen: crate::engine::Watermark,
 }
 
 /// How far the initial load has come.
@@ -89,8 +56,8 @@ pub struct LocalBackend {
     mark: Mutex<Mark>,
     generation: Arc<AtomicU64>,
     progress: Arc<Mutex<Progress>>,
-    /// Follow `track_updates`' log as well as the audit log.
-    update_log: bool,
+    /// Where the store is, for the background loader's own engine.
+    location: std::path::PathBuf,
 }
 
 /// Where a newest-first read stopped: the last `(ts, id)` read.
@@ -101,40 +68,10 @@ type Cursor = (i64, String);
 type Chunk = (Vec<PreparedSignal>, Option<Cursor>, usize);
 
 /// The next `limit` signals, newest first, after `after`.
-fn read_chunk(conn: &rusqlite::Connection, after: Option<&Cursor>, limit: usize) -> Result<Chunk> {
-    let mut raws: Vec<(String, String)> = Vec::new();
-    let mut last = None;
-    let mut push = |r: &rusqlite::Row| -> rusqlite::Result<()> {
-        let id: String = r.get(0)?;
-        let raw: String = r.get(1)?;
-        let ts: i64 = r.get(2)?;
-        last = Some((ts, id.clone()));
-        raws.push((id, raw));
-        Ok(())
-    };
-    match after {
-        None => {
-            let mut st = conn.prepare_cached(
-                "SELECT id, raw, ts FROM signals ORDER BY ts DESC, id DESC LIMIT ?1",
-            )?;
-            let mut rows = st.query([limit as i64])?;
-            while let Some(r) = rows.next()? {
-                push(r)?;
-            }
-        }
-        Some((ts, id)) => {
-            let mut st = conn.prepare_cached(
-                "SELECT id, raw, ts FROM signals WHERE ts < ?1 OR (ts = ?1 AND id < ?2)
-                 ORDER BY ts DESC, id DESC LIMIT ?3",
-            )?;
-            let mut rows = st.query(rusqlite::params![ts, id, limit as i64])?;
-            while let Some(r) = rows.next()? {
-                push(r)?;
-            }
-        }
-    }
-    let read = raws.len();
-    Ok((parse_all(&raws), last, read))
+fn read_chunk(reads: &engine::Reads, after: Option<&Cursor>, limit: usize) -> Result<Chunk> {
+    let page = reads.signal_page(after, limit)?;
+    let read = page.rows.len();
+    Ok((parse_all(&page.rows), page.next, read))
 }
 
 /// Parse stored signals, in order, on every core, and prepare each for the index right after
@@ -186,24 +123,22 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl LocalBackend {
-    /// Open over a store, acting as `acting` (a handle, email or uuid; see `Engine::resolve_actor`).
-    pub fn open(store: SqliteStore, acting: Option<&str>) -> Result<LocalBackend> {
-        let mut engine = Engine::system(store);
+    /// Open over the store at `location`, acting as `acting` (a handle, email or uuid; see
+    /// `Engine::resolve_actor`).
+    pub fn open(location: &std::path::Path, acting: Option<&str>) -> Result<LocalBackend> {
+        let mut engine = Engine::open(location)?;
         let actor = engine.resolve_actor(acting)?;
-        Ok(Self::with_engine(engine, actor))
+        Ok(Self::with_engine(engine, actor, location))
     }
 
     /// Open over a store whose users are not this process's to resolve (a remote's cache: the
-    /// remote decides who acts), following `track_updates`' log too. Meant for reads: `apply`
-    /// would run the local engine on the store as `actor`.
-    pub fn reader(store: SqliteStore, actor: User) -> Result<LocalBackend> {
-        track_updates(&store)?;
-        let mut b = Self::with_engine(Engine::system(store), actor);
-        b.update_log = true;
-        Ok(b)
+    /// remote decides who acts). Meant for reads: `apply` would run the local engine on the store
+    /// as `actor`.
+    pub fn reader(location: &std::path::Path, actor: User) -> Result<LocalBackend> {
+        Ok(Self::with_engine(Engine::open(location)?, actor, location))
     }
 
-    fn with_engine(engine: Engine, actor: User) -> LocalBackend {
+    fn with_engine(engine: Engine, actor: User, location: &std::path::Path) -> LocalBackend {
         LocalBackend {
             engine: Mutex::new(engine),
             workflows: WorkflowSetup::default(),
@@ -212,7 +147,7 @@ impl LocalBackend {
             mark: Mutex::new(Mark::default()),
             generation: Arc::new(AtomicU64::new(1)),
             progress: Arc::new(Mutex::new(Progress::default())),
-            update_log: false,
+            location: location.to_path_buf(),
         }
     }
 
@@ -234,61 +169,19 @@ impl LocalBackend {
             return Ok(false);
         }
         let engine = lock(&self.engine);
-        let conn = engine.store().conn();
-        let mut fresh = Vec::new();
-        {
-            let mut stmt = conn.prepare_cached(
-                "SELECT rowid, id, raw FROM signals WHERE rowid > ?1 ORDER BY rowid",
-            )?;
-            let mut rows = stmt.query([mark.rowid])?;
-            while let Some(r) = rows.next()? {
-                let rowid: i64 = r.get(0)?;
-                let id: String = r.get(1)?;
-                let raw: String = r.get(2)?;
-                mark.rowid = mark.rowid.max(rowid);
-                match serde_json::from_str(&raw)
-                    .map_err(|e| Error::Store(e.to_string()))
-                    .and_then(crate::model::Signal::from_json)
-                {
-                    Ok(s) => fresh.push(s),
-                    Err(e) => tracing::warn!("signal {}: {e}", crate::sanitize::clean(&id)),
-                }
-            }
-        }
-        let max_seq: i64 =
-            conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?;
-        let mut changed = Vec::new();
-        if max_seq > mark.seq {
-            let mut stmt =
-                conn.prepare_cached("SELECT DISTINCT signal_id FROM audit_signals WHERE seq > ?1")?;
-            let ids: Vec<String> = stmt
-                .query_map([mark.seq], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for id in ids {
-                if let Some(s) = engine.get_signal(&id)? {
-                    changed.push(s);
-                }
-            }
-        }
-        mark.seq = max_seq;
-        if self.update_log {
-            let head = update_log_head(conn)?;
-            if head > mark.updates {
-                let mut stmt = conn.prepare_cached(&format!(
-                    "SELECT signal_id FROM {UPDATE_LOG} WHERE seq > ?1"
-                ))?;
-                let ids: Vec<String> = stmt
-                    .query_map([mark.updates], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                for id in ids {
-                    if let Some(s) = engine.get_signal(&id)? {
-                        changed.push(s);
-                    }
-                }
-            }
-            mark.updates = head;
-        }
+        let (added, changed, seen) = engine.reads(&self.actor).changes_after(&mark.seen)?;
+        mark.seen = seen;
         drop(engine);
+        let mut fresh = Vec::with_capacity(added.len());
+        for (id, raw) in added {
+            match serde_json::from_str(&raw)
+                .map_err(|e| Error::Store(e.to_string()))
+                .and_then(crate::model::Signal::from_json)
+            {
+                Ok(s) => fresh.push(s),
+                Err(e) => tracing::warn!("signal {}: {e}", crate::sanitize::clean(&id)),
+            }
+        }
         let any = !fresh.is_empty() || !changed.is_empty();
         if any {
             let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
@@ -309,28 +202,22 @@ impl LocalBackend {
             return Ok(());
         }
         let engine = lock(&self.engine);
-        let conn = engine.store().conn();
-        // Everything up to these marks is the loader's; anything after, `catch_up`'s.
-        mark.rowid = conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM signals", [], |r| {
-            r.get(0)
-        })?;
-        mark.seq = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?;
-        if self.update_log {
-            mark.updates = update_log_head(conn)?;
-        }
-        let total: i64 = conn.query_row("SELECT COUNT(*) FROM signals", [], |r| r.get(0))?;
-        let (first, cursor, read) = read_chunk(conn, None, FIRST_CHUNK)?;
-        let path = engine.store().path().to_path_buf();
+        let reads = engine.reads(&self.actor);
+        // Everything up to this mark is the loader's; anything after, `catch_up`'s.
+        mark.seen = reads.watermark()?;
+        let total = usize::try_from(reads.count_signals()?).unwrap_or(usize::MAX);
+        let (first, cursor, read) = read_chunk(&reads, None, FIRST_CHUNK)?;
+        let path = self.location.clone();
         drop(engine);
         {
             let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
             *index = SignalIndex::build_prepared(first);
-            index.reserve((total as usize).saturating_sub(read));
+            index.reserve(total.saturating_sub(read));
         }
         let done = read < FIRST_CHUNK;
         *lock(&self.progress) = Progress {
             loaded: read,
-            total: total as usize,
+            total,
             done,
         };
         mark.loaded = true;
@@ -340,8 +227,9 @@ impl LocalBackend {
                 self.generation.clone(),
                 self.progress.clone(),
             );
+            let actor = self.actor.clone();
             std::thread::spawn(move || {
-                if let Err(e) = load_rest(&path, cursor, &index, &generation, &progress) {
+                if let Err(e) = load_rest(&path, &actor, cursor, &index, &generation, &progress) {
                     tracing::error!("loading the store: {e}");
                 }
                 lock(&progress).done = true;
@@ -401,14 +289,16 @@ impl LocalBackend {
 /// The background part of the initial load, on its own connection.
 fn load_rest(
     path: &std::path::Path,
+    actor: &User,
     mut cursor: Option<Cursor>,
     index: &RwLock<SignalIndex>,
     generation: &AtomicU64,
     progress: &Mutex<Progress>,
 ) -> Result<()> {
-    let store = SqliteStore::open(path)?;
+    let engine = Engine::open(path)?;
+    let reads = engine.reads(actor);
     while cursor.is_some() {
-        let (chunk, next, read) = read_chunk(store.conn(), cursor.as_ref(), CHUNK)?;
+        let (chunk, next, read) = read_chunk(&reads, cursor.as_ref(), CHUNK)?;
         {
             let mut ix = index.write().unwrap_or_else(|p| p.into_inner());
             ix.insert_prepared_all(&chunk);
@@ -550,10 +440,11 @@ impl Backend for LocalBackend {
 
     fn detail(&self, id: &str) -> Result<Option<Detail>> {
         let engine = lock(&self.engine);
-        let Some(signal) = engine.get_signal(id)? else {
+        let reads = engine.reads(&self.actor);
+        let Some(signal) = reads.signal(id)? else {
             return Ok(None);
         };
-        let timeline = engine
+        let timeline = reads
             .timeline(id)?
             .iter()
             .map(|e| TimelineEntry {
@@ -568,18 +459,18 @@ impl Backend for LocalBackend {
             .iter()
             .chain(signal.attacker_users.iter())
         {
-            let b = engine.active_block_for(v)?;
+            let b = reads.active_block_for(v)?;
             blocks.push(BlockState {
                 value: v.clone(),
                 blocked: b.map(|b| b.expires_at),
             });
         }
-        drop(engine);
-        let rule = crate::demo::rule_info(&signal.rule.id)
+        let rule = reads
+            .rule_info(&signal.rule.id)?
             .map(|r| RuleInfo {
-                condition: r.condition.to_string(),
-                description: r.description.to_string(),
-                runbook: r.runbook.to_string(),
+                condition: r.condition,
+                description: r.description,
+                runbook: r.runbook,
             })
             .or_else(|| {
                 // Outside the catalogue, the vendor's message is the rule's description.
@@ -588,9 +479,12 @@ impl Backend for LocalBackend {
                     ..Default::default()
                 })
             });
+        let service_owner = reads.service_owner(signal.service())?;
+        drop(reads);
+        drop(engine);
         let related = self.related(&signal);
         Ok(Some(Detail {
-            service_owner: crate::demo::service_owner(signal.service()).map(str::to_string),
+            service_owner,
             timeline,
             blocks,
             rule,
@@ -600,12 +494,13 @@ impl Backend for LocalBackend {
     }
 
     fn users(&self) -> Result<Vec<User>> {
-        lock(&self.engine).list_users()
+        lock(&self.engine).reads(&self.actor).users()
     }
 
     fn cases(&self) -> Result<Vec<Choice>> {
         Ok(lock(&self.engine)
-            .list_cases()?
+            .reads(&self.actor)
+            .cases()?
             .into_iter()
             .map(|c| Choice {
                 id: c.key,
@@ -616,7 +511,8 @@ impl Backend for LocalBackend {
 
     fn incidents(&self) -> Result<Vec<Choice>> {
         Ok(lock(&self.engine)
-            .list_incidents()?
+            .reads(&self.actor)
+            .incidents()?
             .into_iter()
             .map(|i| Choice {
                 id: format!("IR-{}", i.public_id),
@@ -736,9 +632,15 @@ impl Backend for LocalBackend {
             Change::BlockUsers { ids, duration } => {
                 let mut users = Vec::new();
                 for id in ids {
-                    let s = lock(&self.engine).get_signal(id)?.ok_or_else(|| {
-                        Error::NotFound(format!("signal {} not found", crate::sanitize::clean(id)))
-                    })?;
+                    let s = lock(&self.engine)
+                        .reads(&self.actor)
+                        .signal(id)?
+                        .ok_or_else(|| {
+                            Error::NotFound(format!(
+                                "signal {} not found",
+                                crate::sanitize::clean(id)
+                            ))
+                        })?;
                     for u in s.attacker_users {
                         if !users.contains(&u) {
                             users.push(u);
@@ -849,7 +751,9 @@ impl Backend for LocalBackend {
     }
 
     fn blocks(&self, include_inactive: bool) -> Result<Vec<crate::model::Block>> {
-        lock(&self.engine).list_blocks(include_inactive)
+        lock(&self.engine)
+            .reads(&self.actor)
+            .blocks(include_inactive)
     }
 
     fn workflows(&self) -> Result<Vec<super::backend::WorkflowInfo>> {
@@ -912,8 +816,11 @@ impl Backend for LocalBackend {
         }
         let (signal, path) = {
             let engine = lock(&self.engine);
-            let s = engine.get_signal(signal_id).map_err(refuse)?;
-            (s, engine.store().path().to_path_buf())
+            let s = engine
+                .reads(&self.actor)
+                .signal(signal_id)
+                .map_err(refuse)?;
+            (s, self.location.clone())
         };
         let signal = signal.ok_or_else(|| {
             refuse(Error::NotFound(format!(
@@ -958,7 +865,7 @@ impl Backend for LocalBackend {
 
     fn notify_rules(&self) -> Result<Vec<super::backend::NotifyRuleRow>> {
         let engine = lock(&self.engine);
-        let rules = crate::notify::rules::list(engine.store().conn())?;
+        let rules = engine.reads(&self.actor).notify_rules()?;
         Ok(rules
             .into_iter()
             .map(|r| super::backend::NotifyRuleRow {

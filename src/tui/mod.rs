@@ -87,7 +87,6 @@ pub fn explore(
     acting: Option<&str>,
     read_only: bool,
 ) -> Result<()> {
-    let store = crate::store::SqliteStore::open(store)?;
     let wf = crate::workflow::WorkflowsConfig::from_config(config)?;
     let setup = local::WorkflowSetup {
         dir: wf

@@ -16,7 +16,6 @@ use crate::error::{Error, Result};
 use crate::model::{Permission, Role, Signal, TriageState, User};
 use crate::remote::{Problem, Remote, RemoteSetup, SyncStatus};
 use crate::sanitize::clean;
-use crate::store::{SqliteStore, Store};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -110,7 +109,7 @@ impl RemoteBackend {
             role: Role::ReadOnly,
             disabled: false,
         };
-        let reads = LocalBackend::reader(SqliteStore::open(cache_path)?, reader)?;
+        let reads = LocalBackend::reader(cache_path, reader)?;
         Ok(RemoteBackend {
             status: remote.status(),
             remote,

@@ -10,9 +10,9 @@ pub use def::{Input, InputKind, Step, Workflow};
 pub use run::{Options, StepResult, StepStatus};
 pub use runs::{RunRecord, RunState};
 
+use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::model::{AuditEvent, Permission, Signal, User};
-use crate::store::SqliteStore;
+use crate::model::{Permission, Signal, User};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -108,7 +108,7 @@ pub enum RunEvent {
 
 /// Run a prepared workflow here and now, recording it in the store as it goes.
 pub fn run_now(
-    store: &mut SqliteStore,
+    engine: &mut Engine,
     p: Prepared,
     on_step: &mut dyn FnMut(&StepResult),
 ) -> Result<RunRecord> {
@@ -124,7 +124,7 @@ pub fn run_now(
         steps: Vec::new(),
         error: None,
     };
-    store.write(|tx| runs::save(tx, &rec))?;
+    engine.save_workflow_run(&p.actor, &rec)?;
     let ctx = template::Context::new(
         template::signal_value(&p.signal, &p.link),
         p.inputs.clone(),
@@ -133,7 +133,7 @@ pub fn run_now(
     let mut save_err = None;
     let result = run::execute(&p.workflow, &ctx, &p.opts, &mut |step| {
         rec.steps.push(step.clone());
-        if let Err(e) = store.write(|tx| runs::save(tx, &rec)) {
+        if let Err(e) = engine.save_workflow_run(&p.actor, &rec) {
             save_err.get_or_insert(e);
         }
         on_step(step);
@@ -161,21 +161,7 @@ pub fn run_now(
     let finished = Utc::now();
     rec.finished_at = Some(finished);
     // The finished run goes on the signal's timeline in the same transaction as its row.
-    let event = AuditEvent {
-        seq: 0,
-        time: finished,
-        actor: rec.actor.clone(),
-        action: WORKFLOW_RUN.to_string(),
-        target_type: "workflow".into(),
-        target_id: rec.workflow.clone(),
-        signal_ids: vec![rec.signal_id.clone()],
-        before: Value::Null,
-        after: rec.to_json(),
-    };
-    store.write(|tx| {
-        runs::save(tx, &rec)?;
-        crate::store::sqlite::audit::append(tx, &event)
-    })?;
+    engine.finish_workflow_run(&p.actor, &rec)?;
     Ok(rec)
 }
 
@@ -191,9 +177,9 @@ pub fn spawn(path: PathBuf, p: Prepared) -> Result<RunHandle> {
     let thread = std::thread::Builder::new()
         .name("sigscope-workflow".into())
         .spawn(move || {
-            let outcome = SqliteStore::open(&path).and_then(|mut store| {
+            let outcome = Engine::open(&path).and_then(|mut engine| {
                 let steps = tx.clone();
-                run_now(&mut store, p, &mut |s| {
+                run_now(&mut engine, p, &mut |s| {
                     let _ = steps.send(RunEvent::Step(s.clone()));
                 })
             });

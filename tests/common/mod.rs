@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 use serde_json::{json, Value};
 use sigscope::model::{Role, Signal, User};
-use sigscope::server::{self, keys, ServeOptions};
+use sigscope::server::{self, ServeOptions};
 use sigscope::store::{SqliteStore, Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -74,7 +74,10 @@ pub fn seed(path: &std::path::Path, n: usize) -> (Vec<Keys>, Vec<String>) {
     let mut ks = Vec::new();
     for u in &users {
         store.add_user(u).unwrap();
-        let k = store.write(|tx| keys::create(tx, u)).unwrap();
+    }
+    let mut engine = sigscope::engine::Engine::open(path).unwrap();
+    for u in &users {
+        let (_, k) = engine.create_key(u, &u.handle).unwrap();
         ks.push(Keys {
             api: k.api_key,
             app: k.app_key,

@@ -44,17 +44,22 @@ pub struct Env {
 }
 
 impl Env {
+    /// A second connection to the engine's store: the harness reads and seeds the real database
+    /// itself (the engine hands its own connection to nobody).
+    pub fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.path).unwrap()
+    }
+
     pub fn user(&self, handle: &str) -> User {
-        self.engine.store().find_user(handle).unwrap().unwrap()
+        self.store().find_user(handle).unwrap().unwrap()
     }
 
     pub fn signal(&self, id: &str) -> Signal {
-        self.engine.get_signal(id).unwrap().unwrap()
+        self.store().get_signal(id).unwrap().unwrap()
     }
 
     pub fn audit_count(&self) -> i64 {
-        self.engine
-            .store()
+        self.store()
             .conn()
             .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))
             .unwrap()
@@ -65,7 +70,7 @@ impl Env {
             .iter()
             .map(|v| Signal::from_json(v.clone()).unwrap())
             .collect();
-        self.engine.store_mut().upsert_signals(&parsed).unwrap();
+        self.store().upsert_signals(&parsed).unwrap();
     }
 }
 

@@ -1,7 +1,8 @@
 //! The audit log: appended inside the transaction that made the change, never updated (triggers refuse).
 use super::{from_ms, to_ms};
 use crate::error::{Error, Result};
-use crate::model::AuditEvent;
+use crate::model::{AuditEvent, AuditFilter};
+use crate::store::AuditRows;
 use rusqlite::{params, Connection, Row};
 
 /// Append one event and index it under each signal it touched; returns its seq.
@@ -107,7 +108,7 @@ pub fn since(conn: &Connection, seq: i64, limit: usize) -> Result<Vec<AuditEvent
     collect(
         conn,
         &format!("SELECT {COLS} FROM audit a WHERE a.seq > ?1 ORDER BY a.seq LIMIT ?2"),
-        params![seq, limit as i64],
+        params![seq, i64::try_from(limit).unwrap_or(i64::MAX)],
     )
 }
 
@@ -128,4 +129,50 @@ pub fn for_target(
 
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))?)
+}
+
+/// The newest events matching `f`, oldest first (the way `tail` shows a log).
+pub fn list(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditEvent>> {
+    let limit = f.limit.and_then(|l| i64::try_from(l).ok()).unwrap_or(-1);
+    let mut out = collect(
+        conn,
+        &format!(
+            "SELECT {COLS} FROM audit a
+             WHERE (?1 IS NULL OR a.actor = ?1 COLLATE NOCASE)
+               AND (?2 IS NULL OR a.target_type = ?2)
+               AND (?3 IS NULL OR a.time >= ?3)
+             ORDER BY a.seq DESC LIMIT ?4"
+        ),
+        params![f.actor, f.target_type, f.since.as_ref().map(to_ms), limit],
+    )?;
+    out.reverse();
+    Ok(out)
+}
+
+impl AuditRows for Connection {
+    fn append_audit(&self, e: &AuditEvent) -> Result<i64> {
+        append(self, e)
+    }
+    fn audit_for_signal(&self, signal_id: &str) -> Result<Vec<AuditEvent>> {
+        for_signal(self, signal_id)
+    }
+    fn latest_audit_for_signal(
+        &self,
+        signal_id: &str,
+        actions: &[&str],
+    ) -> Result<Option<AuditEvent>> {
+        latest_for_signal(self, signal_id, actions)
+    }
+    fn audit_since(&self, seq: i64, limit: usize) -> Result<Vec<AuditEvent>> {
+        since(self, seq, limit)
+    }
+    fn audit_for_target(&self, target_type: &str, target_id: &str) -> Result<Vec<AuditEvent>> {
+        for_target(self, target_type, target_id)
+    }
+    fn audit_list(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        list(self, f)
+    }
+    fn latest_seq(&self) -> Result<i64> {
+        Ok(self.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?)
+    }
 }

@@ -243,3 +243,36 @@ pub fn history(conn: &Connection, block_id: i64) -> Result<Vec<BlockEvent>> {
         })
         .collect()
 }
+
+impl crate::store::BlockRows for Connection {
+    fn insert_block(&self, b: &mut Block) -> Result<()> {
+        insert(self, b)
+    }
+    fn set_block_expiry(
+        &self,
+        id: i64,
+        expires_at: Option<DateTime<Utc>>,
+        actor: &str,
+        now: &DateTime<Utc>,
+    ) -> Result<()> {
+        set_expiry(self, id, expires_at, actor, now)
+    }
+    fn lift_block(&self, id: i64, actor: &str, now: &DateTime<Utc>) -> Result<()> {
+        lift(self, id, actor, now)
+    }
+    fn record_expired_blocks(&self, now: &DateTime<Utc>) -> Result<Vec<i64>> {
+        record_expired(self, now)
+    }
+    fn get_block(&self, id: i64) -> Result<Option<Block>> {
+        get(self, id)
+    }
+    fn active_block_for(&self, value: &str, now: &DateTime<Utc>) -> Result<Option<Block>> {
+        active_for(self, value, now)
+    }
+    fn list_blocks(&self, include_inactive: bool, now: &DateTime<Utc>) -> Result<Vec<Block>> {
+        list(self, include_inactive, now)
+    }
+    fn block_history(&self, block_id: i64) -> Result<Vec<BlockEvent>> {
+        history(self, block_id)
+    }
+}

@@ -181,3 +181,36 @@ pub fn keys_for_signal(conn: &Connection, signal_id: &str) -> Result<Vec<String>
         .query_map([signal_id], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?)
 }
+
+impl crate::store::CaseRows for Connection {
+    fn next_case_number(&self) -> Result<i64> {
+        next_number(self)
+    }
+    fn insert_case(&self, c: &Case) -> Result<()> {
+        insert(self, c)
+    }
+    fn update_case(&self, c: &Case) -> Result<()> {
+        update(self, c)
+    }
+    fn link_case_signal(
+        &self,
+        case_id: &str,
+        signal_id: &str,
+        by: &str,
+        at: &chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        link_signal(self, case_id, signal_id, by, at)
+    }
+    fn add_case_comment(&self, case_id: &str, c: &CaseComment) -> Result<()> {
+        add_comment(self, case_id, c)
+    }
+    fn get_case(&self, key_or_id: &str) -> Result<Option<Case>> {
+        get(self, key_or_id)
+    }
+    fn list_cases(&self) -> Result<Vec<Case>> {
+        list(self)
+    }
+    fn case_keys_for_signal(&self, signal_id: &str) -> Result<Vec<String>> {
+        keys_for_signal(self, signal_id)
+    }
+}

@@ -2,7 +2,8 @@
 //! block history read in the shapes `denylist/` computes on.
 use super::{from_ms, to_ms};
 use crate::denylist::{
-    AllowEntry, AutoblockRule, BlockValue, BlockWhat, DenyEntry, HistoryAction, HistoryEvent, Run,
+    AllowEntry, AutoblockRule, BlockValue, BlockWhat, Bouncer, Cursor, DenyEntry, HistoryAction,
+    HistoryEvent, RunRow,
 };
 use crate::error::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -144,29 +145,9 @@ pub fn allow_list(conn: &Connection) -> Result<Vec<AllowEntry>> {
         .collect()
 }
 
-/// Why blocking this stored `(kind, value)` is refused by the allowlist, naming the entry; `None`
-/// when it may be blocked.
-pub fn allow_refusal(conn: &Connection, kind: &str, value: &str) -> Result<Option<String>> {
-    let list = crate::denylist::Allowlist::new(allow_list(conn)?);
-    let v = value_of(kind, value)?;
-    Ok(list
-        .find(&v)
-        .map(|a| crate::denylist::allowlist::refusal(&v, a)))
-}
-
-/// Remove by id or by value; the removed entry.
-pub fn allow_remove(conn: &Connection, target: &str) -> Result<AllowEntry> {
-    let all = allow_list(conn)?;
-    let t = target.trim();
-    let canon = crate::engine::blocking::parse_ip_value(t)
-        .map(|p| p.1)
-        .unwrap_or_else(|_| t.to_string());
-    let hit = all
-        .into_iter()
-        .find(|a| a.value.to_string() == canon || a.id.to_string() == t)
-        .ok_or_else(|| Error::NotFound(format!("{t} is not on the allowlist")))?;
-    conn.execute("DELETE FROM allowlist WHERE id = ?1", [hit.id])?;
-    Ok(hit)
+pub fn allow_delete(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute("DELETE FROM allowlist WHERE id = ?1", [id])?;
+    Ok(())
 }
 
 // ---- autoblock rules and runs ----
@@ -267,18 +248,6 @@ pub fn rule_remove(conn: &Connection, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// What a rule did; `outcome` is `made`, `extended` or `simulated`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct RunRow {
-    pub rule: String,
-    pub signal_id: String,
-    pub value: BlockValue,
-    pub outcome: String,
-    pub block_id: Option<i64>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub time: DateTime<Utc>,
-}
-
 pub fn run_insert(conn: &Connection, r: &RunRow) -> Result<()> {
     conn.execute(
         "INSERT INTO autoblock_runs (rule, signal_id, kind, value, outcome, block_id, expires_at, time)
@@ -333,45 +302,19 @@ pub fn run_list(conn: &Connection, rule: Option<&str>) -> Result<Vec<RunRow>> {
         .collect()
 }
 
-pub fn runs(conn: &Connection) -> Result<Vec<Run>> {
-    Ok(run_list(conn, None)?
-        .into_iter()
-        .map(|r| Run {
-            simulated: r.outcome == "simulated",
-            rule: r.rule,
-            signal_id: r.signal_id,
-            value: r.value,
-        })
-        .collect())
-}
-
 // ---- bouncers ----
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Bouncer {
-    pub name: String,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub cursor: Option<crate::denylist::Cursor>,
-    pub last_pull: Option<DateTime<Utc>>,
-}
-
-pub fn key_hash(key: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(key.as_bytes()))
-}
 
 pub fn bouncer_insert(
     conn: &Connection,
     name: &str,
-    key: &str,
+    key_sha256: &str,
     by: &str,
     now: &DateTime<Utc>,
 ) -> Result<()> {
     let n = conn.execute(
         "INSERT INTO bouncers (name, key_sha256, created_by, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(name) DO NOTHING",
-        params![name, key_hash(key), by, to_ms(now)],
+        params![name, key_sha256, by, to_ms(now)],
     )?;
     if n == 0 {
         return Err(Error::Conflict(format!(
@@ -389,7 +332,7 @@ fn bouncer_row(r: &rusqlite::Row) -> rusqlite::Result<RawBouncer> {
 
 fn bouncer_finish((name, by, at, seq, cur_at, last): RawBouncer) -> Result<Bouncer> {
     let cursor = match (seq, cur_at) {
-        (Some(seq), Some(at)) => Some(crate::denylist::Cursor {
+        (Some(seq), Some(at)) => Some(Cursor {
             seq,
             at: from_ms(at)?,
         }),
@@ -404,14 +347,14 @@ fn bouncer_finish((name, by, at, seq, cur_at, last): RawBouncer) -> Result<Bounc
     })
 }
 
-/// The bouncer holding `key`, compared by hash.
-pub fn bouncer_by_key(conn: &Connection, key: &str) -> Result<Option<Bouncer>> {
+/// The bouncer whose key hashes to `key_sha256`.
+pub fn bouncer_by_key_hash(conn: &Connection, key_sha256: &str) -> Result<Option<Bouncer>> {
     let r = conn
         .prepare_cached(
             "SELECT name, created_by, created_at, cursor_seq, cursor_at, last_pull FROM bouncers
              WHERE key_sha256 = ?1",
         )?
-        .query_row([key_hash(key)], bouncer_row)
+        .query_row([key_sha256], bouncer_row)
         .optional()?;
     r.map(bouncer_finish).transpose()
 }
@@ -437,7 +380,7 @@ pub fn bouncer_remove(conn: &Connection, name: &str) -> Result<()> {
 pub fn bouncer_set_cursor(
     conn: &Connection,
     name: &str,
-    c: &crate::denylist::Cursor,
+    c: &Cursor,
     now: &DateTime<Utc>,
 ) -> Result<()> {
     conn.execute(
@@ -445,4 +388,78 @@ pub fn bouncer_set_cursor(
         params![name, c.seq, to_ms(&c.at), to_ms(now)],
     )?;
     Ok(())
+}
+
+impl crate::store::DenylistRows for Connection {
+    fn deny_history_since(&self, seq: i64) -> Result<Vec<HistoryEvent>> {
+        history_since(self, seq)
+    }
+    fn deny_entries(&self) -> Result<Vec<DenyEntry>> {
+        entries(self)
+    }
+    fn allow_insert(
+        &self,
+        kind: &str,
+        value: &str,
+        note: &str,
+        by: &str,
+        now: &DateTime<Utc>,
+    ) -> Result<i64> {
+        allow_insert(self, kind, value, note, by, now)
+    }
+    fn allow_list(&self) -> Result<Vec<AllowEntry>> {
+        allow_list(self)
+    }
+    fn allow_delete(&self, id: i64) -> Result<()> {
+        allow_delete(self, id)
+    }
+    fn autoblock_rule_insert(
+        &self,
+        r: &AutoblockRule,
+        by: &str,
+        now: &DateTime<Utc>,
+    ) -> Result<()> {
+        rule_insert(self, r, by, now)
+    }
+    fn autoblock_rules(&self) -> Result<Vec<AutoblockRule>> {
+        rule_list(self)
+    }
+    fn autoblock_rule_set(
+        &self,
+        name: &str,
+        simulate: Option<bool>,
+        enabled: Option<bool>,
+    ) -> Result<()> {
+        rule_set(self, name, simulate, enabled)
+    }
+    fn autoblock_rule_delete(&self, name: &str) -> Result<()> {
+        rule_remove(self, name)
+    }
+    fn autoblock_run_insert(&self, r: &RunRow) -> Result<()> {
+        run_insert(self, r)
+    }
+    fn autoblock_runs(&self, rule: Option<&str>) -> Result<Vec<RunRow>> {
+        run_list(self, rule)
+    }
+    fn bouncer_insert(
+        &self,
+        name: &str,
+        key_hash: &str,
+        by: &str,
+        now: &DateTime<Utc>,
+    ) -> Result<()> {
+        bouncer_insert(self, name, key_hash, by, now)
+    }
+    fn bouncer_by_key_hash(&self, key_hash: &str) -> Result<Option<Bouncer>> {
+        bouncer_by_key_hash(self, key_hash)
+    }
+    fn bouncer_list(&self) -> Result<Vec<Bouncer>> {
+        bouncer_list(self)
+    }
+    fn bouncer_delete(&self, name: &str) -> Result<()> {
+        bouncer_remove(self, name)
+    }
+    fn bouncer_set_cursor(&self, name: &str, c: &Cursor, now: &DateTime<Utc>) -> Result<()> {
+        bouncer_set_cursor(self, name, c, now)
+    }
 }

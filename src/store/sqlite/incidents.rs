@@ -151,3 +151,33 @@ pub fn list(conn: &Connection) -> Result<Vec<Incident>> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(|r| finish(conn, r)).collect()
 }
+
+impl crate::store::IncidentRows for Connection {
+    fn next_incident_id(&self) -> Result<i64> {
+        next_public_id(self)
+    }
+    fn insert_incident(&self, i: &Incident) -> Result<()> {
+        insert(self, i)
+    }
+    fn update_incident(&self, i: &Incident) -> Result<()> {
+        update(self, i)
+    }
+    fn link_incident_signal(
+        &self,
+        incident_id: &str,
+        signal_id: &str,
+        by: &str,
+        at: &chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        link_signal(self, incident_id, signal_id, by, at)
+    }
+    fn unlink_incident_signal(&self, incident_id: &str, signal_id: &str) -> Result<()> {
+        unlink_signal(self, incident_id, signal_id)
+    }
+    fn get_incident(&self, id: &str) -> Result<Option<Incident>> {
+        get(self, id)
+    }
+    fn list_incidents(&self) -> Result<Vec<Incident>> {
+        list(self)
+    }
+}

@@ -237,4 +237,19 @@ CREATE TABLE bouncers (
 );
 "#,
     ),
+    (
+        6,
+        r#"
+-- The rule and service catalogues, which Rule Details and the service owner read (the demo data
+-- and detection rules fill them).
+CREATE TABLE rule_catalog (
+    id  TEXT PRIMARY KEY,
+    raw TEXT NOT NULL
+);
+CREATE TABLE service_catalog (
+    service TEXT PRIMARY KEY,
+    owner   TEXT NOT NULL
+);
+"#,
+    ),
 ];

@@ -3,12 +3,17 @@ mod atomic;
 pub mod audit;
 pub mod blocks;
 pub mod cases;
+mod catalog;
 pub mod denylist;
 pub mod incidents;
+mod keys;
 mod migrations;
+pub mod notify_queue;
+pub mod notify_rules;
 mod server_schema;
 pub mod signals;
 pub mod users;
+pub mod workflow_runs;
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -21,6 +26,8 @@ pub use migrations::MIGRATIONS;
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// The open levels of `Storage::begin`, innermost last: true for a savepoint.
+    levels: Vec<bool>,
 }
 
 impl SqliteStore {
@@ -46,6 +53,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
+            levels: Vec::new(),
         };
         store.migrate()?;
         Ok(store)
@@ -92,6 +100,64 @@ impl SqliteStore {
     /// The connection, for reads.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+}
+
+impl crate::store::Storage for SqliteStore {
+    fn db(&self) -> &dyn crate::store::Db {
+        &self.conn
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        // A transaction opened outside these levels (the remote cache's `atomically`) nests too.
+        let savepoint = !self.conn.is_autocommit();
+        self.conn.execute_batch(if savepoint {
+            "SAVEPOINT sigscope_level"
+        } else {
+            "BEGIN IMMEDIATE"
+        })?;
+        self.levels.push(savepoint);
+        Ok(())
+    }
+
+    fn finish(&mut self, keep: bool) -> Result<()> {
+        let Some(savepoint) = self.levels.pop() else {
+            return Err(Error::Store("finish without begin".into()));
+        };
+        let sql = match (savepoint, keep) {
+            (true, true) => "RELEASE sigscope_level",
+            (true, false) => "ROLLBACK TO sigscope_level; RELEASE sigscope_level",
+            (false, true) => {
+                if let Err(e) = self.conn.execute_batch("COMMIT") {
+                    // A COMMIT that failed (busy, disk full) leaves the transaction open: undo it
+                    // so the next change does not nest inside a dead one.
+                    if !self.conn.is_autocommit() {
+                        let _ = self.conn.execute_batch("ROLLBACK");
+                    }
+                    return Err(e.into());
+                }
+                return Ok(());
+            }
+            // SQLite may have rolled back already (a failed COMMIT, some I/O errors).
+            (false, false) if self.conn.is_autocommit() => return Ok(()),
+            (false, false) => "ROLLBACK",
+        };
+        self.conn.execute_batch(sql)?;
+        Ok(())
+    }
+
+    fn in_transaction(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
     }
 }
 

@@ -1,8 +1,7 @@
 //! Signal rows: the vendor JSON whole, plus the columns the explorer filters and sorts on.
-use super::SqliteStore;
 use crate::error::{Error, Result};
-use crate::model::{Signal, User};
-use crate::store::{ListFilter, Store, UpsertReport};
+use crate::model::Signal;
+use crate::store::{ChangeSet, ListFilter, RawPage, SignalCursor, SignalRows, Watermark};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 pub(crate) fn row_to_signal(row: &Row) -> rusqlite::Result<Result<Signal>> {
@@ -51,23 +50,112 @@ pub fn get_signal(conn: &Connection, id: &str) -> Result<Option<Signal>> {
         .transpose()
 }
 
-impl Store for SqliteStore {
-    fn upsert_signals(&mut self, signals: &[Signal]) -> Result<UpsertReport> {
-        self.write(|tx| {
-            let mut report = UpsertReport::default();
-            for s in signals {
-                if put_signal(tx, s)? {
-                    report.inserted += 1;
-                } else {
-                    report.updated += 1;
-                }
+/// The table `track_updates` keeps in a remote's cache: one row per changed signal, its seq moved
+/// up on each change.
+pub(crate) const UPDATE_LOG: &str = "explorer_signal_updates";
+
+/// Have the store log every update of a signal row, whoever makes it. A remote's cache changes
+/// without audit rows (the sync writes the server's version, the outbox its optimistic one), and
+/// an update keeps the row's rowid, so without this a reader would never hear of those changes.
+/// The log holds one row per signal (AUTOINCREMENT: a re-logged signal always gets a higher seq).
+/// The trigger deletes then inserts: an upsert's own ON CONFLICT would override an `OR REPLACE`.
+pub fn track_updates(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {UPDATE_LOG} (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT,
+             signal_id TEXT NOT NULL UNIQUE
+         );
+         CREATE TRIGGER IF NOT EXISTS {UPDATE_LOG}_on_update AFTER UPDATE ON signals BEGIN
+             DELETE FROM {UPDATE_LOG} WHERE signal_id = NEW.id;
+             INSERT INTO {UPDATE_LOG} (signal_id) VALUES (NEW.id);
+         END;"
+    ))?;
+    Ok(())
+}
+
+fn has_update_log(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .query_row([UPDATE_LOG], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+fn update_log_head(conn: &Connection) -> Result<i64> {
+    if !has_update_log(conn)? {
+        return Ok(0);
+    }
+    Ok(conn.query_row(
+        &format!("SELECT COALESCE(MAX(seq), 0) FROM {UPDATE_LOG}"),
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+fn ids(conn: &Connection, sql: &str, after: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let out = stmt
+        .query_map([after], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(out)
+}
+
+impl SignalRows for Connection {
+    fn watermark(&self) -> Result<Watermark> {
+        Ok(Watermark {
+            row: self.query_row("SELECT COALESCE(MAX(rowid), 0) FROM signals", [], |r| {
+                r.get(0)
+            })?,
+            seq: self.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?,
+            updates: update_log_head(self)?,
+        })
+    }
+
+    fn changes_after(&self, mark: &Watermark) -> Result<ChangeSet> {
+        let mut next = *mark;
+        let mut added = Vec::new();
+        {
+            let mut stmt = self.prepare_cached(
+                "SELECT rowid, id, raw FROM signals WHERE rowid > ?1 ORDER BY rowid",
+            )?;
+            let mut rows = stmt.query([mark.row])?;
+            while let Some(r) = rows.next()? {
+                let rowid: i64 = r.get(0)?;
+                next.row = next.row.max(rowid);
+                added.push((r.get(1)?, r.get(2)?));
             }
-            Ok(report)
+        }
+        let now = self.watermark()?;
+        let mut changed = Vec::new();
+        if now.seq > mark.seq {
+            changed.extend(ids(
+                self,
+                "SELECT DISTINCT signal_id FROM audit_signals WHERE seq > ?1",
+                mark.seq,
+            )?);
+        }
+        if now.updates > mark.updates {
+            changed.extend(ids(
+                self,
+                &format!("SELECT signal_id FROM {UPDATE_LOG} WHERE seq > ?1"),
+                mark.updates,
+            )?);
+        }
+        next.seq = now.seq;
+        next.updates = now.updates;
+        Ok(ChangeSet {
+            added,
+            changed,
+            mark: next,
         })
     }
 
     fn get_signal(&self, id: &str) -> Result<Option<Signal>> {
-        get_signal(self.conn(), id)
+        get_signal(self, id)
+    }
+
+    fn put_signal(&self, s: &Signal) -> Result<bool> {
+        put_signal(self, s)
     }
 
     fn list_signals(&self, f: &ListFilter) -> Result<Vec<Signal>> {
@@ -77,8 +165,8 @@ impl Store for SqliteStore {
         );
         let from = f.from.map(|t| t.timestamp_millis()).unwrap_or(i64::MIN);
         let to = f.to.map(|t| t.timestamp_millis()).unwrap_or(i64::MAX);
-        let limit = f.limit.map(|l| l as i64).unwrap_or(-1);
-        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let limit = f.limit.and_then(|l| i64::try_from(l).ok()).unwrap_or(-1);
+        let mut stmt = self.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![from, to, limit], row_to_signal)?;
         let mut out = Vec::new();
         for r in rows {
@@ -88,16 +176,12 @@ impl Store for SqliteStore {
     }
 
     fn count_signals(&self) -> Result<u64> {
-        let n: i64 = self
-            .conn()
-            .query_row("SELECT COUNT(*) FROM signals", [], |r| r.get(0))?;
-        Ok(n as u64)
+        let n: i64 = self.query_row("SELECT COUNT(*) FROM signals", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn for_each_signal(&self, f: &mut dyn FnMut(Signal) -> Result<()>) -> Result<()> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id, raw FROM signals ORDER BY ts DESC, id DESC")?;
+        let mut stmt = self.prepare("SELECT id, raw FROM signals ORDER BY ts DESC, id DESC")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             f(row_to_signal(row)??)?;
@@ -105,15 +189,72 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn list_users(&self) -> Result<Vec<User>> {
-        super::users::list(self.conn())
+    fn scan_signals(
+        &self,
+        from: i64,
+        to: i64,
+        after: Option<&SignalCursor>,
+        ascending: bool,
+        f: &mut dyn FnMut(Signal) -> Result<bool>,
+    ) -> Result<()> {
+        let (cmp, order) = if ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
+        let sql = format!(
+            "SELECT id, raw FROM signals WHERE ts >= ?1 AND ts <= ?2
+               AND (?3 IS NULL OR ts {cmp} ?3 OR (ts = ?3 AND id {cmp} ?4))
+             ORDER BY ts {order}, id {order}"
+        );
+        let mut stmt = self.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params![
+            from,
+            to,
+            after.map(|c| c.0),
+            after.map(|c| c.1.clone()).unwrap_or_default(),
+        ])?;
+        while let Some(row) = rows.next()? {
+            if !f(row_to_signal(row)??)? {
+                break;
+            }
+        }
+        Ok(())
     }
 
-    fn find_user(&self, who: &str) -> Result<Option<User>> {
-        super::users::find(self.conn(), who)
-    }
-
-    fn add_user(&mut self, user: &User) -> Result<()> {
-        self.write(|tx| super::users::insert(tx, user))
+    fn signal_page(&self, after: Option<&SignalCursor>, limit: usize) -> Result<RawPage> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let mut next = None;
+        let mut push = |r: &Row| -> rusqlite::Result<()> {
+            let id: String = r.get(0)?;
+            let raw: String = r.get(1)?;
+            let ts: i64 = r.get(2)?;
+            next = Some((ts, id.clone()));
+            rows.push((id, raw));
+            Ok(())
+        };
+        match after {
+            None => {
+                let mut st = self.prepare_cached(
+                    "SELECT id, raw, ts FROM signals ORDER BY ts DESC, id DESC LIMIT ?1",
+                )?;
+                let mut q = st.query([limit])?;
+                while let Some(r) = q.next()? {
+                    push(r)?;
+                }
+            }
+            Some((ts, id)) => {
+                let mut st = self.prepare_cached(
+                    "SELECT id, raw, ts FROM signals WHERE ts < ?1 OR (ts = ?1 AND id < ?2)
+                     ORDER BY ts DESC, id DESC LIMIT ?3",
+                )?;
+                let mut q = st.query(params![ts, id, limit])?;
+                while let Some(r) = q.next()? {
+                    push(r)?;
+                }
+            }
+        }
+        Ok(RawPage { rows, next })
     }
 }

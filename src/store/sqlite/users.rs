@@ -1,6 +1,7 @@
 //! User rows.
 use crate::error::{Error, Result};
 use crate::model::{Role, User};
+use crate::store::UserRows;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 fn row_to_user(r: &Row) -> rusqlite::Result<(String, String, String, String, bool)> {
@@ -53,4 +54,19 @@ pub fn insert(conn: &Connection, u: &User) -> Result<()> {
 
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+}
+
+impl UserRows for Connection {
+    fn list_users(&self) -> Result<Vec<User>> {
+        list(self)
+    }
+    fn find_user(&self, who: &str) -> Result<Option<User>> {
+        find(self, who)
+    }
+    fn insert_user(&self, u: &User) -> Result<()> {
+        insert(self, u)
+    }
+    fn count_users(&self) -> Result<i64> {
+        count(self)
+    }
 }

@@ -1,7 +1,7 @@
 //! Notification rule rows. Every function takes a connection so it runs inside the caller's
 //! transaction (`SqliteStore::write`).
-use super::rule::NotificationRule;
 use crate::error::{Error, Result};
+use crate::notify::NotificationRule;
 use rusqlite::{params, Connection, OptionalExtension};
 
 fn read(id: String, raw: String) -> Result<NotificationRule> {
