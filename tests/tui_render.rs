@@ -455,3 +455,53 @@ fn save_asks_for_the_view_to_be_written() {
     );
     assert_eq!(app.query, "service:auth");
 }
+
+/// The sync part of the status line stands out when the backend says it needs the analyst, not
+/// when its text happens to contain "offline" or "conflict".
+#[test]
+fn the_sync_state_stands_out_when_the_backend_says_so() {
+    use ratatui::style::Color;
+    use sigscope::tui::backend::SyncLine;
+    let b = fixture();
+    let mut app = open(&b, 140, 30);
+    // The colour of the status line's cell where `text` starts.
+    let colour_of = |app: &sigscope::tui::App, text: &str| {
+        let buf = render(app);
+        let s = harness::screen(&buf);
+        let (y, line) = s
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains(text))
+            .last()
+            .unwrap_or_else(|| panic!("{text:?} is not on screen: {s}"));
+        let x = line[..line.find(text).unwrap_or(0)].chars().count();
+        buf[(x as u16, y as u16)].fg
+    };
+
+    let g = app.generation;
+    drive(
+        &mut app,
+        &b,
+        Action::Generation(
+            g,
+            Some(SyncLine {
+                text: "synced · no conflicts, never offline".into(),
+                alert: false,
+            }),
+        ),
+    );
+    assert_eq!(colour_of(&app, "synced · no conflicts"), Color::Reset);
+
+    drive(
+        &mut app,
+        &b,
+        Action::Generation(
+            g,
+            Some(SyncLine {
+                text: "reconnecting · 2 refused".into(),
+                alert: true,
+            }),
+        ),
+    );
+    assert_eq!(colour_of(&app, "reconnecting · 2 refused"), Color::Red);
+}

@@ -2,9 +2,10 @@
 //! inputs, and the steps and result as they come back.
 use super::super::action::Effect;
 use super::super::app::App;
-use super::super::backend::{WorkflowInfo, WorkflowRefusal, WorkflowStep};
+use super::super::backend::{WorkflowInfo, WorkflowOutcome, WorkflowRefusal, WorkflowStep};
 use super::super::form::{Field, FieldKind, Form, FormKind, Opt};
 use super::navigation::refresh;
+use crate::workflow::StepStatus;
 
 /// `w`: pick a workflow for the selected signal (one signal: a run is about one signal).
 pub(super) fn open_workflow_picker(app: &mut App) -> Vec<Effect> {
@@ -170,10 +171,10 @@ pub(super) fn step_done(app: &mut App, s: WorkflowStep) -> Vec<Effect> {
         "{}: step {n} {} {}: {}",
         crate::sanitize::clean(&name),
         crate::sanitize::clean(&s.name),
-        s.status,
+        s.status.as_str(),
         crate::sanitize::clean(&s.summary)
     );
-    if s.status == "succeeded" || s.status == "skipped" {
+    if matches!(s.status, StepStatus::Succeeded | StepStatus::Skipped) {
         app.info(line);
     } else {
         app.error(line);
@@ -184,16 +185,15 @@ pub(super) fn step_done(app: &mut App, s: WorkflowStep) -> Vec<Effect> {
 
 /// The run ended, or was refused before it started (then the inputs form comes back with each
 /// problem under its field).
-pub(super) fn run_done(app: &mut App, r: Result<String, WorkflowRefusal>) -> Vec<Effect> {
+pub(super) fn run_done(app: &mut App, r: Result<WorkflowOutcome, WorkflowRefusal>) -> Vec<Effect> {
     app.workflow_steps.clear();
     let form = app.workflow_form.take();
     match r {
-        Ok(msg) => {
-            let clean = crate::sanitize::clean(&msg);
-            if clean.contains(" failed") {
-                app.error(clean);
-            } else {
-                app.info(clean);
+        Ok(outcome) => {
+            let summary = crate::sanitize::clean(outcome.summary());
+            match outcome {
+                WorkflowOutcome::Succeeded { .. } => app.info(summary),
+                WorkflowOutcome::Failed { .. } => app.error(summary),
             }
             // The run is on the signal's timeline now.
             refresh(app)
