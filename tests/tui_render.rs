@@ -505,3 +505,25 @@ fn the_sync_state_stands_out_when_the_backend_says_so() {
     );
     assert_eq!(colour_of(&app, "reconnecting · 2 refused"), Color::Red);
 }
+
+/// The attack flow colours each outcome by what became of the attempts: blocked green, exploited
+/// red.
+#[test]
+fn flow_outcomes_are_coloured_by_their_verdict() {
+    use ratatui::style::Color;
+    let b = fixture();
+    let app = open(&b, 220, 40);
+    let buf = render(&app);
+    let s = harness::screen(&buf);
+    let colour_of = |text: &str| {
+        let (y, line) = s
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(text))
+            .unwrap_or_else(|| panic!("{text:?} is not on screen: {s}"));
+        let x = line[..line.find(text).unwrap_or(0)].chars().count();
+        buf[(x as u16 + 2, y as u16)].fg
+    };
+    assert_eq!(colour_of("└ blocked ×2"), Color::Green);
+    assert_eq!(colour_of("└ exploited ×1"), Color::Red);
+}
