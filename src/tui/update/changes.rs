@@ -1,12 +1,12 @@
 //! What a completed form asks the backend to change, or why it cannot: the one place a form's
 //! fields become a typed `Change`.
-use super::super::app::App;
-use super::super::backend::Change;
-use super::super::form::{Form, FormKind};
-use super::super::lists::Overlay;
 use crate::model::{ArchiveReason, TriageState};
+use crate::tui::app::App;
+use crate::tui::backend::Change;
+use crate::tui::form::{Form, FormKind};
+use crate::tui::lists::Overlay;
 
-pub(super) fn parse_duration(s: &str) -> Option<Option<chrono::TimeDelta>> {
+fn parse_duration(s: &str) -> Option<Option<chrono::TimeDelta>> {
     match s {
         "permanent" => Some(None),
         _ => {
@@ -131,7 +131,7 @@ pub(super) fn form_change(app: &App, f: &Form) -> Result<Change, String> {
 }
 
 /// The duration a block form asks for: a preset, or the custom text when "custom" is picked.
-pub(super) fn chosen_duration(f: &Form) -> Result<Option<chrono::TimeDelta>, String> {
+fn chosen_duration(f: &Form) -> Result<Option<chrono::TimeDelta>, String> {
     let picked = f.get("duration").unwrap_or_default();
     if picked == "custom" {
         let text = f.get("custom_duration").unwrap_or_default();
@@ -170,12 +170,12 @@ pub(super) fn confirm_text(app: &App, f: &Form) -> String {
         (FormKind::BlockIps, Some(d)) => format!(
             "{} IP(s): {}",
             d.ips.len(),
-            super::super::text::fit(&crate::sanitize::clean(&d.ips.join(", ")), 60)
+            crate::tui::text::fit(&crate::sanitize::clean(&d.ips.join(", ")), 60)
         ),
         (FormKind::BlockUsers, Some(d)) => format!(
             "{} user(s): {}",
             d.user_ids.len(),
-            super::super::text::fit(&crate::sanitize::clean(&d.user_ids.join(", ")), 60)
+            crate::tui::text::fit(&crate::sanitize::clean(&d.user_ids.join(", ")), 60)
         ),
         (FormKind::BlockIps, None) => format!("all attacking IPs of {} signals", f.targets.len()),
         _ => format!("all attacking users of {} signals", f.targets.len()),

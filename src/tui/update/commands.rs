@@ -1,14 +1,14 @@
 //! The bound commands (`Cmd`) outside any dialog: movement, panes, tabs, marking, copying, and
 //! opening the forms, pickers and the palette.
-use super::super::action::Effect;
-use super::super::app::{App, Pane, Tab};
-use super::super::keys::Cmd;
-use super::super::view::layout;
 use super::dialogs::open_range_picker;
 use super::forms::open_form;
 use super::navigation::{
     apply_query, ensure_visible, facet_pick, jump_to, load_detail, move_by, panes, refresh, select,
 };
+use crate::tui::action::Effect;
+use crate::tui::app::{App, Pane, Tab};
+use crate::tui::keys::Cmd;
+use crate::tui::view::layout;
 
 pub(super) fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     if app.help {
@@ -164,7 +164,7 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 Some(v) => {
                     app.info(format!(
                         "copied {}",
-                        super::super::text::fit(&crate::sanitize::clean(&v), 50)
+                        crate::tui::text::fit(&crate::sanitize::clean(&v), 50)
                     ));
                     vec![Effect::Copy(v)]
                 }
@@ -172,7 +172,7 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             }
         }
         Cmd::Palette => {
-            let mut ed = super::super::editor::LineEditor::default();
+            let mut ed = crate::tui::editor::LineEditor::default();
             ed.history = app.palette_history.clone();
             app.palette = Some(ed);
             vec![]

@@ -1,9 +1,9 @@
 //! The pickers that change what the stream shows: the time range and the saved views.
-use super::super::action::Effect;
-use super::super::app::App;
-use super::super::backend::{RangePreset, TimeRange};
-use super::super::form::{Field, Form, FormKind, Opt};
 use super::navigation::{apply_query, search};
+use crate::tui::action::Effect;
+use crate::tui::app::App;
+use crate::tui::backend::{RangePreset, TimeRange};
+use crate::tui::form::{Field, Form, FormKind, Opt};
 
 pub(super) fn open_range_picker(app: &mut App) {
     let mut opts: Vec<Opt> = RangePreset::ALL
@@ -62,7 +62,7 @@ pub(super) fn apply_view(app: &mut App, name: &str) -> Vec<Effect> {
     let Some(v) = app.opts.views.iter().find(|v| v.name == name).cloned() else {
         app.error(format!(
             "no view named {:?}",
-            super::super::text::fit(name, 40)
+            crate::tui::text::fit(name, 40)
         ));
         return vec![];
     };

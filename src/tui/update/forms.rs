@@ -1,12 +1,12 @@
 //! The change forms (assign, state, case, incident, block) and the keys while any form is open:
 //! opening one, moving through its fields, submitting it.
-use super::super::action::{Edit, Effect};
-use super::super::app::App;
-use super::super::backend::ChangeKind;
-use super::super::form::{Field, FieldKind, Form, FormKind, Opt};
-use super::super::keys::Cmd;
 use super::{changes, dialogs, workflow};
 use crate::model::{ArchiveReason, TriageState};
+use crate::tui::action::{Edit, Effect};
+use crate::tui::app::App;
+use crate::tui::backend::ChangeKind;
+use crate::tui::form::{Field, FieldKind, Form, FormKind, Opt};
+use crate::tui::keys::Cmd;
 
 pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     let kind = match cmd {
@@ -18,7 +18,7 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         _ => ChangeKind::Block,
     };
     if let Some(why) = app.refusal(kind) {
-        let name = super::super::keys::TABLE
+        let name = crate::tui::keys::TABLE
             .iter()
             .find(|b| b.cmd == cmd)
             .map(|b| b.help)
@@ -170,7 +170,7 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     fx
 }
 
-pub(super) fn case_opts(list: &[super::super::backend::Choice]) -> Vec<Opt> {
+pub(super) fn case_opts(list: &[crate::tui::backend::Choice]) -> Vec<Opt> {
     list.iter()
         .map(|c| Opt::new(&format!("{} {}", c.id, c.title), &c.id))
         .collect()
@@ -193,7 +193,7 @@ pub(super) fn with_duration_fields(form: Form, label: &'static str) -> Form {
     )
 }
 
-pub(super) fn submit_form(app: &mut App) -> Vec<Effect> {
+fn submit_form(app: &mut App) -> Vec<Effect> {
     let Some(mut f) = app.form.take() else {
         return vec![];
     };

@@ -1,9 +1,9 @@
 //! Moving around: the search that fills the stream, the selection and its side panel, panes and
 //! tabs, facets that edit the query, and jumping to a related signal.
-use super::super::action::Effect;
-use super::super::app::{App, Pane, Tab};
-use super::super::backend::{Row, SearchRequest};
-use super::super::view::layout;
+use crate::tui::action::Effect;
+use crate::tui::app::{App, Pane, Tab};
+use crate::tui::backend::{Row, SearchRequest};
+use crate::tui::view::layout;
 use std::sync::Arc;
 
 pub(super) fn search(app: &mut App, query: &str) -> Effect {
@@ -20,7 +20,7 @@ pub(super) fn search(app: &mut App, query: &str) -> Effect {
     }
 }
 
-pub(super) fn side_visible(app: &App) -> bool {
+fn side_visible(app: &App) -> bool {
     layout::side_inline(app) || app.side_open
 }
 
@@ -121,7 +121,7 @@ pub(super) fn panes(app: &App) -> Vec<Pane> {
 /// Put the results of a search on screen, keeping the selected signal where it was on screen.
 pub(super) fn take_results(
     app: &mut App,
-    result: super::super::backend::SearchResult,
+    result: crate::tui::backend::SearchResult,
 ) -> Vec<Effect> {
     let screen_pos = app.selected.saturating_sub(app.offset);
     for f in &result.facets {

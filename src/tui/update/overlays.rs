@@ -1,11 +1,11 @@
 //! The full-pane lists over the stream (`:blocks`, `:notify`, `:conflicts`): opening them, their
 //! keys, and their rows as they load.
-use super::super::action::{Edit, Effect};
-use super::super::app::App;
-use super::super::backend::{Change, ChangeKind, ConflictRow, NotifyRuleRow};
-use super::super::form::{Form, FormKind};
-use super::super::lists::{BlocksView, ConflictsView, NotifyView, Overlay};
 use super::forms::with_duration_fields;
+use crate::tui::action::{Edit, Effect};
+use crate::tui::app::App;
+use crate::tui::backend::{Change, ChangeKind, ConflictRow, NotifyRuleRow};
+use crate::tui::form::{Form, FormKind};
+use crate::tui::lists::{BlocksView, ConflictsView, NotifyView, Overlay};
 
 pub(super) fn open_conflicts(app: &mut App) -> Vec<Effect> {
     app.overlay = Some(Overlay::Conflicts(ConflictsView {
@@ -143,10 +143,7 @@ pub(super) fn edit_overlay(app: &mut App, e: Edit) -> Vec<Effect> {
                                 FormKind::ExtendBlock,
                                 format!(
                                     "Extend the block of {}",
-                                    super::super::text::fit(
-                                        &crate::sanitize::clean(&sel.value),
-                                        50
-                                    )
+                                    crate::tui::text::fit(&crate::sanitize::clean(&sel.value), 50)
                                 ),
                                 vec![sel.id.to_string()],
                             ),

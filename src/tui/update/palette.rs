@@ -1,9 +1,4 @@
 //! The `:` palette: its line editor and the commands it runs.
-use super::super::action::{Action, Edit, Effect};
-use super::super::app::App;
-use super::super::backend::{Change, ChangeKind, TimeRange};
-use super::super::keys::Cmd;
-use super::super::view::layout;
 use super::changes::seen_version;
 use super::dialogs::{apply_view, open_range_picker, open_view_picker};
 use super::forms::open_form;
@@ -11,6 +6,11 @@ use super::navigation::{apply_query, search};
 use super::overlays::{open_blocks, open_conflicts, open_notify};
 use super::update;
 use crate::model::{ArchiveReason, TriageState};
+use crate::tui::action::{Action, Edit, Effect};
+use crate::tui::app::App;
+use crate::tui::backend::{Change, ChangeKind, TimeRange};
+use crate::tui::keys::Cmd;
+use crate::tui::view::layout;
 
 pub(super) fn edit_palette(app: &mut App, e: Edit) -> Vec<Effect> {
     let Some(ed) = app.palette.as_mut() else {
@@ -140,7 +140,7 @@ pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
                 None => {
                     app.error(format!(
                         "no user matches {:?}",
-                        super::super::text::fit(who, 40)
+                        crate::tui::text::fit(who, 40)
                     ));
                     vec![]
                 }
@@ -182,7 +182,7 @@ pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
                 app.error("no config file to save views in");
                 return vec![];
             }
-            let view = super::super::views::SavedView {
+            let view = crate::tui::views::SavedView {
                 name: name.to_string(),
                 query: app.query.clone(),
                 range: app.range.spec(),
@@ -203,7 +203,7 @@ pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         other => {
             app.error(format!(
                 "unknown command {:?}; try {}",
-                super::super::text::fit(other, 20),
+                crate::tui::text::fit(other, 20),
                 PALETTE.join(", ")
             ));
             vec![]

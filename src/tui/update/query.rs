@@ -1,10 +1,10 @@
 //! The query bar: editing, history, and Tab completion of keys and the values seen so far.
-use super::super::action::{Edit, Effect};
-use super::super::app::App;
-use super::super::query_edit::quote_value;
 use super::navigation::search;
+use crate::tui::action::{Edit, Effect};
+use crate::tui::app::App;
+use crate::tui::query_edit::quote_value;
 
-pub(super) fn completions(app: &App, word: &str) -> Vec<String> {
+fn completions(app: &App, word: &str) -> Vec<String> {
     const KEYS: &[&str] = &[
         "service:",
         "env:",

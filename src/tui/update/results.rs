@@ -1,13 +1,13 @@
 //! Answers from the backend that are not about one dialog: searches, the side panel's signal,
 //! applied changes, and the lists forms pick from.
-use super::super::action::Effect;
-use super::super::app::App;
-use super::super::backend::{Choice, SearchResult};
-use super::super::detail::DetailView;
-use super::super::form::{FieldKind, Opt};
-use super::super::lists::Overlay;
 use super::forms::case_opts;
 use super::navigation::{refresh, take_results};
+use crate::tui::action::Effect;
+use crate::tui::app::App;
+use crate::tui::backend::{Choice, SearchResult};
+use crate::tui::detail::DetailView;
+use crate::tui::form::{FieldKind, Opt};
+use crate::tui::lists::Overlay;
 use std::sync::Arc;
 
 /// A search finished; an older one (superseded by typing) is dropped.

@@ -1,10 +1,10 @@
 //! Running a workflow from the explorer: the picker, the form generated from the workflow's typed
 //! inputs, and the steps and result as they come back.
-use super::super::action::Effect;
-use super::super::app::App;
-use super::super::backend::{WorkflowInfo, WorkflowOutcome, WorkflowRefusal, WorkflowStep};
-use super::super::form::{Field, FieldKind, Form, FormKind, Opt};
 use super::navigation::refresh;
+use crate::tui::action::Effect;
+use crate::tui::app::App;
+use crate::tui::backend::{WorkflowInfo, WorkflowOutcome, WorkflowRefusal, WorkflowStep};
+use crate::tui::form::{Field, FieldKind, Form, FormKind, Opt};
 use crate::workflow::StepStatus;
 
 /// `w`: pick a workflow for the selected signal (one signal: a run is about one signal).
@@ -36,15 +36,11 @@ pub(super) fn open_workflow_picker(app: &mut App) -> Vec<Effect> {
     vec![Effect::LoadWorkflows]
 }
 
-pub(super) fn workflow_opts(list: &[WorkflowInfo]) -> Vec<Opt> {
+fn workflow_opts(list: &[WorkflowInfo]) -> Vec<Opt> {
     list.iter()
         .map(|w| {
             Opt::new(
-                &format!(
-                    "{}  {}",
-                    w.name,
-                    super::super::text::fit(&w.description, 50)
-                ),
+                &format!("{}  {}", w.name, crate::tui::text::fit(&w.description, 50)),
                 &w.name,
             )
         })
@@ -53,7 +49,7 @@ pub(super) fn workflow_opts(list: &[WorkflowInfo]) -> Vec<Opt> {
 
 /// The form generated from a workflow's typed inputs: text for strings and numbers, a choice for
 /// booleans and enums, defaults filled in, required ones starred.
-pub(super) fn workflow_form(signal: String, w: &WorkflowInfo) -> Form {
+fn workflow_form(signal: String, w: &WorkflowInfo) -> Form {
     use crate::workflow::InputKind;
     let mut f = Form::new(
         FormKind::Workflow,
@@ -68,7 +64,7 @@ pub(super) fn workflow_form(signal: String, w: &WorkflowInfo) -> Form {
         if !i.description.is_empty() {
             label.push_str(&format!(
                 " ({})",
-                super::super::text::fit(&crate::sanitize::clean(&i.description), 30)
+                crate::tui::text::fit(&crate::sanitize::clean(&i.description), 30)
             ));
         }
         let default = i.default.clone().unwrap_or_default();
