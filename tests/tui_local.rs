@@ -5,7 +5,7 @@ use sigscope::demo::{self, DemoOptions};
 use sigscope::engine::{Command, Engine, SignalRef};
 use sigscope::model::{ArchiveReason, TriageState};
 use sigscope::store::SqliteStore;
-use sigscope::tui::backend::{Backend, Change, ChangeKind, SearchRequest};
+use sigscope::tui::backend::{Backend, Change, ChangeKind, SearchRequest, WorkflowOutcome};
 use sigscope::tui::LocalBackend;
 
 fn store(dir: &std::path::Path) -> std::path::PathBuf {
@@ -415,6 +415,27 @@ argv = ["printf", "%s", "{{signal.id}}"]
     assert_eq!(r.inputs.len(), 1, "{r:?}");
     assert_eq!(r.inputs[0].0, "times");
     assert!(r.inputs[0].1.contains("expected a number"), "{r:?}");
+    // Each problem reaches its field whole, even when the value quoted in it reads like a list of
+    // problems ("; ", ": "); nothing is read back out of the message text.
+    let r = b
+        .run_workflow(
+            "echo-signal",
+            &id,
+            &[("times".into(), "1; times: 2".into())],
+            &mut |_| {},
+        )
+        .unwrap_err();
+    assert_eq!(r.inputs.len(), 1, "{r:?}");
+    assert_eq!(r.inputs[0].0, "times");
+    assert_eq!(
+        r.inputs[0].1, "expected a number, got \"1; times: 2\"",
+        "{r:?}"
+    );
+    assert!(
+        r.message
+            .contains("invalid inputs: times: expected a number"),
+        "{r:?}"
+    );
 
     let mut steps = Vec::new();
     let done = b
@@ -425,10 +446,13 @@ argv = ["printf", "%s", "{{signal.id}}"]
             &mut |s| steps.push(s),
         )
         .unwrap();
-    assert!(done.starts_with("workflow echo-signal succeeded"), "{done}");
+    assert!(
+        matches!(&done, WorkflowOutcome::Succeeded { summary } if summary.starts_with("workflow echo-signal succeeded")),
+        "{done:?}"
+    );
     assert_eq!(steps.len(), 1);
     assert_eq!(steps[0].name, "print");
-    assert_eq!(steps[0].status, "succeeded");
+    assert_eq!(steps[0].status, sigscope::workflow::StepStatus::Succeeded);
     let d = b.detail(&id).unwrap().unwrap();
     assert!(
         d.timeline.iter().any(|t| t.text.contains("echo-signal")),

@@ -119,7 +119,7 @@ fn b_sees_a_archive_in_its_stream_within_two_seconds() {
     // B follows the change feed before A acts.
     assert!(eventually(Duration::from_secs(5), || b
         .sync_state()
-        .is_some_and(|l| l.starts_with("synced"))));
+        .is_some_and(|l| l.text.starts_with("synced"))));
 
     let msg = a
         .apply(&set_state(

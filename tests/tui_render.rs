@@ -455,3 +455,75 @@ fn save_asks_for_the_view_to_be_written() {
     );
     assert_eq!(app.query, "service:auth");
 }
+
+/// The sync part of the status line stands out when the backend says it needs the analyst, not
+/// when its text happens to contain "offline" or "conflict".
+#[test]
+fn the_sync_state_stands_out_when_the_backend_says_so() {
+    use ratatui::style::Color;
+    use sigscope::tui::backend::SyncLine;
+    let b = fixture();
+    let mut app = open(&b, 140, 30);
+    // The colour of the status line's cell where `text` starts.
+    let colour_of = |app: &sigscope::tui::App, text: &str| {
+        let buf = render(app);
+        let s = harness::screen(&buf);
+        let (y, line) = s
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains(text))
+            .last()
+            .unwrap_or_else(|| panic!("{text:?} is not on screen: {s}"));
+        let x = line[..line.find(text).unwrap_or(0)].chars().count();
+        buf[(x as u16, y as u16)].fg
+    };
+
+    let g = app.generation;
+    drive(
+        &mut app,
+        &b,
+        Action::Generation(
+            g,
+            Some(SyncLine {
+                text: "synced · no conflicts, never offline".into(),
+                alert: false,
+            }),
+        ),
+    );
+    assert_eq!(colour_of(&app, "synced · no conflicts"), Color::Reset);
+
+    drive(
+        &mut app,
+        &b,
+        Action::Generation(
+            g,
+            Some(SyncLine {
+                text: "reconnecting · 2 refused".into(),
+                alert: true,
+            }),
+        ),
+    );
+    assert_eq!(colour_of(&app, "reconnecting · 2 refused"), Color::Red);
+}
+
+/// The attack flow colours each outcome by what became of the attempts: blocked green, exploited
+/// red.
+#[test]
+fn flow_outcomes_are_coloured_by_their_verdict() {
+    use ratatui::style::Color;
+    let b = fixture();
+    let app = open(&b, 220, 40);
+    let buf = render(&app);
+    let s = harness::screen(&buf);
+    let colour_of = |text: &str| {
+        let (y, line) = s
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(text))
+            .unwrap_or_else(|| panic!("{text:?} is not on screen: {s}"));
+        let x = line[..line.find(text).unwrap_or(0)].chars().count();
+        buf[(x as u16 + 2, y as u16)].fg
+    };
+    assert_eq!(colour_of("└ blocked ×2"), Color::Green);
+    assert_eq!(colour_of("└ exploited ×1"), Color::Red);
+}

@@ -5,9 +5,10 @@ mod tui_support;
 use sigscope::model::Role;
 use sigscope::tui::action::Action;
 use sigscope::tui::app::Level;
-use sigscope::tui::backend::WorkflowStep;
+use sigscope::tui::backend::{WorkflowOutcome, WorkflowStep};
 use sigscope::tui::harness::keys;
 use sigscope::tui::update::update;
+use sigscope::workflow::StepStatus;
 use tui_support::*;
 
 #[test]
@@ -92,7 +93,7 @@ fn each_step_shows_as_it_arrives() {
         &mut app,
         Action::WorkflowStep(WorkflowStep {
             name: "mail".into(),
-            status: "succeeded".into(),
+            status: StepStatus::Succeeded,
             summary: "POST https://mail.example.com -> 202".into(),
         }),
     );
@@ -105,7 +106,7 @@ fn each_step_shows_as_it_arrives() {
         &mut app,
         Action::WorkflowStep(WorkflowStep {
             name: "page".into(),
-            status: "failed".into(),
+            status: StepStatus::Failed,
             summary: "POST https://pager.example.com -> 500".into(),
         }),
     );
@@ -117,7 +118,9 @@ fn each_step_shows_as_it_arrives() {
     assert!(screen(&app).contains("a workflow is still running"));
     update(
         &mut app,
-        Action::WorkflowDone(Ok("workflow notify-owner failed in 9 ms: step page".into())),
+        Action::WorkflowDone(Ok(WorkflowOutcome::Failed {
+            summary: "workflow notify-owner failed in 9 ms: step page".into(),
+        })),
     );
     assert!(screen(&app).contains("workflow notify-owner failed in 9 ms"));
     assert!(app.workflow_steps.is_empty());
@@ -144,4 +147,76 @@ fn help_describes_the_workflow_dialog() {
         s.contains("pick a workflow, fill its inputs, watch its steps"),
         "{s}"
     );
+}
+
+/// How a run ended decides how its result shows, never its wording: a success whose summary says
+/// "failed" shows as a success, a failure whose summary does not shows as a failure.
+#[test]
+fn a_run_shows_as_its_outcome_says_whatever_its_summary_reads() {
+    let b = fixture();
+    let mut app = open(&b, 140, 40);
+    let message_line = |app: &sigscope::tui::App, needle: &str| {
+        let s = screen(app);
+        s.lines()
+            .find(|l| l.contains(needle))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("{needle:?} is not on screen: {s}"))
+    };
+
+    keys(&mut app, &b, "wnotify<Enter>");
+    update(&mut app, Action::Edit(sigscope::tui::action::Edit::Submit));
+    update(
+        &mut app,
+        Action::WorkflowDone(Ok(WorkflowOutcome::Succeeded {
+            summary: "workflow notify-owner succeeded in 4 ms: 1 delivery failed before a retry"
+                .into(),
+        })),
+    );
+    assert_eq!(app.message.as_ref().map(|m| m.0), Some(Level::Info));
+    let line = message_line(&app, "1 delivery failed before a retry");
+    assert!(
+        !line.contains('✗'),
+        "a success is not marked as an error: {line}"
+    );
+
+    keys(&mut app, &b, "wnotify<Enter>");
+    update(&mut app, Action::Edit(sigscope::tui::action::Edit::Submit));
+    update(
+        &mut app,
+        Action::WorkflowDone(Ok(WorkflowOutcome::Failed {
+            summary: "workflow notify-owner stopped in 9 ms: the pager answered 500".into(),
+        })),
+    );
+    assert_eq!(app.message.as_ref().map(|m| m.0), Some(Level::Error));
+    let line = message_line(&app, "the pager answered 500");
+    assert!(
+        line.contains("✗ workflow notify-owner stopped"),
+        "a failure is marked as an error: {line}"
+    );
+}
+
+/// A step's status is typed: a skipped step is not an error, whatever its summary says.
+#[test]
+fn a_skipped_step_is_not_an_error() {
+    let b = fixture();
+    let mut app = open(&b, 140, 40);
+    keys(&mut app, &b, "wnotify<Enter>");
+    update(&mut app, Action::Edit(sigscope::tui::action::Edit::Submit));
+    update(
+        &mut app,
+        Action::WorkflowStep(WorkflowStep {
+            name: "page".into(),
+            status: StepStatus::Skipped,
+            summary: "skipped: the previous step failed".into(),
+        }),
+    );
+    assert_eq!(app.message.as_ref().map(|m| m.0), Some(Level::Info));
+    let s = screen(&app);
+    let line = s
+        .lines()
+        .find(|l| {
+            l.contains("notify-owner: step 1 page skipped: skipped: the previous step failed")
+        })
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(!line.contains('✗'), "{line}");
 }

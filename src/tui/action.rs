@@ -55,7 +55,7 @@ pub enum Action {
     Incidents(Vec<Choice>),
     Permissions(Vec<(ChangeKind, Result<(), String>)>, Option<String>),
     /// The backend's generation and sync state, polled every second.
-    Generation(u64, Option<String>),
+    Generation(u64, Option<super::backend::SyncLine>),
     ViewSaved(Result<String, String>),
     Blocks(Result<Vec<crate::model::Block>, String>),
     NotifyRules(Result<Vec<super::backend::NotifyRuleRow>, String>),
@@ -64,7 +64,7 @@ pub enum Action {
     Workflows(Result<Vec<super::backend::WorkflowInfo>, String>),
     /// A step of the running workflow finished.
     WorkflowStep(super::backend::WorkflowStep),
-    WorkflowDone(Result<String, super::backend::WorkflowRefusal>),
+    WorkflowDone(Result<super::backend::WorkflowOutcome, super::backend::WorkflowRefusal>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -150,7 +150,7 @@ pub struct App {
     pub generation: u64,
     pub permissions: HashMap<ChangeKind, Result<(), String>>,
     pub acting: Option<String>,
-    pub sync: Option<String>,
+    pub sync: Option<super::backend::SyncLine>,
     pub users: Vec<User>,
     pub cases: Vec<Choice>,
     pub incidents: Vec<Choice>,

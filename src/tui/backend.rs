@@ -367,8 +367,42 @@ pub struct WorkflowInput {
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkflowStep {
     pub name: String,
-    pub status: String,
+    pub status: crate::workflow::StepStatus,
     pub summary: String,
+}
+
+/// How a workflow run ended, as the run's state says (never read from its wording), with the
+/// run's one-line summary (`workflow notify-owner failed in 9 ms: step page`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum WorkflowOutcome {
+    Succeeded { summary: String },
+    Failed { summary: String },
+}
+
+impl WorkflowOutcome {
+    pub fn summary(&self) -> &str {
+        match self {
+            WorkflowOutcome::Succeeded { summary } | WorkflowOutcome::Failed { summary } => summary,
+        }
+    }
+}
+
+/// The status line's sync part: its text, and whether it needs the analyst (offline, refused
+/// changes), which the backend knows from its state rather than the view guessing from the text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyncLine {
+    pub text: String,
+    pub alert: bool,
+}
+
+impl SyncLine {
+    /// A line that needs nothing from the analyst ("local", "synced").
+    pub fn calm(text: impl Into<String>) -> SyncLine {
+        SyncLine {
+            text: text.into(),
+            alert: false,
+        }
+    }
 }
 
 /// Why a workflow did not start: problems with named inputs, and the whole message.
@@ -466,7 +500,7 @@ pub trait Backend: Send + Sync {
     fn acting(&self) -> Option<String>;
     /// Where the signals come from and how current they are ("local", "synced 3s ago",
     /// "offline, 2 changes waiting"), for the status line.
-    fn sync_state(&self) -> Option<String> {
+    fn sync_state(&self) -> Option<SyncLine> {
         None
     }
     /// Start background work that needs the explorer's tokio runtime (a remote's sync); called
@@ -495,15 +529,15 @@ pub trait Backend: Send + Sync {
     fn workflows(&self) -> Result<Vec<WorkflowInfo>> {
         Ok(Vec::new())
     }
-    /// Check and run a workflow on one signal, reporting each step as it finishes; `Ok` is the
-    /// one-line result of the run (which may have failed), `Err` a refusal before anything ran.
+    /// Check and run a workflow on one signal, reporting each step as it finishes; `Ok` is how the
+    /// run ended (which may be a failure), `Err` a refusal before anything ran.
     fn run_workflow(
         &self,
         _name: &str,
         _signal_id: &str,
         _inputs: &[(String, String)],
         _on_step: &mut dyn FnMut(WorkflowStep),
-    ) -> std::result::Result<String, WorkflowRefusal> {
+    ) -> std::result::Result<WorkflowOutcome, WorkflowRefusal> {
         Err(WorkflowRefusal {
             message: "workflows are not available here".into(),
             inputs: Vec::new(),

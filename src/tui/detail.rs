@@ -24,7 +24,8 @@ pub struct Attempt {
     pub location: SafeText,
     pub payload: SafeText,
     pub waf_rule: SafeText,
-    pub blocked: &'static str,
+    /// Blocked, passed, or `Unknown` when the sample does not say.
+    pub blocked: Verdict,
     pub trace: SafeText,
     pub user_agent: SafeText,
 }
@@ -35,6 +36,28 @@ pub struct FlowNode {
     pub depth: u8,
     pub label: SafeText,
     pub count: usize,
+    /// The outcome an outcome node (depth 3) stands for; the view colours by it, not by the label.
+    pub verdict: Option<Verdict>,
+}
+
+/// What became of an attack attempt. The order is the flow tree's order under a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Blocked,
+    Exploited,
+    Passed,
+    Unknown,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Blocked => "blocked",
+            Verdict::Exploited => "exploited",
+            Verdict::Passed => "passed",
+            Verdict::Unknown => "-",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -123,7 +146,7 @@ impl DetailView {
         }
 
         // The flow tree: attacker → service → METHOD /route → outcome, counted over the samples.
-        type Tree = BTreeMap<String, BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>>>;
+        type Tree = BTreeMap<String, BTreeMap<String, BTreeMap<String, BTreeMap<Verdict, usize>>>>;
         let mut tree: Tree = BTreeMap::new();
         let mut types = BTreeMap::new();
         let mut endpoints = BTreeMap::new();
@@ -142,9 +165,11 @@ impl DetailView {
                 route(a.url.as_deref().unwrap_or("?"))
             );
             let outcome = match (a.blocked, a.status_code) {
-                (Some(true), _) => "blocked",
-                (_, Some(c)) if (200..300).contains(&c) && a.attack_type.is_some() => "exploited",
-                _ => "passed",
+                (Some(true), _) => Verdict::Blocked,
+                (_, Some(c)) if (200..300).contains(&c) && a.attack_type.is_some() => {
+                    Verdict::Exploited
+                }
+                _ => Verdict::Passed,
             };
             *tree
                 .entry(attacker.clone())
@@ -153,7 +178,7 @@ impl DetailView {
                 .or_default()
                 .entry(ep.clone())
                 .or_default()
-                .entry(outcome.to_string())
+                .entry(outcome)
                 .or_default() += 1;
             if let Some(t) = &a.attack_type {
                 *types.entry(t.clone()).or_insert(0) += 1;
@@ -172,6 +197,7 @@ impl DetailView {
                 depth: 0,
                 label: SafeText::new(att),
                 count: n,
+                verdict: None,
             });
             for (svc, routes) in svcs {
                 let n: usize = routes.values().flat_map(|o| o.values()).sum();
@@ -179,6 +205,7 @@ impl DetailView {
                     depth: 1,
                     label: SafeText::new(svc),
                     count: n,
+                    verdict: None,
                 });
                 for (r, outcomes) in routes {
                     let n: usize = outcomes.values().sum();
@@ -186,12 +213,14 @@ impl DetailView {
                         depth: 2,
                         label: SafeText::new(r),
                         count: n,
+                        verdict: None,
                     });
                     for (o, n) in outcomes {
                         flow.push(FlowNode {
                             depth: 3,
-                            label: SafeText::new(o),
+                            label: SafeText::new(o.label()),
                             count: *n,
+                            verdict: Some(*o),
                         });
                     }
                 }
@@ -221,9 +250,9 @@ impl DetailView {
                         .join(" "),
                 ),
                 blocked: match a.blocked {
-                    Some(true) => "blocked",
-                    Some(false) => "passed",
-                    None => "-",
+                    Some(true) => Verdict::Blocked,
+                    Some(false) => Verdict::Passed,
+                    None => Verdict::Unknown,
                 },
                 trace: opt(&a.trace_id),
                 user_agent: opt(&a.user_agent),

@@ -746,8 +746,8 @@ impl Backend for LocalBackend {
         }
     }
 
-    fn sync_state(&self) -> Option<String> {
-        Some("local".into())
+    fn sync_state(&self) -> Option<super::backend::SyncLine> {
+        Some(super::backend::SyncLine::calm("local"))
     }
 
     fn blocks(&self, include_inactive: bool) -> Result<Vec<crate::model::Block>> {
@@ -788,30 +788,22 @@ impl Backend for LocalBackend {
         signal_id: &str,
         inputs: &[(String, String)],
         on_step: &mut dyn FnMut(super::backend::WorkflowStep),
-    ) -> std::result::Result<String, super::backend::WorkflowRefusal> {
-        use super::backend::WorkflowRefusal;
+    ) -> std::result::Result<super::backend::WorkflowOutcome, super::backend::WorkflowRefusal> {
+        use super::backend::{WorkflowOutcome, WorkflowRefusal};
         let refuse = |e: Error| WorkflowRefusal {
             message: e.to_string(),
             inputs: Vec::new(),
         };
         let w = crate::workflow::def::find(&self.workflows.dir, name).map_err(refuse)?;
-        // The workflow names every bad input at once ("a: required; b: expected a number"); the
-        // form shows each under its field.
-        if let Err(e) = w.resolve_inputs(inputs) {
-            let message = e.to_string();
-            let listed = message
-                .split_once("invalid inputs: ")
-                .map(|(_, l)| l)
-                .unwrap_or("");
-            let per_input = listed
-                .split("; ")
-                .filter_map(|p| p.split_once(": "))
-                .filter(|(k, _)| w.inputs.iter().any(|i| i.name == *k))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
+        // The workflow names every bad input at once; the form shows each under its field.
+        if let Err(problems) = w.check_inputs(inputs) {
             return Err(WorkflowRefusal {
-                message,
-                inputs: per_input,
+                message: w.invalid_inputs(&problems).to_string(),
+                inputs: problems
+                    .into_iter()
+                    .filter(|p| w.inputs.iter().any(|i| i.name == p.input))
+                    .map(|p| (p.input, p.problem))
+                    .collect(),
             });
         }
         let (signal, path) = {
@@ -841,17 +833,24 @@ impl Backend for LocalBackend {
             match ev {
                 crate::workflow::RunEvent::Step(s) => on_step(super::backend::WorkflowStep {
                     name: s.name,
-                    status: s.status.as_str().to_string(),
+                    status: s.status,
                     summary: s.summary,
                 }),
                 crate::workflow::RunEvent::Done(rec) => {
-                    last = Ok(format!(
+                    let summary = format!(
                         "workflow {} {} in {} ms{}",
                         rec.workflow,
                         rec.state.as_str(),
                         rec.duration_ms().unwrap_or(0),
                         rec.error.map(|e| format!(": {e}")).unwrap_or_default()
-                    ));
+                    );
+                    // A finished run is succeeded or failed; anything else did not succeed.
+                    last = Ok(match rec.state {
+                        crate::workflow::RunState::Succeeded => {
+                            WorkflowOutcome::Succeeded { summary }
+                        }
+                        _ => WorkflowOutcome::Failed { summary },
+                    });
                 }
                 crate::workflow::RunEvent::Error(e) => last = Err(refuse(Error::Other(e))),
             }

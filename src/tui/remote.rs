@@ -817,7 +817,7 @@ impl Backend for RemoteBackend {
         })
     }
 
-    fn sync_state(&self) -> Option<String> {
+    fn sync_state(&self) -> Option<super::backend::SyncLine> {
         let mut st = self.status.borrow().clone();
         // The outbox is the truth for conflicts: a dismissal shows at once, not at the next round.
         if let Ok(p) = self.remote.problems() {
@@ -827,7 +827,11 @@ impl Backend for RemoteBackend {
         if st.problems > 0 {
             line.push_str(" — :conflicts");
         }
-        Some(line)
+        Some(super::backend::SyncLine {
+            text: line,
+            // Offline or refused changes need the analyst; the status line makes them stand out.
+            alert: st.problems > 0 || matches!(st.state, crate::remote::SyncState::Offline { .. }),
+        })
     }
 
     fn start(&self) {

@@ -304,18 +304,30 @@ impl Workflow {
     /// Check the given `key=value` inputs against the declarations: each problem is named by its input,
     /// all of them at once. Defaults fill what is missing.
     pub fn resolve_inputs(&self, given: &[(String, String)]) -> Result<Map<String, Value>> {
+        self.check_inputs(given)
+            .map_err(|problems| self.invalid_inputs(&problems))
+    }
+
+    /// `resolve_inputs` with its problems kept apart, for a form to show each under its field.
+    pub fn check_inputs(
+        &self,
+        given: &[(String, String)],
+    ) -> std::result::Result<Map<String, Value>, Vec<InputProblem>> {
         let mut problems = Vec::new();
         let mut out = Map::new();
         for (k, _) in given {
             if !self.inputs.iter().any(|i| &i.name == k) {
                 let known: Vec<&str> = self.inputs.iter().map(|i| i.name.as_str()).collect();
-                problems.push(format!(
-                    "{k}: no such input (this workflow takes: {})",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
+                problems.push(InputProblem::new(
+                    k,
+                    format!(
+                        "no such input (this workflow takes: {})",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
                 ));
             }
         }
@@ -333,22 +345,47 @@ impl Workflow {
             };
             match value {
                 Ok(Value::String(s)) if s.is_empty() && i.required => {
-                    problems.push(format!("{}: required", i.name))
+                    problems.push(InputProblem::new(&i.name, "required"))
                 }
                 Ok(v) => {
                     out.insert(i.name.clone(), v);
                 }
-                Err(e) => problems.push(format!("{}: {e}", i.name)),
+                Err(e) => problems.push(InputProblem::new(&i.name, e)),
             }
         }
         if problems.is_empty() {
             Ok(out)
         } else {
-            Err(Error::Usage(format!(
-                "workflow {}: invalid inputs: {}",
-                self.name,
-                problems.join("; ")
-            )))
+            Err(problems)
+        }
+    }
+
+    /// The one error that names every problem (`workflow w: invalid inputs: a: required; b: ...`).
+    pub fn invalid_inputs(&self, problems: &[InputProblem]) -> Error {
+        let listed: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.input, p.problem))
+            .collect();
+        Error::Usage(format!(
+            "workflow {}: invalid inputs: {}",
+            self.name,
+            listed.join("; ")
+        ))
+    }
+}
+
+/// What is wrong with one given input (or one the workflow does not declare).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputProblem {
+    pub input: String,
+    pub problem: String,
+}
+
+impl InputProblem {
+    fn new(input: &str, problem: impl Into<String>) -> InputProblem {
+        InputProblem {
+            input: input.to_string(),
+            problem: problem.into(),
         }
     }
 }

@@ -240,7 +240,7 @@ impl Backend for Fake {
         signal_id: &str,
         inputs: &[(String, String)],
         on_step: &mut dyn FnMut(WorkflowStep),
-    ) -> Result<String, WorkflowRefusal> {
+    ) -> Result<WorkflowOutcome, WorkflowRefusal> {
         // The fake's only input rules: `project` is required, `count` a number.
         let mut problems = Vec::new();
         if name == "open-ticket" && !inputs.iter().any(|(k, _)| k == "project") {
@@ -263,10 +263,12 @@ impl Backend for Fake {
             .push((name.into(), signal_id.into(), inputs.to_vec()));
         on_step(WorkflowStep {
             name: "create".into(),
-            status: "succeeded".into(),
+            status: sigscope::workflow::StepStatus::Succeeded,
             summary: "POST https://tickets.example.com -> 201".into(),
         });
-        Ok(format!("workflow {name} succeeded in 5 ms"))
+        Ok(WorkflowOutcome::Succeeded {
+            summary: format!("workflow {name} succeeded in 5 ms"),
+        })
     }
 
     fn notify_rules(&self) -> sigscope::Result<Vec<NotifyRuleRow>> {

@@ -1,7 +1,7 @@
 //! The selected signal: a header, then four tabs.
 use super::pane;
 use crate::tui::app::{App, Pane, Tab};
-use crate::tui::detail::{fmt_when, DetailView};
+use crate::tui::detail::{fmt_when, DetailView, Verdict};
 use crate::tui::text::SafeText;
 use crate::tui::theme::{severity_tag, state_tag, Theme};
 use ratatui::buffer::Buffer;
@@ -100,9 +100,9 @@ fn flow(d: &DetailView, th: &Theme) -> Vec<Line<'static>> {
     for n in &d.flow {
         let indent = "  ".repeat(n.depth as usize);
         let arrow = if n.depth == 0 { "" } else { "└ " };
-        let style = match (n.depth, n.label.as_str()) {
-            (3, "blocked") => th.ok,
-            (3, "exploited") => th.error,
+        let style = match (n.depth, n.verdict) {
+            (_, Some(Verdict::Blocked)) => th.ok,
+            (_, Some(Verdict::Exploited)) => th.error,
             (0, _) => th.header,
             _ => th.base,
         };
@@ -126,8 +126,8 @@ fn flow(d: &DetailView, th: &Theme) -> Vec<Line<'static>> {
         s.push(Span::raw(" "));
         s.extend(whole(&a.path, th, th.base));
         s.push(Span::styled(
-            format!(" {}", a.blocked),
-            if a.blocked == "blocked" {
+            format!(" {}", a.blocked.label()),
+            if a.blocked == Verdict::Blocked {
                 th.ok
             } else {
                 th.error

@@ -52,10 +52,11 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     left.push_str(if app.live { " · live" } else { " · paused" });
     // The sync state stands out when something needs the analyst (a refused change, offline).
     let mut sync_part = String::new();
+    let mut alert = false;
     if let Some(sync) = &app.sync {
-        sync_part = format!(" · {}", crate::sanitize::clean(sync));
+        sync_part = format!(" · {}", crate::sanitize::clean(&sync.text));
+        alert = sync.alert;
     }
-    let alert = sync_part.contains("conflict") || sync_part.contains("offline");
     let before = std::mem::take(&mut left);
     if app.opts.read_only {
         left.push_str(" · read-only");

@@ -1,0 +1,184 @@
+//! What a completed form asks the backend to change, or why it cannot: the one place a form's
+//! fields become a typed `Change`.
+use crate::model::{ArchiveReason, TriageState};
+use crate::tui::app::App;
+use crate::tui::backend::Change;
+use crate::tui::form::{Form, FormKind};
+use crate::tui::lists::Overlay;
+
+fn parse_duration(s: &str) -> Option<Option<chrono::TimeDelta>> {
+    match s {
+        "permanent" => Some(None),
+        _ => {
+            let (n, unit) = s.split_at(s.len().checked_sub(1)?);
+            let n: i64 = n.parse().ok()?;
+            Some(Some(match unit {
+                "m" => chrono::TimeDelta::minutes(n),
+                "h" => chrono::TimeDelta::hours(n),
+                "d" => chrono::TimeDelta::days(n),
+                _ => return None,
+            }))
+        }
+    }
+}
+
+/// The version on screen when the change is about the one signal the side panel shows.
+pub(super) fn seen_version(app: &App, ids: &[String]) -> Option<i64> {
+    match (ids, app.detail.as_ref()) {
+        ([id], Some(d)) if *id == d.id => Some(d.version),
+        _ => None,
+    }
+}
+
+/// The change a completed form asks for, or why it cannot be made.
+pub(super) fn form_change(app: &App, f: &Form) -> Result<Change, String> {
+    let ids = f.targets.clone();
+    let get = |n: &str| f.get(n).unwrap_or_default();
+    match f.kind {
+        FormKind::Assign => {
+            let u = get("user");
+            Ok(Change::Assign {
+                version: seen_version(app, &ids),
+                ids,
+                user: (!u.is_empty()).then_some(u),
+            })
+        }
+        FormKind::State => {
+            let state = TriageState::parse(&get("state")).ok_or("pick a state")?;
+            let reason = if state == TriageState::Archived {
+                ArchiveReason::parse(&get("reason"))
+            } else {
+                None
+            };
+            let c = get("comment");
+            Ok(Change::SetState {
+                version: seen_version(app, &ids),
+                ids,
+                state,
+                reason,
+                comment: (!c.trim().is_empty()).then(|| c.trim().to_string()),
+            })
+        }
+        FormKind::Case => {
+            if get("mode") == "existing" {
+                let id = get("case");
+                if id.is_empty() {
+                    return Err("no case picked (there may be none yet)".into());
+                }
+                Ok(Change::AddToCase { ids, case_id: id })
+            } else {
+                let title = get("title").trim().to_string();
+                if title.is_empty() {
+                    return Err("a case needs a title".into());
+                }
+                Ok(Change::NewCase {
+                    ids,
+                    title,
+                    priority: get("priority"),
+                })
+            }
+        }
+        FormKind::Incident => {
+            if get("mode") == "existing" {
+                let id = get("incident");
+                if id.is_empty() {
+                    return Err("no incident picked (there may be none yet)".into());
+                }
+                Ok(Change::AddToIncident {
+                    ids,
+                    incident_id: id,
+                })
+            } else {
+                let title = get("title").trim().to_string();
+                if title.is_empty() {
+                    return Err("an incident needs a title".into());
+                }
+                let c = get("commander");
+                Ok(Change::NewIncident {
+                    ids,
+                    title,
+                    severity: get("severity"),
+                    commander: (!c.is_empty()).then_some(c),
+                })
+            }
+        }
+        FormKind::BlockIps | FormKind::BlockUsers => {
+            let duration = chosen_duration(f)?;
+            Ok(if f.kind == FormKind::BlockIps {
+                Change::BlockIps { ids, duration }
+            } else {
+                Change::BlockUsers { ids, duration }
+            })
+        }
+        FormKind::ExtendBlock => {
+            let duration = chosen_duration(f)?;
+            let id: Option<i64> = ids.first().and_then(|i| i.parse().ok());
+            let block = match app.overlay.as_ref() {
+                Some(Overlay::Blocks(b)) => b.rows.iter().find(|r| Some(r.id) == id),
+                _ => None,
+            }
+            .ok_or("that block is no longer listed")?;
+            Ok(Change::ExtendBlock {
+                kind: block.kind,
+                value: block.value.clone(),
+                duration,
+            })
+        }
+        FormKind::TimeRange | FormKind::View | FormKind::WorkflowPick | FormKind::Workflow => {
+            Err("not a change".into())
+        }
+    }
+}
+
+/// The duration a block form asks for: a preset, or the custom text when "custom" is picked.
+fn chosen_duration(f: &Form) -> Result<Option<chrono::TimeDelta>, String> {
+    let picked = f.get("duration").unwrap_or_default();
+    if picked == "custom" {
+        let text = f.get("custom_duration").unwrap_or_default();
+        let text = text.trim();
+        return match parse_duration(text) {
+            Some(Some(d)) if d > chrono::TimeDelta::zero() => Ok(Some(d)),
+            _ => Err(format!(
+                "custom duration {:?}: expected a number and m, h or d (45m, 12h, 90d)",
+                crate::sanitize::clean(text)
+            )),
+        };
+    }
+    parse_duration(&picked).ok_or_else(|| "pick a duration".to_string())
+}
+
+pub(super) fn confirm_text(app: &App, f: &Form) -> String {
+    let picked = f.get("duration").unwrap_or_default();
+    let dur = if picked == "custom" {
+        f.get("custom_duration")
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    } else {
+        picked
+    };
+    let how = if dur == "permanent" {
+        "for good".to_string()
+    } else {
+        format!("for {dur}")
+    };
+    let single = app
+        .detail
+        .as_ref()
+        .filter(|d| f.targets.len() == 1 && f.targets[0] == d.id);
+    let what = match (f.kind, single) {
+        (FormKind::BlockIps, Some(d)) => format!(
+            "{} IP(s): {}",
+            d.ips.len(),
+            crate::tui::text::fit(&crate::sanitize::clean(&d.ips.join(", ")), 60)
+        ),
+        (FormKind::BlockUsers, Some(d)) => format!(
+            "{} user(s): {}",
+            d.user_ids.len(),
+            crate::tui::text::fit(&crate::sanitize::clean(&d.user_ids.join(", ")), 60)
+        ),
+        (FormKind::BlockIps, None) => format!("all attacking IPs of {} signals", f.targets.len()),
+        _ => format!("all attacking users of {} signals", f.targets.len()),
+    };
+    format!("Block {what} {how}? (y/n)")
+}
