@@ -1,11 +1,11 @@
 //! `sigscope signals list|show`.
 use super::output::{print_json, table, ListFormat, ShowFormat};
 use super::Context;
+use crate::engine::ListFilter;
 use crate::engine::Reads;
 use crate::error::{Error, Result};
 use crate::model::Signal;
 use crate::sanitize::{clean, truncate};
-use crate::store::ListFilter;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde_json::json;

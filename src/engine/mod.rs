@@ -23,7 +23,7 @@ pub mod triage;
 mod tx;
 mod workflows;
 
-pub use crate::store::Watermark;
+pub use crate::store::{ListFilter, Watermark};
 pub use catalog::RuleEntry;
 pub use command::{BlockFor, Command, NewCase, NewIncident, Outcome, SignalRef};
 pub use idempotency::StoredAnswer;

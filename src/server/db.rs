@@ -16,7 +16,7 @@ pub struct Db {
     next: AtomicUsize,
 }
 
-/// A panic in a handler rolls its transaction back (rusqlite rolls back on drop), so the connection
+/// A panic in a handler rolls its transaction back (the engine undoes an abandoned change), so the connection
 /// behind a poisoned lock is still sound.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())

@@ -119,12 +119,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> ApiError {
-        Error::from(e).into()
-    }
-}
-
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
         match e {
