@@ -13,7 +13,6 @@ use criterion::Criterion;
 use sigscope::demo::{self, DemoOptions};
 use sigscope::model::Signal;
 use sigscope::query::{parse, SignalIndex, TimeRange};
-use sigscope::store::SqliteStore;
 use sigscope::tui::action::Action;
 use sigscope::tui::app::{App, Options};
 use sigscope::tui::backend::Backend;

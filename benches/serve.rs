@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 use sigscope::demo::{self, DemoOptions};
 use sigscope::model::{Role, User};
-use sigscope::server::{self, keys, ServeOptions};
+use sigscope::server::{self, ServeOptions};
 use sigscope::store::{SqliteStore, Store};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -48,6 +48,8 @@ fn main() {
         },
     )
     .expect("populate");
+    let mut store = SqliteStore::open(&path).expect("store");
+    let mut engine = sigscope::engine::Engine::open(&path).expect("engine");
     let mut analysts = Vec::new();
     for i in 0..clients {
         let u = User {
@@ -58,7 +60,7 @@ fn main() {
             disabled: false,
         };
         store.add_user(&u).expect("user");
-        let k = store.write(|tx| keys::create(tx, &u)).expect("keys");
+        let (_, k) = engine.create_key(&u, &u.handle).expect("keys");
         analysts.push((u, k));
     }
     let mut ids: Vec<(String, i64)> = Vec::with_capacity(n_signals);
@@ -73,6 +75,7 @@ fn main() {
         })
         .expect("ids");
     drop(store);
+    drop(engine);
     assert!(
         clients * per_client <= ids.len(),
         "{} open signals: not enough for disjoint work",

@@ -197,7 +197,10 @@ fn cli_triage_bulk_is_all_or_nothing() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let tl = cli.json(&["signals", "timeline", "S3", "--format", "json"]);
-    assert_eq!(tl["data"][0]["action"], "signal.assign");
+    // Oldest first: the import that brought S3 in, then the assignment.
+    let events = tl["data"].as_array().unwrap();
+    assert_eq!(events[0]["action"], "signal.ingest");
+    assert_eq!(events.last().unwrap()["action"], "signal.assign");
     let o = cli.run(&["signals", "assign", "S3", "--unassign", "--if-version", "1"]);
     assert_eq!(o.status.code(), Some(5));
     assert!(

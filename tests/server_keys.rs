@@ -149,7 +149,10 @@ fn keys_of_another_user_need_user_access_manage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_in_flight_requests_and_closes_the_store() {
     let mut s = common::TestServer::start(2).await;
-    let feed = s.url("/api/v2/sigscope/changes?after=0&wait=20");
+    let feed = s.url(&format!(
+        "/api/v2/sigscope/changes?after={}&wait=20",
+        s.head
+    ));
     let waiting = {
         let r = common::authed(common::http().get(&feed), &s.reader);
         tokio::spawn(async move { r.send().await.map(|r| r.status().as_u16()) })

@@ -208,7 +208,8 @@ async fn the_feed_carries_changes_made_beside_the_server() {
         creds(&s.reader),
     )
     .unwrap();
-    let waiting = tokio::spawn(async move { c.changes(0, Duration::from_secs(20)).await });
+    let head = s.head;
+    let waiting = tokio::spawn(async move { c.changes(head, Duration::from_secs(20)).await });
     tokio::time::sleep(Duration::from_millis(200)).await;
     // The CLI on the server's machine triages straight into the store file.
     let path = s.store_path.clone();

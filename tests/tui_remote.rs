@@ -470,6 +470,8 @@ fn a_reader_follows_updates_written_by_another_connection() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.db");
     let writer = SqliteStore::open(&path).unwrap();
+    // What the remote's cache does when it opens: log every update of a signal row.
+    sigscope::store::sqlite::signals::track_updates(writer.conn()).unwrap();
     let sigs: Vec<Signal> = (0..3)
         .map(|i| Signal::from_json(common::signal_json(i)).unwrap())
         .collect();

@@ -35,7 +35,7 @@ pub struct ListArgs {
 
 pub fn run(ctx: &Context, cmd: AuditCmd) -> Result<()> {
     let AuditCmd::List(a) = cmd;
-    let (engine, actor) = ctx.engine_as_actor()?;
+    let (engine, actor) = ctx.engine_as_reader()?;
     let since = a
         .since
         .as_deref()

@@ -126,7 +126,15 @@ pub enum AutoblockCmd {
 }
 
 pub fn run(ctx: &Context, cmd: AutoblockCmd) -> Result<()> {
-    let (mut engine, actor) = open(ctx)?;
+    let reading = matches!(
+        cmd,
+        AutoblockCmd::List { .. } | AutoblockCmd::Log { .. } | AutoblockCmd::DryRun { .. }
+    );
+    let (mut engine, actor) = if reading {
+        ctx.engine_as_reader()?
+    } else {
+        open(ctx)?
+    };
     match cmd {
         AutoblockCmd::List { format } => {
             rbac::require(&actor, Permission::AppsecProtectRead)?;

@@ -154,7 +154,7 @@ pub fn unblock(ctx: &Context, a: UnblockArgs) -> Result<()> {
 
 pub fn blocks(ctx: &Context, cmd: BlocksCmd) -> Result<()> {
     let BlocksCmd::List { all, format } = cmd;
-    let (engine, actor) = open(ctx)?;
+    let (engine, actor) = ctx.engine_as_reader()?;
     rbac::require(&actor, Permission::AppsecProtectRead)?;
     let now = engine.now();
     let blocks = engine.reads(&actor).blocks(all)?;

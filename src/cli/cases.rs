@@ -95,7 +95,11 @@ pub enum CasesCmd {
 }
 
 pub fn run(ctx: &Context, cmd: CasesCmd) -> Result<()> {
-    let (mut engine, actor) = open(ctx)?;
+    let (mut engine, actor) = if matches!(cmd, CasesCmd::List { .. } | CasesCmd::Show { .. }) {
+        ctx.engine_as_reader()?
+    } else {
+        open(ctx)?
+    };
     let (command, format) = match cmd {
         CasesCmd::Create {
             signals,

@@ -48,8 +48,16 @@ impl Context {
         Engine::open(&self.store_path)
     }
 
-    /// The engine and the acting user: every command, read or write, acts as somebody, resolved
-    /// the same way (so reads are as consistent as writes).
+    /// The engine and the user reading: a known user, or a Read Only guest for a name the store
+    /// does not know (see `Engine::resolve_reader`). Every read command resolves its reader here, so
+    /// what one read allows, the others allow too.
+    pub fn engine_as_reader(&self) -> Result<(Engine, User)> {
+        let mut engine = self.open_engine()?;
+        let reader = engine.resolve_reader(self.acting.as_deref())?;
+        Ok((engine, reader))
+    }
+
+    /// The engine and the acting user, for a command that writes.
     pub fn engine_as_actor(&self) -> Result<(Engine, User)> {
         let mut engine = self.open_engine()?;
         let actor = engine.resolve_actor(self.acting.as_deref())?;

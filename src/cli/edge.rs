@@ -31,7 +31,11 @@ pub enum AllowlistCmd {
 }
 
 pub fn allowlist(ctx: &Context, cmd: AllowlistCmd) -> Result<()> {
-    let (mut engine, actor) = open(ctx)?;
+    let (mut engine, actor) = if matches!(cmd, AllowlistCmd::List { .. }) {
+        ctx.engine_as_reader()?
+    } else {
+        open(ctx)?
+    };
     match cmd {
         AllowlistCmd::Add { value, user, note } => {
             let e = engine.allow(&actor, &value, user, &note)?;
@@ -112,7 +116,11 @@ pub enum BouncersCmd {
 }
 
 pub fn bouncers(ctx: &Context, cmd: BouncersCmd) -> Result<()> {
-    let (mut engine, actor) = open(ctx)?;
+    let (mut engine, actor) = if matches!(cmd, BouncersCmd::List { .. }) {
+        ctx.engine_as_reader()?
+    } else {
+        open(ctx)?
+    };
     match cmd {
         BouncersCmd::Add { name } => {
             let key = engine.add_bouncer(&actor, &name)?;
@@ -188,7 +196,7 @@ pub fn export(ctx: &Context, cmd: ExportCmd) -> Result<()> {
         aws_scope: a.aws_scope,
         aws_lock_token: a.aws_lock_token,
     };
-    let (engine, actor) = open(ctx)?;
+    let (engine, actor) = ctx.engine_as_reader()?;
     rbac::require(&actor, Permission::AppsecProtectRead)?;
     let r = render(
         format,

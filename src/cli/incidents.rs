@@ -68,7 +68,12 @@ fn parse_state(s: &str) -> Result<IncidentState> {
 }
 
 pub fn run(ctx: &Context, cmd: IncidentsCmd) -> Result<()> {
-    let (mut engine, actor) = open(ctx)?;
+    let (mut engine, actor) =
+        if matches!(cmd, IncidentsCmd::List { .. } | IncidentsCmd::Show { .. }) {
+            ctx.engine_as_reader()?
+        } else {
+            open(ctx)?
+        };
     let (command, format) = match cmd {
         IncidentsCmd::Declare {
             signals,

@@ -59,7 +59,7 @@ pub fn run(ctx: &Context, cmd: SignalsCmd) -> Result<()> {
         SignalsCmd::Timeline(a) => return super::triage::show_timeline(ctx, a),
         other => other,
     };
-    let (engine, actor) = ctx.engine_as_actor()?;
+    let (engine, actor) = ctx.engine_as_reader()?;
     let store = engine.reads(&actor);
     match cmd {
         SignalsCmd::List(a) => list(&store, a),

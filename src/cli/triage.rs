@@ -116,7 +116,7 @@ pub fn assign(ctx: &Context, a: AssignArgs) -> Result<()> {
 }
 
 pub fn show_timeline(ctx: &Context, a: TimelineArgs) -> Result<()> {
-    let (engine, actor) = open(ctx)?;
+    let (engine, actor) = ctx.engine_as_reader()?;
     let reads = engine.reads(&actor);
     reads.signal_required(&a.id)?;
     let events = reads.timeline(&a.id)?;

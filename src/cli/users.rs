@@ -27,7 +27,7 @@ pub enum UsersCmd {
 pub fn run(ctx: &Context, cmd: UsersCmd) -> Result<()> {
     match cmd {
         UsersCmd::List { format } => {
-            let (engine, actor) = super::triage::open(ctx)?;
+            let (engine, actor) = ctx.engine_as_reader()?;
             let users = engine.reads(&actor).users()?;
             match format {
                 ListFormat::Json => print_json(&serde_json::json!({

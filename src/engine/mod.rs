@@ -281,6 +281,30 @@ impl Engine {
         })
     }
 
+    /// Who is reading: a user of the store as `resolve_actor` finds them (a fresh store makes its
+    /// first user an Admin the same way), or, for a name the store does not know, a Read Only guest.
+    /// Reading a local file needs no account (the file's own permissions guard it), and a guest's
+    /// reads are the same for every kind of data; writes always need a real user.
+    pub fn resolve_reader(&mut self, who: Option<&str>) -> Result<User> {
+        match self.resolve_actor(who) {
+            Err(Error::PermissionDenied(_)) => {
+                let handle = match who.map(str::trim).filter(|s| !s.is_empty()) {
+                    Some(w) if w.contains('@') => w.to_string(),
+                    Some(w) => format!("{w}@localhost"),
+                    None => os_user(),
+                };
+                Ok(User {
+                    uuid: String::new(),
+                    name: "guest".into(),
+                    handle,
+                    role: Role::ReadOnly,
+                    disabled: false,
+                })
+            }
+            other => other,
+        }
+    }
+
     /// Write `expired` into the history of blocks that ran out (for exports and bouncers that stream
     /// deletions); returns their ids. Housekeeping, not an audit event: nobody acted.
     pub fn record_expired_blocks(&mut self) -> Result<Vec<i64>> {

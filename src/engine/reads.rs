@@ -14,6 +14,9 @@ use crate::notify::NotificationRule;
 use crate::store::{Db, ListFilter, RawPage, SignalCursor, Watermark};
 use crate::workflow::runs::RunRecord;
 
+/// What changed after a watermark: new signals' (id, JSON), changed signals, the new watermark.
+pub type Changes = (Vec<(String, String)>, Vec<Signal>, Watermark);
+
 /// The store as one user may read it. Made by `Engine::reads`.
 pub struct Reads<'a> {
     engine: &'a Engine,
@@ -104,10 +107,7 @@ impl<'a> Reads<'a> {
 
     /// What changed after `mark`: new signals' JSON (for the caller to parse), the changed
     /// signals as they are now, and the new watermark.
-    pub fn changes_after(
-        &self,
-        mark: &Watermark,
-    ) -> Result<(Vec<(String, String)>, Vec<Signal>, Watermark)> {
+    pub fn changes_after(&self, mark: &Watermark) -> Result<Changes> {
         let db = self.signals_db()?;
         let set = db.changes_after(mark)?;
         let mut changed = Vec::with_capacity(set.changed.len());

@@ -122,12 +122,23 @@ pub fn signal_metadata(
         .iter()
         .rev()
         .find(|e| super::VERSION_ACTIONS.contains(&e.action.as_str()));
-    if let Some(e) = last_change {
-        attrs.insert(
-            "state_update_timestamp".into(),
-            json!(e.time.timestamp_millis()),
-        );
-        attrs.insert("state_update_user".into(), person(&e.actor));
+    // The vendor always sends both; a signal nobody has triaged was last "updated" when it was
+    // detected, by nobody.
+    match last_change {
+        Some(e) => {
+            attrs.insert(
+                "state_update_timestamp".into(),
+                json!(e.time.timestamp_millis()),
+            );
+            attrs.insert("state_update_user".into(), person(&e.actor));
+        }
+        None => {
+            attrs.insert(
+                "state_update_timestamp".into(),
+                json!(s.timestamp.timestamp_millis()),
+            );
+            attrs.insert("state_update_user".into(), Value::Null);
+        }
     }
     let last_comment = events.iter().rev().find(|e| {
         e.action == actions::SIGNAL_STATE && str_at(&e.after, "archive_comment").is_some()

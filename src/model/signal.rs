@@ -566,6 +566,24 @@ impl Signal {
     }
 }
 
+/// Refuse a signal id a terminal, a shell or a URL would misread: empty, over 512 bytes, or holding
+/// control, line-separator or bidirectional-override characters. Ids come from producers and files,
+/// so they are checked before anything is stored.
+pub fn check_id(id: &str) -> crate::error::Result<()> {
+    let bad = id.chars().find(|c| {
+        c.is_control()
+            || matches!(*c, '\u{2028}' | '\u{2029}')
+            || matches!(*c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    });
+    if id.is_empty() || id.len() > 512 || bad.is_some() {
+        return Err(crate::error::Error::Invalid(format!(
+            "signal id {:?}: an id must be 1-512 bytes without control or bidirectional characters",
+            crate::sanitize::clean(&crate::sanitize::truncate(id, 64))
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -668,22 +686,4 @@ mod tests {
         let e = Signal::from_json(raw).unwrap_err().to_string();
         assert!(e.contains("attributes.status"), "{e}");
     }
-}
-
-/// Refuse a signal id a terminal, a shell or a URL would misread: empty, over 512 bytes, or holding
-/// control, line-separator or bidirectional-override characters. Ids come from producers and files,
-/// so they are checked before anything is stored.
-pub fn check_id(id: &str) -> crate::error::Result<()> {
-    let bad = id.chars().find(|c| {
-        c.is_control()
-            || matches!(*c, '\u{2028}' | '\u{2029}')
-            || matches!(*c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    });
-    if id.is_empty() || id.len() > 512 || bad.is_some() {
-        return Err(crate::error::Error::Invalid(format!(
-            "signal id {:?}: an id must be 1-512 bytes without control or bidirectional characters",
-            crate::sanitize::clean(&crate::sanitize::truncate(id, 64))
-        )));
-    }
-    Ok(())
 }

@@ -480,7 +480,6 @@ impl Backend for LocalBackend {
                 })
             });
         let service_owner = reads.service_owner(signal.service())?;
-        drop(reads);
         drop(engine);
         let related = self.related(&signal);
         Ok(Some(Detail {

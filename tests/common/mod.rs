@@ -23,6 +23,9 @@ pub struct TestServer {
     pub analyst2: Keys,
     pub reader: Keys,
     pub uuids: Vec<String>,
+    /// The audit log's newest seq once seeded (creating the keys is audited): where a test that
+    /// watches the change feed starts.
+    pub head: i64,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<sigscope::Result<()>>>,
     /// The server runs on its own runtime so that `kill` can drop every task it has, connections
@@ -99,6 +102,11 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store_path = dir.path().join("server.db");
         let (mut ks, uuids) = seed(&store_path, n);
+        let head: i64 = SqliteStore::open(&store_path)
+            .unwrap()
+            .conn()
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))
+            .unwrap();
         let reader = ks.pop().unwrap();
         let analyst2 = ks.pop().unwrap();
         let analyst = ks.pop().unwrap();
@@ -112,6 +120,7 @@ impl TestServer {
             analyst2,
             reader,
             uuids,
+            head,
             stop: None,
             task: None,
             rt: None,

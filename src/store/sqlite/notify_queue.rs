@@ -212,26 +212,6 @@ pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
     Ok(t.map(time))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let p = Policy {
-            backoff_base: Duration::from_secs(2),
-            backoff_max: Duration::from_secs(60),
-            ..Policy::default()
-        };
-        assert_eq!(backoff(1, &p), Duration::from_secs(2));
-        assert_eq!(backoff(2, &p), Duration::from_secs(4));
-        assert_eq!(backoff(3, &p), Duration::from_secs(8));
-        assert_eq!(backoff(10, &p), Duration::from_secs(60));
-        assert_eq!(backoff(200, &p), Duration::from_secs(60));
-    }
-}
-
 impl crate::store::NotifyRows for Connection {
     fn notify_rules(&self) -> Result<Vec<crate::notify::NotificationRule>> {
         super::notify_rules::list(self)
@@ -292,5 +272,25 @@ impl crate::store::NotifyRows for Connection {
     }
     fn next_delivery_due(&self) -> Result<Option<DateTime<Utc>>> {
         next_due(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let p = Policy {
+            backoff_base: Duration::from_secs(2),
+            backoff_max: Duration::from_secs(60),
+            ..Policy::default()
+        };
+        assert_eq!(backoff(1, &p), Duration::from_secs(2));
+        assert_eq!(backoff(2, &p), Duration::from_secs(4));
+        assert_eq!(backoff(3, &p), Duration::from_secs(8));
+        assert_eq!(backoff(10, &p), Duration::from_secs(60));
+        assert_eq!(backoff(200, &p), Duration::from_secs(60));
     }
 }
