@@ -39,6 +39,12 @@ impl SignalRef {
     }
 }
 
+/// The engine's version rule: a change based on version `seen` is stale once the stored signal is
+/// at a higher version. (Equal is current: a version only moves up, never sideways.)
+pub fn stale(seen: i64, stored: i64) -> bool {
+    stored > seen
+}
+
 /// How long a block lasts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BlockFor {

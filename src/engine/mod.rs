@@ -25,7 +25,7 @@ mod workflows;
 
 pub use crate::store::{ListFilter, Watermark};
 pub use catalog::RuleEntry;
-pub use command::{BlockFor, Command, NewCase, NewIncident, Outcome, SignalRef};
+pub use command::{stale, BlockFor, Command, NewCase, NewIncident, Outcome, SignalRef};
 pub use idempotency::StoredAnswer;
 pub use ingest::{IngestMode, Ingested};
 pub use reads::{Reads, RuleInfo};

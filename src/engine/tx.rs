@@ -46,7 +46,7 @@ impl Tx<'_> {
             .get_signal(&r.id)?
             .ok_or_else(|| Error::NotFound(format!("signal {} not found", r.id)))?;
         if let Some(v) = r.version {
-            if s.version > v {
+            if super::stale(v, s.version) {
                 let by = self.db.latest_audit_for_signal(&s.id, VERSION_ACTIONS)?;
                 let (who, when) = match by {
                     Some(e) => (e.actor, crate::model::json::fmt_time(&e.time)),

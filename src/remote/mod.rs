@@ -4,6 +4,7 @@
 //! The explorer's use: `Remote::open(..)`, `remote.spawn()` inside a tokio runtime, read through the
 //! `Store` impl (the cache), write with `set_state` / `assign` / `set_incidents`, show
 //! `remote.status()` (a watch channel of `SyncStatus`) and `remote.problems()` (conflicts).
+pub mod api;
 pub mod cache;
 pub mod client;
 pub mod config;

@@ -8,9 +8,9 @@ use super::backend::{
     RowSource, RuleInfo, SearchRequest, SearchResult, TimelineEntry,
 };
 use super::text::SafeText;
-use crate::engine::{self, BlockFor, Command, Engine, NewCase, NewIncident, SignalRef};
+use crate::engine::{self, BlockFor, Command, Engine};
 use crate::error::{Error, Result};
-use crate::model::{CasePriority, IncidentSeverity, IncidentState, Permission, User};
+use crate::model::User;
 use crate::query::{self, PreparedSignal, SignalIndex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -239,18 +239,6 @@ impl LocalBackend {
         Ok(())
     }
 
-    fn refs(ids: &[String]) -> Vec<SignalRef> {
-        ids.iter().map(SignalRef::new).collect()
-    }
-
-    /// Refs carrying the version the analyst saw, when there is one (a single signal).
-    fn refs_at(ids: &[String], version: Option<i64>) -> Vec<SignalRef> {
-        match (ids, version) {
-            ([id], Some(v)) => vec![SignalRef::at(id, v)],
-            _ => Self::refs(ids),
-        }
-    }
-
     fn execute(&self, cmd: Command) -> Result<engine::Outcome> {
         let out = lock(&self.engine).execute(&self.actor, cmd);
         // Whatever happened, the index follows the store (a refusal changes nothing, cheaply).
@@ -358,6 +346,43 @@ impl RowSource for IndexRows {
             .unwrap_or_else(|p| p.into_inner())
             .row_of(id)?;
         self.matches.iter().position(|&m| m == r)
+    }
+}
+
+/// One line saying what a command made of a change did.
+fn summary(change: &Change, out: &engine::Outcome) -> String {
+    match change {
+        Change::Assign { ids, user, .. } => format!(
+            "{} {}",
+            if user.is_some() {
+                "assigned"
+            } else {
+                "unassigned"
+            },
+            plural(ids.len(), "signal")
+        ),
+        Change::SetState { ids, state, .. } => {
+            let mut msg = format!("{} → {}", plural(ids.len(), "signal"), state.label());
+            if !out.skipped.is_empty() {
+                msg.push_str(&format!(" ({} unchanged)", out.skipped.len()));
+            }
+            msg
+        }
+        Change::NewCase { .. } => match &out.case {
+            Some(c) => format!("opened case {}", c.key),
+            None => "opened a case".into(),
+        },
+        Change::AddToCase { ids, case_id } => {
+            format!("added {} to {case_id}", plural(ids.len(), "signal"))
+        }
+        Change::NewIncident { .. } => match &out.incident {
+            Some(i) => format!("declared incident IR-{}", i.public_id),
+            None => "declared an incident".into(),
+        },
+        Change::AddToIncident { ids, incident_id } => {
+            format!("added {} to {incident_id}", plural(ids.len(), "signal"))
+        }
+        _ => out.summary(),
     }
 }
 
@@ -521,101 +546,11 @@ impl Backend for LocalBackend {
     }
 
     fn apply(&self, change: &Change) -> Result<String> {
+        if let Some(cmd) = super::intent::command(change) {
+            let out = self.execute(cmd)?;
+            return Ok(summary(change, &out));
+        }
         match change {
-            Change::Assign { ids, user, version } => {
-                let signals = Self::refs_at(ids, *version);
-                let n = ids.len();
-                match user {
-                    Some(u) => {
-                        self.execute(Command::Assign {
-                            signals,
-                            user: u.clone(),
-                        })?;
-                        Ok(format!("assigned {}", plural(n, "signal")))
-                    }
-                    None => {
-                        self.execute(Command::Unassign { signals })?;
-                        Ok(format!("unassigned {}", plural(n, "signal")))
-                    }
-                }
-            }
-            Change::SetState {
-                ids,
-                state,
-                reason,
-                comment,
-                version,
-            } => {
-                let out = self.execute(Command::SetState {
-                    signals: Self::refs_at(ids, *version),
-                    to: *state,
-                    reason: *reason,
-                    comment: comment.clone(),
-                })?;
-                let mut msg = format!("{} → {}", plural(ids.len(), "signal"), state.label());
-                if !out.skipped.is_empty() {
-                    msg.push_str(&format!(" ({} unchanged)", out.skipped.len()));
-                }
-                Ok(msg)
-            }
-            Change::NewCase {
-                ids,
-                title,
-                priority,
-            } => {
-                let out = self.execute(Command::CreateCase(NewCase {
-                    signals: Self::refs(ids),
-                    title: title.clone(),
-                    description: String::new(),
-                    priority: CasePriority::parse(priority).unwrap_or_default(),
-                    assignee: None,
-                    archive_signals: false,
-                }))?;
-                Ok(match out.case {
-                    Some(c) => format!("opened case {}", c.key),
-                    None => "opened a case".into(),
-                })
-            }
-            Change::AddToCase { ids, case_id } => {
-                self.execute(Command::AddToCase {
-                    case: case_id.clone(),
-                    signals: Self::refs(ids),
-                    archive_signals: false,
-                })?;
-                Ok(format!(
-                    "added {} to {case_id}",
-                    plural(ids.len(), "signal")
-                ))
-            }
-            Change::NewIncident {
-                ids,
-                title,
-                severity,
-                commander,
-            } => {
-                let out = self.execute(Command::DeclareIncident(NewIncident {
-                    signals: Self::refs(ids),
-                    title: title.clone(),
-                    severity: IncidentSeverity::parse(severity).unwrap_or_default(),
-                    commander: commander.clone(),
-                    customer_impacted: false,
-                    state: IncidentState::default(),
-                }))?;
-                Ok(match out.incident {
-                    Some(i) => format!("declared incident IR-{}", i.public_id),
-                    None => "declared an incident".into(),
-                })
-            }
-            Change::AddToIncident { ids, incident_id } => {
-                self.execute(Command::AddToIncident {
-                    incident: incident_id.clone(),
-                    signals: Self::refs(ids),
-                })?;
-                Ok(format!(
-                    "added {} to {incident_id}",
-                    plural(ids.len(), "signal")
-                ))
-            }
             Change::BlockIps { ids, duration } => {
                 let mut blocked = 0;
                 for id in ids {
@@ -694,55 +629,20 @@ impl Backend for LocalBackend {
                 })?;
                 Ok(format!("lifted block {id}"))
             }
+            // Made into commands above.
+            Change::Assign { .. }
+            | Change::SetState { .. }
+            | Change::NewCase { .. }
+            | Change::AddToCase { .. }
+            | Change::NewIncident { .. }
+            | Change::AddToIncident { .. } => {
+                Err(Error::Other("this change is an engine command".into()))
+            }
         }
     }
 
     fn allowed(&self, kind: ChangeKind) -> std::result::Result<(), String> {
-        // The engine says what each command needs; a sample command of each kind asks it.
-        let sample = match kind {
-            ChangeKind::Assign => Command::Assign {
-                signals: vec![],
-                user: String::new(),
-            },
-            ChangeKind::SetState => Command::SetState {
-                signals: vec![],
-                to: crate::model::TriageState::Open,
-                reason: None,
-                comment: None,
-            },
-            ChangeKind::Case => Command::CreateCase(NewCase {
-                signals: vec![],
-                title: String::new(),
-                description: String::new(),
-                priority: CasePriority::default(),
-                assignee: None,
-                archive_signals: false,
-            }),
-            ChangeKind::Incident => Command::AddToIncident {
-                incident: String::new(),
-                signals: vec![],
-            },
-            ChangeKind::Block => Command::BlockAttackers {
-                signal_id: String::new(),
-                duration: BlockFor::Permanent,
-                reason: None,
-            },
-            ChangeKind::Workflow => {
-                return if self.actor.can(Permission::WorkflowsRun) {
-                    Ok(())
-                } else {
-                    Err(Permission::WorkflowsRun.as_str().to_string())
-                };
-            }
-        };
-        match engine::rbac::required(&sample)
-            .into_iter()
-            .find(|p| !self.actor.can(*p))
-        {
-            Some(p) => Err(p.as_str().to_string()),
-            None if self.actor.disabled => Err("an enabled account".into()),
-            None => Ok(()),
-        }
+        super::intent::allowed(&self.actor, kind)
     }
 
     fn sync_state(&self) -> Option<super::backend::SyncLine> {

@@ -9,6 +9,7 @@ pub mod detail;
 pub mod editor;
 pub mod form;
 pub mod harness;
+pub mod intent;
 pub mod keys;
 pub mod lists;
 pub mod local;

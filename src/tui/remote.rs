@@ -12,8 +12,9 @@ use super::backend::{
     SearchResult,
 };
 use super::local::LocalBackend;
+use crate::engine::Command;
 use crate::error::{Error, Result};
-use crate::model::{Permission, Role, Signal, TriageState, User};
+use crate::model::{Role, Signal, TriageState, User};
 use crate::remote::{Problem, Remote, RemoteSetup, SyncStatus};
 use crate::sanitize::clean;
 use serde_json::{json, Value};
@@ -171,39 +172,27 @@ impl RemoteBackend {
     /// The signal's triage history as a sigscope server records it; empty when the remote cannot
     /// say (the vendor, offline), since the cache keeps signals, not the audit trail.
     fn remote_timeline(&self, id: &str) -> Vec<super::backend::TimelineEntry> {
-        if self.denylist_here().is_err() {
+        if !self.remote.client().is_sigscope() {
             return Vec::new();
         }
-        let path = format!(
-            "/api/v2/sigscope/signals/{}/timeline",
-            crate::remote::client::encode_segment(id)
-        );
-        let asked = self.call_within(
+        match self.call_within(
             "the activity",
             DETAIL_TIMEOUT,
-            self.remote
-                .client()
-                .send_once(reqwest::Method::GET, &path, &[], None, None),
-        );
-        let v = match asked {
-            Ok(v) => v,
+            self.remote.client().signal_timeline(id),
+        ) {
+            Ok(items) => items
+                .into_iter()
+                .map(|e| super::backend::TimelineEntry {
+                    at: e.at,
+                    actor: e.actor,
+                    text: e.text,
+                })
+                .collect(),
             Err(e) => {
                 tracing::debug!("the activity of a signal: {e}");
-                return Vec::new();
+                Vec::new()
             }
-        };
-        v.get("data")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| {
-                Some(super::backend::TimelineEntry {
-                    at: crate::model::json::time_of(e.pointer("/attributes/time")?)?,
-                    actor: e.pointer("/attributes/actor")?.as_str()?.to_string(),
-                    text: e.pointer("/attributes/text")?.as_str()?.to_string(),
-                })
-            })
-            .collect()
+        }
     }
 
     /// The acting user's role on the remote, asked once; `None` when unknown (the remote enforces
@@ -240,59 +229,21 @@ impl RemoteBackend {
     /// `who`'s role in the remote's user list; `Ok(None)` when `who` is not among its users. One
     /// attempt, no retries: this runs while the explorer loads its permissions.
     fn role_among_users(&self, who: &str) -> Result<Option<Role>> {
-        let who = who.to_lowercase();
-        let v = self.call(
-            "users",
-            self.remote
-                .client()
-                .send_once(reqwest::Method::GET, "/api/v2/users", &[], None, None),
-        )?;
-        Ok(v.get("data")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .find(|u| {
-                ["/attributes/handle", "/attributes/email", "/id"]
-                    .iter()
-                    .filter_map(|p| u.pointer(p).and_then(Value::as_str))
-                    .any(|s| s.to_lowercase() == who)
-            })
-            .and_then(role_of))
+        self.call("users", self.remote.client().role_of_user(who))
     }
 
     /// Whom the keys act as, by the sigscope server's `whoami` (the vendor has no such call).
     fn whoami(&self) -> Result<(String, Option<Role>)> {
-        if !matches!(
-            self.remote.client().endpoint.flavor,
-            crate::remote::Flavor::Sigscope
-        ) {
+        if !self.remote.client().is_sigscope() {
             return Err(Error::Other(
                 "the vendor does not say whom keys belong to".into(),
             ));
         }
-        let v = self.call(
-            "whoami",
-            self.remote.client().send_once(
-                reqwest::Method::GET,
-                "/api/v2/sigscope/whoami",
-                &[],
-                None,
-                None,
-            ),
-        )?;
-        let user = v.get("data").unwrap_or(&Value::Null);
-        let handle = user
-            .pointer("/attributes/handle")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::Other("whoami: the answer names no user".into()))?;
-        Ok((handle.to_string(), role_of(user)))
+        self.call("whoami", self.remote.client().whoami())
     }
 
     fn denylist_here(&self) -> Result<()> {
-        if matches!(
-            self.remote.client().endpoint.flavor,
-            crate::remote::Flavor::Sigscope
-        ) {
+        if self.remote.client().is_sigscope() {
             Ok(())
         } else {
             Err(Error::Usage(DENYLIST_NOT_HERE.into()))
@@ -302,23 +253,10 @@ impl RemoteBackend {
     /// The server's denylist, newest first; with `include_inactive`, lifted and expired too.
     fn fetch_blocks(&self, include_inactive: bool) -> Result<Vec<crate::model::Block>> {
         self.denylist_here()?;
-        let query = [("all", include_inactive.to_string())];
-        let v = self.call(
+        self.call(
             "the denylist",
-            self.remote.client().send_once(
-                reqwest::Method::GET,
-                "/api/v2/sigscope/denylist",
-                &query,
-                None,
-                None,
-            ),
-        )?;
-        v.get("data")
-            .and_then(Value::as_array)
-            .ok_or_else(|| Error::Other("the denylist answer has no `data` list".into()))?
-            .iter()
-            .map(crate::model::Block::from_json)
-            .collect()
+            self.remote.client().denylist(include_inactive),
+        )
     }
 
     /// The active blocks for the side panel, read again at most every few seconds; `None` when
@@ -353,28 +291,18 @@ impl RemoteBackend {
         signal_id: Option<&str>,
     ) -> Result<usize> {
         self.denylist_here()?;
-        let mut attrs = json!({
-            "value": value,
-            "kind": if kind == "ip" && value.contains('/') { "range" } else { kind },
-            "duration": duration.map_or_else(|| "permanent".to_string(), |d| format!("{}s", d.num_seconds())),
-            "reason": "blocked from the explorer",
-        });
-        if let Some(id) = signal_id {
-            attrs["signal_id"] = json!(id);
-        }
-        let body = json!({"data": {"type": "denylist_entry", "attributes": attrs}});
-        let v = self.call(
+        let n = self.call(
             "blocking",
-            self.remote.client().send_once(
-                reqwest::Method::POST,
-                "/api/v2/sigscope/denylist",
-                &[],
-                Some(&body),
-                None,
+            self.remote.client().block(
+                kind,
+                value,
+                duration,
+                signal_id,
+                "blocked from the explorer",
             ),
         )?;
         lock(&self.blocks).at = None;
-        Ok(v.get("data").and_then(Value::as_array).map_or(0, Vec::len))
+        Ok(n)
     }
 
     /// Block each value; one refused (an allowlisted IP, say) does not stop the others, and the
@@ -422,14 +350,9 @@ impl RemoteBackend {
             let s = self.remote.get_signal(id)?.ok_or_else(|| {
                 Error::NotFound(format!("signal {} is not in the cache", clean(id)))
             })?;
-            if let (1, Some(v)) = (ids.len(), version) {
-                if s.version != v {
-                    return Err(Error::Conflict(format!(
-                        "signal {} changed since you looked at it (version {v}, now {}); look again",
-                        clean(id),
-                        s.version
-                    )));
-                }
+            if ids.len() == 1 {
+                // The engine's rule, not a copy of it: stale only when the cache moved past it.
+                super::intent::check_version(id, version, s.version)?;
             }
             out.push(s);
         }
@@ -461,6 +384,120 @@ impl RemoteBackend {
                 role: Role::ReadOnly,
                 disabled: false,
             })
+    }
+
+    /// An engine command, as the remote carries it out: triage through the outbox (so it works
+    /// offline and replays exactly once), cases and incidents on the remote directly. The version
+    /// each signal was seen at is checked first by the engine's rule.
+    fn send_command(&self, cmd: Command) -> Result<String> {
+        let ids = |refs: &[crate::engine::SignalRef]| -> Vec<String> {
+            refs.iter().map(|r| r.id.clone()).collect()
+        };
+        let seen = |refs: &[crate::engine::SignalRef]| -> Result<Vec<Signal>> {
+            let version = match refs {
+                [one] => one.version,
+                _ => None,
+            };
+            self.signals_at(&ids(refs), version)
+        };
+        match cmd {
+            Command::Assign { signals, user } => {
+                seen(&signals)?;
+                let who = self.user_named(&user);
+                for r in &signals {
+                    self.remote.assign(&r.id, Some(&who))?;
+                }
+                Ok(self.queued(format!("assigned {}", plural(signals.len(), "signal"))))
+            }
+            Command::Unassign { signals } => {
+                seen(&signals)?;
+                for r in &signals {
+                    self.remote.assign(&r.id, None)?;
+                }
+                Ok(self.queued(format!("unassigned {}", plural(signals.len(), "signal"))))
+            }
+            Command::SetState {
+                signals,
+                to,
+                reason,
+                comment,
+            } => {
+                seen(&signals)?;
+                for r in &signals {
+                    self.remote
+                        .set_state(&r.id, to, reason, comment.as_deref())?;
+                }
+                Ok(self.queued(format!(
+                    "{} → {}",
+                    plural(signals.len(), "signal"),
+                    to.label()
+                )))
+            }
+            Command::CreateCase(c) => {
+                seen(&c.signals)?;
+                let idem = uuid::Uuid::new_v4().to_string();
+                let v = self.call(
+                    "opening the case",
+                    self.remote.client().create_case(
+                        &c.title,
+                        c.priority.as_str(),
+                        &ids(&c.signals),
+                        self.project_id.as_deref(),
+                        Some(&idem),
+                    ),
+                )?;
+                Ok(
+                    match v.pointer("/data/attributes/key").and_then(Value::as_str) {
+                        Some(k) => format!("opened case {}", clean(k)),
+                        None => "opened a case".into(),
+                    },
+                )
+            }
+            Command::AddToCase { case, signals, .. } => {
+                seen(&signals)?;
+                let idem = uuid::Uuid::new_v4().to_string();
+                self.call(
+                    "adding to the case",
+                    self.remote
+                        .client()
+                        .add_to_case(&case, &ids(&signals), Some(&idem)),
+                )?;
+                Ok(format!(
+                    "added {} to {}",
+                    plural(signals.len(), "signal"),
+                    clean(&case)
+                ))
+            }
+            Command::DeclareIncident(i) => {
+                let signals = seen(&i.signals)?;
+                let idem = uuid::Uuid::new_v4().to_string();
+                let draft = crate::remote::api::IncidentDraft {
+                    title: &i.title,
+                    severity: i.severity.as_str(),
+                    commander: i.commander.as_deref(),
+                    customer_impacted: i.customer_impacted,
+                };
+                let n = self.call(
+                    "declaring the incident",
+                    self.remote.client().declare_incident(&draft, Some(&idem)),
+                )?;
+                self.add_incident(&signals, n)?;
+                Ok(self.queued(format!("declared incident IR-{n}")))
+            }
+            Command::AddToIncident { incident, signals } => {
+                let n = incident_number(&incident)?;
+                let found = seen(&signals)?;
+                self.add_incident(&found, n)?;
+                Ok(self.queued(format!(
+                    "added {} to IR-{n}",
+                    plural(signals.len(), "signal")
+                )))
+            }
+            other => Err(Error::Other(format!(
+                "{} is not sent to a remote from the explorer",
+                other.name()
+            ))),
+        }
     }
 
     fn add_incident(&self, signals: &[Signal], public_id: i64) -> Result<()> {
@@ -575,172 +612,32 @@ impl Backend for RemoteBackend {
     }
 
     fn cases(&self) -> Result<Vec<Choice>> {
-        let v = self.call(
-            "cases",
-            self.remote
-                .client()
-                .send(reqwest::Method::GET, "/api/v2/cases", &[], None, None),
-        )?;
-        Ok(v.get("data")
-            .and_then(Value::as_array)
+        let picks = self.call("cases", self.remote.client().case_picks())?;
+        Ok(picks
             .into_iter()
-            .flatten()
-            .filter_map(|c| {
-                let id = c
-                    .pointer("/attributes/key")
-                    .or_else(|| c.get("id"))
-                    .and_then(Value::as_str)?;
-                let title = c.pointer("/attributes/title").and_then(Value::as_str)?;
-                Some(Choice {
-                    id: id.to_string(),
-                    title: title.to_string(),
-                })
+            .map(|p| Choice {
+                id: p.id,
+                title: p.title,
             })
             .collect())
     }
 
     fn incidents(&self) -> Result<Vec<Choice>> {
-        let v = self.call(
-            "incidents",
-            self.remote
-                .client()
-                .send(reqwest::Method::GET, "/api/v2/incidents", &[], None, None),
-        )?;
-        Ok(v.get("data")
-            .and_then(Value::as_array)
+        let picks = self.call("incidents", self.remote.client().incident_picks())?;
+        Ok(picks
             .into_iter()
-            .flatten()
-            .filter_map(|i| {
-                let n = i.pointer("/attributes/public_id").and_then(Value::as_i64)?;
-                let title = i.pointer("/attributes/title").and_then(Value::as_str)?;
-                Some(Choice {
-                    id: format!("IR-{n}"),
-                    title: title.to_string(),
-                })
+            .map(|p| Choice {
+                id: p.id,
+                title: p.title,
             })
             .collect())
     }
 
     fn apply(&self, change: &Change) -> Result<String> {
+        if let Some(cmd) = super::intent::command(change) {
+            return self.send_command(cmd);
+        }
         match change {
-            Change::Assign { ids, user, version } => {
-                self.signals_at(ids, *version)?;
-                let who = user.as_deref().map(|u| self.user_named(u));
-                for id in ids {
-                    self.remote.assign(id, who.as_ref())?;
-                }
-                let verb = if who.is_some() {
-                    "assigned"
-                } else {
-                    "unassigned"
-                };
-                Ok(self.queued(format!("{verb} {}", plural(ids.len(), "signal"))))
-            }
-            Change::SetState {
-                ids,
-                state,
-                reason,
-                comment,
-                version,
-            } => {
-                self.signals_at(ids, *version)?;
-                for id in ids {
-                    self.remote
-                        .set_state(id, *state, *reason, comment.as_deref())?;
-                }
-                Ok(self.queued(format!(
-                    "{} → {}",
-                    plural(ids.len(), "signal"),
-                    state.label()
-                )))
-            }
-            Change::NewCase {
-                ids,
-                title,
-                priority,
-            } => {
-                self.signals_at(ids, None)?;
-                let idem = uuid::Uuid::new_v4().to_string();
-                let v = self.call(
-                    "opening the case",
-                    self.remote.client().create_case(
-                        title,
-                        priority,
-                        ids,
-                        self.project_id.as_deref(),
-                        Some(&idem),
-                    ),
-                )?;
-                Ok(
-                    match v.pointer("/data/attributes/key").and_then(Value::as_str) {
-                        Some(k) => format!("opened case {}", clean(k)),
-                        None => "opened a case".into(),
-                    },
-                )
-            }
-            Change::AddToCase { ids, case_id } => {
-                self.signals_at(ids, None)?;
-                if case_id.is_empty()
-                    || !case_id
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                {
-                    return Err(Error::Invalid(format!(
-                        "case {:?}: not a case key",
-                        clean(case_id)
-                    )));
-                }
-                let insights: Vec<Value> = ids
-                    .iter()
-                    .map(|id| json!({"type": "SECURITY_SIGNAL", "resource_id": id}))
-                    .collect();
-                let body = json!({"data": {"type": "case", "attributes": {"insights": insights}}});
-                let idem = uuid::Uuid::new_v4().to_string();
-                self.call(
-                    "adding to the case",
-                    self.remote.client().send(
-                        reqwest::Method::PUT,
-                        &format!("/api/v2/cases/{case_id}/insights"),
-                        &[],
-                        Some(&body),
-                        Some(&idem),
-                    ),
-                )?;
-                Ok(format!(
-                    "added {} to {}",
-                    plural(ids.len(), "signal"),
-                    clean(case_id)
-                ))
-            }
-            Change::NewIncident {
-                ids,
-                title,
-                severity,
-                commander: _,
-            } => {
-                let signals = self.signals_at(ids, None)?;
-                let idem = uuid::Uuid::new_v4().to_string();
-                let v = self.call(
-                    "declaring the incident",
-                    self.remote
-                        .client()
-                        .create_incident(title, severity, Some(&idem)),
-                )?;
-                let n = v
-                    .pointer("/data/attributes/public_id")
-                    .and_then(Value::as_i64)
-                    .ok_or_else(|| {
-                        Error::Other("the remote declared the incident without a number".into())
-                    })?;
-                self.add_incident(&signals, n)?;
-                Ok(self.queued(format!("declared incident IR-{n}")))
-            }
-            Change::AddToIncident { ids, incident_id } => {
-                let n = incident_number(incident_id)?;
-                let signals = self.signals_at(ids, None)?;
-                self.add_incident(&signals, n)?;
-                Ok(self.queued(format!("added {} to IR-{n}", plural(ids.len(), "signal"))))
-            }
             Change::BlockIps { ids, duration } => {
                 let mut values = Vec::new();
                 for s in self.signals_at(ids, None)? {
@@ -774,37 +671,34 @@ impl Backend for RemoteBackend {
             }
             Change::Unblock { id } => {
                 self.denylist_here()?;
-                self.call(
-                    "lifting the block",
-                    self.remote.client().send_once(
-                        reqwest::Method::DELETE,
-                        &format!("/api/v2/sigscope/denylist/{id}"),
-                        &[],
-                        None,
-                        None,
-                    ),
-                )?;
+                self.call("lifting the block", self.remote.client().unblock(*id))?;
                 lock(&self.blocks).at = None;
                 Ok(format!("block #{id} lifted"))
+            }
+            // Made into commands above.
+            Change::Assign { .. }
+            | Change::SetState { .. }
+            | Change::NewCase { .. }
+            | Change::AddToCase { .. }
+            | Change::NewIncident { .. }
+            | Change::AddToIncident { .. } => {
+                Err(Error::Other("this change is an engine command".into()))
             }
         }
     }
 
     fn allowed(&self, kind: ChangeKind) -> std::result::Result<(), String> {
-        let needs = match kind {
-            ChangeKind::Block => {
-                self.denylist_here()
-                    .map_err(|_| DENYLIST_NOT_HERE.to_string())?;
-                Permission::AppsecProtectWrite
-            }
+        match kind {
+            ChangeKind::Block => self
+                .denylist_here()
+                .map_err(|_| DENYLIST_NOT_HERE.to_string())?,
             ChangeKind::Workflow => return Err("workflows are run on the server".into()),
-            ChangeKind::Assign | ChangeKind::SetState => Permission::SecurityMonitoringSignalsWrite,
-            ChangeKind::Case => Permission::CasesWrite,
-            ChangeKind::Incident => Permission::IncidentWrite,
-        };
+            _ => {}
+        }
+        // The engine's table; an unknown role is allowed here and checked by the remote.
         match self.role() {
-            Some(r) if !r.has(needs) => Err(needs.as_str().to_string()),
-            _ => Ok(()),
+            Some(r) => super::intent::allowed_role(r, kind),
+            None => Ok(()),
         }
     }
 
@@ -875,55 +769,21 @@ impl Backend for RemoteBackend {
     fn notify_rules(&self) -> Result<Vec<NotifyRuleRow>> {
         // The vendor's notification-rules API, which a sigscope server also serves; targets come
         // back masked.
-        let v = self.call(
+        let rules = self.call(
             "notification rules",
-            self.remote.client().send_once(
-                reqwest::Method::GET,
-                "/api/v2/security/signals/notification_rules",
-                &[],
-                None,
-                None,
-            ),
+            self.remote.client().notify_rule_summaries(),
         )?;
-        let strings = |x: Option<&Value>| -> Vec<String> {
-            x.and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        };
-        Ok(v.get("data")
-            .and_then(Value::as_array)
+        Ok(rules
             .into_iter()
-            .flatten()
             .map(|r| NotifyRuleRow {
-                name: r
-                    .pointer("/attributes/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("(unnamed)")
-                    .to_string(),
-                enabled: r
-                    .pointer("/attributes/enabled")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true),
-                severities: strings(r.pointer("/attributes/selectors/severities")),
-                query: r
-                    .pointer("/attributes/selectors/query")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                targets: strings(r.pointer("/attributes/targets")),
+                name: r.name,
+                enabled: r.enabled,
+                severities: r.severities,
+                query: r.query,
+                targets: r.targets,
             })
             .collect())
     }
-}
-
-/// A user's role from the vendor's user shape (`attributes.role`, a label or a name).
-fn role_of(user: &Value) -> Option<Role> {
-    let label = user.pointer("/attributes/role").and_then(Value::as_str)?;
-    [Role::Admin, Role::Standard, Role::ReadOnly]
-        .into_iter()
-        .find(|r| r.label() == label || Role::parse(label) == Some(*r))
 }
 
 #[cfg(test)]
