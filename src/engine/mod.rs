@@ -8,6 +8,7 @@ pub mod autoblock;
 pub mod blocking;
 mod cases;
 pub mod command;
+pub mod detect_state;
 mod incidents;
 pub mod ingest;
 pub mod rbac;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod blocks;
 pub mod cases;
 pub mod denylist;
+pub mod detect;
 pub mod incidents;
 mod migrations;
 mod server_schema;
