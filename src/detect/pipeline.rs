@@ -13,6 +13,8 @@ use std::collections::HashSet;
 
 /// Lines per batch: each batch is one change in the store.
 pub const BATCH_LINES: usize = 20_000;
+/// Skipped lines kept for the answer when not printed.
+pub const MAX_BAD: usize = 100;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -59,6 +61,12 @@ pub struct Ingest<'a> {
     pub stats: Stats,
     /// Blocks automated-blocking rules made of the signals.
     pub autoblocks: Vec<crate::engine::autoblock::AutoblockResult>,
+    /// The last audit sequence a commit wrote (for the server's change feed).
+    pub last_seq: Option<i64>,
+    /// Print each skipped line on stderr as it is met (the CLI); else keep the first ones in `bad`.
+    pub echo_bad: bool,
+    /// (input name, line number, why), the first `MAX_BAD` skipped lines.
+    pub bad: Vec<(String, u64, String)>,
     seen: Vec<(String, i64)>,
     batch_ids: HashSet<String>,
     lines_in_batch: usize,
@@ -82,6 +90,9 @@ impl<'a> Ingest<'a> {
             strict,
             stats: Stats::default(),
             autoblocks: Vec::new(),
+            last_seq: None,
+            echo_bad: true,
+            bad: Vec::new(),
             seen: Vec::new(),
             batch_ids: HashSet::new(),
             lines_in_batch: 0,
@@ -125,7 +136,11 @@ impl<'a> Ingest<'a> {
             return Err(Error::Invalid(format!("{name}: line {lineno}: {why}")));
         }
         self.stats.skipped += 1;
-        eprintln!("sigscope: {name}: line {lineno} skipped: {why}");
+        if self.echo_bad {
+            eprintln!("sigscope: {name}: line {lineno} skipped: {why}");
+        } else if self.bad.len() < MAX_BAD {
+            self.bad.push((name.to_string(), lineno, why));
+        }
         Ok(())
     }
 
@@ -158,6 +173,9 @@ impl<'a> Ingest<'a> {
         self.stats.created += done.inserted as u64;
         self.stats.updated += done.updated as u64;
         self.autoblocks.extend(done.autoblocks);
+        if done.seq.is_some() {
+            self.last_seq = done.seq;
+        }
         self.batch_ids.clear();
         self.lines_in_batch = 0;
         Ok(())
