@@ -151,7 +151,7 @@ fn follow_survives_rotation_and_restart_without_counting_twice() {
     let log = dir.path().join("audit.log");
     let first = crs_lines("one");
     std::fs::write(&log, first[..3].join("\n") + "\n").unwrap();
-    let mut child = cmd(dir.path())
+    let child = cmd(dir.path())
         .args([
             "ingest",
             "--format",

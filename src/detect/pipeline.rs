@@ -12,7 +12,7 @@ use crate::notify::NotifyConfig;
 use std::collections::HashSet;
 
 /// Lines per batch: each batch is one change in the store.
-pub const BATCH_LINES: usize = 20_000;
+pub const BATCH_LINES: usize = 2_000;
 /// Skipped lines kept for the answer when not printed.
 pub const MAX_BAD: usize = 100;
 
