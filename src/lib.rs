@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod denylist;
+pub mod detect;
 pub mod engine;
 pub mod error;
 pub mod import;

@@ -9,9 +9,11 @@ mod edge;
 mod facets;
 mod import;
 mod incidents;
+mod ingest;
 mod keys;
 mod notify;
 mod output;
+mod rules;
 mod serve;
 mod signals;
 mod sync;
@@ -64,6 +66,11 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Import signals (vendor list or single response, JSON array, or NDJSON; `-` for stdin).
     Import(import::ImportArgs),
+    /// Turn raw WAF / application-security events into signals with the detection rules.
+    Ingest(ingest::IngestArgs),
+    /// The detection rules: list, show, test on a log.
+    #[command(subcommand)]
+    Rules(rules::RulesCmd),
     /// List, show and search signals.
     #[command(subcommand)]
     Signals(signals::SignalsCmd),
@@ -169,6 +176,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Some(Command::Demo(a)) => demo::run(a),
         Some(Command::Import(a)) => import::run(&ctx, a),
+        Some(Command::Ingest(a)) => ingest::run(&ctx, a),
+        Some(Command::Rules(c)) => rules::run(&ctx, c),
         Some(Command::Signals(c)) => signals::run(&ctx, c),
         Some(Command::Users(c)) => users::run(&ctx, c),
         Some(Command::Serve(a)) => serve::run(&ctx, a),

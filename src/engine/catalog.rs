@@ -17,16 +17,19 @@ pub struct RuleEntry {
 }
 
 impl Engine {
-    /// Add or replace catalogue entries: detection rules, and (service, owner) pairs.
+    /// Add or replace catalogue entries: detection rules, and (service, owner) pairs. Entries
+    /// already stored as given are left alone, and a call that changes nothing writes nothing (so
+    /// each `ingest` can state its rules without filling the audit trail).
     pub fn update_catalog(
         &mut self,
         actor: &User,
         rules: &[RuleEntry],
         owners: &[(String, String)],
-    ) -> Result<()> {
+    ) -> Result<usize> {
         super::rbac::require(actor, Permission::SecurityMonitoringSignalsWrite)?;
         let now = self.now();
         self.write_rows(|db| {
+            let mut changed = 0;
             for r in rules {
                 let raw = json!({
                     "id": r.id,
@@ -34,21 +37,31 @@ impl Engine {
                     "condition": r.condition,
                     "description": r.description,
                     "runbook": r.runbook,
-                });
-                db.put_rule_json(&r.id, &raw.to_string())?;
+                })
+                .to_string();
+                if db.rule_json(&r.id)?.as_deref() != Some(raw.as_str()) {
+                    db.put_rule_json(&r.id, &raw)?;
+                    changed += 1;
+                }
             }
             for (service, owner) in owners {
-                db.put_service_owner(service, owner)?;
+                if db.service_owner(service)?.as_deref() != Some(owner.as_str()) {
+                    db.put_service_owner(service, owner)?;
+                    changed += 1;
+                }
             }
-            audit(
-                db,
-                actor,
-                now,
-                "catalog.update",
-                "catalog",
-                Value::Null,
-                json!({ "rules": rules.len(), "services": owners.len() }),
-            )
+            if changed > 0 {
+                audit(
+                    db,
+                    actor,
+                    now,
+                    "catalog.update",
+                    "catalog",
+                    Value::Null,
+                    json!({ "changed": changed }),
+                )?;
+            }
+            Ok(changed)
         })
     }
 

@@ -9,6 +9,7 @@ pub mod blocking;
 mod cases;
 mod catalog;
 pub mod command;
+pub mod detect_state;
 mod edge;
 mod idempotency;
 mod incidents;

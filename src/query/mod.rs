@@ -36,6 +36,8 @@ pub use index::{Facet, RowView, SearchResult, SignalIndex};
 pub use parser::parse;
 pub use prepare::PreparedSignal;
 pub use time::{parse_time, TimeRange};
+/// Value matching, shared with detection rules' queries over raw events (`detect::matcher`).
+pub use value::{match_cidr, match_value, TextMatcher, Val};
 
 use std::fmt;
 

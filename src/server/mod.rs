@@ -10,6 +10,7 @@ mod errors;
 mod filter;
 mod ratelimit;
 mod routes_cases;
+mod routes_events;
 mod routes_incidents;
 mod routes_notify;
 mod routes_signals;
@@ -146,6 +147,10 @@ pub fn router(state: AppState) -> Router {
                 .delete(routes_notify::delete),
         )
         .route("/api/v2/sigscope/signals", post(s::ingest))
+        .route(
+            "/api/v2/sigscope/events",
+            post(routes_events::ingest_events),
+        )
         .route("/api/v2/sigscope/changes", get(changes::feed))
         .route("/api/v2/sigscope/whoami", get(routes_users::whoami))
         .route("/api/v2/sigscope/signals/{id}/timeline", get(s::timeline))

@@ -289,6 +289,19 @@ pub trait CatalogRows {
     fn put_service_owner(&self, service: &str, owner: &str) -> Result<()>;
 }
 
+/// Detection's own state: `ingest --follow` offsets, the events already counted, and each
+/// (rule, group)'s window as JSON.
+pub trait DetectRows {
+    /// (inode, offset) where following `path` stopped.
+    fn follow_offset(&self, path: &str) -> Result<Option<(u64, u64)>>;
+    fn save_follow_offset(&self, path: &str, inode: u64, offset: u64, now_ms: i64) -> Result<()>;
+    fn is_seen(&self, event_id: &str) -> Result<bool>;
+    fn mark_seen(&self, event_id: &str, event_ms: i64) -> Result<()>;
+    fn group_state(&self, rule_id: &str, key: &str) -> Result<Option<String>>;
+    fn save_group_state(&self, rule_id: &str, key: &str, state: &str, now_ms: i64) -> Result<()>;
+    fn drop_group_state(&self, rule_id: &str, key: &str) -> Result<()>;
+}
+
 /// Everything a store holds, as one transaction (or a reader) sees it.
 pub trait Db:
     SignalRows
@@ -302,6 +315,7 @@ pub trait Db:
     + KeyRows
     + WorkflowRows
     + CatalogRows
+    + DetectRows
 {
 }
 
@@ -317,5 +331,6 @@ impl<T> Db for T where
         + KeyRows
         + WorkflowRows
         + CatalogRows
+        + DetectRows
 {
 }

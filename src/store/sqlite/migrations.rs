@@ -252,4 +252,28 @@ CREATE TABLE service_catalog (
 );
 "#,
     ),
+    (
+        7,
+        r#"
+-- Detection (src/detect): where `ingest --follow` stopped in each file, the events already counted
+-- (dedupe across runs), and each (rule, group)'s window and open-signal state so a restart continues.
+CREATE TABLE detect_follow (
+    path    TEXT PRIMARY KEY,
+    inode   INTEGER NOT NULL,
+    offset  INTEGER NOT NULL,
+    updated INTEGER NOT NULL
+);
+CREATE TABLE detect_seen (
+    event_id   TEXT PRIMARY KEY,
+    event_time INTEGER NOT NULL            -- epoch ms of the event
+) WITHOUT ROWID;
+CREATE TABLE detect_groups (
+    rule_id   TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    state     TEXT NOT NULL,               -- JSON (detect::GroupState)
+    updated   INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, group_key)
+) WITHOUT ROWID;
+"#,
+    ),
 ];

@@ -5,6 +5,7 @@ pub mod blocks;
 pub mod cases;
 mod catalog;
 pub mod denylist;
+mod detect;
 pub mod incidents;
 mod keys;
 mod migrations;

@@ -1,0 +1,427 @@
+//! ModSecurity's JSON audit log (`SecAuditLogFormat JSON`, one transaction per line), as Apache or
+//! nginx with OWASP CRS write it: the 2.9 shape (`transaction` + `request` + `audit_data.messages`
+//! as strings), the v3 / libmodsecurity shape (`{"transaction":{…,"messages":[{message, details}]}}`)
+//! and Coraza's (`messages[].data` beside `transaction`).
+use super::event::{fnv64, AttackEvent, WafMatch};
+use super::families::crs_family;
+use super::jsonutil::{host_only, some, Headers, Num, Text};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+#[derive(Deserialize)]
+struct Record<'a> {
+    #[serde(borrow, default)]
+    transaction: Option<Tx<'a>>,
+    #[serde(borrow, default)]
+    request: Option<Req<'a>>,
+    #[serde(default)]
+    response: Option<Resp>,
+    #[serde(borrow, default)]
+    audit_data: Option<AuditData<'a>>,
+    /// Coraza keeps its messages beside the transaction.
+    #[serde(borrow, default)]
+    messages: Option<Vec<Msg<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct Tx<'a> {
+    // 2.9
+    #[serde(borrow, default)]
+    time: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    transaction_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    remote_address: Option<Cow<'a, str>>,
+    // v3
+    #[serde(borrow, default)]
+    time_stamp: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    unique_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    client_ip: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    messages: Option<Vec<Msg<'a>>>,
+    // Coraza
+    #[serde(borrow, default)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(default)]
+    unix_timestamp: Num,
+    #[serde(default)]
+    id: Option<Text>,
+    #[serde(borrow, default)]
+    request: Option<Req<'a>>,
+    #[serde(default)]
+    response: Option<Resp>,
+}
+
+#[derive(Deserialize)]
+struct Req<'a> {
+    #[serde(borrow, default)]
+    request_line: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    uri: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    headers: Headers<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct Resp {
+    #[serde(default)]
+    status: Num,
+    #[serde(default)]
+    http_code: Num,
+}
+
+#[derive(Deserialize)]
+struct AuditData<'a> {
+    #[serde(borrow, default)]
+    messages: Vec<Cow<'a, str>>,
+    #[serde(default)]
+    action: Option<Action>,
+}
+
+#[derive(Deserialize)]
+struct Action {
+    #[serde(default)]
+    intercepted: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct Msg<'a> {
+    #[serde(borrow, default)]
+    message: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    details: Option<Details<'a>>,
+    #[serde(borrow, default)]
+    data: Option<Details<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Details<'a> {
+    #[serde(default, rename = "ruleId")]
+    rule_id: Option<Text>,
+    #[serde(default)]
+    id: Option<Text>,
+    #[serde(borrow, default)]
+    msg: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "match")]
+    matched: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tags: Vec<Cow<'a, str>>,
+}
+
+/// Read one audit-log line. `Err` says what is wrong with it.
+pub fn parse(line: &str) -> Result<AttackEvent, String> {
+    let r: Record =
+        serde_json::from_str(line).map_err(|e| format!("not a JSON audit record: {e}"))?;
+    let mut tx = r.transaction.ok_or_else(|| {
+        "no `transaction` object (is this a ModSecurity JSON audit log?)".to_string()
+    })?;
+    let req = r.request.or(tx.request.take());
+    let resp = r.response.or(tx.response.take()).unwrap_or_default();
+
+    let time = tx
+        .time
+        .as_deref()
+        .or(tx.timestamp.as_deref())
+        .and_then(apache_time)
+        .or_else(|| tx.time_stamp.as_deref().and_then(ctime))
+        .or_else(|| tx.unix_timestamp.0.and_then(epoch_any))
+        .ok_or_else(|| "no readable transaction time".to_string())?;
+    let id = some(tx.transaction_id.take())
+        .or_else(|| some(tx.unique_id.take()))
+        .or_else(|| tx.id.take().map(|t| t.0).filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| format!("h{:016x}", fnv64(line.as_bytes())));
+    let client_ip = some(tx.remote_address.take()).or_else(|| some(tx.client_ip.take()));
+
+    let (mut method, mut url, mut host, mut ua) = (None, None, None, None);
+    if let Some(q) = req {
+        if let Some(l) = q.request_line.as_deref() {
+            let mut parts = l.splitn(3, ' ');
+            method = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+            url = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+        }
+        method = method.or_else(|| some(q.method));
+        url = url.or_else(|| some(q.uri));
+        host = some(q.headers.host);
+        ua = some(q.headers.user_agent);
+    }
+    let status = resp.status.0.or(resp.http_code.0);
+
+    let mut matches = Vec::new();
+    let mut denied = false;
+    if let Some(a) = &r.audit_data {
+        for m in &a.messages {
+            denied |= m.starts_with("Access denied");
+            if let Some(w) = parse_v2_message(m, method.as_deref()) {
+                matches.push(w);
+            }
+        }
+    }
+    for m in tx
+        .messages
+        .iter()
+        .flatten()
+        .chain(r.messages.iter().flatten())
+    {
+        let text = m.message.as_deref().unwrap_or_default();
+        denied |= text.starts_with("Access denied");
+        if let Some(w) = structured_match(m, method.as_deref()) {
+            matches.push(w);
+        }
+    }
+    let intercepted = r
+        .audit_data
+        .as_ref()
+        .and_then(|a| a.action.as_ref())
+        .and_then(|a| a.intercepted);
+    let blocked = intercepted.unwrap_or(denied)
+        || (intercepted.is_none()
+            && status == Some(403)
+            && matches.iter().any(|m| m.family.is_some()));
+
+    Ok(AttackEvent {
+        time,
+        id,
+        source: "modsecurity".into(),
+        client_ip,
+        user: None,
+        service: host.as_deref().map(host_only),
+        host,
+        method,
+        url,
+        status,
+        blocked,
+        user_agent: ua,
+        matches,
+    })
+}
+
+/// `03/Dec/2026:07:49:55.526125 +0000` (2.9, Coraza).
+fn apache_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_str(s, "%d/%b/%Y:%H:%M:%S%.f %z")
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// `Wed Apr 23 22:15:00 2025` (v3 writes local time without a zone; read as UTC).
+fn ctime(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    NaiveDateTime::parse_from_str(&s, "%a %b %d %H:%M:%S %Y")
+        .ok()
+        .map(|n| Utc.from_utc_datetime(&n))
+}
+
+/// Epoch seconds, milliseconds or nanoseconds, by magnitude.
+fn epoch_any(n: i64) -> Option<DateTime<Utc>> {
+    let ms = if n > 1_000_000_000_000_000 {
+        n / 1_000_000
+    } else if n > 100_000_000_000 {
+        n
+    } else {
+        n.checked_mul(1000)?
+    };
+    Utc.timestamp_millis_opt(ms).single()
+}
+
+/// The value of `[key "value"]` in a 2.9 message; quotes inside values are escaped (`\"`).
+fn bracket<'a>(m: &'a str, key: &str, from: usize) -> Option<(&'a str, usize)> {
+    let pat = format!("[{key} \"");
+    let rest = m.get(from..)?;
+    let start = rest.find(&pat)? + pat.len();
+    let body = &rest[start..];
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'"' && bytes[i + 1] == b']' && (i == 0 || bytes[i - 1] != b'\\') {
+            return Some((&body[..i], from + start + i + 2));
+        }
+        i += 1;
+    }
+    None
+}
+
+fn unescape(s: &str) -> String {
+    if s.contains('\\') {
+        s.replace("\\\"", "\"").replace("\\\\", "\\")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A 2.9 message string: `Warning. <what> at ARGS:id. [file ..] [id "942100"] [msg ".."] [data ".."] [tag ".."]…`.
+fn parse_v2_message(m: &str, method: Option<&str>) -> Option<WafMatch> {
+    let (id, _) = bracket(m, "id", 0)?;
+    let msg = bracket(m, "msg", 0)
+        .map(|x| unescape(x.0))
+        .unwrap_or_default();
+    let data = bracket(m, "data", 0).map(|x| unescape(x.0));
+    let mut tags = Vec::new();
+    let mut at = 0;
+    while let Some((t, next)) = bracket(m, "tag", at) {
+        tags.push(unescape(t));
+        at = next;
+    }
+    // The variable named in the operator text: `... at REQUEST_HEADERS:User-Agent. [file`.
+    let head = m.split(" [file ").next().unwrap_or(m);
+    let var = head
+        .rfind(" at ")
+        .map(|i| head[i + 4..].trim_end_matches('.').to_string());
+    Some(build_match(
+        id,
+        msg,
+        data.as_deref(),
+        None,
+        var.as_deref(),
+        tags,
+        method,
+    ))
+}
+
+fn structured_match(m: &Msg, method: Option<&str>) -> Option<WafMatch> {
+    let d = m.details.as_ref().or(m.data.as_ref())?;
+    let id = d
+        .rule_id
+        .as_ref()
+        .or(d.id.as_ref())
+        .map(|t| t.0.clone())
+        .filter(|s| !s.is_empty())?;
+    let msg = d
+        .msg
+        .as_deref()
+        .or(m.message.as_deref())
+        .unwrap_or_default()
+        .to_string();
+    let tags = d.tags.iter().map(|t| t.to_string()).collect();
+    // v3's `match`: `Matched "Operator `Rx' with parameter ... against variable `ARGS:id' (Value: `...' )`.
+    let var = d.matched.as_deref().and_then(|x| {
+        let i = x.find("against variable `")? + "against variable `".len();
+        let rest = &x[i..];
+        Some(rest[..rest.find('\'')?].to_string())
+    });
+    Some(build_match(
+        &id,
+        msg,
+        d.data.as_deref(),
+        d.matched.as_deref(),
+        var.as_deref(),
+        tags,
+        method,
+    ))
+}
+
+fn build_match(
+    id: &str,
+    message: String,
+    data: Option<&str>,
+    matched: Option<&str>,
+    var: Option<&str>,
+    tags: Vec<String>,
+    method: Option<&str>,
+) -> WafMatch {
+    // `Matched Data: <x> found within ARGS:id: <value>` names both the variable and the value.
+    let (mut var, mut value) = (var.map(str::to_string), None);
+    if let Some(d) = data {
+        if let Some(i) = d.find(" found within ") {
+            let rest = &d[i + " found within ".len()..];
+            match rest.split_once(": ") {
+                Some((v, val)) => {
+                    var = Some(v.to_string());
+                    value = Some(val.to_string());
+                }
+                None => var = Some(rest.trim_end_matches(':').to_string()),
+            }
+        } else if !d.is_empty() {
+            value = Some(d.to_string());
+        }
+    }
+    if value.is_none() {
+        // v3: `(Value: `1' OR 1=1--' )`.
+        value = matched.and_then(|x| {
+            let i = x.find("(Value: `")? + "(Value: `".len();
+            let rest = &x[i..];
+            Some(rest[..rest.rfind("' )").unwrap_or(rest.len())].to_string())
+        });
+    }
+    let (address, key) = match var.as_deref() {
+        Some(v) => {
+            let (a, k) = address_of(v, method);
+            (Some(a), k)
+        }
+        None => (None, None),
+    };
+    WafMatch {
+        rule_id: id.to_string(),
+        family: crs_family(id, &tags).map(str::to_string),
+        message,
+        tags,
+        address,
+        key,
+        value,
+    }
+}
+
+/// A ModSecurity variable (`ARGS:id`, `REQUEST_HEADERS:User-Agent`) as the vendor's WAF address and key.
+pub fn address_of(var: &str, method: Option<&str>) -> (String, Option<String>) {
+    let (col, key) = match var.split_once(':') {
+        Some((c, k)) => (c, Some(k.to_string())),
+        None => (var, None),
+    };
+    let body = !matches!(method, Some("GET") | Some("HEAD") | None);
+    let addr = match col {
+        "ARGS_GET" | "ARGS_GET_NAMES" | "QUERY_STRING" => "server.request.query",
+        "ARGS" | "ARGS_NAMES" if !body => "server.request.query",
+        "ARGS" | "ARGS_NAMES" | "ARGS_POST" | "ARGS_POST_NAMES" | "REQUEST_BODY" | "XML" => {
+            "server.request.body"
+        }
+        "REQUEST_HEADERS" | "REQUEST_HEADERS_NAMES" => "server.request.headers.no_cookies",
+        "REQUEST_COOKIES" | "REQUEST_COOKIES_NAMES" => "server.request.cookies",
+        "REQUEST_FILENAME" | "REQUEST_BASENAME" | "REQUEST_URI" | "REQUEST_URI_RAW"
+        | "REQUEST_LINE" => "server.request.uri.raw",
+        "FILES" | "FILES_NAMES" => "server.request.body.filenames",
+        "RESPONSE_BODY" => "server.response.body",
+        other => return (other.to_string(), key),
+    };
+    let key = key.map(|k| {
+        if addr == "server.request.headers.no_cookies" {
+            k.to_ascii_lowercase()
+        } else {
+            k
+        }
+    });
+    (addr.to_string(), key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bracket_values_with_escaped_quotes() {
+        let m = r#"Warning. x at ARGS:q. [id "941100"] [msg "XSS"] [data "Matched Data: a found within ARGS:q: <a href=\"x\">"] [tag "attack-xss"] [tag "OWASP_CRS"]"#;
+        let w = parse_v2_message(m, Some("GET")).unwrap();
+        assert_eq!(w.rule_id, "941100");
+        assert_eq!(w.value.as_deref(), Some("<a href=\"x\">"));
+        assert_eq!(w.address.as_deref(), Some("server.request.query"));
+        assert_eq!(w.key.as_deref(), Some("q"));
+        assert_eq!(w.tags, vec!["attack-xss", "OWASP_CRS"]);
+        assert_eq!(w.family.as_deref(), Some("xss"));
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(
+            apache_time("03/Dec/2026:07:49:55.526125 +0100")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-12-03T06:49:55.526125+00:00"
+        );
+        assert!(ctime("Wed Apr 23 22:15:00 2025").is_some());
+        assert!(epoch_any(1629575755).is_some());
+    }
+}
