@@ -2,41 +2,19 @@
 //! (the engine on a SQLite file) and the remote one (a real `sigscope serve` over loopback, through
 //! its cache and outbox). The permission table and the version rule are the engine's in both.
 mod common;
+mod remote_support;
 
-use common::{Keys, TestServer};
+use common::TestServer;
+use remote_support::runtime;
 use sigscope::model::TriageState;
-use sigscope::remote::{Credentials, Endpoint, Remote, RemoteOptions};
 use sigscope::store::Store;
 use sigscope::tui::backend::{Backend, Change, ChangeKind, SearchRequest};
 use sigscope::tui::{LocalBackend, RemoteBackend};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn remote(s: &TestServer, k: &Keys, cache: &Path, acting: &str) -> RemoteBackend {
-    let remote = Remote::open(
-        cache,
-        Endpoint::sigscope(&format!("http://{}", s.addr)).unwrap(),
-        Credentials {
-            api_key: k.api.clone(),
-            app_key: k.app.clone(),
-        },
-        RemoteOptions {
-            window: chrono::Duration::days(3650),
-            long_poll: Duration::from_secs(5),
-            max_backoff: Duration::from_millis(200),
-            ..RemoteOptions::default()
-        },
-    )
-    .unwrap();
-    RemoteBackend::new(remote, cache, Some(acting)).unwrap()
+fn remote(s: &TestServer, k: &common::Keys, cache: &Path, acting: &str) -> RemoteBackend {
+    remote_support::backend(s, k, cache, acting)
 }
 
 /// A local store seeded exactly as the test server's (same users, same signals).

@@ -1,56 +1,19 @@
 //! The explorer on a team server: two `RemoteBackend`s on one `sigscope serve` over loopback, each
 //! with its own SQLite cache, driven through the real `update` and drawn into a test buffer.
 mod common;
+mod remote_support;
 
-use common::{Keys, TestServer};
+use common::TestServer;
+use remote_support::{backend, opts, runtime, start};
 use sigscope::model::{ArchiveReason, TriageState};
-use sigscope::remote::{Credentials, Endpoint, Remote, RemoteOptions};
+use sigscope::remote::{Credentials, Endpoint, Remote};
 use sigscope::store::Store;
 use sigscope::tui::action::Action;
 use sigscope::tui::app::{App, Options};
 use sigscope::tui::backend::{Backend, Change, SearchRequest};
 use sigscope::tui::harness;
 use sigscope::tui::RemoteBackend;
-use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn opts() -> RemoteOptions {
-    RemoteOptions {
-        window: chrono::Duration::days(3650),
-        long_poll: Duration::from_secs(5),
-        max_backoff: Duration::from_millis(200),
-        ..RemoteOptions::default()
-    }
-}
-
-/// An explorer backend on the server as `acting`, its cache at `cache`; the sync is not started.
-fn backend(s: &TestServer, k: &Keys, cache: &Path, acting: &str) -> RemoteBackend {
-    let remote = Remote::open(
-        cache,
-        Endpoint::sigscope(&format!("http://{}", s.addr)).unwrap(),
-        Credentials {
-            api_key: k.api.clone(),
-            app_key: k.app.clone(),
-        },
-        opts(),
-    )
-    .unwrap();
-    RemoteBackend::new(remote, cache, Some(acting)).unwrap()
-}
-
-/// Start the backend's sync on `rt`, as the explorer's runtime does.
-fn start(rt: &tokio::runtime::Runtime, b: &RemoteBackend) {
-    let _g = rt.enter();
-    b.start();
-}
 
 fn open(b: &RemoteBackend) -> App {
     let mut app = App::new(Options::default(), chrono::Utc::now(), 140, 30);
