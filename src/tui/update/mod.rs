@@ -9,6 +9,7 @@ mod changes;
 mod commands;
 mod dialogs;
 mod forms;
+mod marks;
 mod navigation;
 mod overlays;
 mod palette;
@@ -108,7 +109,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             app.generation = g;
             if app.live && !first {
-                refresh(app)
+                // Users come and go with the store (a remote's first sync brings them): the
+                // assign dialog must not offer a stale list.
+                let mut fx = refresh(app);
+                fx.push(Effect::LoadUsers);
+                fx
             } else {
                 vec![]
             }
@@ -130,6 +135,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::SearchDone { gen, query, result } => results::search_done(app, gen, query, result),
         Action::DetailDone { gen, result } => results::detail_done(app, gen, result),
         Action::Applied(r) => results::applied(app, r),
+        Action::AppliedEach(r) => marks::applied_each(app, r),
         Action::Users(u) => {
             app.users = u;
             vec![]

@@ -33,8 +33,11 @@ pub(super) fn search_done(
                 return vec![];
             }
             app.query_error = None;
+            let changed = app.query != query;
             app.query = query;
-            take_results(app, res)
+            let fx = take_results(app, res);
+            super::marks::follow_search(app, changed);
+            fx
         }
     }
 }
@@ -70,6 +73,7 @@ pub(super) fn detail_done(
 pub(super) fn applied(app: &mut App, r: Result<String, String>) -> Vec<Effect> {
     match r {
         Ok(msg) => {
+            app.sent = None;
             app.info(msg);
             app.marked.clear();
             let mut fx = refresh(app);
@@ -82,7 +86,7 @@ pub(super) fn applied(app: &mut App, r: Result<String, String>) -> Vec<Effect> {
             fx
         }
         Err(e) => {
-            app.error(e);
+            super::marks::refused(app, e);
             vec![]
         }
     }
