@@ -125,3 +125,37 @@ fn a_refused_single_change_reopens_its_dialog_with_the_reason() {
         .as_deref()
         .is_some_and(|e| e.contains("more than 30 days"))));
 }
+
+/// Item 9: a value that differs only in case gets a note with the spelling that matches.
+#[test]
+fn a_value_in_the_wrong_case_gets_a_note() {
+    let b = fixture();
+    let mut app = open(&b, 120, 30);
+    keys(&mut app, &b, "/status:CRITICAL<Enter>");
+    assert_eq!(app.row_count(), 0);
+    let s = screen(&app);
+    assert!(
+        s.contains(
+            "note: status:CRITICAL matches nothing; values are case-sensitive: try status:critical"
+        ),
+        "{s}"
+    );
+}
+
+/// Item 9: `:goto ID` opens a signal whether or not the search lists it.
+#[test]
+fn goto_opens_a_signal_by_id_even_outside_the_search() {
+    let b = fixture();
+    let mut app = open(&b, 80, 24);
+    keys(&mut app, &b, "/Credential<Enter>");
+    assert_eq!(app.row_count(), 1);
+    keys(&mut app, &b, ":goto sig-2<Enter>");
+    assert_eq!(app.detail.as_ref().map(|d| d.id.as_str()), Some("sig-2"));
+    let s = screen(&app);
+    assert!(s.contains("Command injection on /admin/exec"), "{s}");
+    keys(&mut app, &b, "<Esc>:goto sig-3<Enter>");
+    assert_eq!(
+        app.selected_row().map(|r| r.id.to_string()),
+        Some("sig-3".into())
+    );
+}

@@ -140,9 +140,18 @@ pub(super) fn applied_each(
     }
     let done = n - refused.len();
     let line = format!(
-        "changed {done} of {}; refused {} (:messages lists why)",
+        "changed {done} of {}; refused {}: {}",
         signals(n),
-        refused.len()
+        refused.len(),
+        refused
+            .iter()
+            .take(3)
+            .map(|(id, e)| format!(
+                "{}: {e}",
+                crate::tui::text::fit(&crate::sanitize::clean(id), 30)
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     if refused.is_empty() {
         app.info(format!("changed {}", signals(n)));

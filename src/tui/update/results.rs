@@ -35,6 +35,10 @@ pub(super) fn search_done(
             app.query_error = None;
             let changed = app.query != query;
             app.query = query;
+            let mut res = res;
+            if res.rows.is_empty() && res.hint.is_none() {
+                res.hint = case_hint(app, &app.query);
+            }
             let fx = take_results(app, res);
             super::marks::follow_search(app, changed);
             fx
@@ -117,4 +121,31 @@ fn set_options(app: &mut App, field: &str, opts: Vec<Opt>) {
     {
         *options = opts;
     }
+}
+
+/// No result, and a `key:value` whose value differs only in case from one the facets have shown:
+/// say which spelling matches (values are case-sensitive: `status:HIGH` finds nothing).
+fn case_hint(app: &App, query: &str) -> Option<crate::tui::backend::QueryError> {
+    let q = crate::query::parse(query).ok()?;
+    for (key, value) in crate::query::field_literals(&q) {
+        let Some(known) = app.known_values.get(&key) else {
+            continue;
+        };
+        if let Some(hit) = known
+            .iter()
+            .find(|k| k.as_str() != value && k.eq_ignore_ascii_case(&value))
+        {
+            let start = query.find(&format!("{key}:")).unwrap_or(0);
+            return Some(crate::tui::backend::QueryError {
+                message: format!(
+                    "{key}:{} matches nothing; values are case-sensitive: try {key}:{}",
+                    crate::sanitize::clean(&value),
+                    crate::sanitize::clean(hit)
+                ),
+                start,
+                end: start + key.len() + 1 + value.len(),
+            });
+        }
+    }
+    None
 }
