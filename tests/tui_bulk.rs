@@ -159,3 +159,20 @@ fn goto_opens_a_signal_by_id_even_outside_the_search() {
         Some("sig-3".into())
     );
 }
+
+/// Item 12: Esc then a key, sent by tmux as one Alt+key, is both keys.
+#[test]
+fn esc_and_a_key_sent_as_alt_key_is_both() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use sigscope::tui::action::Action;
+    let b = fixture();
+    let mut app = open(&b, 120, 30);
+    keys(&mut app, &b, "azzz");
+    sigscope::tui::harness::drive(
+        &mut app,
+        &b,
+        Action::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::ALT)),
+    );
+    assert!(app.form.is_none(), "the Esc closed the dialog");
+    assert_eq!(app.marked.len(), 1, "the Space marked the signal");
+}

@@ -267,7 +267,7 @@ impl DetailView {
             title: SafeText::new(&s.title),
             severity: s.severity,
             state: s.triage.state,
-            archive_reason: s.triage.archive_reason.map(|r| r.as_str().to_string()),
+            archive_reason: s.triage.archive_reason.map(super::text::reason_words),
             archive_comment: s.triage.archive_comment.as_deref().map(SafeText::new),
             assignee: s
                 .triage

@@ -182,3 +182,13 @@ mod tests {
         assert_eq!(fit("abc", 5), "abc");
     }
 }
+
+/// An archive reason in words, as the seed's page shows it: `false_positive` → `False positive`.
+pub fn reason_words(r: crate::model::ArchiveReason) -> String {
+    let s = r.as_str().replace('_', " ");
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => s,
+    }
+}

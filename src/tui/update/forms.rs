@@ -63,7 +63,7 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             let reasons = ArchiveReason::ALL
                 .iter()
                 .filter(|r| **r != ArchiveReason::None)
-                .map(|r| Opt::new(&reason_words(*r), r.as_str()))
+                .map(|r| Opt::new(&crate::tui::text::reason_words(*r), r.as_str()))
                 .collect();
             // A comment only goes with archiving (the engine's rule), so it is only offered then.
             let mut f = Form::new(FormKind::State, format!("Set state of {what}"), targets)
@@ -172,16 +172,6 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     };
     app.form = Some(form);
     fx
-}
-
-/// `false_positive` → `False positive`.
-pub(crate) fn reason_words(r: ArchiveReason) -> String {
-    let s = r.as_str().replace('_', " ");
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => s,
-    }
 }
 
 pub(super) fn case_opts(list: &[crate::tui::backend::Choice]) -> Vec<Opt> {

@@ -75,6 +75,19 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
+        // A terminal sends Esc then a key pressed quickly after it as one Alt+key (tmux does so
+        // within its escape-time): nothing is bound to Alt, so it is both keys, not a lost one.
+        Action::Key(k)
+            if k.modifiers == KeyModifiers::ALT && matches!(k.code, KeyCode::Char(_)) =>
+        {
+            let mut fx = update(
+                app,
+                Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            );
+            let plain = KeyEvent::new(k.code, KeyModifiers::NONE);
+            fx.extend(update(app, Action::Key(plain)));
+            fx
+        }
         Action::Key(k) => match on_key(app, k) {
             Some(a) => update(app, a),
             None => vec![],

@@ -39,6 +39,10 @@ pub(super) fn search_done(
             if res.rows.is_empty() && res.hint.is_none() {
                 res.hint = case_hint(app, &app.query);
             }
+            if changed && res.hint.is_some() {
+                // The note is about the query just run: an older message must not hide it.
+                app.message = None;
+            }
             let fx = take_results(app, res);
             super::marks::follow_search(app, changed);
             fx
