@@ -120,12 +120,18 @@ pub fn run(ctx: &Context, remote: Option<&str>, site: Option<&str>, a: SyncArgs)
             },
         )?;
         match r.sync_once().await {
-            Ok(()) => {}
+            Ok(()) => report(&r),
             Err(remote::sync::RoundError::Remote(e)) => {
-                eprintln!("sigscope: {}", clean(&e.to_string()));
+                // The report still shows what is waiting; the exit code tells a script that
+                // nothing was synced (issue 17: `sync` used to exit 0 offline).
+                report(&r)?;
+                Err(Error::Io(format!(
+                    "sync with {} failed: {}",
+                    clean(&setup.endpoint.base),
+                    clean(&e.to_string())
+                )))
             }
-            Err(remote::sync::RoundError::Local(e)) => return Err(e),
+            Err(remote::sync::RoundError::Local(e)) => Err(e),
         }
-        report(&r)
     })
 }

@@ -31,7 +31,7 @@ mod value;
 
 pub use ast::{CmpOp, Expr, Field, Pattern, Piece, Query, Span, Term, TermKind, Value};
 pub use facets::{exclude_facet, toggle_facet};
-pub use hints::{hints, Hint};
+pub use hints::{field_literals, hints, Hint};
 pub use index::{Facet, RowView, SearchResult, SignalIndex};
 pub use parser::parse;
 pub use prepare::PreparedSignal;

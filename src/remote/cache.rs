@@ -34,7 +34,9 @@ impl Default for RemoteOptions {
             page_size: 1000,
             long_poll: Duration::from_secs(25),
             poll: Duration::from_secs(60),
-            max_backoff: Duration::from_secs(30),
+            // Probing a team server once a second while it is away is cheap, and the analyst
+            // sees it back within about a second (issue 17).
+            max_backoff: Duration::from_secs(1),
         }
     }
 }
@@ -42,6 +44,10 @@ impl Default for RemoteOptions {
 pub struct Inner {
     cache: Mutex<SqliteStore>,
     pub(crate) client: Client,
+    /// The background sync's own client, one attempt per request: the sync loop is the retry, and
+    /// its pace (at most `max_backoff` between probes) is what brings it back within a second or
+    /// two of the remote's return; the client's own backoff would stack seconds on top.
+    pub(crate) sync_client: Client,
     status: watch::Sender<SyncStatus>,
     pub(crate) kick: Notify,
     pub(crate) opts: RemoteOptions,
@@ -62,6 +68,11 @@ impl Inner {
         tokio::task::spawn_blocking(move || f(&lock(&me.cache)))
             .await
             .map_err(|e| Error::Other(format!("cache task: {e}")))?
+    }
+
+    /// Whether the last round reached the remote.
+    pub(crate) fn is_synced(&self) -> bool {
+        matches!(self.status.borrow().state, super::sync::SyncState::Synced)
     }
 
     /// Update the status (with fresh outbox counts) and tell subscribers.
@@ -139,6 +150,49 @@ impl Problem {
     }
 }
 
+/// A short, one-way tag for the user behind a pair of keys: enough to tell two users' caches
+/// apart, useless for recovering a key.
+pub fn owner_tag(creds: &Credentials) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"sigscope-cache-owner\0");
+    h.update(creds.api_key.as_bytes());
+    h.update(b"\0");
+    h.update(creds.app_key.as_bytes());
+    hex::encode(&h.finalize()[..6])
+}
+
+/// A cache belongs to the first key that opened it. Another key may not open it while its outbox
+/// holds changes (they would be replayed, and audited, as the wrong analyst); once the outbox is
+/// empty the cache changes hands (it is only a copy of the remote).
+fn claim_owner(conn: &rusqlite::Connection, creds: &Credentials, path: &Path) -> Result<()> {
+    use rusqlite::OptionalExtension;
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS cache_owner (id INTEGER PRIMARY KEY CHECK (id = 1), tag TEXT NOT NULL)",
+        [],
+    )?;
+    let me = owner_tag(creds);
+    let owner: Option<String> = conn
+        .query_row("SELECT tag FROM cache_owner WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    if let Some(o) = owner.filter(|o| *o != me) {
+        let waiting = outbox::count(conn, EntryState::Pending)?;
+        if waiting > 0 {
+            return Err(Error::Usage(format!(
+                "the cache {} holds {waiting} offline change(s) of another user's key; \
+                 set a cache of your own ([remote] cache) or let its owner sync first",
+                path.display()
+            )));
+        }
+        tracing::info!(previous = %o, "cache changes owner");
+    }
+    conn.execute(
+        "INSERT INTO cache_owner (id, tag) VALUES (1, ?1) ON CONFLICT(id) DO UPDATE SET tag = excluded.tag",
+        [&me],
+    )?;
+    Ok(())
+}
+
 #[derive(Clone)]
 pub struct Remote {
     inner: Arc<Inner>,
@@ -154,14 +208,18 @@ impl Remote {
         opts: RemoteOptions,
     ) -> Result<Remote> {
         let cache = SqliteStore::open(cache_path)?;
+        claim_owner(cache.conn(), &creds, cache_path)?;
         // The explorer reads this cache through the engine and follows the sync's writes here.
         crate::store::sqlite::signals::track_updates(cache.conn())?;
-        let client = Client::new(endpoint, creds)?;
+        let client = Client::new(endpoint.clone(), creds.clone())?;
+        let mut sync_client = Client::new(endpoint, creds)?;
+        sync_client.max_attempts = 1;
         let (status, _) = watch::channel(SyncStatus::starting());
         let remote = Remote {
             inner: Arc::new(Inner {
                 cache: Mutex::new(cache),
                 client,
+                sync_client,
                 status,
                 kick: Notify::new(),
                 opts,

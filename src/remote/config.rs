@@ -54,12 +54,17 @@ pub fn check_private(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn default_cache(endpoint: &Endpoint) -> PathBuf {
+/// One cache (and so one outbox) per (remote, user): two analysts sharing a data folder must
+/// never replay each other's offline changes under their own key. The user is told apart by a hash
+/// of the keys, never the keys themselves (the file name is visible to every user of the machine).
+fn default_cache(endpoint: &Endpoint, creds: &Credentials) -> PathBuf {
     let tag = hex::encode(&Sha256::digest(endpoint.base.as_bytes())[..6]);
+    let who = super::cache::owner_tag(creds);
+    let name = format!("remote-{tag}-{who}.db");
     crate::config::default_store_path()
         .parent()
-        .map(|d| d.join(format!("remote-{tag}.db")))
-        .unwrap_or_else(|| PathBuf::from(format!("remote-{tag}.db")))
+        .map(|d| d.join(&name))
+        .unwrap_or_else(|| PathBuf::from(&name))
 }
 
 /// `None` when neither the flags nor the config name a remote: the local store is used.
@@ -100,7 +105,10 @@ pub fn resolve(
     if rc.api_key.is_some() || rc.app_key.is_some() {
         check_private(config_path)?;
     }
-    let cache = rc.cache.clone().unwrap_or_else(|| default_cache(&endpoint));
+    let cache = rc
+        .cache
+        .clone()
+        .unwrap_or_else(|| default_cache(&endpoint, &credentials));
     Ok(Some(RemoteSetup {
         endpoint,
         credentials,

@@ -134,7 +134,7 @@ pub async fn drain(inner: &Arc<Inner>) -> Result<(), RoundError> {
         inner.publish(|st| st.state = SyncState::Syncing).await;
         let method = Method::from_bytes(entry.method.as_bytes()).unwrap_or(Method::PATCH);
         let sent = inner
-            .client
+            .sync_client
             .send_once(
                 method,
                 &entry.path,
@@ -152,7 +152,7 @@ pub async fn drain(inner: &Arc<Inner>) -> Result<(), RoundError> {
                         outbox::set_state(s.conn(), seq, EntryState::Done, None, None)
                     })
                     .await?;
-                if inner.client.endpoint.flavor == Flavor::Vendor {
+                if inner.sync_client.endpoint.flavor == Flavor::Vendor {
                     if let Some(id) = &signal_id {
                         refresh_signal(inner, id).await?;
                     }
@@ -168,7 +168,7 @@ pub async fn drain(inner: &Arc<Inner>) -> Result<(), RoundError> {
                     Some(v) => Some(v),
                     None => match &signal_id {
                         Some(id) => inner
-                            .client
+                            .sync_client
                             .get_signal(id)
                             .await?
                             .map(|s| s.to_json().clone()),
@@ -221,7 +221,7 @@ pub async fn drain(inner: &Arc<Inner>) -> Result<(), RoundError> {
 }
 
 async fn refresh_signal(inner: &Arc<Inner>, id: &str) -> Result<(), RoundError> {
-    if let Some(s) = inner.client.get_signal(id).await? {
+    if let Some(s) = inner.sync_client.get_signal(id).await? {
         inner.store_remote_signals(vec![s]).await?;
     }
     Ok(())
@@ -229,8 +229,14 @@ async fn refresh_signal(inner: &Arc<Inner>, id: &str) -> Result<(), RoundError> 
 
 /// Page through the time window into the cache.
 pub async fn full_pull(inner: &Arc<Inner>) -> Result<(), RoundError> {
-    let head = if inner.client.endpoint.flavor == Flavor::Sigscope {
-        Some(inner.client.changes(i64::MAX, Duration::ZERO).await?.head)
+    let head = if inner.sync_client.endpoint.flavor == Flavor::Sigscope {
+        Some(
+            inner
+                .sync_client
+                .changes(i64::MAX, Duration::ZERO)
+                .await?
+                .head,
+        )
     } else {
         None
     };
@@ -242,7 +248,7 @@ pub async fn full_pull(inner: &Arc<Inner>) -> Result<(), RoundError> {
         ..ListQuery::default()
     };
     loop {
-        let page = inner.client.list_signals(&q).await?;
+        let page = inner.sync_client.list_signals(&q).await?;
         inner.store_remote_signals(page.signals).await?;
         match page.next {
             Some(c) => q.cursor = Some(c),
@@ -250,7 +256,7 @@ pub async fn full_pull(inner: &Arc<Inner>) -> Result<(), RoundError> {
         }
     }
     pull_users(inner).await?;
-    let remote = inner.client.endpoint.base.clone();
+    let remote = inner.sync_client.endpoint.base.clone();
     inner
         .with_cache(move |s| {
             let mut row = load_row(s.conn(), &remote)?;
@@ -269,7 +275,7 @@ pub async fn full_pull(inner: &Arc<Inner>) -> Result<(), RoundError> {
 /// (it enforces them), so cached users carry the least one. A key without `user_access_read` just
 /// gets no list.
 async fn pull_users(inner: &Arc<Inner>) -> Result<(), RoundError> {
-    let v = match inner.client.users("").await {
+    let v = match inner.sync_client.users("").await {
         Ok(v) => v,
         Err(ClientError::Api { status: 403, .. }) | Err(ClientError::Api { status: 404, .. }) => {
             return Ok(())
@@ -315,17 +321,20 @@ async fn pull_users(inner: &Arc<Inner>) -> Result<(), RoundError> {
 
 /// Wait on the change feed (or a local write) and apply what comes.
 pub async fn follow(inner: &Arc<Inner>) -> Result<(), RoundError> {
-    let remote = inner.client.endpoint.base.clone();
+    let remote = inner.sync_client.endpoint.base.clone();
     let r = remote.clone();
     let row = inner.with_cache(move |s| load_row(s.conn(), &r)).await?;
-    inner
-        .publish(|st| {
-            st.state = SyncState::Synced;
-            st.last_ok = Some(Utc::now());
-        })
-        .await;
+    // Never say `synced` before the remote has answered: coming back from offline (or starting),
+    // ask without waiting, so the status turns on the answer and not 25 s later; once synced,
+    // long-poll. (Publishing `synced` first made the status flicker while the server was down
+    // and reset `offline since`.)
+    let wait = if inner.is_synced() {
+        inner.opts.long_poll
+    } else {
+        Duration::ZERO
+    };
     let page = tokio::select! {
-        p = inner.client.changes(row.last_seq, inner.opts.long_poll) => p?,
+        p = inner.sync_client.changes(row.last_seq, wait) => p?,
         _ = inner.kick.notified() => return Ok(()),
     };
     let mut last = page.last_seq;
@@ -349,11 +358,11 @@ pub async fn follow(inner: &Arc<Inner>) -> Result<(), RoundError> {
 /// One round: drain, then pull once (first sync, feed or re-query).
 pub async fn round(inner: &Arc<Inner>) -> Result<(), RoundError> {
     drain(inner).await?;
-    let remote = inner.client.endpoint.base.clone();
+    let remote = inner.sync_client.endpoint.base.clone();
     let row = inner
         .with_cache(move |s| load_row(s.conn(), &remote))
         .await?;
-    match inner.client.endpoint.flavor {
+    match inner.sync_client.endpoint.flavor {
         Flavor::Sigscope if row.complete => follow(inner).await,
         Flavor::Sigscope => full_pull(inner).await,
         Flavor::Vendor => {

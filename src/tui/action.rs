@@ -50,6 +50,8 @@ pub enum Action {
         result: Result<Option<Arc<DetailView>>, String>,
     },
     Applied(Result<String, String>),
+    /// A refused batch applied one signal at a time: each signal's id and outcome.
+    AppliedEach(Vec<(String, Result<String, String>)>),
     Users(Vec<User>),
     Cases(Vec<Choice>),
     Incidents(Vec<Choice>),
@@ -78,6 +80,8 @@ pub enum Effect {
         id: String,
     },
     Apply(Change),
+    /// One change per signal, each applied on its own (a refusal skips only that signal).
+    ApplyEach(Vec<(String, Change)>),
     LoadUsers,
     LoadCases,
     LoadIncidents,

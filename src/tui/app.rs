@@ -145,6 +145,11 @@ pub struct App {
     /// Steps of the running workflow so far.
     pub workflow_steps: Vec<super::backend::WorkflowStep>,
     pub message: Option<(Level, String)>,
+    /// Every message shown, oldest first, for `:messages` (the status line cuts them).
+    pub messages: Vec<(DateTime<Utc>, Level, String)>,
+    /// The form and change sent last, until its answer: a refusal reopens the form, a refused
+    /// batch can be applied to the rest.
+    pub sent: Option<(Form, super::backend::Change)>,
 
     pub live: bool,
     pub generation: u64,
@@ -199,6 +204,8 @@ impl App {
             workflow_form: None,
             workflow_steps: Vec::new(),
             message: None,
+            messages: Vec::new(),
+            sent: None,
             live: true,
             generation: 0,
             permissions: HashMap::new(),
@@ -248,11 +255,22 @@ impl App {
     }
 
     pub fn info(&mut self, s: impl Into<String>) {
-        self.message = Some((Level::Info, s.into()));
+        self.say(Level::Info, s.into());
     }
 
     pub fn error(&mut self, s: impl Into<String>) {
-        self.message = Some((Level::Error, s.into()));
+        self.say(Level::Error, s.into());
+    }
+
+    fn say(&mut self, level: Level, s: String) {
+        // Progress notes are not history.
+        if s != "applying…" {
+            self.messages.push((self.now, level, s.clone()));
+            if self.messages.len() > 500 {
+                self.messages.remove(0);
+            }
+        }
+        self.message = Some((level, s));
     }
 
     /// Facet values flattened, for the facet cursor: (facet index, value index).

@@ -482,6 +482,54 @@ impl Change {
             | Change::Unblock { .. } => ChangeKind::Block,
         }
     }
+
+    /// The same change, one signal at a time, for "apply to the rest" after a refused batch.
+    /// `None` for changes that must not be split (one new case or incident for all the signals)
+    /// or that are not about signals.
+    pub fn per_signal(&self) -> Option<Vec<(String, Change)>> {
+        let one = |ids: &[String], make: &dyn Fn(Vec<String>) -> Change| {
+            ids.iter()
+                .map(|id| (id.clone(), make(vec![id.clone()])))
+                .collect()
+        };
+        Some(match self {
+            Change::Assign { ids, user, .. } => one(ids, &|ids| Change::Assign {
+                ids,
+                user: user.clone(),
+                version: None,
+            }),
+            Change::SetState {
+                ids,
+                state,
+                reason,
+                comment,
+                ..
+            } => one(ids, &|ids| Change::SetState {
+                ids,
+                state: *state,
+                reason: *reason,
+                comment: comment.clone(),
+                version: None,
+            }),
+            Change::AddToCase { ids, case_id } => one(ids, &|ids| Change::AddToCase {
+                ids,
+                case_id: case_id.clone(),
+            }),
+            Change::AddToIncident { ids, incident_id } => one(ids, &|ids| Change::AddToIncident {
+                ids,
+                incident_id: incident_id.clone(),
+            }),
+            Change::BlockIps { ids, duration } => one(ids, &|ids| Change::BlockIps {
+                ids,
+                duration: *duration,
+            }),
+            Change::BlockUsers { ids, duration } => one(ids, &|ids| Change::BlockUsers {
+                ids,
+                duration: *duration,
+            }),
+            _ => return None,
+        })
+    }
 }
 
 /// What the explorer needs from the rest of sigscope. Calls may block (disk, network): the UI makes

@@ -55,8 +55,20 @@ impl Verdict {
             Verdict::Blocked => "blocked",
             Verdict::Exploited => "exploited",
             Verdict::Passed => "passed",
-            Verdict::Unknown => "-",
+            Verdict::Unknown => "not recorded",
         }
+    }
+}
+
+/// What the event says became of an attempt, the same for the flow tree and the attempt list.
+/// An HTTP 200 does not mean an exploit (a WAF in monitor mode passes the request, the app may
+/// reject it), so nothing is called exploited unless the event says so; the events read today
+/// carry only `appsec.blocked` (issue 17: the tree said `exploited` where the line said `passed`).
+pub fn verdict(a: &crate::model::AttackAttempt) -> Verdict {
+    match a.blocked {
+        Some(true) => Verdict::Blocked,
+        Some(false) => Verdict::Passed,
+        None => Verdict::Unknown,
     }
 }
 
@@ -164,13 +176,7 @@ impl DetailView {
                 a.method.as_deref().unwrap_or("?"),
                 route(a.url.as_deref().unwrap_or("?"))
             );
-            let outcome = match (a.blocked, a.status_code) {
-                (Some(true), _) => Verdict::Blocked,
-                (_, Some(c)) if (200..300).contains(&c) && a.attack_type.is_some() => {
-                    Verdict::Exploited
-                }
-                _ => Verdict::Passed,
-            };
+            let outcome = verdict(a);
             *tree
                 .entry(attacker.clone())
                 .or_default()
@@ -249,11 +255,7 @@ impl DetailView {
                         .collect::<Vec<_>>()
                         .join(" "),
                 ),
-                blocked: match a.blocked {
-                    Some(true) => Verdict::Blocked,
-                    Some(false) => Verdict::Passed,
-                    None => Verdict::Unknown,
-                },
+                blocked: verdict(a),
                 trace: opt(&a.trace_id),
                 user_agent: opt(&a.user_agent),
             })
@@ -265,7 +267,7 @@ impl DetailView {
             title: SafeText::new(&s.title),
             severity: s.severity,
             state: s.triage.state,
-            archive_reason: s.triage.archive_reason.map(|r| r.as_str().to_string()),
+            archive_reason: s.triage.archive_reason.map(super::text::reason_words),
             archive_comment: s.triage.archive_comment.as_deref().map(SafeText::new),
             assignee: s
                 .triage

@@ -21,6 +21,10 @@ pub enum FormKind {
     WorkflowPick,
     /// The chosen workflow's inputs; the first target is the signal, the second the workflow.
     Workflow,
+    /// `*`: mark every signal the search matches (a confirmation naming the count).
+    MarkAll,
+    /// A batch was refused: apply the same change signal by signal, skipping the refused ones.
+    ApplyRest,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -51,6 +51,11 @@ pub fn execute(
                 .map_err(|e| e.to_string()),
         },
         Effect::Apply(c) => Action::Applied(backend.apply(&c).map_err(|e| e.to_string())),
+        Effect::ApplyEach(list) => Action::AppliedEach(
+            list.into_iter()
+                .map(|(id, c)| (id, backend.apply(&c).map_err(|e| e.to_string())))
+                .collect(),
+        ),
         Effect::LoadUsers => Action::Users(backend.users().unwrap_or_default()),
         Effect::LoadCases => Action::Cases(backend.cases().unwrap_or_default()),
         Effect::LoadIncidents => Action::Incidents(backend.incidents().unwrap_or_default()),

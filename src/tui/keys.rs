@@ -25,6 +25,7 @@ pub enum Cmd {
     ToggleFacets,
     Exclude,
     Mark,
+    MarkAll,
     Assign,
     State,
     Case,
@@ -120,6 +121,14 @@ pub const TABLE: &[Binding] = &[
         false
     ),
     b!(Mark, "mark", [" "], "mark for bulk actions", Stream, false),
+    b!(
+        MarkAll,
+        "mark_all",
+        ["*"],
+        "mark every matching signal (Esc unmarks)",
+        Stream,
+        false
+    ),
     b!(
         Copy,
         "copy",

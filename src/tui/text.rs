@@ -152,6 +152,16 @@ pub fn fit(s: &str, max: usize) -> String {
     out
 }
 
+/// An archive reason in words, as the seed's page shows it: `false_positive` → `False positive`.
+pub fn reason_words(r: crate::model::ArchiveReason) -> String {
+    let s = r.as_str().replace('_', " ");
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => s,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,7 +36,9 @@ pub(super) fn form_change(app: &App, f: &Form) -> Result<Change, String> {
     let get = |n: &str| f.get(n).unwrap_or_default();
     match f.kind {
         FormKind::Assign => {
-            let u = get("user");
+            // A filter that matches nobody picks nothing, and nothing must change: unassigning
+            // takes the explicit `(unassign)` entry (issue 17: `a zzz Enter` wiped the assignee).
+            let u = picked(f, "user", "user")?;
             Ok(Change::Assign {
                 version: seen_version(app, &ids),
                 ids,
@@ -93,7 +95,7 @@ pub(super) fn form_change(app: &App, f: &Form) -> Result<Change, String> {
                 if title.is_empty() {
                     return Err("an incident needs a title".into());
                 }
-                let c = get("commander");
+                let c = picked(f, "commander", "commander")?;
                 Ok(Change::NewIncident {
                     ids,
                     title,
@@ -124,10 +126,35 @@ pub(super) fn form_change(app: &App, f: &Form) -> Result<Change, String> {
                 duration,
             })
         }
-        FormKind::TimeRange | FormKind::View | FormKind::WorkflowPick | FormKind::Workflow => {
-            Err("not a change".into())
-        }
+        FormKind::TimeRange
+        | FormKind::View
+        | FormKind::WorkflowPick
+        | FormKind::Workflow
+        | FormKind::MarkAll
+        | FormKind::ApplyRest => Err("not a change".into()),
     }
+}
+
+/// The option a picker's cursor is on; an error (and no change) when the filter matches none.
+fn picked(f: &Form, field: &str, what: &str) -> Result<String, String> {
+    if let Some(v) = f.get(field) {
+        return Ok(v);
+    }
+    let typed = f
+        .fields
+        .iter()
+        .find(|x| x.name == field)
+        .and_then(|x| match &x.kind {
+            crate::tui::form::FieldKind::Choice {
+                filter: Some(ed), ..
+            } => Some(ed.text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    Err(format!(
+        "no {what} matches {:?}: nothing changed (clear the filter to see every choice)",
+        crate::tui::text::fit(&crate::sanitize::clean(&typed), 30)
+    ))
 }
 
 /// The duration a block form asks for: a preset, or the custom text when "custom" is picked.
@@ -147,7 +174,73 @@ fn chosen_duration(f: &Form) -> Result<Option<chrono::TimeDelta>, String> {
     parse_duration(&picked).ok_or_else(|| "pick a duration".to_string())
 }
 
+/// What a confirmation asks: for a block, what is blocked and for how long; for any change to
+/// several signals, the change; then, for both, the first signals and IPs it will touch.
 pub(super) fn confirm_text(app: &App, f: &Form) -> String {
+    let head = if matches!(f.kind, FormKind::BlockIps | FormKind::BlockUsers) {
+        block_question(app, f)
+    } else {
+        format!("{} — {}? (y/n)", f.title, chosen_labels(f))
+    };
+    if f.targets.len() < 2 {
+        return head;
+    }
+    format!("{head}\n{}", first_targets(app, &f.targets, 3))
+}
+
+/// `State: Archived, Archive reason: False positive`: the visible fields' current choices.
+fn chosen_labels(f: &Form) -> String {
+    f.visible()
+        .into_iter()
+        .filter_map(|i| {
+            let fld = &f.fields[i];
+            let v = match &fld.kind {
+                crate::tui::form::FieldKind::Choice { cursor, .. } => fld
+                    .visible_options()
+                    .get(*cursor)
+                    .map(|(_, o)| o.label.as_str().to_string())?,
+                crate::tui::form::FieldKind::Text(ed) if !ed.text.trim().is_empty() => {
+                    crate::tui::text::fit(&crate::sanitize::clean(ed.text.trim()), 30)
+                }
+                crate::tui::form::FieldKind::Text(_) => return None,
+            };
+            Some(format!("{}: {v}", fld.label))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first `n` signals of a batch as `• title — IPs` lines, then how many more.
+pub(super) fn first_targets(app: &App, ids: &[String], n: usize) -> String {
+    let mut out: Vec<String> = ids
+        .iter()
+        .take(n)
+        .map(|id| {
+            let row = app
+                .results
+                .rows
+                .position(id)
+                .and_then(|i| app.results.rows.row(i));
+            match row {
+                Some(r) => format!(
+                    "• {} — {}",
+                    crate::tui::text::fit(r.title.as_str(), 36),
+                    crate::tui::text::fit(r.attackers.as_str(), 34)
+                ),
+                None => format!(
+                    "• {}",
+                    crate::tui::text::fit(&crate::sanitize::clean(id), 40)
+                ),
+            }
+        })
+        .collect();
+    if ids.len() > n {
+        out.push(format!("… and {} more", ids.len() - n));
+    }
+    out.join("\n")
+}
+
+fn block_question(app: &App, f: &Form) -> String {
     let picked = f.get("duration").unwrap_or_default();
     let dur = if picked == "custom" {
         f.get("custom_duration")

@@ -57,6 +57,8 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             app.message = None;
             if app.side_open && !layout::side_inline(app) {
                 app.side_open = false;
+            } else if super::marks::clear(app) {
+                return vec![];
             }
             app.focus = Pane::Stream;
             vec![]
@@ -136,7 +138,12 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         | Cmd::Workflow
         | Cmd::BlockIps
         | Cmd::BlockUsers => open_form(app, cmd),
-        Cmd::Refresh => refresh(app),
+        Cmd::MarkAll => super::marks::ask_mark_all(app),
+        Cmd::Refresh => {
+            let mut fx = refresh(app);
+            fx.push(Effect::LoadUsers);
+            fx
+        }
         Cmd::Live => {
             app.live = !app.live;
             app.info(if app.live { "live: on" } else { "live: paused" });

@@ -43,7 +43,7 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     let mut fx = vec![];
     let form = match cmd {
         Cmd::Assign => {
-            let mut opts = vec![Opt::new("(unassigned)", "")];
+            let mut opts = vec![Opt::new("(unassign)", "")];
             for u in app.users.iter().filter(|u| !u.disabled) {
                 opts.push(Opt::new(&format!("{} <{}>", u.name, u.handle), &u.uuid));
             }
@@ -58,16 +58,20 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 .iter()
                 .map(|s| Opt::new(s.label(), s.as_str()))
                 .collect();
+            // `none` is no reason to archive (the engine refuses it): never offered, so the
+            // picker starts on a valid one; reasons read as words.
             let reasons = ArchiveReason::ALL
                 .iter()
-                .map(|r| Opt::new(r.as_str(), r.as_str()))
+                .filter(|r| **r != ArchiveReason::None)
+                .map(|r| Opt::new(&crate::tui::text::reason_words(*r), r.as_str()))
                 .collect();
+            // A comment only goes with archiving (the engine's rule), so it is only offered then.
             let mut f = Form::new(FormKind::State, format!("Set state of {what}"), targets)
                 .field(Field::choice("state", "State", states))
                 .field(
                     Field::choice("reason", "Archive reason", reasons).when("state", &["archived"]),
                 )
-                .field(Field::text("comment", "Comment", ""));
+                .field(Field::text("comment", "Comment", "").when("state", &["archived"]));
             // Start on the next state an analyst usually wants.
             let next = match app.selected_row().map(|r| r.state) {
                 Some(TriageState::Open) => "under_review",
@@ -216,16 +220,26 @@ fn submit_form(app: &mut App) -> Vec<Effect> {
                 vec![]
             }
             Ok(change) => {
-                if f.dangerous && f.confirm.is_none() {
+                // Dangerous changes, and every change to more than one signal, say what they will
+                // touch and wait for a yes.
+                if (f.dangerous || f.targets.len() > 1) && f.confirm.is_none() {
                     f.confirm = Some(changes::confirm_text(app, &f));
                     app.form = Some(f);
                     return vec![];
                 }
-                app.info("applying…");
-                vec![Effect::Apply(change)]
+                send(app, f, change)
             }
         },
     }
+}
+
+/// Send a change, keeping its form: a refusal reopens it with the reason instead of losing what
+/// the analyst filled in, and a refused batch can be applied to the rest.
+fn send(app: &mut App, mut f: Form, change: crate::tui::backend::Change) -> Vec<Effect> {
+    f.confirm = None;
+    app.sent = Some((f, change.clone()));
+    app.info("applying…");
+    vec![Effect::Apply(change)]
 }
 
 pub(super) fn edit_form(app: &mut App, e: Edit) -> Vec<Effect> {
@@ -238,11 +252,14 @@ pub(super) fn edit_form(app: &mut App, e: Edit) -> Vec<Effect> {
                 let Some(f) = app.form.take() else {
                     return vec![];
                 };
+                if f.kind == FormKind::MarkAll {
+                    return super::marks::mark_all(app);
+                }
+                if f.kind == FormKind::ApplyRest {
+                    return super::marks::apply_rest(app);
+                }
                 match changes::form_change(app, &f) {
-                    Ok(c) => {
-                        app.info("applying…");
-                        vec![Effect::Apply(c)]
-                    }
+                    Ok(c) => send(app, f, c),
                     Err(e) => {
                         app.error(e);
                         vec![]
@@ -250,7 +267,14 @@ pub(super) fn edit_form(app: &mut App, e: Edit) -> Vec<Effect> {
                 }
             }
             Edit::Insert(_) | Edit::Cancel => {
-                f.confirm = None;
+                // A bare question (mark all, apply to the rest) has no fields to go back to.
+                if f.fields.is_empty() {
+                    app.form = None;
+                    app.sent = None;
+                    app.info("nothing changed");
+                } else {
+                    f.confirm = None;
+                }
                 vec![]
             }
             _ => vec![],

@@ -9,6 +9,7 @@ mod changes;
 mod commands;
 mod dialogs;
 mod forms;
+mod marks;
 mod navigation;
 mod overlays;
 mod palette;
@@ -74,6 +75,19 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
+        // A terminal sends Esc then a key pressed quickly after it as one Alt+key (tmux does so
+        // within its escape-time): nothing is bound to Alt, so it is both keys, not a lost one.
+        Action::Key(k)
+            if k.modifiers == KeyModifiers::ALT && matches!(k.code, KeyCode::Char(_)) =>
+        {
+            let mut fx = update(
+                app,
+                Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            );
+            let plain = KeyEvent::new(k.code, KeyModifiers::NONE);
+            fx.extend(update(app, Action::Key(plain)));
+            fx
+        }
         Action::Key(k) => match on_key(app, k) {
             Some(a) => update(app, a),
             None => vec![],
@@ -108,7 +122,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             app.generation = g;
             if app.live && !first {
-                refresh(app)
+                // Users come and go with the store (a remote's first sync brings them): the
+                // assign dialog must not offer a stale list.
+                let mut fx = refresh(app);
+                fx.push(Effect::LoadUsers);
+                fx
             } else {
                 vec![]
             }
@@ -130,6 +148,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::SearchDone { gen, query, result } => results::search_done(app, gen, query, result),
         Action::DetailDone { gen, result } => results::detail_done(app, gen, result),
         Action::Applied(r) => results::applied(app, r),
+        Action::AppliedEach(r) => marks::applied_each(app, r),
         Action::Users(u) => {
             app.users = u;
             vec![]

@@ -209,3 +209,30 @@ pub(super) fn jump_to(app: &mut App, r: &Row) -> Vec<Effect> {
         }
     }
 }
+
+/// `:goto ID`: select the signal when it is listed, else show it in the side panel all the same
+/// (an id from a ticket or a colleague must open whatever the search).
+pub(super) fn goto(app: &mut App, id: &str) -> Vec<Effect> {
+    let id = id.trim();
+    if let Some(i) = app.results.rows.position(id) {
+        app.tab = Tab::Flow;
+        app.side_open = true;
+        app.focus = Pane::Side;
+        let mut fx = select(app, i);
+        fx.extend(load_detail(app, false));
+        return fx;
+    }
+    app.info(format!(
+        "{} is outside the current search; showing it here",
+        crate::tui::text::fit(&crate::sanitize::clean(id), 40)
+    ));
+    app.tab = Tab::Flow;
+    app.side_open = true;
+    app.focus = Pane::Side;
+    app.detail_gen += 1;
+    app.detail_loading = true;
+    vec![Effect::Detail {
+        gen: app.detail_gen,
+        id: id.to_string(),
+    }]
+}

@@ -65,6 +65,7 @@ pub const PALETTE: &[&str] = &[
     "view",
     "range",
     "query",
+    "goto",
     "refresh",
     "live",
     "facets",
@@ -77,6 +78,13 @@ pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
     let cmd = words.next().unwrap_or("");
     let rest: Vec<&str> = words.collect();
     match cmd {
+        "goto" | "g" => match rest.first() {
+            Some(id) => super::navigation::goto(app, id),
+            None => {
+                app.error("goto needs a signal id: :goto ID");
+                vec![]
+            }
+        },
         "q" | "quit" => {
             app.quit = true;
             vec![]

@@ -33,8 +33,19 @@ pub(super) fn search_done(
                 return vec![];
             }
             app.query_error = None;
+            let changed = app.query != query;
             app.query = query;
-            take_results(app, res)
+            let mut res = res;
+            if res.rows.is_empty() && res.hint.is_none() {
+                res.hint = case_hint(app, &app.query);
+            }
+            if changed && res.hint.is_some() {
+                // The note is about the query just run: an older message must not hide it.
+                app.message = None;
+            }
+            let fx = take_results(app, res);
+            super::marks::follow_search(app, changed);
+            fx
         }
     }
 }
@@ -70,6 +81,7 @@ pub(super) fn detail_done(
 pub(super) fn applied(app: &mut App, r: Result<String, String>) -> Vec<Effect> {
     match r {
         Ok(msg) => {
+            app.sent = None;
             app.info(msg);
             app.marked.clear();
             let mut fx = refresh(app);
@@ -82,7 +94,7 @@ pub(super) fn applied(app: &mut App, r: Result<String, String>) -> Vec<Effect> {
             fx
         }
         Err(e) => {
-            app.error(e);
+            super::marks::refused(app, e);
             vec![]
         }
     }
@@ -113,4 +125,31 @@ fn set_options(app: &mut App, field: &str, opts: Vec<Opt>) {
     {
         *options = opts;
     }
+}
+
+/// No result, and a `key:value` whose value differs only in case from one the facets have shown:
+/// say which spelling matches (values are case-sensitive: `status:HIGH` finds nothing).
+fn case_hint(app: &App, query: &str) -> Option<crate::tui::backend::QueryError> {
+    let q = crate::query::parse(query).ok()?;
+    for (key, value) in crate::query::field_literals(&q) {
+        let Some(known) = app.known_values.get(&key) else {
+            continue;
+        };
+        if let Some(hit) = known
+            .iter()
+            .find(|k| k.as_str() != value && k.eq_ignore_ascii_case(&value))
+        {
+            let start = query.find(&format!("{key}:")).unwrap_or(0);
+            return Some(crate::tui::backend::QueryError {
+                message: format!(
+                    "{key}:{} matches nothing; values are case-sensitive: try {key}:{}",
+                    crate::sanitize::clean(&value),
+                    crate::sanitize::clean(hit)
+                ),
+                start,
+                end: start + key.len() + 1 + value.len(),
+            });
+        }
+    }
+    None
 }

@@ -15,7 +15,13 @@ fn lines(app: &App, f: &Form, w: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if let Some(q) = &f.confirm {
         out.push(Line::from(""));
-        out.push(Line::from(Span::styled(q.clone(), th.error)));
+        let mut first = true;
+        for l in q.split('\n') {
+            // The question stands out; the signals it lists under it are plain.
+            let style = if first { th.error } else { th.base };
+            first = false;
+            out.push(Line::from(Span::styled(l.to_string(), style)));
+        }
         out.push(Line::from(""));
         out.push(Line::from(vec![
             Span::styled("y", th.key),
@@ -69,7 +75,10 @@ fn lines(app: &App, f: &Form, w: usize) -> Vec<Line<'static>> {
                 }
                 out.push(Line::from(head));
                 if opts.is_empty() {
-                    out.push(Line::from(Span::styled("   (nothing matches)", th.dim)));
+                    out.push(Line::from(Span::styled(
+                        "   (nothing matches: Enter changes nothing)",
+                        th.dim,
+                    )));
                 }
                 let top = cursor.saturating_sub(LIST - 1);
                 for (j, (_, o)) in opts.iter().enumerate().skip(top).take(LIST) {
