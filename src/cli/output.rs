@@ -14,9 +14,9 @@ pub enum ShowFormat {
     Json,
 }
 
-/// Print a JSON value, pretty, to stdout.
+/// Print a JSON value, pretty, to stdout, with C1, bidi and line-separator characters escaped.
 pub fn print_json(v: &serde_json::Value) -> Result<()> {
-    let s = serde_json::to_string_pretty(v).map_err(|e| Error::Other(e.to_string()))?;
+    let s = crate::sanitize::to_json_pretty(v).map_err(|e| Error::Other(e.to_string()))?;
     println!("{s}");
     Ok(())
 }

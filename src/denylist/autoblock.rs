@@ -180,21 +180,14 @@ impl PlannedBlock {
     }
 }
 
+/// How a skip for a value the signal carries but that may not be blocked begins, so the engine can
+/// log those (a range in a signal is a sign of tampering, not a reason to block more).
+pub const NOT_BLOCKABLE: &str = "not a blockable value";
+
 /// Loopback, unspecified and `/0` values are never blocked (the engine refuses them too); a rule
 /// skips them rather than failing the whole import.
 pub fn never_blocked(value: &BlockValue) -> Option<&'static str> {
-    let net = value.net()?;
-    if net.prefix_len() == 0 {
-        return Some("a /0 range blocks everyone");
-    }
-    let a = net.network();
-    if a.is_loopback() {
-        return Some("loopback addresses are never blocked");
-    }
-    if a.is_unspecified() {
-        return Some("the unspecified address is never blocked");
-    }
-    None
+    super::address::never_blocked(&value.net()?)
 }
 
 /// The state of each entry after its last event.
@@ -246,7 +239,8 @@ fn attackers(rule: &AutoblockRule, signal: &Signal) -> Vec<(String, Result<Block
     let mut out: Vec<(String, Result<BlockValue>)> = Vec::new();
     if matches!(rule.what, BlockWhat::Ips | BlockWhat::Both) {
         for ip in &signal.attacker_ips {
-            out.push((ip.clone(), BlockValue::parse_net(ip)));
+            // Signal data: one address, never a range (see `address::from_signal`).
+            out.push((ip.clone(), BlockValue::from_signal_ip(ip, super::address::DEFAULT_SIGNAL_V6_PREFIX)));
         }
     }
     if matches!(rule.what, BlockWhat::Users | BlockWhat::Both) {
@@ -284,22 +278,26 @@ pub fn plan(
     let actor = rule.actor();
     let states = entry_states(history);
     let reason =
-        crate::sanitize::truncate(&format!("autoblock {}: {}", rule.name, signal.title), 200);
+        crate::sanitize::truncate(
+        &format!(
+            "autoblock {}: {}",
+            rule.name,
+            crate::sanitize::clean(&signal.title)
+        ),
+        200,
+    );
     let mut out = Vec::new();
     for (raw, parsed) in attackers(rule, signal) {
         let value = match parsed {
             Ok(v) => v,
-            Err(_) => {
+            Err(e) => {
                 out.push(PlannedBlock {
                     rule: rule.name.clone(),
                     signal_id: signal.id.clone(),
-                    value: BlockValue::User(raw.clone()),
+                    value: BlockValue::User(crate::sanitize::clean(&raw)),
                     kind: ValueKind::User,
                     decision: Decision::Skip {
-                        why: format!(
-                            "{:?} is not a blockable value",
-                            crate::sanitize::clean(&raw)
-                        ),
+                        why: format!("{NOT_BLOCKABLE}: {e}"),
                     },
                     simulate: rule.simulate,
                     reason: reason.clone(),

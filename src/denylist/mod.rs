@@ -4,6 +4,7 @@
 //!
 //! Everything here is pure: values in, values out, `now` passed in. The engine owns the store and
 //! the commands; this module owns the rules about blocking values and the wire formats.
+pub mod address;
 pub mod allowlist;
 pub mod autoblock;
 pub mod decisions;

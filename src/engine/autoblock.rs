@@ -175,6 +175,13 @@ impl Engine {
                     continue;
                 }
                 let plan = denylist::plan(rule, q, s, &history, &runs, &allow, now);
+                for p in &plan {
+                    if let Decision::Skip { why } = &p.decision {
+                        if why.starts_with(denylist::autoblock::NOT_BLOCKABLE) {
+                            tracing::warn!(rule = %rule.name, signal = %crate::sanitize::clean(&s.id), %why, "autoblock refused a signal value");
+                        }
+                    }
+                }
                 for p in plan.into_iter().filter(PlannedBlock::acts) {
                     let r = self.apply(rule, s, p, now)?;
                     // Later signals see this step: its run, and the history it wrote (read back
@@ -252,6 +259,18 @@ impl Engine {
         let reason = Some(p.reason.clone());
         let signal_id = Some(s.id.clone());
         let is_user = p.value.net().is_none();
+        // The planner only plans single addresses from signals; checked again here because this is
+        // the last step before the denylist, and a range reaching it would be served to every edge.
+        if let Some(net) = p.value.net() {
+            if !denylist::address::is_single(&net, denylist::address::DEFAULT_SIGNAL_V6_PREFIX) {
+                return Ok(AutoblockResult {
+                    note: Some(format!("{} is a range; automated blocks are single addresses", p.value)),
+                    plan: p,
+                    outcome: "refused".into(),
+                    block_id: None,
+                });
+            }
+        }
         let extend = matches!(p.decision, Decision::Extend { .. });
         let res = self.write_rows(|db| {
             let mut tx = Tx {

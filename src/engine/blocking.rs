@@ -8,8 +8,9 @@ use crate::model::audit::actions;
 use crate::model::{Block, BlockKind};
 use crate::store::Db;
 use chrono::{DateTime, TimeDelta, Utc};
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use crate::denylist::address;
+use ipnet::IpNet;
+use std::net::IpAddr;
 
 pub const MAX_USER_ID: usize = 256;
 
@@ -37,60 +38,40 @@ pub fn parse_duration(s: &str) -> Result<TimeDelta> {
         "w" => TimeDelta::try_weeks(n),
         _ => return Err(bad()),
     };
-    d.filter(|d| *d <= TimeDelta::days(36_500))
+    d.filter(|d| *d <= MAX_BLOCK)
         .ok_or_else(|| Error::Usage(format!("duration {s:?} is too long; use --permanent")))
 }
 
-fn refuse_ip(ip: IpAddr, typed: &str) -> Result<()> {
-    if ip.is_loopback() {
-        return Err(Error::Usage(format!(
-            "{typed:?} is a loopback address: blocking it would cut the host off from itself"
-        )));
-    }
-    if ip.is_unspecified() {
-        return Err(Error::Usage(format!(
-            "{typed:?} is the unspecified address, not an attacker"
-        )));
-    }
-    Ok(())
-}
-
-/// An IP or CIDR range as (kind, canonical value); refused values say why.
+/// An IP or CIDR range as (kind, canonical value); refused values say why. IPv4-mapped IPv6 is
+/// turned into IPv4 before any check, so `::ffff:127.0.0.0/104` is refused as the loopback
+/// `127.0.0.0/8` it is.
 pub fn parse_ip_value(s: &str) -> Result<(BlockKind, String)> {
     let t = s.trim();
-    if let Ok(ip) = t.parse::<IpAddr>() {
-        let ip = ip.to_canonical();
-        refuse_ip(ip, t)?;
-        return Ok((BlockKind::Ip, ip.to_string()));
-    }
-    let net: IpNet = t.parse().map_err(|_| {
+    let net = address::parse_any(t).ok_or_else(|| {
         Error::Usage(format!(
-            "{t:?} is not an IP address or CIDR range (like 203.0.113.7 or 203.0.113.0/24)"
+            "{:?} is not an IP address or CIDR range (like 203.0.113.7 or 203.0.113.0/24)",
+            crate::sanitize::clean(t)
         ))
     })?;
-    if net.prefix_len() == 0 {
+    net_value(t, net)
+}
+
+/// An attacker's address taken from signal data: one address, never a range (a signal's
+/// `client_ip` of `128.0.0.0/1` is an attack on the denylist, not an attacker).
+pub fn parse_signal_ip(s: &str) -> Result<(BlockKind, String)> {
+    let net = address::from_signal(s, address::DEFAULT_SIGNAL_V6_PREFIX).map_err(Error::Usage)?;
+    net_value(s.trim(), net)
+}
+
+fn net_value(typed: &str, net: IpNet) -> Result<(BlockKind, String)> {
+    if let Some(why) = address::never_blocked(&net) {
         return Err(Error::Usage(format!(
-            "{t:?} covers every address; a /0 block would cut off everyone"
+            "{:?} {why}",
+            crate::sanitize::clean(typed)
         )));
     }
-    let net = net.trunc();
     if net.prefix_len() == net.max_prefix_len() {
-        let ip = net.addr().to_canonical();
-        refuse_ip(ip, t)?;
-        return Ok((BlockKind::Ip, ip.to_string()));
-    }
-    let specials: [IpNet; 4] = [
-        IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::new(127, 0, 0, 0), 8)),
-        IpNet::V6(Ipv6Net::new_assert(Ipv6Addr::LOCALHOST, 128)),
-        IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::UNSPECIFIED, 32)),
-        IpNet::V6(Ipv6Net::new_assert(Ipv6Addr::UNSPECIFIED, 128)),
-    ];
-    for sp in specials {
-        if net.contains(&sp) || sp.contains(&net) {
-            return Err(Error::Usage(format!(
-                "{t:?} covers loopback or unspecified addresses ({sp}); refused"
-            )));
-        }
+        return Ok((BlockKind::Ip, net.addr().to_string()));
     }
     Ok((BlockKind::Range, net.to_string()))
 }
@@ -115,10 +96,28 @@ pub fn check_user_value(s: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
-fn expiry(now: DateTime<Utc>, d: BlockFor) -> Option<DateTime<Utc>> {
+/// The longest block that is not permanent: a century. Longer durations are refused rather than
+/// overflowing the clock (`now + 200000000000d` panics in chrono).
+pub const MAX_BLOCK: TimeDelta = TimeDelta::days(36_500);
+
+/// Longest default block reason kept (the rule name or title comes from signal data).
+pub const MAX_REASON: usize = 200;
+
+fn expiry(now: DateTime<Utc>, d: BlockFor) -> Result<Option<DateTime<Utc>>> {
     match d {
-        BlockFor::Permanent => None,
-        BlockFor::Duration(d) => Some(now + d),
+        BlockFor::Permanent => Ok(None),
+        BlockFor::Duration(d) if d <= TimeDelta::zero() => Err(Error::Usage(
+            "a block duration must be longer than zero".into(),
+        )),
+        BlockFor::Duration(d) if d > MAX_BLOCK => Err(Error::Usage(format!(
+            "a block of {} days is too long: at most {} days, or make it permanent",
+            d.num_days(),
+            MAX_BLOCK.num_days()
+        ))),
+        BlockFor::Duration(d) => now
+            .checked_add_signed(d)
+            .map(Some)
+            .ok_or_else(|| Error::Usage("the block would end after the calendar does".into())),
     }
 }
 
@@ -281,7 +280,7 @@ pub(super) fn block_ips(
             parsed.push(p);
         }
     }
-    let expires_at = expiry(tx.now, duration);
+    let expires_at = expiry(tx.now, duration)?;
     for (kind, value) in parsed {
         place(
             tx,
@@ -316,7 +315,7 @@ pub(super) fn block_users(
             parsed.push(u);
         }
     }
-    let expires_at = expiry(tx.now, duration);
+    let expires_at = expiry(tx.now, duration)?;
     for value in parsed {
         place(
             tx,
@@ -352,13 +351,21 @@ pub(super) fn block_attackers(
         } else {
             &s.rule.name
         };
-        Some(format!("{what} (signal {})", s.id))
+        // A rule name or title is signal data: cut it so a 10 KB title is not a 10 KB reason.
+        Some(crate::sanitize::truncate(
+            &format!(
+                "{} (signal {})",
+                crate::sanitize::truncate(&crate::sanitize::clean(what), MAX_REASON),
+                s.id
+            ),
+            MAX_REASON + 80,
+        ))
     });
     let signal = Some(s.id.clone());
-    let expires_at = expiry(tx.now, duration);
+    let expires_at = expiry(tx.now, duration)?;
     let mut seen = Vec::new();
     for ip in &s.attacker_ips {
-        match parse_ip_value(ip) {
+        match parse_signal_ip(ip) {
             Ok((kind, value)) if !seen.contains(&value) => {
                 seen.push(value.clone());
                 // One allowlisted attacker does not stop the others being blocked.
@@ -378,7 +385,10 @@ pub(super) fn block_attackers(
                 )?;
             }
             Ok(_) => {}
-            Err(e) => tx.out.skipped.push(e.to_string()),
+            Err(e) => {
+                tracing::warn!(signal = %crate::sanitize::clean(&s.id), error = %e, "attacker value refused");
+                tx.out.skipped.push(e.to_string());
+            }
         }
     }
     Ok(())

@@ -8,6 +8,8 @@ mod db;
 mod denylist_routes;
 mod errors;
 mod filter;
+mod guard;
+mod listen;
 mod ratelimit;
 mod routes_cases;
 mod routes_incidents;
@@ -31,6 +33,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tower::limit::ConcurrencyLimitLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 /// How long a write's idempotency record is kept.
 pub const IDEMPOTENCY_DAYS: i64 = 7;
@@ -47,6 +52,22 @@ pub struct ServeOptions {
     pub long_poll: Duration,
     /// The `[notify]` config: ingested signals queue notifications with it.
     pub notify: crate::notify::NotifyConfig,
+    /// Requests per `rate_period` per client address, authenticated or not; 0 disables it.
+    pub per_address_limit: u32,
+    /// A client must send a request's headers within this; an idle keep-alive connection is
+    /// closed after it too.
+    pub header_timeout: Duration,
+    /// Longest wait for the next piece of a request body.
+    pub body_timeout: Duration,
+    /// Longest a request may take in all (longer than `long_poll`).
+    pub request_timeout: Duration,
+    /// Open connections at most; more are closed at accept.
+    pub max_connections: usize,
+    /// Requests being handled at once at most; more wait (within `request_timeout`).
+    pub max_in_flight: usize,
+    /// The base of links the server hands out (`links.next`), from `[server] public_url`; default
+    /// `http://<the bound address>`. Never taken from a request's `Host` header.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -57,14 +78,83 @@ impl Default for ServeOptions {
             max_body: 4 * 1024 * 1024,
             long_poll: Duration::from_secs(25),
             notify: crate::notify::NotifyConfig::default(),
+            per_address_limit: 12_000,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
+            max_connections: 4096,
+            max_in_flight: 512,
+            public_url: None,
         }
     }
+}
+
+/// Bounds on the tunables: a zero timeout or cap would stop the server serving anyone.
+const MAX_CONNECTIONS: usize = 1_000_000;
+
+impl ServeOptions {
+    /// Refuse settings that cannot work, naming the setting.
+    pub fn validate(&self) -> Result<()> {
+        let positive = [
+            ("header_timeout", self.header_timeout),
+            ("body_timeout", self.body_timeout),
+            ("request_timeout", self.request_timeout),
+        ];
+        for (name, d) in positive {
+            if d.is_zero() {
+                return Err(Error::Invalid(format!("server {name} must be longer than zero")));
+            }
+        }
+        if self.request_timeout <= self.long_poll {
+            return Err(Error::Invalid(format!(
+                "server request_timeout ({} s) must be longer than the change feed's long poll ({} s)",
+                self.request_timeout.as_secs(),
+                self.long_poll.as_secs()
+            )));
+        }
+        if !(1..=MAX_CONNECTIONS).contains(&self.max_connections) {
+            return Err(Error::Invalid(format!(
+                "server max_connections must be 1..={MAX_CONNECTIONS}"
+            )));
+        }
+        if self.max_in_flight == 0 {
+            return Err(Error::Invalid("server max_in_flight must be at least 1".into()));
+        }
+        if let Some(u) = &self.public_url {
+            public_base(u)?;
+        }
+        Ok(())
+    }
+}
+
+/// A configured public URL as a link base: http(s), a host, no query or fragment, no trailing `/`.
+pub fn public_base(u: &str) -> Result<String> {
+    let t = u.trim().trim_end_matches('/');
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .ok_or_else(|| Error::Invalid(format!("[server] public_url {t:?} must start with http:// or https://")))?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty()
+        || t.contains(['?', '#'])
+        || t.chars().any(|c| c.is_whitespace() || c.is_control())
+        || host.contains('@')
+    {
+        return Err(Error::Invalid(format!(
+            "[server] public_url {:?} is not a plain http(s) URL with a host",
+            crate::sanitize::clean(t)
+        )));
+    }
+    Ok(t.to_string())
 }
 
 #[derive(Clone)]
 pub struct AppState {
     db: Arc<Db>,
     limiter: Arc<RateLimiter>,
+    per_address: Arc<RateLimiter<std::net::IpAddr>>,
+    /// Where links point (`links.next`): the configured public URL or the bound address.
+    public_url: Arc<str>,
     changes: Arc<changes::Changes>,
     opts: Arc<ServeOptions>,
     /// Flips to true on shutdown so long-polls return at once instead of holding it up.
@@ -78,10 +168,12 @@ pub struct Server {
     router: Router,
     db: Arc<Db>,
     stop: watch::Sender<bool>,
+    limits: listen::Limits,
 }
 
 pub fn router(state: AppState) -> Router {
     let max_body = state.opts.max_body;
+    let opts = Arc::clone(&state.opts);
     use routes_signals as s;
     Router::new()
         .route("/api/v2/security_monitoring/signals", get(s::list))
@@ -176,11 +268,27 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::client_limits,
+        ))
+        // Innermost first: the whole request is bounded in time (its body read included, piece
+        // by piece), and requests in flight are capped; the tower-http/tower layers do the work,
+        // `json_answers` gives their bare answers (408, 413) the vendor's JSON body.
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(RequestBodyTimeoutLayer::new(opts.body_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            opts.request_timeout,
+        ))
+        .layer(axum::middleware::map_response(guard::json_answers))
+        .layer(ConcurrencyLimitLayer::new(opts.max_in_flight))
         .with_state(state)
 }
 
 /// Open the store and bind `listen`.
 pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> Result<Server> {
+    opts.validate()?;
     let path: PathBuf = store_path.to_path_buf();
     let db = tokio::task::spawn_blocking(move || Db::open(&path))
         .await
@@ -198,23 +306,42 @@ pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> 
         .await
         .map_err(|e| Error::Store(e.detail.clone()))?;
     let (stop, shutdown) = watch::channel(false);
-    let state = AppState {
-        db: Arc::clone(&db),
-        limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_period)),
-        changes: Arc::new(changes::Changes::new(last)),
-        opts: Arc::new(opts),
-        shutdown,
-    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Error::Io(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr()?;
+    let public_url = match &opts.public_url {
+        Some(u) => public_base(u)?,
+        None => format!("http://{addr}"),
+    };
+    let limits = listen::Limits {
+        header_timeout: opts.header_timeout,
+        max_connections: opts.max_connections,
+    };
+    let state = AppState {
+        db: Arc::clone(&db),
+        limiter: Arc::new(RateLimiter::new(
+            opts.rate_limit,
+            opts.rate_period,
+            "sigscope_api",
+        )),
+        per_address: Arc::new(RateLimiter::new(
+            opts.per_address_limit,
+            opts.rate_period,
+            "sigscope_address",
+        )),
+        public_url: Arc::from(public_url),
+        changes: Arc::new(changes::Changes::new(last)),
+        opts: Arc::new(opts),
+        shutdown,
+    };
     Ok(Server {
         addr,
         listener,
         router: router(state),
         db,
         stop,
+        limits,
     })
 }
 
@@ -222,14 +349,19 @@ impl Server {
     /// Serve until `shutdown` resolves, then finish in-flight requests and close the store.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let stop = self.stop;
-        let graceful = async move {
+        let stopped = stop.subscribe();
+        tokio::spawn(async move {
             shutdown.await;
             let _ = stop.send(true);
-        };
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(graceful)
-            .await
-            .map_err(|e| Error::Io(format!("server: {e}")))?;
+        });
+        listen::serve(
+            self.listener,
+            self.router,
+            self.limits,
+            stopped,
+            Duration::from_secs(30),
+        )
+        .await;
         // Every handler's clone of the state is gone once serve returns, so this is the last owner.
         match Arc::try_unwrap(self.db) {
             Ok(db) => tokio::task::spawn_blocking(move || db.close())
