@@ -76,12 +76,15 @@ pub fn csv_cell(s: &str) -> String {
 /// output (or a JavaScript consumer) acts on. Those characters can only occur inside JSON
 /// strings (the structure is ASCII), so rewriting them anywhere in the text is exact.
 pub fn json_text(s: &str) -> String {
-    if !s.chars().any(is_unsafe) {
+    // C0 controls are left alone: serde_json escapes every one inside strings, so a raw one in
+    // its output is the whitespace between tokens of pretty JSON.
+    let rewrite = |c: char| is_unsafe(c) && c as u32 >= 0x7f;
+    if !s.chars().any(rewrite) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
-        if is_unsafe(c) {
+        if rewrite(c) {
             let mut buf = [0u16; 2];
             for unit in c.encode_utf16(&mut buf) {
                 out.push_str(&format!("\\u{unit:04x}"));
@@ -183,8 +186,13 @@ mod tests {
     #[test]
     fn json_text_escapes_what_serde_leaves_raw_and_stays_valid_json() {
         let v = serde_json::json!({"r": "a\u{1b}[2J\u{85}\u{202e}\u{2028}\u{7f}\n"});
+        for s in [to_json(&v).unwrap(), to_json_pretty(&v).unwrap()] {
+            let raw_in_strings = s.lines().any(|l| l.chars().any(is_unsafe));
+            assert!(!raw_in_strings, "{s:?}");
+            let back: serde_json::Value = serde_json::from_str(&s).unwrap();
+            assert_eq!(back, v, "escaping changes the text, not the value");
+        }
         let s = to_json(&v).unwrap();
-        assert!(!s.chars().any(is_unsafe), "{s:?}");
         let back: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(back, v, "escaping changes the text, not the value");
     }

@@ -394,6 +394,32 @@ pub(super) fn block_attackers(
     Ok(())
 }
 
+/// A signal's attacker IPs split as the denylist sees them: the canonical single addresses it
+/// would block, and the refused ones with why (a range, loopback, unspecified, allowlisted, not an
+/// address). What a workflow sending blocks elsewhere (a Cloudflare list) may send.
+pub(crate) fn blockable_ips(db: &dyn Db, ips: &[String]) -> Result<(Vec<String>, Vec<String>)> {
+    let allow = crate::denylist::Allowlist::new(db.allow_list()?);
+    let (mut ok, mut refused) = (Vec::new(), Vec::new());
+    for ip in ips {
+        let checked = parse_signal_ip(ip).and_then(|(_, v)| {
+            let value = crate::denylist::BlockValue::parse_net(&v)?;
+            match allow.find(&value) {
+                Some(a) => Err(Error::Conflict(crate::denylist::allowlist::refusal(&value, a))),
+                None => Ok(v),
+            }
+        });
+        match checked {
+            Ok(v) if !ok.contains(&v) => ok.push(v),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "attacker value refused for a workflow");
+                refused.push(e.to_string());
+            }
+        }
+    }
+    Ok((ok, refused))
+}
+
 /// Lift the block in force for a value, else the block with that id.
 pub(super) fn unblock(tx: &mut Tx, target: &str) -> Result<()> {
     let t = target.trim();

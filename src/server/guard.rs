@@ -72,7 +72,7 @@ pub async fn json_answers(res: Response) -> Response {
         let (mut parts, body) = res.into_parts();
         return match axum::body::to_bytes(body, MAX_REWRITE).await {
             Ok(bytes) => match std::str::from_utf8(&bytes) {
-                Ok(text) if text.chars().any(crate::sanitize::is_unsafe) => {
+                Ok(text) if text.chars().any(|c| crate::sanitize::is_unsafe(c) && c as u32 >= 0x7f) => {
                     let clean = crate::sanitize::json_text(text);
                     parts.headers.remove(header::CONTENT_LENGTH);
                     Response::from_parts(parts, Body::from(clean))
@@ -103,8 +103,8 @@ pub async fn json_answers(res: Response) -> Response {
         }
     }
     let mut out = e.into_response();
-    if status == StatusCode::REQUEST_TIMEOUT {
-        // The client was too slow; do not wait for it on this connection again.
+    if status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::PAYLOAD_TOO_LARGE {
+        // Too slow, or a body left unread: this connection cannot carry another request.
         out.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }

@@ -125,11 +125,16 @@ pub fn run_now(
         error: None,
     };
     engine.save_workflow_run(&p.actor, &rec)?;
+    // Anything a workflow sends as a block goes through the denylist's checks first.
+    let (ips, refused) = engine
+        .reads(&p.actor)
+        .blockable_attackers(&p.signal)?;
     let ctx = template::Context::new(
         template::signal_value(&p.signal, &p.link),
         p.inputs.clone(),
         p.vars.clone(),
-    );
+    )
+    .with_denylist(ips, refused);
     let mut save_err = None;
     let result = run::execute(&p.workflow, &ctx, &p.opts, &mut |step| {
         rec.steps.push(step.clone());
