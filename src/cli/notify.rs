@@ -215,7 +215,8 @@ pub fn run(ctx: &Context, cmd: NotifyCmd) -> Result<()> {
                 engine.retry_deliveries(&actor, dead)?;
             }
             let sender = Sender::new(cfg)?;
-            let r = notify::flush_for(&mut engine, &sender, Duration::from_secs(wait))?;
+            let wait = crate::timing::seconds(wait, "--wait", crate::timing::WAIT)?;
+            let r = notify::flush_for(&mut engine, &sender, wait)?;
             println!(
                 "{} sent, {} failed (will retry), {} dead, {} pending",
                 r.sent, r.failed, r.dead, r.pending

@@ -99,6 +99,19 @@ impl AutoblockRule {
                 "an autoblock rule needs a query; a rule matching every signal is too broad".into(),
             ));
         }
+        for (what, d) in [("duration", self.duration), ("cap", self.cap)] {
+            if let Some(d) = d {
+                let b = crate::timing::BLOCK;
+                if d < b.min || d > b.max {
+                    return Err(Error::Usage(format!(
+                        "rule {}: {what} {} is out of range (1s to {}; or permanent)",
+                        self.name,
+                        duration::human(Some(d)),
+                        duration::human(Some(b.max))
+                    )));
+                }
+            }
+        }
         if let (Some(d), Some(c)) = (self.duration, self.cap) {
             if c < d {
                 return Err(Error::Usage(format!(
@@ -385,7 +398,8 @@ fn decide(c: &Ctx, value: &BlockValue) -> Decision {
     } else {
         0
     };
-    let wanted = escalated(rule.duration, prior, rule.cap).map(|d| now + d);
+    let wanted = escalated(rule.duration, prior, rule.cap)
+        .map(|d| now.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC));
     let mut exact = None;
     for s in states.values().filter(|s| is_active(s.last, now)) {
         let e = s.last;

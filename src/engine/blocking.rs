@@ -14,32 +14,9 @@ use std::net::IpAddr;
 
 pub const MAX_USER_ID: usize = 256;
 
-/// `30m`, `24h`, `7d`, `2w`, `90s`.
+/// `30m`, `24h`, `7d`, `2w`, `90s`, `1h30m`: the one checked parser, a second to a century.
 pub fn parse_duration(s: &str) -> Result<TimeDelta> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let bad = || {
-        Error::Usage(format!(
-            "duration {s:?}: expected a number and a unit, like 30m, 24h, 7d (units s m h d w)"
-        ))
-    };
-    let n: i64 = num.parse().map_err(|_| bad())?;
-    if n <= 0 {
-        return Err(Error::Usage(format!(
-            "duration {s:?} must be longer than zero"
-        )));
-    }
-    let d = match unit {
-        "s" => TimeDelta::try_seconds(n),
-        "m" => TimeDelta::try_minutes(n),
-        "h" => TimeDelta::try_hours(n),
-        "d" => TimeDelta::try_days(n),
-        "w" => TimeDelta::try_weeks(n),
-        _ => return Err(bad()),
-    };
-    d.filter(|d| *d <= MAX_BLOCK)
-        .ok_or_else(|| Error::Usage(format!("duration {s:?} is too long; use --permanent")))
+    crate::timing::parse(s, "duration", crate::timing::BLOCK)
 }
 
 /// An IP or CIDR range as (kind, canonical value); refused values say why. IPv4-mapped IPv6 is
@@ -98,7 +75,7 @@ pub fn check_user_value(s: &str) -> Result<String> {
 
 /// The longest block that is not permanent: a century. Longer durations are refused rather than
 /// overflowing the clock (`now + 200000000000d` panics in chrono).
-pub const MAX_BLOCK: TimeDelta = TimeDelta::days(36_500);
+pub const MAX_BLOCK: TimeDelta = crate::timing::BLOCK.max;
 
 /// Longest default block reason kept (the rule name or title comes from signal data).
 pub const MAX_REASON: usize = 200;
@@ -114,10 +91,7 @@ fn expiry(now: DateTime<Utc>, d: BlockFor) -> Result<Option<DateTime<Utc>>> {
             d.num_days(),
             MAX_BLOCK.num_days()
         ))),
-        BlockFor::Duration(d) => now
-            .checked_add_signed(d)
-            .map(Some)
-            .ok_or_else(|| Error::Usage("the block would end after the calendar does".into())),
+        BlockFor::Duration(d) => crate::timing::add(now, d).map(Some),
     }
 }
 
