@@ -181,7 +181,9 @@ mod tests {
             "-5m",
             "1.5h",
         ] {
-            let e = parse(bad, "custom duration", BLOCK).unwrap_err().to_string();
+            let e = parse(bad, "custom duration", BLOCK)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("custom duration"), "{bad}: {e}");
         }
         assert!(days(i64::MAX, "window_days", WINDOW_DAYS).is_err());

@@ -76,8 +76,14 @@ fn finding1_autoblock_never_blocks_a_range_taken_from_a_signal() {
     import(&mut env, &[hostile("H1", &ips, "range attack")]);
     assert_eq!(values(&mut env), vec!["203.0.113.66"]);
     for (f, text) in export_all(&mut env) {
-        assert!(!text.contains("128.0.0.0") && !text.contains("10.0.0.0"), "{f:?}: {text}");
-        assert!(!text.contains("0.0.0.0/0") && !text.contains("::ffff:0"), "{f:?}: {text}");
+        assert!(
+            !text.contains("128.0.0.0") && !text.contains("10.0.0.0"),
+            "{f:?}: {text}"
+        );
+        assert!(
+            !text.contains("0.0.0.0/0") && !text.contains("::ffff:0"),
+            "{f:?}: {text}"
+        );
     }
 }
 
@@ -215,11 +221,10 @@ fn hostile_value() -> impl Strategy<Value = String> {
         // Addresses and ranges of both families, mapped ones included.
         (any::<u32>(), 0u8..=32).prop_map(|(a, p)| format!("{}/{p}", std::net::Ipv4Addr::from(a))),
         any::<u32>().prop_map(|a| std::net::Ipv4Addr::from(a).to_string()),
-        (any::<u32>(), 96u8..=128).prop_map(|(a, p)| format!(
-            "::ffff:{}/{p}",
-            std::net::Ipv4Addr::from(a)
-        )),
-        (any::<u128>(), 0u8..=128).prop_map(|(a, p)| format!("{}/{p}", std::net::Ipv6Addr::from(a))),
+        (any::<u32>(), 96u8..=128)
+            .prop_map(|(a, p)| format!("::ffff:{}/{p}", std::net::Ipv4Addr::from(a))),
+        (any::<u128>(), 0u8..=128)
+            .prop_map(|(a, p)| format!("{}/{p}", std::net::Ipv6Addr::from(a))),
         any::<u128>().prop_map(|a| std::net::Ipv6Addr::from(a).to_string()),
         // Leading dashes, control characters, junk.
         "-[a-zA-Z=]{1,12}",

@@ -41,8 +41,7 @@ async fn closed_by(s: &mut TcpStream, by: Instant) -> bool {
 const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn finding8_two_thousand_half_request_lines_neither_starve_a_normal_client_nor_stay_open()
-{
+async fn finding8_two_thousand_half_request_lines_neither_starve_a_normal_client_nor_stay_open() {
     raise_fd_limit();
     let mut s = TestServer::start_with(
         3,
@@ -55,7 +54,9 @@ async fn finding8_two_thousand_half_request_lines_neither_starve_a_normal_client
     let mut idle = Vec::with_capacity(2000);
     for _ in 0..2000 {
         let mut c = TcpStream::connect(s.addr).await.unwrap();
-        c.write_all(b"GET /api/v2/sigscope/whoami HT").await.unwrap();
+        c.write_all(b"GET /api/v2/sigscope/whoami HT")
+            .await
+            .unwrap();
         idle.push(c);
     }
     let last_opened = Instant::now();
@@ -170,7 +171,10 @@ async fn finding8_unauthenticated_requests_are_rate_limited_per_address() {
             assert_eq!(v["errors"][0]["status"], "429");
         }
     }
-    assert!(codes[..5].iter().all(|c| *c == 401 || *c == 403), "{codes:?}");
+    assert!(
+        codes[..5].iter().all(|c| *c == 401 || *c == 403),
+        "{codes:?}"
+    );
     assert!(codes[5..].iter().all(|c| *c == 429), "{codes:?}");
     s.stop().await;
 }
@@ -222,7 +226,11 @@ async fn finding10_414_431_and_a_non_utf8_id_answer_with_json_bodies() {
     let mut s = TestServer::start(1).await;
     let c = http();
     let long = format!("/api/v2/security_monitoring/signals?q={}", "a".repeat(9000));
-    json_error(authed(c.get(s.url(&long)), &s.reader).send().await.unwrap(), 414).await;
+    json_error(
+        authed(c.get(s.url(&long)), &s.reader).send().await.unwrap(),
+        414,
+    )
+    .await;
     let big = "b".repeat(40 * 1024);
     json_error(
         authed(c.get(s.url("/api/v2/sigscope/whoami")), &s.reader)

@@ -7,7 +7,7 @@ mod receiver;
 use engine_support::*;
 use serde_json::{json, Map, Value};
 use sigscope::workflow::run::{execute, Options, StepStatus};
-use sigscope::workflow::template::{signal_value, Context};
+use sigscope::workflow::template::Context;
 use sigscope::workflow::{self, Workflow, WorkflowsConfig};
 use std::collections::BTreeMap;
 
@@ -111,7 +111,9 @@ fn finding4_a_urls_scheme_and_host_never_come_from_a_signal() {
     }
     // The author's host, a config base, values as path components.
     let c = ctx_with(hostile_signal("evil.example/#@x"));
-    let u = c.url("https://api.example.com/hosts/{{signal.host}}").unwrap();
+    let u = c
+        .url("https://api.example.com/hosts/{{signal.host}}")
+        .unwrap();
     assert_eq!(u, "https://api.example.com/hosts/evil.example%2F%23%40x");
     let u = c.url("{{vars.base}}/h?x={{signal.host}}").unwrap();
     assert!(u.starts_with("https://api.example.com/v1/h?x="), "{u}");
@@ -123,10 +125,15 @@ fn finding4_a_urls_scheme_and_host_never_come_from_a_signal() {
 fn hostile_values_in_headers_and_bodies_are_escaped_for_their_context() {
     let c = ctx_with(hostile_signal("h"));
     assert!(c.header("{{signal.title}}").is_err(), "CRLF in a header");
-    let body = c.json(&json!({"t": "[{{signal.title}}]", "raw": "{{signal.title}}"})).unwrap();
+    let body = c
+        .json(&json!({"t": "[{{signal.title}}]", "raw": "{{signal.title}}"}))
+        .unwrap();
     let text = serde_json::to_string(&body).unwrap();
     let back: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(back["raw"], "t\r\nX-Injected: 1\u{1b}[2J", "one JSON string, intact");
+    assert_eq!(
+        back["raw"], "t\r\nX-Injected: 1\u{1b}[2J",
+        "one JSON string, intact"
+    );
     assert!(c.arg("{{signal.title}}\0", false).is_err(), "NUL in argv");
 }
 
@@ -154,8 +161,8 @@ fn finding3_the_cloudflare_workflow_sends_only_what_the_denylist_would_block() {
     )]);
     let signal = env.signal("CF1");
     std::env::set_var("CLOUDFLARE_API_TOKEN", "cf-test-token");
-    let w = workflow::def::find(std::path::Path::new("/nonexistent"), "cloudflare-block-ips")
-        .unwrap();
+    let w =
+        workflow::def::find(std::path::Path::new("/nonexistent"), "cloudflare-block-ips").unwrap();
     let mut cfg = WorkflowsConfig::default();
     cfg.vars.insert(
         "cloudflare-block-ips".into(),

@@ -55,11 +55,11 @@ pub fn run(ctx: &Context, a: ServeArgs) -> Result<()> {
         std::time::Duration::from_secs(2),
     )?;
     rt.block_on(async {
-        let opts = ServeOptions {
+        let opts = server::ServerConfig::from_config(&ctx.config)?.apply(ServeOptions {
             rate_limit: a.rate_limit,
             notify,
             ..ServeOptions::default()
-        };
+        })?;
         let srv = server::bind(a.listen, &ctx.store_path, opts).await?;
         eprintln!(
             "sigscope serve: listening on http://{} (store {})",

@@ -143,7 +143,10 @@ mod tests {
 
     #[test]
     fn mapped_ipv6_networks_become_the_ipv4_network_they_carry() {
-        assert_eq!(net("::ffff:198.51.100.0/120").to_string(), "198.51.100.0/24");
+        assert_eq!(
+            net("::ffff:198.51.100.0/120").to_string(),
+            "198.51.100.0/24"
+        );
         assert_eq!(net("::ffff:127.0.0.0/104").to_string(), "127.0.0.0/8");
         assert_eq!(net("::ffff:0.0.0.0/96").to_string(), "0.0.0.0/0");
         assert_eq!(net("::ffff:203.0.113.9").to_string(), "203.0.113.9/32");
@@ -167,12 +170,23 @@ mod tests {
 
     #[test]
     fn signal_values_are_one_address_or_refused() {
-        for v in ["128.0.0.0/1", "10.0.0.0/8", "::ffff:0.0.0.0/96", "2001:db8::/64"] {
+        for v in [
+            "128.0.0.0/1",
+            "10.0.0.0/8",
+            "::ffff:0.0.0.0/96",
+            "2001:db8::/64",
+        ] {
             let e = from_signal(v, 128).unwrap_err();
             assert!(e.contains("range") || e.contains("every"), "{v}: {e}");
         }
-        assert_eq!(from_signal("203.0.113.7/32", 128).unwrap().to_string(), "203.0.113.7/32");
-        assert_eq!(from_signal("::ffff:203.0.113.7", 128).unwrap().to_string(), "203.0.113.7/32");
+        assert_eq!(
+            from_signal("203.0.113.7/32", 128).unwrap().to_string(),
+            "203.0.113.7/32"
+        );
+        assert_eq!(
+            from_signal("::ffff:203.0.113.7", 128).unwrap().to_string(),
+            "203.0.113.7/32"
+        );
         assert_eq!(
             from_signal("2001:db8::7", 64).unwrap().to_string(),
             "2001:db8::/64",

@@ -253,7 +253,10 @@ fn attackers(rule: &AutoblockRule, signal: &Signal) -> Vec<(String, Result<Block
     if matches!(rule.what, BlockWhat::Ips | BlockWhat::Both) {
         for ip in &signal.attacker_ips {
             // Signal data: one address, never a range (see `address::from_signal`).
-            out.push((ip.clone(), BlockValue::from_signal_ip(ip, super::address::DEFAULT_SIGNAL_V6_PREFIX)));
+            out.push((
+                ip.clone(),
+                BlockValue::from_signal_ip(ip, super::address::DEFAULT_SIGNAL_V6_PREFIX),
+            ));
         }
     }
     if matches!(rule.what, BlockWhat::Users | BlockWhat::Both) {
@@ -290,8 +293,7 @@ pub fn plan(
     }
     let actor = rule.actor();
     let states = entry_states(history);
-    let reason =
-        crate::sanitize::truncate(
+    let reason = crate::sanitize::truncate(
         &format!(
             "autoblock {}: {}",
             rule.name,
@@ -398,8 +400,10 @@ fn decide(c: &Ctx, value: &BlockValue) -> Decision {
     } else {
         0
     };
-    let wanted = escalated(rule.duration, prior, rule.cap)
-        .map(|d| now.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC));
+    let wanted = escalated(rule.duration, prior, rule.cap).map(|d| {
+        now.checked_add_signed(d)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    });
     let mut exact = None;
     for s in states.values().filter(|s| is_active(s.last, now)) {
         let e = s.last;

@@ -264,7 +264,10 @@ impl Engine {
         if let Some(net) = p.value.net() {
             if !denylist::address::is_single(&net, denylist::address::DEFAULT_SIGNAL_V6_PREFIX) {
                 return Ok(AutoblockResult {
-                    note: Some(format!("{} is a range; automated blocks are single addresses", p.value)),
+                    note: Some(format!(
+                        "{} is a range; automated blocks are single addresses",
+                        p.value
+                    )),
                     plan: p,
                     outcome: "refused".into(),
                     block_id: None,

@@ -3,12 +3,12 @@
 //! Values are validated here (no loopback, no unspecified address, no `/0`) and stored in canonical
 //! form, so the same address typed two ways is one block.
 use super::{BlockFor, Tx};
+use crate::denylist::address;
 use crate::error::{Error, Result};
 use crate::model::audit::actions;
 use crate::model::{Block, BlockKind};
 use crate::store::Db;
 use chrono::{DateTime, TimeDelta, Utc};
-use crate::denylist::address;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -378,7 +378,9 @@ pub(crate) fn blockable_ips(db: &dyn Db, ips: &[String]) -> Result<(Vec<String>,
         let checked = parse_signal_ip(ip).and_then(|(_, v)| {
             let value = crate::denylist::BlockValue::parse_net(&v)?;
             match allow.find(&value) {
-                Some(a) => Err(Error::Conflict(crate::denylist::allowlist::refusal(&value, a))),
+                Some(a) => Err(Error::Conflict(crate::denylist::allowlist::refusal(
+                    &value, a,
+                ))),
                 None => Ok(v),
             }
         });
@@ -441,69 +443,5 @@ pub(super) fn unblock(tx: &mut Tx, target: &str) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30m").unwrap(), TimeDelta::minutes(30));
-        assert_eq!(parse_duration("24h").unwrap(), TimeDelta::hours(24));
-        assert_eq!(parse_duration("7d").unwrap(), TimeDelta::days(7));
-        for bad in ["", "7", "d", "0m", "-5m", "7x", "1.5h"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn ip_values_are_canonical() {
-        assert_eq!(
-            parse_ip_value(" 203.0.113.7 ").unwrap(),
-            (BlockKind::Ip, "203.0.113.7".into())
-        );
-        assert_eq!(
-            parse_ip_value("203.0.113.77/24").unwrap(),
-            (BlockKind::Range, "203.0.113.0/24".into())
-        );
-        assert_eq!(
-            parse_ip_value("203.0.113.7/32").unwrap(),
-            (BlockKind::Ip, "203.0.113.7".into())
-        );
-        assert_eq!(
-            parse_ip_value("::ffff:198.51.100.1").unwrap(),
-            (BlockKind::Ip, "198.51.100.1".into())
-        );
-        assert_eq!(
-            parse_ip_value("2001:DB8::1").unwrap(),
-            (BlockKind::Ip, "2001:db8::1".into())
-        );
-        // Attackers inside the network are real.
-        assert!(parse_ip_value("10.0.0.5").is_ok());
-        assert!(parse_ip_value("192.168.0.0/16").is_ok());
-    }
-
-    #[test]
-    fn dangerous_values_are_refused_with_the_reason() {
-        for (v, why) in [
-            ("127.0.0.1", "loopback"),
-            ("::1", "loopback"),
-            ("::ffff:127.0.0.1", "loopback"),
-            ("0.0.0.0", "unspecified"),
-            ("::", "unspecified"),
-            ("0.0.0.0/0", "/0"),
-            ("::/0", "/0"),
-            ("127.0.0.0/8", "loopback"),
-            ("126.0.0.0/7", "loopback"),
-            ("not-an-ip", "not an IP"),
-        ] {
-            let e = parse_ip_value(v).unwrap_err().to_string();
-            assert!(e.contains(why), "{v}: {e}");
-        }
-    }
-
-    #[test]
-    fn user_values() {
-        assert_eq!(check_user_value(" user8 ").unwrap(), "user8");
-        assert!(check_user_value("").is_err());
-        assert!(check_user_value("a\u{1b}[31m").is_err());
-    }
-}
+#[path = "blocking_tests.rs"]
+mod tests;

@@ -69,7 +69,9 @@ impl NotifyConfig {
             backoff_base: Duration::from_millis(self.backoff_base_ms),
             backoff_max: Duration::from_secs(self.backoff_max_secs),
             // Longer than one request can take, so a live sender never loses its lease.
-            lease: Duration::from_secs(self.timeout_secs.max(1).saturating_mul(3).saturating_add(5)),
+            lease: Duration::from_secs(
+                self.timeout_secs.max(1).saturating_mul(3).saturating_add(5),
+            ),
         }
     }
 }

@@ -30,10 +30,7 @@ pub async fn client_limits(State(st): State<AppState>, req: Request, next: Next)
             return e.into_response();
         }
     }
-    let uri_len = req
-        .uri()
-        .path_and_query()
-        .map_or(0, |pq| pq.as_str().len());
+    let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if uri_len > MAX_URI {
         return ApiError::new(
             StatusCode::URI_TOO_LONG,
@@ -72,7 +69,11 @@ pub async fn json_answers(res: Response) -> Response {
         let (mut parts, body) = res.into_parts();
         return match axum::body::to_bytes(body, MAX_REWRITE).await {
             Ok(bytes) => match std::str::from_utf8(&bytes) {
-                Ok(text) if text.chars().any(|c| crate::sanitize::is_unsafe(c) && c as u32 >= 0x7f) => {
+                Ok(text)
+                    if text
+                        .chars()
+                        .any(|c| crate::sanitize::is_unsafe(c) && c as u32 >= 0x7f) =>
+                {
                     let clean = crate::sanitize::json_text(text);
                     parts.headers.remove(header::CONTENT_LENGTH);
                     Response::from_parts(parts, Body::from(clean))

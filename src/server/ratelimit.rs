@@ -99,7 +99,10 @@ mod tests {
             .find(|(k, _)| k == "x-ratelimit-reset")
             .and_then(|(_, v)| v.to_str().ok()?.parse().ok())
             .unwrap();
-        assert!((1..=31).contains(&reset), "one request back within 30 s: {reset}");
+        assert!(
+            (1..=31).contains(&reset),
+            "one request back within 30 s: {reset}"
+        );
         assert!(rl.check(&"other".to_string()).is_ok());
     }
 

@@ -139,7 +139,9 @@ pub async fn list(
     };
     let user = actor.user;
     let (page, next) = st.db.read(move |e| list_page(&e.reads(&user), &p)).await?;
-    Ok(Json(page_json(page, next, |c| next_link(&st.public_url, &q, c))))
+    Ok(Json(page_json(page, next, |c| {
+        next_link(&st.public_url, &q, c)
+    })))
 }
 
 pub async fn search(

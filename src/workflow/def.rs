@@ -242,7 +242,7 @@ impl Workflow {
                     }
                     let url = Template::parse(&h.url).map_err(|e| at("url", e))?;
                     url.check(&scope).map_err(|e| at("url", e))?;
-                    template::check_url_origin(&url).map_err(|e| at("url", e))?;
+                    super::url::check_origin(&url).map_err(|e| at("url", e))?;
                     for (k, v) in &h.headers {
                         let t = Template::parse(v).map_err(|e| at(&format!("header {k}"), e))?;
                         t.check(&scope).map_err(|e| at(&format!("header {k}"), e))?;

@@ -5,6 +5,7 @@ pub mod def;
 pub mod run;
 pub mod runs;
 pub mod template;
+pub mod url;
 
 pub use def::{Input, InputKind, Step, Workflow};
 pub use run::{Options, StepResult, StepStatus};
@@ -126,9 +127,7 @@ pub fn run_now(
     };
     engine.save_workflow_run(&p.actor, &rec)?;
     // Anything a workflow sends as a block goes through the denylist's checks first.
-    let (ips, refused) = engine
-        .reads(&p.actor)
-        .blockable_attackers(&p.signal)?;
+    let (ips, refused) = engine.reads(&p.actor).blockable_attackers(&p.signal)?;
     let ctx = template::Context::new(
         template::signal_value(&p.signal, &p.link),
         p.inputs.clone(),

@@ -50,14 +50,14 @@ pub const SIGNAL_FIELDS: &[&str] = &[
 ];
 
 #[derive(Clone, Debug, PartialEq)]
-enum Part {
+pub(super) enum Part {
     Lit(String),
     Var(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
-    parts: Vec<Part>,
+    pub(super) parts: Vec<Part>,
 }
 
 impl Template {
@@ -139,54 +139,14 @@ pub fn check_path(path: &str, scope: &Scope) -> Result<()> {
         "vars" => format!("{{{{{path}}}}}: no var named {tail:?} is declared"),
         "env" => format!("{{{{{path}}}}}: environment variable names are A-Z, 0-9 and _"),
         "item" => "{{item}} is only bound inside a body_for_each body".to_string(),
-        "denylist" => format!("{{{{{path}}}}}: denylist fields are {}", DENYLIST_FIELDS.join(", ")),
+        "denylist" => format!(
+            "{{{{{path}}}}}: denylist fields are {}",
+            DENYLIST_FIELDS.join(", ")
+        ),
         _ => format!(
             "unknown field {{{{{path}}}}} (use signal.*, inputs.*, vars.*, env.*, denylist.*)"
         ),
     }))
-}
-
-/// `scheme://authority` of an http(s) URL, when it has a non-empty authority.
-fn origin_of(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    Some(&url[..url.len() - rest.len() + end])
-}
-
-/// Where a URL template's scheme and host come from must be the author's: a literal
-/// `http(s)://host` with no placeholder before the path, or a leading `{{vars.NAME}}` followed
-/// by the path (`/`, `?`, `#`) or nothing, so no value can extend the host.
-pub fn check_url_origin(t: &Template) -> Result<()> {
-    match t.parts.as_slice() {
-        [Part::Lit(l), ..] if l.starts_with("http://") || l.starts_with("https://") => {
-            match origin_of(l) {
-                Some(o) if o.len() < l.len() || t.parts.len() == 1 => Ok(()),
-                _ => Err(Error::Invalid(
-                    "the URL's host must be written in the template: a placeholder cannot be part of the host".into(),
-                )),
-            }
-        }
-        [Part::Var(v), rest @ ..] if v.starts_with("vars.") => match rest.first() {
-            None => Ok(()),
-            Some(Part::Lit(l)) if l.starts_with(['/', '?', '#']) => Ok(()),
-            _ => Err(Error::Invalid(format!(
-                "{{{{{v}}}}} must be followed by the path (/, ? or #): nothing may extend its host"
-            ))),
-        },
-        [Part::Var(v), ..] => Err(Error::Invalid(format!(
-            "the URL cannot begin with {{{{{v}}}}}: its scheme and host come from the template or a {{{{vars.*}}}} base, never from {}",
-            v.split('.').next().unwrap_or(v)
-        ))),
-        _ => Err(Error::Invalid(
-            "the URL must start with http://, https:// or a {{vars.*}} base".into(),
-        )),
-    }
 }
 
 /// Check every string (keys included) of a JSON body template.
@@ -384,7 +344,10 @@ impl Context {
     pub fn header(&self, s: &str) -> Result<String> {
         let t = Template::parse(s)?;
         let out = self.render_with(&t, |_, v| Ok(text_of(v, ",")))?;
-        if out.chars().any(|c| c.is_control() || crate::sanitize::is_unsafe(c)) {
+        if out
+            .chars()
+            .any(|c| c.is_control() || crate::sanitize::is_unsafe(c))
+        {
             return Err(Error::Invalid(
                 "a header value would contain a line break or another control character".into(),
             ));
@@ -398,12 +361,12 @@ impl Context {
     /// never choose where the request (and its bearer secret) goes.
     pub fn url(&self, s: &str) -> Result<String> {
         let t = Template::parse(s)?;
-        check_url_origin(&t)?;
+        super::url::check_origin(&t)?;
         let out = self.render_with(&t, |i, v| {
             if i == 0 {
                 if let Part::Var(_) = &t.parts[0] {
                     let base = text_of(v, ",");
-                    if origin_of(&base).is_none()
+                    if super::url::origin_of(&base).is_none()
                         || base.chars().any(|c| c.is_whitespace() || c.is_control())
                     {
                         return Err(Error::Invalid(format!(
