@@ -341,7 +341,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
             };
             let mut failed = 0;
             for t in &r.targets {
-                let body = serde_json::to_string(&notify::targets::build(t, &s, &tctx))?;
+                let body = crate::sanitize::to_json(&notify::targets::build(t, &s, &tctx))?;
                 let a = sender.send(t, &body);
                 let status = a
                     .outcome
