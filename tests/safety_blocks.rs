@@ -273,3 +273,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn finding1_a_configured_ipv6_prefix_widens_an_address_but_a_range_is_still_refused() {
+    let mut env = env();
+    let admin = env.user(ADMIN);
+    assert!(
+        env.engine.set_signal_v6_prefix(8).is_err(),
+        "/8 from one signal"
+    );
+    env.engine.set_signal_v6_prefix(64).unwrap();
+    env.add_signals(&[signal_json(
+        "V6",
+        t0(),
+        "open",
+        &["2001:db8:1:2::7", "2001:db8:9::/48"],
+    )]);
+    let out = env
+        .engine
+        .execute(
+            &admin,
+            Command::BlockAttackers {
+                signal_id: "V6".into(),
+                duration: BlockFor::Permanent,
+                reason: None,
+            },
+        )
+        .unwrap();
+    let made: Vec<&str> = out.blocks.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(made, ["2001:db8:1:2::/64"]);
+    assert!(
+        out.skipped[0].contains("single addresses"),
+        "{:?}",
+        out.skipped
+    );
+}

@@ -58,6 +58,8 @@ pub fn run(ctx: &Context, a: ServeArgs) -> Result<()> {
         let opts = server::ServerConfig::from_config(&ctx.config)?.apply(ServeOptions {
             rate_limit: a.rate_limit,
             notify,
+            signal_v6_prefix: crate::denylist::config::DenylistConfig::from_config(&ctx.config)?
+                .signal_ipv6_prefix,
             ..ServeOptions::default()
         })?;
         let srv = server::bind(a.listen, &ctx.store_path, opts).await?;

@@ -248,15 +248,16 @@ fn outlasts(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
     }
 }
 
-fn attackers(rule: &AutoblockRule, signal: &Signal) -> Vec<(String, Result<BlockValue>)> {
+fn attackers(
+    rule: &AutoblockRule,
+    signal: &Signal,
+    v6_prefix: u8,
+) -> Vec<(String, Result<BlockValue>)> {
     let mut out: Vec<(String, Result<BlockValue>)> = Vec::new();
     if matches!(rule.what, BlockWhat::Ips | BlockWhat::Both) {
         for ip in &signal.attacker_ips {
             // Signal data: one address, never a range (see `address::from_signal`).
-            out.push((
-                ip.clone(),
-                BlockValue::from_signal_ip(ip, super::address::DEFAULT_SIGNAL_V6_PREFIX),
-            ));
+            out.push((ip.clone(), BlockValue::from_signal_ip(ip, v6_prefix)));
         }
     }
     if matches!(rule.what, BlockWhat::Users | BlockWhat::Both) {
@@ -279,6 +280,7 @@ fn attackers(rule: &AutoblockRule, signal: &Signal) -> Vec<(String, Result<Block
 
 /// What `rule` does to `signal`'s attackers, given the block history of those values (and of any
 /// range covering them). Empty when the rule is disabled or its query does not select the signal.
+/// IPv6 attackers are blocked as single addresses (`plan_with` takes a configured prefix).
 pub fn plan(
     rule: &AutoblockRule,
     matcher: &dyn Matcher,
@@ -288,6 +290,40 @@ pub fn plan(
     allow: &Allowlist,
     now: DateTime<Utc>,
 ) -> Vec<PlannedBlock> {
+    let ctx = PlanCtx {
+        history,
+        runs,
+        allow,
+        now,
+        v6_prefix: super::address::DEFAULT_SIGNAL_V6_PREFIX,
+    };
+    plan_with(rule, matcher, signal, &ctx)
+}
+
+/// What a plan reads besides the rule and the signal.
+pub struct PlanCtx<'a> {
+    pub history: &'a [HistoryEvent],
+    pub runs: &'a [Run],
+    pub allow: &'a Allowlist,
+    pub now: DateTime<Utc>,
+    /// The prefix an IPv6 attacker is blocked as (`address::from_signal`).
+    pub v6_prefix: u8,
+}
+
+/// `plan`, with the IPv6 prefix the engine is configured with.
+pub fn plan_with(
+    rule: &AutoblockRule,
+    matcher: &dyn Matcher,
+    signal: &Signal,
+    c: &PlanCtx,
+) -> Vec<PlannedBlock> {
+    let PlanCtx {
+        history,
+        runs,
+        allow,
+        now,
+        v6_prefix,
+    } = *c;
     if !rule.enabled || !matcher.matches(signal) {
         return Vec::new();
     }
@@ -302,7 +338,7 @@ pub fn plan(
         200,
     );
     let mut out = Vec::new();
-    for (raw, parsed) in attackers(rule, signal) {
+    for (raw, parsed) in attackers(rule, signal, v6_prefix) {
         let value = match parsed {
             Ok(v) => v,
             Err(e) => {
@@ -451,6 +487,34 @@ pub fn dry_run<'s>(
     allow: &Allowlist,
     now: DateTime<Utc>,
 ) -> Vec<PlannedBlock> {
+    dry_run_with(
+        rule,
+        matcher,
+        signals,
+        &PlanCtx {
+            history,
+            runs,
+            allow,
+            now,
+            v6_prefix: super::address::DEFAULT_SIGNAL_V6_PREFIX,
+        },
+    )
+}
+
+/// `dry_run` with the configured IPv6 prefix.
+pub fn dry_run_with<'s>(
+    rule: &AutoblockRule,
+    matcher: &dyn Matcher,
+    signals: impl IntoIterator<Item = &'s Signal>,
+    c: &PlanCtx,
+) -> Vec<PlannedBlock> {
+    let PlanCtx {
+        history,
+        runs,
+        allow,
+        now,
+        v6_prefix,
+    } = *c;
     let mut hist = history.to_vec();
     let mut next_seq = hist.iter().map(|e| e.seq).max().unwrap_or(0) + 1;
     // Imagined blocks get negative ids so no message confuses them with real ones.
@@ -462,7 +526,14 @@ pub fn dry_run<'s>(
     };
     let mut out = Vec::new();
     for s in signals {
-        for mut p in plan(&real, matcher, s, &hist, runs, allow, now) {
+        let ctx = PlanCtx {
+            history: &hist,
+            runs,
+            allow,
+            now,
+            v6_prefix,
+        };
+        for mut p in plan_with(&real, matcher, s, &ctx) {
             let (entry_id, action, expires_at) = match &p.decision {
                 Decision::Block { expires_at, .. } => {
                     next_id -= 1;

@@ -7,6 +7,7 @@
 pub mod address;
 pub mod allowlist;
 pub mod autoblock;
+pub mod config;
 pub mod decisions;
 pub mod duration;
 pub mod entry;

@@ -36,7 +36,12 @@ pub fn parse_ip_value(s: &str) -> Result<(BlockKind, String)> {
 /// An attacker's address taken from signal data: one address, never a range (a signal's
 /// `client_ip` of `128.0.0.0/1` is an attack on the denylist, not an attacker).
 pub fn parse_signal_ip(s: &str) -> Result<(BlockKind, String)> {
-    let net = address::from_signal(s, address::DEFAULT_SIGNAL_V6_PREFIX).map_err(Error::Usage)?;
+    parse_signal_ip_as(s, address::DEFAULT_SIGNAL_V6_PREFIX)
+}
+
+/// `parse_signal_ip`, an IPv6 address widened to `v6_prefix` (see `Engine::set_signal_v6_prefix`).
+pub fn parse_signal_ip_as(s: &str, v6_prefix: u8) -> Result<(BlockKind, String)> {
+    let net = address::from_signal(s, v6_prefix).map_err(Error::Usage)?;
     net_value(s.trim(), net)
 }
 
@@ -312,6 +317,7 @@ pub(super) fn block_attackers(
     signal_id: &str,
     duration: BlockFor,
     reason: Option<String>,
+    v6_prefix: u8,
 ) -> Result<()> {
     let s = tx.load_signal(&super::SignalRef::new(signal_id))?;
     if s.attacker_ips.is_empty() {
@@ -339,7 +345,7 @@ pub(super) fn block_attackers(
     let expires_at = expiry(tx.now, duration)?;
     let mut seen = Vec::new();
     for ip in &s.attacker_ips {
-        match parse_signal_ip(ip) {
+        match parse_signal_ip_as(ip, v6_prefix) {
             Ok((kind, value)) if !seen.contains(&value) => {
                 seen.push(value.clone());
                 // One allowlisted attacker does not stop the others being blocked.
@@ -371,11 +377,15 @@ pub(super) fn block_attackers(
 /// A signal's attacker IPs split as the denylist sees them: the canonical single addresses it
 /// would block, and the refused ones with why (a range, loopback, unspecified, allowlisted, not an
 /// address). What a workflow sending blocks elsewhere (a Cloudflare list) may send.
-pub(crate) fn blockable_ips(db: &dyn Db, ips: &[String]) -> Result<(Vec<String>, Vec<String>)> {
+pub(crate) fn blockable_ips(
+    db: &dyn Db,
+    ips: &[String],
+    v6_prefix: u8,
+) -> Result<(Vec<String>, Vec<String>)> {
     let allow = crate::denylist::Allowlist::new(db.allow_list()?);
     let (mut ok, mut refused) = (Vec::new(), Vec::new());
     for ip in ips {
-        let checked = parse_signal_ip(ip).and_then(|(_, v)| {
+        let checked = parse_signal_ip_as(ip, v6_prefix).and_then(|(_, v)| {
             let value = crate::denylist::BlockValue::parse_net(&v)?;
             match allow.find(&value) {
                 Some(a) => Err(Error::Conflict(crate::denylist::allowlist::refusal(

@@ -184,7 +184,8 @@ pub fn router(state: AppState) -> Router {
 pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> Result<Server> {
     opts.validate()?;
     let path: PathBuf = store_path.to_path_buf();
-    let db = tokio::task::spawn_blocking(move || Db::open(&path))
+    let v6_prefix = opts.signal_v6_prefix;
+    let db = tokio::task::spawn_blocking(move || Db::open(&path, v6_prefix))
         .await
         .map_err(|e| Error::Other(format!("opening the store: {e}")))??;
     let db = Arc::new(db);

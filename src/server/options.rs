@@ -33,6 +33,8 @@ pub struct ServeOptions {
     /// The base of links the server hands out (`links.next`), from `[server] public_url`; default
     /// `http://<the bound address>`. Never taken from a request's `Host` header.
     pub public_url: Option<String>,
+    /// `[denylist] signal_ipv6_prefix` for the blocks autoblock rules make from ingested signals.
+    pub signal_v6_prefix: Option<u8>,
 }
 
 impl Default for ServeOptions {
@@ -50,6 +52,7 @@ impl Default for ServeOptions {
             max_connections: 4096,
             max_in_flight: 512,
             public_url: None,
+            signal_v6_prefix: None,
         }
     }
 }

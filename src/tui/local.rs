@@ -138,6 +138,12 @@ impl LocalBackend {
         Ok(Self::with_engine(Engine::open(location)?, actor, location))
     }
 
+    /// The `[denylist]` config for the blocks `b` makes from a signal's attackers.
+    pub fn with_denylist(self, cfg: &crate::denylist::config::DenylistConfig) -> Result<Self> {
+        cfg.apply(&mut lock(&self.engine))?;
+        Ok(self)
+    }
+
     fn with_engine(engine: Engine, actor: User, location: &std::path::Path) -> LocalBackend {
         LocalBackend {
             engine: Mutex::new(engine),
