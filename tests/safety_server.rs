@@ -285,3 +285,60 @@ async fn finding6_json_answers_escape_c1_bidi_and_line_separators() {
     assert!(v.to_string().contains("gnp.exe"));
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding8_connections_past_the_cap_are_closed_at_once_and_served_again_after() {
+    let mut s = TestServer::start_with(
+        1,
+        ServeOptions {
+            max_connections: 10,
+            header_timeout: HEADER_TIMEOUT,
+            ..ServeOptions::default()
+        },
+    )
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        let mut c = TcpStream::connect(s.addr).await.unwrap();
+        c.write_all(b"GET / HT").await.unwrap();
+        held.push(c);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut extra = TcpStream::connect(s.addr).await.unwrap();
+    let by = Instant::now() + Duration::from_secs(1);
+    assert!(
+        closed_by(&mut extra, by).await,
+        "the 11th connection was kept"
+    );
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let r = authed(http().get(s.url("/api/v2/sigscope/whoami")), &s.reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "slots come back when connections close");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding1_the_denylist_api_refuses_a_range_sent_as_an_ip() {
+    let mut s = TestServer::start(1).await;
+    let c = http();
+    let post = |value: &str, kind: &str| {
+        authed(c.post(s.url("/api/v2/sigscope/denylist")), &s.admin).json(&serde_json::json!({
+            "data": {"type": "denylist_entry", "attributes": {
+                "value": value, "kind": kind, "signal_id": "sig-0000"}}
+        }))
+    };
+    // What the remote explorer's `b` sends for each attacker of a signal.
+    let r = post("128.0.0.0/1", "ip").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert!(v.to_string().contains("single addresses"), "{v}");
+    let r = post("::ffff:10.0.0.0/104", "ip").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    // A person asking for a range says so.
+    let r = post("192.0.2.0/24", "range").send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    s.stop().await;
+}
