@@ -7,7 +7,7 @@
 //! them); this file holds only what they do not do.
 use super::errors::ApiError;
 use super::AppState;
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -65,7 +65,14 @@ fn is_json(r: &Response) -> bool {
 /// a terminal or a JavaScript consumer would act on escaped.
 pub async fn json_answers(res: Response) -> Response {
     let status = res.status();
-    if is_json(&res) {
+    // A body of unknown or huge size (a streamed or very large export) passes as it is: exports
+    // are sanitised when rendered, and buffering it here could only fail it.
+    let small = res
+        .body()
+        .size_hint()
+        .upper()
+        .is_some_and(|n| n <= MAX_REWRITE as u64);
+    if is_json(&res) && small {
         let (mut parts, body) = res.into_parts();
         return match axum::body::to_bytes(body, MAX_REWRITE).await {
             Ok(bytes) => match std::str::from_utf8(&bytes) {

@@ -162,13 +162,11 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            guard::client_limits,
-        ))
         // Innermost first: the whole request is bounded in time (its body read included, piece
         // by piece), and requests in flight are capped; the tower-http/tower layers do the work,
-        // `json_answers` gives their bare answers (408, 413) the vendor's JSON body.
+        // `json_answers` gives their bare answers (408, 413) the vendor's JSON body. The
+        // per-address limit and the size limits go outermost, so a flood is answered 429 before
+        // it holds an in-flight slot.
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(RequestBodyTimeoutLayer::new(opts.body_timeout))
         .layer(TimeoutLayer::with_status_code(
@@ -177,6 +175,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::map_response(guard::json_answers))
         .layer(ConcurrencyLimitLayer::new(opts.max_in_flight))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::client_limits,
+        ))
         .with_state(state)
 }
 
