@@ -830,6 +830,7 @@ impl Backend for LocalBackend {
             crate::workflow::prepare(w, signal, inputs, &self.actor, &self.workflows.config, link)
                 .map_err(refuse)?;
         // Its own thread and connection, as the CLI does; this call is already off the UI thread.
+        let p = p.with_signal_v6_prefix(lock(&self.engine).signal_v6_prefix());
         let h = crate::workflow::spawn(path, p).map_err(refuse)?;
         let mut last = Err(refuse(Error::Other(
             "the workflow stopped without a result".into(),
