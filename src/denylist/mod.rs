@@ -9,6 +9,7 @@ pub mod allowlist;
 pub mod autoblock;
 pub mod config;
 pub mod decisions;
+pub mod dry_run;
 pub mod duration;
 pub mod entry;
 pub mod escalation;
