@@ -91,6 +91,8 @@ fn main() {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let opts = ServeOptions {
             rate_limit: 0,
+            // One client address drives the whole bench.
+            per_address_limit: 0,
             ..ServeOptions::default()
         };
         let (addr, server_task) = server::serve_with(

@@ -17,6 +17,7 @@ pub mod remote;
 pub mod sanitize;
 pub mod server;
 pub mod store;
+pub mod timing;
 pub mod tui;
 pub mod workflow;
 

@@ -215,7 +215,8 @@ pub fn run(ctx: &Context, cmd: NotifyCmd) -> Result<()> {
                 engine.retry_deliveries(&actor, dead)?;
             }
             let sender = Sender::new(cfg)?;
-            let r = notify::flush_for(&mut engine, &sender, Duration::from_secs(wait))?;
+            let wait = crate::timing::seconds(wait, "--wait", crate::timing::WAIT)?;
+            let r = notify::flush_for(&mut engine, &sender, wait)?;
             println!(
                 "{} sent, {} failed (will retry), {} dead, {} pending",
                 r.sent, r.failed, r.dead, r.pending
@@ -340,7 +341,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
             };
             let mut failed = 0;
             for t in &r.targets {
-                let body = serde_json::to_string(&notify::targets::build(t, &s, &tctx))?;
+                let body = crate::sanitize::to_json(&notify::targets::build(t, &s, &tctx))?;
                 let a = sender.send(t, &body);
                 let status = a
                     .outcome

@@ -14,16 +14,22 @@ pub enum ShowFormat {
     Json,
 }
 
-/// Print a JSON value, pretty, to stdout.
+/// Print a JSON value, pretty, to stdout, with C1, bidi and line-separator characters escaped.
 pub fn print_json(v: &serde_json::Value) -> Result<()> {
-    let s = serde_json::to_string_pretty(v).map_err(|e| Error::Other(e.to_string()))?;
+    let s = crate::sanitize::to_json_pretty(v).map_err(|e| Error::Other(e.to_string()))?;
     println!("{s}");
     Ok(())
 }
 
-/// A plain text table: columns padded to their widest cell, every cell already sanitised by the caller.
+/// A plain text table: columns padded to their widest cell. Callers sanitise their cells; every
+/// cell is escaped again here (escaping is idempotent), so no cell can reach the terminal raw.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     use unicode_width::UnicodeWidthStr;
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| crate::sanitize::clean(c)).collect())
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {

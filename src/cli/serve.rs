@@ -55,11 +55,13 @@ pub fn run(ctx: &Context, a: ServeArgs) -> Result<()> {
         std::time::Duration::from_secs(2),
     )?;
     rt.block_on(async {
-        let opts = ServeOptions {
+        let opts = server::ServerConfig::from_config(&ctx.config)?.apply(ServeOptions {
             rate_limit: a.rate_limit,
             notify,
+            signal_v6_prefix: crate::denylist::config::DenylistConfig::from_config(&ctx.config)?
+                .signal_ipv6_prefix,
             ..ServeOptions::default()
-        };
+        })?;
         let srv = server::bind(a.listen, &ctx.store_path, opts).await?;
         eprintln!(
             "sigscope serve: listening on http://{} (store {})",

@@ -74,8 +74,8 @@ pub fn run(ctx: &Context, remote: Option<&str>, site: Option<&str>, a: SyncArgs)
         )
     })?;
     let mut opts = remote::RemoteOptions::default();
-    if let Some(d) = setup.config.window_days.filter(|d| *d > 0) {
-        opts.window = chrono::Duration::days(d);
+    if let Some(d) = setup.config.window_days {
+        opts.window = crate::timing::days(d, "[remote] window_days", crate::timing::WINDOW_DAYS)?;
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

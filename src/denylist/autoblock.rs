@@ -99,6 +99,19 @@ impl AutoblockRule {
                 "an autoblock rule needs a query; a rule matching every signal is too broad".into(),
             ));
         }
+        for (what, d) in [("duration", self.duration), ("cap", self.cap)] {
+            if let Some(d) = d {
+                let b = crate::timing::BLOCK;
+                if d < b.min || d > b.max {
+                    return Err(Error::Usage(format!(
+                        "rule {}: {what} {} is out of range (1s to {}; or permanent)",
+                        self.name,
+                        duration::human(Some(d)),
+                        duration::human(Some(b.max))
+                    )));
+                }
+            }
+        }
         if let (Some(d), Some(c)) = (self.duration, self.cap) {
             if c < d {
                 return Err(Error::Usage(format!(
@@ -180,21 +193,14 @@ impl PlannedBlock {
     }
 }
 
+/// How a skip for a value the signal carries but that may not be blocked begins, so the engine can
+/// log those (a range in a signal is a sign of tampering, not a reason to block more).
+pub const NOT_BLOCKABLE: &str = "not a blockable value";
+
 /// Loopback, unspecified and `/0` values are never blocked (the engine refuses them too); a rule
 /// skips them rather than failing the whole import.
 pub fn never_blocked(value: &BlockValue) -> Option<&'static str> {
-    let net = value.net()?;
-    if net.prefix_len() == 0 {
-        return Some("a /0 range blocks everyone");
-    }
-    let a = net.network();
-    if a.is_loopback() {
-        return Some("loopback addresses are never blocked");
-    }
-    if a.is_unspecified() {
-        return Some("the unspecified address is never blocked");
-    }
-    None
+    super::address::never_blocked(&value.net()?)
 }
 
 /// The state of each entry after its last event.
@@ -242,11 +248,16 @@ fn outlasts(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
     }
 }
 
-fn attackers(rule: &AutoblockRule, signal: &Signal) -> Vec<(String, Result<BlockValue>)> {
+fn attackers(
+    rule: &AutoblockRule,
+    signal: &Signal,
+    v6_prefix: u8,
+) -> Vec<(String, Result<BlockValue>)> {
     let mut out: Vec<(String, Result<BlockValue>)> = Vec::new();
     if matches!(rule.what, BlockWhat::Ips | BlockWhat::Both) {
         for ip in &signal.attacker_ips {
-            out.push((ip.clone(), BlockValue::parse_net(ip)));
+            // Signal data: one address, never a range (see `address::from_signal`).
+            out.push((ip.clone(), BlockValue::from_signal_ip(ip, v6_prefix)));
         }
     }
     if matches!(rule.what, BlockWhat::Users | BlockWhat::Both) {
@@ -269,6 +280,7 @@ fn attackers(rule: &AutoblockRule, signal: &Signal) -> Vec<(String, Result<Block
 
 /// What `rule` does to `signal`'s attackers, given the block history of those values (and of any
 /// range covering them). Empty when the rule is disabled or its query does not select the signal.
+/// IPv6 attackers are blocked as single addresses (`plan_with` takes a configured prefix).
 pub fn plan(
     rule: &AutoblockRule,
     matcher: &dyn Matcher,
@@ -278,28 +290,65 @@ pub fn plan(
     allow: &Allowlist,
     now: DateTime<Utc>,
 ) -> Vec<PlannedBlock> {
+    let ctx = PlanCtx {
+        history,
+        runs,
+        allow,
+        now,
+        v6_prefix: super::address::DEFAULT_SIGNAL_V6_PREFIX,
+    };
+    plan_with(rule, matcher, signal, &ctx)
+}
+
+/// What a plan reads besides the rule and the signal.
+pub struct PlanCtx<'a> {
+    pub history: &'a [HistoryEvent],
+    pub runs: &'a [Run],
+    pub allow: &'a Allowlist,
+    pub now: DateTime<Utc>,
+    /// The prefix an IPv6 attacker is blocked as (`address::from_signal`).
+    pub v6_prefix: u8,
+}
+
+/// `plan`, with the IPv6 prefix the engine is configured with.
+pub fn plan_with(
+    rule: &AutoblockRule,
+    matcher: &dyn Matcher,
+    signal: &Signal,
+    c: &PlanCtx,
+) -> Vec<PlannedBlock> {
+    let PlanCtx {
+        history,
+        runs,
+        allow,
+        now,
+        v6_prefix,
+    } = *c;
     if !rule.enabled || !matcher.matches(signal) {
         return Vec::new();
     }
     let actor = rule.actor();
     let states = entry_states(history);
-    let reason =
-        crate::sanitize::truncate(&format!("autoblock {}: {}", rule.name, signal.title), 200);
+    let reason = crate::sanitize::truncate(
+        &format!(
+            "autoblock {}: {}",
+            rule.name,
+            crate::sanitize::clean(&signal.title)
+        ),
+        200,
+    );
     let mut out = Vec::new();
-    for (raw, parsed) in attackers(rule, signal) {
+    for (raw, parsed) in attackers(rule, signal, v6_prefix) {
         let value = match parsed {
             Ok(v) => v,
-            Err(_) => {
+            Err(e) => {
                 out.push(PlannedBlock {
                     rule: rule.name.clone(),
                     signal_id: signal.id.clone(),
-                    value: BlockValue::User(raw.clone()),
+                    value: BlockValue::User(crate::sanitize::clean(&raw)),
                     kind: ValueKind::User,
                     decision: Decision::Skip {
-                        why: format!(
-                            "{:?} is not a blockable value",
-                            crate::sanitize::clean(&raw)
-                        ),
+                        why: format!("{NOT_BLOCKABLE}: {e}"),
                     },
                     simulate: rule.simulate,
                     reason: reason.clone(),
@@ -387,7 +436,10 @@ fn decide(c: &Ctx, value: &BlockValue) -> Decision {
     } else {
         0
     };
-    let wanted = escalated(rule.duration, prior, rule.cap).map(|d| now + d);
+    let wanted = escalated(rule.duration, prior, rule.cap).map(|d| {
+        now.checked_add_signed(d)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    });
     let mut exact = None;
     for s in states.values().filter(|s| is_active(s.last, now)) {
         let e = s.last;
@@ -424,63 +476,7 @@ fn decide(c: &Ctx, value: &BlockValue) -> Decision {
     }
 }
 
-/// A rule run over many signals in order, each plan seeing the blocks the earlier ones would have
-/// made: what `autoblock dry-run` shows.
-pub fn dry_run<'s>(
-    rule: &AutoblockRule,
-    matcher: &dyn Matcher,
-    signals: impl IntoIterator<Item = &'s Signal>,
-    history: &[HistoryEvent],
-    runs: &[Run],
-    allow: &Allowlist,
-    now: DateTime<Utc>,
-) -> Vec<PlannedBlock> {
-    let mut hist = history.to_vec();
-    let mut next_seq = hist.iter().map(|e| e.seq).max().unwrap_or(0) + 1;
-    // Imagined blocks get negative ids so no message confuses them with real ones.
-    let mut next_id = -1;
-    // Simulated outcomes must look real to later signals, so plan as if the rule blocked.
-    let real = AutoblockRule {
-        simulate: false,
-        ..rule.clone()
-    };
-    let mut out = Vec::new();
-    for s in signals {
-        for mut p in plan(&real, matcher, s, &hist, runs, allow, now) {
-            let (entry_id, action, expires_at) = match &p.decision {
-                Decision::Block { expires_at, .. } => {
-                    next_id -= 1;
-                    (next_id + 1, HistoryAction::Made, *expires_at)
-                }
-                Decision::Extend {
-                    entry_id,
-                    expires_at,
-                    ..
-                } => (*entry_id, HistoryAction::Extended, *expires_at),
-                Decision::Skip { .. } => {
-                    p.simulate = rule.simulate;
-                    out.push(p);
-                    continue;
-                }
-            };
-            hist.push(HistoryEvent {
-                seq: next_seq,
-                entry_id,
-                value: p.value.clone(),
-                action,
-                at: now,
-                expires_at,
-                by: rule.actor(),
-                signal_id: Some(p.signal_id.clone()),
-                reason: p.reason.clone(),
-            });
-            next_seq += 1;
-            p.simulate = rule.simulate;
-            out.push(p);
-        }
-    }
-    out
-}
+pub use super::dry_run::{dry_run, dry_run_with};
 
 #[cfg(test)]
 #[path = "autoblock_tests.rs"]

@@ -9,41 +9,12 @@ pub fn parse(s: &str) -> Result<Option<Duration>> {
     if t.eq_ignore_ascii_case("permanent") || t.eq_ignore_ascii_case("forever") {
         return Ok(None);
     }
-    let bad = || {
-        Error::Usage(format!(
-            "{:?} is not a duration (try 30m, 1h, 24h, 7d, 30d or permanent)",
-            crate::sanitize::clean(s)
-        ))
-    };
-    if t.is_empty() {
-        return Err(bad());
-    }
-    let mut total: i64 = 0;
-    let mut num = String::new();
-    for c in t.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        num.clear();
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        total = n
-            .checked_mul(unit)
-            .and_then(|x| total.checked_add(x))
-            .ok_or_else(bad)?;
-    }
-    if !num.is_empty() || total <= 0 || total > 100 * 365 * 86_400 {
-        return Err(bad());
-    }
-    Ok(Some(Duration::seconds(total)))
+    crate::timing::parse(t, "duration", crate::timing::BLOCK)
+        .map(Some)
+        .map_err(|e| match e {
+            Error::Usage(m) => Error::Usage(format!("{m} (or permanent)")),
+            other => other,
+        })
 }
 
 /// Whole seconds in Go's `time.Duration.String()` form: `0s`, `45s`, `1m0s`, `23h59m50s`.

@@ -43,23 +43,27 @@ impl ValueKind {
 
 impl BlockValue {
     pub fn ip(addr: IpAddr) -> BlockValue {
-        BlockValue::Net(IpNet::from(addr))
+        BlockValue::Net(IpNet::from(addr.to_canonical()))
     }
 
-    /// An address (`1.2.3.4`, `2001:db8::1`) or a CIDR range (`10.0.0.0/8`).
+    /// An address (`1.2.3.4`, `2001:db8::1`) or a CIDR range (`10.0.0.0/8`), canonical
+    /// (IPv4-mapped IPv6 as IPv4), so the allowlist and every check compare like with like.
     pub fn parse_net(s: &str) -> Result<BlockValue> {
-        let s = s.trim();
-        if let Ok(addr) = s.parse::<IpAddr>() {
-            return Ok(BlockValue::ip(addr));
-        }
-        s.parse::<IpNet>()
-            .map(|n| BlockValue::Net(n.trunc()))
-            .map_err(|_| {
+        super::address::parse_any(s)
+            .map(BlockValue::Net)
+            .ok_or_else(|| {
                 Error::Usage(format!(
                     "{:?} is not an IP address or CIDR range",
-                    crate::sanitize::clean(s)
+                    crate::sanitize::clean(s.trim())
                 ))
             })
+    }
+
+    /// A value taken from signal data: one address only (see `address::from_signal`).
+    pub fn from_signal_ip(s: &str, v6_prefix: u8) -> Result<BlockValue> {
+        super::address::from_signal(s, v6_prefix)
+            .map(BlockValue::Net)
+            .map_err(Error::Usage)
     }
 
     /// A user id; empty ones and ones with control characters are refused, since they end up

@@ -4,9 +4,12 @@
 //!
 //! Everything here is pure: values in, values out, `now` passed in. The engine owns the store and
 //! the commands; this module owns the rules about blocking values and the wire formats.
+pub mod address;
 pub mod allowlist;
 pub mod autoblock;
+pub mod config;
 pub mod decisions;
+pub mod dry_run;
 pub mod duration;
 pub mod entry;
 pub mod escalation;

@@ -140,14 +140,17 @@ impl Engine {
         signals.reverse();
         let mut all = rule.clone();
         all.enabled = true;
-        Ok(denylist::autoblock::dry_run(
+        Ok(denylist::autoblock::dry_run_with(
             &all,
             &q,
             signals.iter(),
-            &db.deny_history_since(0)?,
-            &runs(db)?,
-            &Allowlist::new(db.allow_list()?),
-            self.now(),
+            &denylist::autoblock::PlanCtx {
+                history: &db.deny_history_since(0)?,
+                runs: &runs(db)?,
+                allow: &Allowlist::new(db.allow_list()?),
+                now: self.now(),
+                v6_prefix: self.signal_v6_prefix(),
+            },
         ))
     }
 
@@ -166,6 +169,7 @@ impl Engine {
             return Ok(out);
         }
         let now = self.now();
+        let v6_prefix = self.signal_v6_prefix();
         let allow = Allowlist::new(self.db().allow_list()?);
         let mut history = self.db().deny_history_since(0)?;
         let mut runs = runs(self.db())?;
@@ -174,7 +178,21 @@ impl Engine {
                 if !q.matches(s) {
                     continue;
                 }
-                let plan = denylist::plan(rule, q, s, &history, &runs, &allow, now);
+                let ctx = denylist::autoblock::PlanCtx {
+                    history: &history,
+                    runs: &runs,
+                    allow: &allow,
+                    now,
+                    v6_prefix,
+                };
+                let plan = denylist::autoblock::plan_with(rule, q, s, &ctx);
+                for p in &plan {
+                    if let Decision::Skip { why } = &p.decision {
+                        if why.starts_with(denylist::autoblock::NOT_BLOCKABLE) {
+                            tracing::warn!(rule = %rule.name, signal = %crate::sanitize::clean(&s.id), %why, "autoblock refused a signal value");
+                        }
+                    }
+                }
                 for p in plan.into_iter().filter(PlannedBlock::acts) {
                     let r = self.apply(rule, s, p, now)?;
                     // Later signals see this step: its run, and the history it wrote (read back
@@ -252,6 +270,21 @@ impl Engine {
         let reason = Some(p.reason.clone());
         let signal_id = Some(s.id.clone());
         let is_user = p.value.net().is_none();
+        // The planner only plans single addresses from signals; checked again here because this is
+        // the last step before the denylist, and a range reaching it would be served to every edge.
+        if let Some(net) = p.value.net() {
+            if !denylist::address::is_single(&net, self.signal_v6_prefix()) {
+                return Ok(AutoblockResult {
+                    note: Some(format!(
+                        "{} is a range; automated blocks are single addresses",
+                        p.value
+                    )),
+                    plan: p,
+                    outcome: "refused".into(),
+                    block_id: None,
+                });
+            }
+        }
         let extend = matches!(p.decision, Decision::Extend { .. });
         let res = self.write_rows(|db| {
             let mut tx = Tx {

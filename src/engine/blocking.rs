@@ -3,94 +3,57 @@
 //! Values are validated here (no loopback, no unspecified address, no `/0`) and stored in canonical
 //! form, so the same address typed two ways is one block.
 use super::{BlockFor, Tx};
+use crate::denylist::address;
 use crate::error::{Error, Result};
 use crate::model::audit::actions;
 use crate::model::{Block, BlockKind};
 use crate::store::Db;
 use chrono::{DateTime, TimeDelta, Utc};
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use ipnet::IpNet;
+use std::net::IpAddr;
 
 pub const MAX_USER_ID: usize = 256;
 
-/// `30m`, `24h`, `7d`, `2w`, `90s`.
+/// `30m`, `24h`, `7d`, `2w`, `90s`, `1h30m`: the one checked parser, a second to a century.
 pub fn parse_duration(s: &str) -> Result<TimeDelta> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let bad = || {
-        Error::Usage(format!(
-            "duration {s:?}: expected a number and a unit, like 30m, 24h, 7d (units s m h d w)"
-        ))
-    };
-    let n: i64 = num.parse().map_err(|_| bad())?;
-    if n <= 0 {
-        return Err(Error::Usage(format!(
-            "duration {s:?} must be longer than zero"
-        )));
-    }
-    let d = match unit {
-        "s" => TimeDelta::try_seconds(n),
-        "m" => TimeDelta::try_minutes(n),
-        "h" => TimeDelta::try_hours(n),
-        "d" => TimeDelta::try_days(n),
-        "w" => TimeDelta::try_weeks(n),
-        _ => return Err(bad()),
-    };
-    d.filter(|d| *d <= TimeDelta::days(36_500))
-        .ok_or_else(|| Error::Usage(format!("duration {s:?} is too long; use --permanent")))
+    crate::timing::parse(s, "duration", crate::timing::BLOCK)
 }
 
-fn refuse_ip(ip: IpAddr, typed: &str) -> Result<()> {
-    if ip.is_loopback() {
-        return Err(Error::Usage(format!(
-            "{typed:?} is a loopback address: blocking it would cut the host off from itself"
-        )));
-    }
-    if ip.is_unspecified() {
-        return Err(Error::Usage(format!(
-            "{typed:?} is the unspecified address, not an attacker"
-        )));
-    }
-    Ok(())
-}
-
-/// An IP or CIDR range as (kind, canonical value); refused values say why.
+/// An IP or CIDR range as (kind, canonical value); refused values say why. IPv4-mapped IPv6 is
+/// turned into IPv4 before any check, so `::ffff:127.0.0.0/104` is refused as the loopback
+/// `127.0.0.0/8` it is.
 pub fn parse_ip_value(s: &str) -> Result<(BlockKind, String)> {
     let t = s.trim();
-    if let Ok(ip) = t.parse::<IpAddr>() {
-        let ip = ip.to_canonical();
-        refuse_ip(ip, t)?;
-        return Ok((BlockKind::Ip, ip.to_string()));
-    }
-    let net: IpNet = t.parse().map_err(|_| {
+    let net = address::parse_any(t).ok_or_else(|| {
         Error::Usage(format!(
-            "{t:?} is not an IP address or CIDR range (like 203.0.113.7 or 203.0.113.0/24)"
+            "{:?} is not an IP address or CIDR range (like 203.0.113.7 or 203.0.113.0/24)",
+            crate::sanitize::clean(t)
         ))
     })?;
-    if net.prefix_len() == 0 {
+    net_value(t, net)
+}
+
+/// An attacker's address taken from signal data: one address, never a range (a signal's
+/// `client_ip` of `128.0.0.0/1` is an attack on the denylist, not an attacker).
+pub fn parse_signal_ip(s: &str) -> Result<(BlockKind, String)> {
+    parse_signal_ip_as(s, address::DEFAULT_SIGNAL_V6_PREFIX)
+}
+
+/// `parse_signal_ip`, an IPv6 address widened to `v6_prefix` (see `Engine::set_signal_v6_prefix`).
+pub fn parse_signal_ip_as(s: &str, v6_prefix: u8) -> Result<(BlockKind, String)> {
+    let net = address::from_signal(s, v6_prefix).map_err(Error::Usage)?;
+    net_value(s.trim(), net)
+}
+
+fn net_value(typed: &str, net: IpNet) -> Result<(BlockKind, String)> {
+    if let Some(why) = address::never_blocked(&net) {
         return Err(Error::Usage(format!(
-            "{t:?} covers every address; a /0 block would cut off everyone"
+            "{:?} {why}",
+            crate::sanitize::clean(typed)
         )));
     }
-    let net = net.trunc();
     if net.prefix_len() == net.max_prefix_len() {
-        let ip = net.addr().to_canonical();
-        refuse_ip(ip, t)?;
-        return Ok((BlockKind::Ip, ip.to_string()));
-    }
-    let specials: [IpNet; 4] = [
-        IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::new(127, 0, 0, 0), 8)),
-        IpNet::V6(Ipv6Net::new_assert(Ipv6Addr::LOCALHOST, 128)),
-        IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::UNSPECIFIED, 32)),
-        IpNet::V6(Ipv6Net::new_assert(Ipv6Addr::UNSPECIFIED, 128)),
-    ];
-    for sp in specials {
-        if net.contains(&sp) || sp.contains(&net) {
-            return Err(Error::Usage(format!(
-                "{t:?} covers loopback or unspecified addresses ({sp}); refused"
-            )));
-        }
+        return Ok((BlockKind::Ip, net.addr().to_string()));
     }
     Ok((BlockKind::Range, net.to_string()))
 }
@@ -115,10 +78,25 @@ pub fn check_user_value(s: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
-fn expiry(now: DateTime<Utc>, d: BlockFor) -> Option<DateTime<Utc>> {
+/// The longest block that is not permanent: a century. Longer durations are refused rather than
+/// overflowing the clock (`now + 200000000000d` panics in chrono).
+pub const MAX_BLOCK: TimeDelta = crate::timing::BLOCK.max;
+
+/// Longest default block reason kept (the rule name or title comes from signal data).
+pub const MAX_REASON: usize = 200;
+
+fn expiry(now: DateTime<Utc>, d: BlockFor) -> Result<Option<DateTime<Utc>>> {
     match d {
-        BlockFor::Permanent => None,
-        BlockFor::Duration(d) => Some(now + d),
+        BlockFor::Permanent => Ok(None),
+        BlockFor::Duration(d) if d <= TimeDelta::zero() => Err(Error::Usage(
+            "a block duration must be longer than zero".into(),
+        )),
+        BlockFor::Duration(d) if d > MAX_BLOCK => Err(Error::Usage(format!(
+            "a block of {} days is too long: at most {} days, or make it permanent",
+            d.num_days(),
+            MAX_BLOCK.num_days()
+        ))),
+        BlockFor::Duration(d) => crate::timing::add(now, d).map(Some),
     }
 }
 
@@ -281,7 +259,7 @@ pub(super) fn block_ips(
             parsed.push(p);
         }
     }
-    let expires_at = expiry(tx.now, duration);
+    let expires_at = expiry(tx.now, duration)?;
     for (kind, value) in parsed {
         place(
             tx,
@@ -316,7 +294,7 @@ pub(super) fn block_users(
             parsed.push(u);
         }
     }
-    let expires_at = expiry(tx.now, duration);
+    let expires_at = expiry(tx.now, duration)?;
     for value in parsed {
         place(
             tx,
@@ -339,6 +317,7 @@ pub(super) fn block_attackers(
     signal_id: &str,
     duration: BlockFor,
     reason: Option<String>,
+    v6_prefix: u8,
 ) -> Result<()> {
     let s = tx.load_signal(&super::SignalRef::new(signal_id))?;
     if s.attacker_ips.is_empty() {
@@ -352,13 +331,21 @@ pub(super) fn block_attackers(
         } else {
             &s.rule.name
         };
-        Some(format!("{what} (signal {})", s.id))
+        // A rule name or title is signal data: cut it so a 10 KB title is not a 10 KB reason.
+        Some(crate::sanitize::truncate(
+            &format!(
+                "{} (signal {})",
+                crate::sanitize::truncate(&crate::sanitize::clean(what), MAX_REASON),
+                s.id
+            ),
+            MAX_REASON + 80,
+        ))
     });
     let signal = Some(s.id.clone());
-    let expires_at = expiry(tx.now, duration);
+    let expires_at = expiry(tx.now, duration)?;
     let mut seen = Vec::new();
     for ip in &s.attacker_ips {
-        match parse_ip_value(ip) {
+        match parse_signal_ip_as(ip, v6_prefix) {
             Ok((kind, value)) if !seen.contains(&value) => {
                 seen.push(value.clone());
                 // One allowlisted attacker does not stop the others being blocked.
@@ -378,10 +365,45 @@ pub(super) fn block_attackers(
                 )?;
             }
             Ok(_) => {}
-            Err(e) => tx.out.skipped.push(e.to_string()),
+            Err(e) => {
+                tracing::warn!(signal = %crate::sanitize::clean(&s.id), error = %e, "attacker value refused");
+                tx.out.skipped.push(e.to_string());
+            }
         }
     }
     Ok(())
+}
+
+/// A signal's attacker IPs split as the denylist sees them: the canonical single addresses it
+/// would block, and the refused ones with why (a range, loopback, unspecified, allowlisted, not an
+/// address). What a workflow sending blocks elsewhere (a Cloudflare list) may send.
+pub(crate) fn blockable_ips(
+    db: &dyn Db,
+    ips: &[String],
+    v6_prefix: u8,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let allow = crate::denylist::Allowlist::new(db.allow_list()?);
+    let (mut ok, mut refused) = (Vec::new(), Vec::new());
+    for ip in ips {
+        let checked = parse_signal_ip_as(ip, v6_prefix).and_then(|(_, v)| {
+            let value = crate::denylist::BlockValue::parse_net(&v)?;
+            match allow.find(&value) {
+                Some(a) => Err(Error::Conflict(crate::denylist::allowlist::refusal(
+                    &value, a,
+                ))),
+                None => Ok(v),
+            }
+        });
+        match checked {
+            Ok(v) if !ok.contains(&v) => ok.push(v),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "attacker value refused for a workflow");
+                refused.push(e.to_string());
+            }
+        }
+    }
+    Ok((ok, refused))
 }
 
 /// Lift the block in force for a value, else the block with that id.
@@ -431,69 +453,5 @@ pub(super) fn unblock(tx: &mut Tx, target: &str) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30m").unwrap(), TimeDelta::minutes(30));
-        assert_eq!(parse_duration("24h").unwrap(), TimeDelta::hours(24));
-        assert_eq!(parse_duration("7d").unwrap(), TimeDelta::days(7));
-        for bad in ["", "7", "d", "0m", "-5m", "7x", "1.5h"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn ip_values_are_canonical() {
-        assert_eq!(
-            parse_ip_value(" 203.0.113.7 ").unwrap(),
-            (BlockKind::Ip, "203.0.113.7".into())
-        );
-        assert_eq!(
-            parse_ip_value("203.0.113.77/24").unwrap(),
-            (BlockKind::Range, "203.0.113.0/24".into())
-        );
-        assert_eq!(
-            parse_ip_value("203.0.113.7/32").unwrap(),
-            (BlockKind::Ip, "203.0.113.7".into())
-        );
-        assert_eq!(
-            parse_ip_value("::ffff:198.51.100.1").unwrap(),
-            (BlockKind::Ip, "198.51.100.1".into())
-        );
-        assert_eq!(
-            parse_ip_value("2001:DB8::1").unwrap(),
-            (BlockKind::Ip, "2001:db8::1".into())
-        );
-        // Attackers inside the network are real.
-        assert!(parse_ip_value("10.0.0.5").is_ok());
-        assert!(parse_ip_value("192.168.0.0/16").is_ok());
-    }
-
-    #[test]
-    fn dangerous_values_are_refused_with_the_reason() {
-        for (v, why) in [
-            ("127.0.0.1", "loopback"),
-            ("::1", "loopback"),
-            ("::ffff:127.0.0.1", "loopback"),
-            ("0.0.0.0", "unspecified"),
-            ("::", "unspecified"),
-            ("0.0.0.0/0", "/0"),
-            ("::/0", "/0"),
-            ("127.0.0.0/8", "loopback"),
-            ("126.0.0.0/7", "loopback"),
-            ("not-an-ip", "not an IP"),
-        ] {
-            let e = parse_ip_value(v).unwrap_err().to_string();
-            assert!(e.contains(why), "{v}: {e}");
-        }
-    }
-
-    #[test]
-    fn user_values() {
-        assert_eq!(check_user_value(" user8 ").unwrap(), "user8");
-        assert!(check_user_value("").is_err());
-        assert!(check_user_value("a\u{1b}[31m").is_err());
-    }
-}
+#[path = "blocking_tests.rs"]
+mod tests;

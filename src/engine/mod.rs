@@ -87,6 +87,8 @@ impl Clock for FixedClock {
 pub struct Engine {
     store: Box<dyn Storage>,
     clock: Box<dyn Clock>,
+    /// The prefix an IPv6 attacker from signal data is blocked as (`/128` unless configured).
+    signal_v6_prefix: u8,
 }
 
 /// The actions that bump a signal's version: the last of them names who changed it in a conflict.
@@ -107,6 +109,7 @@ impl Engine {
         Engine {
             store: Box::new(store),
             clock,
+            signal_v6_prefix: crate::denylist::address::DEFAULT_SIGNAL_V6_PREFIX,
         }
     }
 
@@ -124,7 +127,25 @@ impl Engine {
         Ok(Engine {
             store: crate::store::open(location)?,
             clock,
+            signal_v6_prefix: crate::denylist::address::DEFAULT_SIGNAL_V6_PREFIX,
         })
+    }
+
+    /// Block IPv6 attackers taken from signal data as their `/prefix` network (`/64`: one
+    /// subscriber) instead of the single address; 48..=128, from `[denylist] signal_ipv6_prefix`.
+    pub fn set_signal_v6_prefix(&mut self, prefix: u8) -> Result<()> {
+        use crate::denylist::address::MIN_SIGNAL_V6_PREFIX;
+        if !(MIN_SIGNAL_V6_PREFIX..=128).contains(&prefix) {
+            return Err(Error::Invalid(format!(
+                "[denylist] signal_ipv6_prefix: /{prefix} is out of range (/{MIN_SIGNAL_V6_PREFIX} to /128)"
+            )));
+        }
+        self.signal_v6_prefix = prefix;
+        Ok(())
+    }
+
+    pub fn signal_v6_prefix(&self) -> u8 {
+        self.signal_v6_prefix
     }
 
     /// Where the store is, for messages.
@@ -169,6 +190,7 @@ impl Engine {
     pub fn execute(&mut self, actor: &User, cmd: Command) -> Result<Outcome> {
         rbac::check(actor, &cmd)?;
         let now = self.now();
+        let v6_prefix = self.signal_v6_prefix;
         self.store.write_rows(|db| {
             let mut tx = Tx {
                 db,
@@ -226,7 +248,7 @@ impl Engine {
                     signal_id,
                     duration,
                     reason,
-                } => blocking::block_attackers(&mut tx, &signal_id, duration, reason)?,
+                } => blocking::block_attackers(&mut tx, &signal_id, duration, reason, v6_prefix)?,
                 Command::Unblock { target } => blocking::unblock(&mut tx, &target)?,
                 Command::AddUser { email, role, name } => add_user(&mut tx, &email, role, name)?,
             }

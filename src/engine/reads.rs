@@ -236,6 +236,12 @@ impl<'a> Reads<'a> {
         self.protect_db()?.deny_history_since(0)
     }
 
+    /// The signal's attacker IPs that pass the denylist's checks, and the refused ones with why.
+    pub fn blockable_attackers(&self, signal: &Signal) -> Result<(Vec<String>, Vec<String>)> {
+        let db = self.need(Permission::AppsecProtectRead)?;
+        super::blocking::blockable_ips(db, &signal.attacker_ips, self.engine.signal_v6_prefix())
+    }
+
     pub fn allowlist(&self) -> Result<Vec<AllowEntry>> {
         self.protect_db()?.allow_list()
     }

@@ -41,7 +41,26 @@ impl Default for NotifyConfig {
 
 impl NotifyConfig {
     pub fn from_config(c: &crate::config::Config) -> crate::Result<NotifyConfig> {
-        c.section("notify")
+        let cfg: NotifyConfig = c.section("notify")?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Every timing within its bounds, checked once when the config is read, so no later
+    /// `Instant + Duration` can overflow; the error names the setting.
+    pub fn validate(&self) -> crate::Result<()> {
+        use crate::timing::{millis, seconds, BACKOFF, TIMEOUT, WAIT};
+        millis(self.backoff_base_ms, "[notify] backoff_base_ms", BACKOFF)?;
+        seconds(self.backoff_max_secs, "[notify] backoff_max_secs", BACKOFF)?;
+        seconds(self.timeout_secs, "[notify] timeout_secs", TIMEOUT)?;
+        seconds(self.import_wait_secs, "[notify] import_wait_secs", WAIT)?;
+        if !(1..=100).contains(&self.max_attempts) {
+            return Err(crate::error::Error::Usage(format!(
+                "[notify] max_attempts: {} is out of range (1 to 100)",
+                self.max_attempts
+            )));
+        }
+        Ok(())
     }
 
     pub fn policy(&self) -> Policy {
@@ -50,7 +69,9 @@ impl NotifyConfig {
             backoff_base: Duration::from_millis(self.backoff_base_ms),
             backoff_max: Duration::from_secs(self.backoff_max_secs),
             // Longer than one request can take, so a live sender never loses its lease.
-            lease: Duration::from_secs(self.timeout_secs.max(1) * 3 + 5),
+            lease: Duration::from_secs(
+                self.timeout_secs.max(1).saturating_mul(3).saturating_add(5),
+            ),
         }
     }
 }

@@ -49,7 +49,8 @@ pub fn queue_for_rule(
     let key = c.key();
     let mut n = 0;
     for t in &r.targets {
-        let payload = serde_json::to_string(&targets::build(t, s, &ctx))?;
+        // Slack, PagerDuty and webhooks show these texts to people: C1, bidi and U+2028/9 escaped.
+        let payload = crate::sanitize::to_json(&targets::build(t, s, &ctx))?;
         let target = t.to_string();
         let d = queue::NewDelivery {
             rule_id: &r.id,

@@ -178,6 +178,7 @@ impl Parser<'_> {
         if let Some((field, fstart)) = ctx {
             let value = self.simple_value()?;
             let _ = fstart;
+            self.check_operand(field, &value, start)?;
             return Ok(Expr::Term(Term {
                 kind: TermKind::Field(field.clone(), value),
                 span: Span(start..self.c.pos),
@@ -238,11 +239,43 @@ impl Parser<'_> {
             }
             _ => {}
         }
+        let vstart = self.c.pos;
         let value = self.simple_value()?;
+        self.check_operand(&field, &value, vstart)?;
         Ok(Expr::Term(Term {
             kind: TermKind::Field(field, value),
             span: Span(start..self.c.pos),
         }))
+    }
+
+    /// A comparison or range on `status` orders severities: an operand that is not one
+    /// (`status:>=bogus`) would silently match nothing, so it is refused where it stands.
+    fn check_operand(&self, field: &Field, value: &Value, at: usize) -> Result<(), ParseError> {
+        if super::fields::resolve(field) != super::fields::Col::Severity {
+            return Ok(());
+        }
+        let operands: Vec<&str> = match value {
+            Value::Cmp(_, s) => vec![s.as_str()],
+            Value::Range { lo, hi, .. } => lo.iter().chain(hi.iter()).map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for o in operands {
+            if crate::model::Severity::parse(o).is_none() {
+                let names: Vec<&str> = crate::model::Severity::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect();
+                return Err(self.c.error(
+                    format!(
+                        "{:?} is not a severity (one of {})",
+                        crate::sanitize::clean(o),
+                        names.join(", ")
+                    ),
+                    at..self.c.pos,
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn simple_value(&mut self) -> Result<Value, ParseError> {

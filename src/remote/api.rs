@@ -160,7 +160,9 @@ impl Client {
         self.sigscope_only("the denylist")?;
         let mut attrs = json!({
             "value": value,
-            "kind": if kind == "ip" && value.contains('/') { "range" } else { kind },
+            // Never promoted to `range`: attacker values from a signal are sent as `ip`, and the
+            // server refuses a range under that kind (a range in signal data is not an attacker).
+            "kind": kind,
             "duration": duration.map_or_else(|| "permanent".to_string(), |d| format!("{}s", d.num_seconds())),
             "reason": reason,
         });

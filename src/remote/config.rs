@@ -121,8 +121,9 @@ impl RemoteSetup {
     /// Open the cache-backed remote store (no network until `spawn`).
     pub fn open(&self) -> Result<super::Remote> {
         let mut opts = super::RemoteOptions::default();
-        if let Some(d) = self.config.window_days.filter(|d| *d > 0) {
-            opts.window = chrono::Duration::days(d);
+        if let Some(d) = self.config.window_days {
+            opts.window =
+                crate::timing::days(d, "[remote] window_days", crate::timing::WINDOW_DAYS)?;
         }
         super::Remote::open(
             &self.cache,

@@ -4,7 +4,6 @@ use super::AppState;
 use crate::model::{Permission, User};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use std::time::Instant;
 
 /// The authenticated user a request acts as.
 #[derive(Clone, Debug)]
@@ -52,7 +51,7 @@ impl FromRequestParts<AppState> for Actor {
             Some(u) if !u.disabled => u,
             _ => return Err(ApiError::unauthorized()),
         };
-        state.limiter.check(&app_hash, Instant::now())?;
+        state.limiter.check(&app_hash)?;
         Ok(Actor { user })
     }
 }

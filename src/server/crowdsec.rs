@@ -36,6 +36,14 @@ pub async fn stream(
         return forbidden();
     };
     let startup = q.get("startup").is_some_and(|v| v == "true");
+    // An unknown key is refused on a read: only a registered bouncer's poll takes the writer lock
+    // (it moves the bouncer's cursor), so a flood of bogus keys cannot queue up writers.
+    let probe = key.clone();
+    match st.db.read(move |e| Ok(e.is_bouncer_key(&probe)?)).await {
+        Ok(true) => {}
+        Ok(false) => return forbidden(),
+        Err(e) => return e.into_response(),
+    }
     match st
         .db
         .engine(move |e| Ok(e.decision_stream(&key, startup)?))

@@ -23,10 +23,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Db {
-    pub fn open(path: &Path) -> Result<Db> {
-        let writer = Engine::open(path)?;
+    pub fn open(path: &Path, v6_prefix: Option<u8>) -> Result<Db> {
+        let open = || -> Result<Engine> {
+            let mut e = Engine::open(path)?;
+            if let Some(p) = v6_prefix {
+                e.set_signal_v6_prefix(p)?;
+            }
+            Ok(e)
+        };
+        let writer = open()?;
         let readers = (0..READERS)
-            .map(|_| Engine::open(path).map(Mutex::new))
+            .map(|_| open().map(Mutex::new))
             .collect::<Result<Vec<_>>>()?;
         Ok(Db {
             writer: Mutex::new(writer),

@@ -55,6 +55,12 @@ pub async fn add(
     };
     let reason = opt_str(&b, "/data/attributes/reason")?.map(str::to_string);
     let signal_id = opt_str(&b, "/data/attributes/signal_id")?.map(str::to_string);
+    // `kind: ip` is one address: the explorer sends each attacker of a signal this way, so a range
+    // hidden in signal data is refused here instead of being blocked as typed by a person.
+    if kind == "ip" {
+        crate::engine::blocking::parse_signal_ip(&value)
+            .map_err(|e| ApiError::bad_field("/data/attributes/value", e.to_string()))?;
+    }
     let cmd = match kind {
         "ip" | "range" => Command::BlockIps {
             values: vec![value],

@@ -8,6 +8,9 @@ mod db;
 mod denylist_routes;
 mod errors;
 mod filter;
+mod guard;
+mod listen;
+mod options;
 mod ratelimit;
 mod routes_cases;
 mod routes_events;
@@ -18,6 +21,7 @@ mod routes_users;
 mod triage;
 
 pub use errors::ApiError;
+pub use options::{public_base, ServeOptions, ServerConfig};
 pub use routes_signals::{MAX_BULK, MAX_INGEST};
 
 use crate::error::{Error, Result};
@@ -32,40 +36,20 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tower::limit::ConcurrencyLimitLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 /// How long a write's idempotency record is kept.
 pub const IDEMPOTENCY_DAYS: i64 = 7;
-
-/// Tunables; the defaults are what `sigscope serve` uses.
-#[derive(Clone, Debug)]
-pub struct ServeOptions {
-    /// Requests per `rate_period` per key; 0 disables the limit.
-    pub rate_limit: u32,
-    pub rate_period: Duration,
-    /// Largest accepted request body in bytes.
-    pub max_body: usize,
-    /// How long a change-feed request waits for a change.
-    pub long_poll: Duration,
-    /// The `[notify]` config: ingested signals queue notifications with it.
-    pub notify: crate::notify::NotifyConfig,
-}
-
-impl Default for ServeOptions {
-    fn default() -> Self {
-        ServeOptions {
-            rate_limit: 6000,
-            rate_period: Duration::from_secs(60),
-            max_body: 4 * 1024 * 1024,
-            long_poll: Duration::from_secs(25),
-            notify: crate::notify::NotifyConfig::default(),
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct AppState {
     db: Arc<Db>,
     limiter: Arc<RateLimiter>,
+    per_address: Arc<RateLimiter<std::net::IpAddr>>,
+    /// Where links point (`links.next`): the configured public URL or the bound address.
+    public_url: Arc<str>,
     changes: Arc<changes::Changes>,
     opts: Arc<ServeOptions>,
     /// Flips to true on shutdown so long-polls return at once instead of holding it up.
@@ -79,10 +63,12 @@ pub struct Server {
     router: Router,
     db: Arc<Db>,
     stop: watch::Sender<bool>,
+    limits: listen::Limits,
 }
 
 pub fn router(state: AppState) -> Router {
     let max_body = state.opts.max_body;
+    let opts = Arc::clone(&state.opts);
     use routes_signals as s;
     Router::new()
         .route("/api/v2/security_monitoring/signals", get(s::list))
@@ -181,13 +167,32 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(max_body))
+        // Innermost first: the whole request is bounded in time (its body read included, piece
+        // by piece), and requests in flight are capped; the tower-http/tower layers do the work,
+        // `json_answers` gives their bare answers (408, 413) the vendor's JSON body. The
+        // per-address limit and the size limits go outermost, so a flood is answered 429 before
+        // it holds an in-flight slot.
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(RequestBodyTimeoutLayer::new(opts.body_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            opts.request_timeout,
+        ))
+        .layer(axum::middleware::map_response(guard::json_answers))
+        .layer(ConcurrencyLimitLayer::new(opts.max_in_flight))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::client_limits,
+        ))
         .with_state(state)
 }
 
 /// Open the store and bind `listen`.
 pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> Result<Server> {
+    opts.validate()?;
     let path: PathBuf = store_path.to_path_buf();
-    let db = tokio::task::spawn_blocking(move || Db::open(&path))
+    let v6_prefix = opts.signal_v6_prefix;
+    let db = tokio::task::spawn_blocking(move || Db::open(&path, v6_prefix))
         .await
         .map_err(|e| Error::Other(format!("opening the store: {e}")))??;
     let db = Arc::new(db);
@@ -203,23 +208,53 @@ pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> 
         .await
         .map_err(|e| Error::Store(e.detail.clone()))?;
     let (stop, shutdown) = watch::channel(false);
-    let state = AppState {
-        db: Arc::clone(&db),
-        limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_period)),
-        changes: Arc::new(changes::Changes::new(last)),
-        opts: Arc::new(opts),
-        shutdown,
-    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Error::Io(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr()?;
+    let public_url = match &opts.public_url {
+        Some(u) => public_base(u)?,
+        None => format!("http://{addr}"),
+    };
+    if let Some(fds) = listen::raise_fd_limit() {
+        // Each connection is a descriptor; the store, its WAL and the runtime need some too.
+        if libc::rlim_t::try_from(opts.max_connections).map_or(true, |n| n.saturating_add(64) > fds)
+        {
+            tracing::warn!(
+                max_connections = opts.max_connections,
+                open_files = fds,
+                "max_connections is above what the open-file limit allows; accepts will fail first"
+            );
+        }
+    }
+    let limits = listen::Limits {
+        header_timeout: opts.header_timeout,
+        max_connections: opts.max_connections,
+    };
+    let state = AppState {
+        db: Arc::clone(&db),
+        limiter: Arc::new(RateLimiter::new(
+            opts.rate_limit,
+            opts.rate_period,
+            "sigscope_api",
+        )),
+        per_address: Arc::new(RateLimiter::new(
+            opts.per_address_limit,
+            opts.rate_period,
+            "sigscope_address",
+        )),
+        public_url: Arc::from(public_url),
+        changes: Arc::new(changes::Changes::new(last)),
+        opts: Arc::new(opts),
+        shutdown,
+    };
     Ok(Server {
         addr,
         listener,
         router: router(state),
         db,
         stop,
+        limits,
     })
 }
 
@@ -227,14 +262,19 @@ impl Server {
     /// Serve until `shutdown` resolves, then finish in-flight requests and close the store.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let stop = self.stop;
-        let graceful = async move {
+        let stopped = stop.subscribe();
+        tokio::spawn(async move {
             shutdown.await;
             let _ = stop.send(true);
-        };
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(graceful)
-            .await
-            .map_err(|e| Error::Io(format!("server: {e}")))?;
+        });
+        listen::serve(
+            self.listener,
+            self.router,
+            self.limits,
+            stopped,
+            Duration::from_secs(30),
+        )
+        .await;
         // Every handler's clone of the state is gone once serve returns, so this is the last owner.
         match Arc::try_unwrap(self.db) {
             Ok(db) => tokio::task::spawn_blocking(move || db.close())

@@ -95,11 +95,9 @@ fn encode_component(s: &str) -> String {
     out
 }
 
-fn next_link(headers: &HeaderMap, params: &HashMap<String, String>, cursor: &str) -> String {
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+/// The next page's link, on the server's public URL: never on the request's `Host`, which the
+/// client writes (a link built from it sends the next request, keys and all, where it says).
+fn next_link(base: &str, params: &HashMap<String, String>, cursor: &str) -> String {
     let mut pairs: Vec<(String, String)> = params
         .iter()
         .filter(|(k, _)| k.as_str() != "page[cursor]")
@@ -111,16 +109,12 @@ fn next_link(headers: &HeaderMap, params: &HashMap<String, String>, cursor: &str
         .iter()
         .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
         .collect();
-    format!(
-        "http://{host}/api/v2/security_monitoring/signals?{}",
-        q.join("&")
-    )
+    format!("{base}/api/v2/security_monitoring/signals?{}", q.join("&"))
 }
 
 pub async fn list(
     State(st): State<AppState>,
     actor: Actor,
-    headers: HeaderMap,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     actor.require(Permission::SecurityMonitoringSignalsRead)?;
@@ -145,13 +139,14 @@ pub async fn list(
     };
     let user = actor.user;
     let (page, next) = st.db.read(move |e| list_page(&e.reads(&user), &p)).await?;
-    Ok(Json(page_json(page, next, |c| next_link(&headers, &q, c))))
+    Ok(Json(page_json(page, next, |c| {
+        next_link(&st.public_url, &q, c)
+    })))
 }
 
 pub async fn search(
     State(st): State<AppState>,
     actor: Actor,
-    headers: HeaderMap,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Json<Value>> {
     actor.require(Permission::SecurityMonitoringSignalsRead)?;
@@ -200,7 +195,7 @@ pub async fn search(
     let user = actor.user;
     let (page, next) = st.db.read(move |e| list_page(&e.reads(&user), &p)).await?;
     Ok(Json(page_json(page, next, |c| {
-        next_link(&headers, &params, c)
+        next_link(&st.public_url, &params, c)
     })))
 }
 

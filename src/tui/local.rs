@@ -138,6 +138,12 @@ impl LocalBackend {
         Ok(Self::with_engine(Engine::open(location)?, actor, location))
     }
 
+    /// The `[denylist]` config for the blocks `b` makes from a signal's attackers.
+    pub fn with_denylist(self, cfg: &crate::denylist::config::DenylistConfig) -> Result<Self> {
+        cfg.apply(&mut lock(&self.engine))?;
+        Ok(self)
+    }
+
     fn with_engine(engine: Engine, actor: User, location: &std::path::Path) -> LocalBackend {
         LocalBackend {
             engine: Mutex::new(engine),
@@ -724,6 +730,7 @@ impl Backend for LocalBackend {
             crate::workflow::prepare(w, signal, inputs, &self.actor, &self.workflows.config, link)
                 .map_err(refuse)?;
         // Its own thread and connection, as the CLI does; this call is already off the UI thread.
+        let p = p.with_signal_v6_prefix(lock(&self.engine).signal_v6_prefix());
         let h = crate::workflow::spawn(path, p).map_err(refuse)?;
         let mut last = Err(refuse(Error::Other(
             "the workflow stopped without a result".into(),

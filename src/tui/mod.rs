@@ -97,7 +97,11 @@ pub fn explore(
         link: crate::notify::NotifyConfig::from_config(config)?.signal_link,
         config: wf,
     };
-    let backend = LocalBackend::open(store, acting)?.with_workflows(setup);
+    let backend = LocalBackend::open(store, acting)?
+        .with_workflows(setup)
+        .with_denylist(&crate::denylist::config::DenylistConfig::from_config(
+            config,
+        )?)?;
     let me = backend.actor().handle.clone();
     let (opts, ui) = options_from_config(config, read_only, Some(&me))?;
     run(

@@ -128,6 +128,7 @@ impl Runner {
 /// Copy through the terminal (OSC 52), which works over SSH and inside tmux.
 fn osc52(v: &str) {
     let mut out = std::io::stdout();
+    let v = crate::sanitize::clipboard(v);
     let _ = write!(out, "\x1b]52;c;{}\x07", base64(v.as_bytes()));
     let _ = out.flush();
 }

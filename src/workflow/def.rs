@@ -57,7 +57,7 @@ pub struct HttpStep {
     #[serde(default)]
     pub body: Option<toml::Value>,
     /// Send an array body with its one element repeated for each value of this list
-    /// (e.g. `signal.attackers.ips`), the value bound as `{{item}}`.
+    /// (e.g. `denylist.ips`), the value bound as `{{item}}`.
     #[serde(default)]
     pub body_for_each: Option<String>,
     #[serde(default)]
@@ -242,15 +242,7 @@ impl Workflow {
                     }
                     let url = Template::parse(&h.url).map_err(|e| at("url", e))?;
                     url.check(&scope).map_err(|e| at("url", e))?;
-                    if !(h.url.starts_with("http://")
-                        || h.url.starts_with("https://")
-                        || h.url.starts_with("{{"))
-                    {
-                        return Err(self.err(format!(
-                            "step {:?}: url must start with http://, https:// or a placeholder",
-                            h.name
-                        )));
-                    }
+                    super::url::check_origin(&url).map_err(|e| at("url", e))?;
                     for (k, v) in &h.headers {
                         let t = Template::parse(v).map_err(|e| at(&format!("header {k}"), e))?;
                         t.check(&scope).map_err(|e| at(&format!("header {k}"), e))?;
@@ -261,6 +253,14 @@ impl Workflow {
                     };
                     if let Some(each) = &h.body_for_each {
                         template::check_path(each, &scope).map_err(|e| at("body_for_each", e))?;
+                        // One request item per attacker is how blocks are sent (a Cloudflare
+                        // list, a firewall API): those go through the denylist's checks.
+                        if each == "signal.attackers.ips" {
+                            return Err(self.err(format!(
+                                "step {:?}: body_for_each = \"signal.attackers.ips\" would send values no check has seen (ranges, loopback, allowlisted addresses); use \"denylist.ips\", the attackers the denylist's checks let through",
+                                h.name
+                            )));
+                        }
                         match h.body_json() {
                             Some(Value::Array(a)) if a.len() == 1 => {}
                             _ => {
@@ -585,7 +585,7 @@ body = { n = "{{inputs.count}}" }
             ),
             (
                 WF.replace("https://h.example/", "ftp://h/"),
-                "url must start",
+                "URL must start",
             ),
             (
                 WF.replace("type = \"http\"", "type = \"shell\""),

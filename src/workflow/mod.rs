@@ -5,6 +5,7 @@ pub mod def;
 pub mod run;
 pub mod runs;
 pub mod template;
+pub mod url;
 
 pub use def::{Input, InputKind, Step, Workflow};
 pub use run::{Options, StepResult, StepStatus};
@@ -58,6 +59,17 @@ pub struct Prepared {
     vars: BTreeMap<String, String>,
     link: String,
     opts: Options,
+    /// The engine setting `denylist.ips` is computed with, for a run on its own connection.
+    signal_v6_prefix: Option<u8>,
+}
+
+impl Prepared {
+    /// Run with this `[denylist] signal_ipv6_prefix` (the caller's engine's), when `spawn` opens
+    /// its own engine.
+    pub fn with_signal_v6_prefix(mut self, prefix: u8) -> Prepared {
+        self.signal_v6_prefix = Some(prefix);
+        self
+    }
 }
 
 /// Check the permission, the inputs (every problem named at once) and the config's leave for
@@ -94,6 +106,7 @@ pub fn prepare(
         vars,
         link,
         opts,
+        signal_v6_prefix: None,
     })
 }
 
@@ -125,11 +138,14 @@ pub fn run_now(
         error: None,
     };
     engine.save_workflow_run(&p.actor, &rec)?;
+    // Anything a workflow sends as a block goes through the denylist's checks first.
+    let (ips, refused) = engine.reads(&p.actor).blockable_attackers(&p.signal)?;
     let ctx = template::Context::new(
         template::signal_value(&p.signal, &p.link),
         p.inputs.clone(),
         p.vars.clone(),
-    );
+    )
+    .with_denylist(ips, refused);
     let mut save_err = None;
     let result = run::execute(&p.workflow, &ctx, &p.opts, &mut |step| {
         rec.steps.push(step.clone());
@@ -177,7 +193,13 @@ pub fn spawn(path: PathBuf, p: Prepared) -> Result<RunHandle> {
     let thread = std::thread::Builder::new()
         .name("sigscope-workflow".into())
         .spawn(move || {
-            let outcome = Engine::open(&path).and_then(|mut engine| {
+            let opened = Engine::open(&path).and_then(|mut e| {
+                if let Some(prefix) = p.signal_v6_prefix {
+                    e.set_signal_v6_prefix(prefix)?;
+                }
+                Ok(e)
+            });
+            let outcome = opened.and_then(|mut engine| {
                 let steps = tx.clone();
                 run_now(&mut engine, p, &mut |s| {
                     let _ = steps.send(RunEvent::Step(s.clone()));

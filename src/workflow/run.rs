@@ -113,6 +113,13 @@ pub fn execute(
     Ok(results)
 }
 
+fn text_of_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => crate::sanitize::clean(s),
+        other => other.to_string(),
+    }
+}
+
 /// A request with every template rendered.
 struct Request {
     url: String,
@@ -154,12 +161,22 @@ fn http(h: &HttpStep, ctx: &Context, timeout: Duration) -> (StepStatus, String, 
         Ok(p) => p,
         Err(e) => return (StepStatus::Failed, format!("{method}: {e}"), String::new()),
     };
+    // Values the denylist's checks refused are said in the step's output, so the analyst sees
+    // what was left out and why.
+    let mut notes = String::new();
+    if h.body_for_each.as_deref() == Some("denylist.ips") {
+        if let Ok(Value::Array(refused)) = ctx.lookup("denylist.refused") {
+            for r in refused {
+                notes.push_str(&format!("left out: {}\n", text_of_value(&r)));
+            }
+        }
+    }
     if let (Some(Value::Array(items)), Some(each)) = (&body, &h.body_for_each) {
         if items.is_empty() {
             return (
                 StepStatus::Succeeded,
                 format!("{method} {url}: nothing to send ({each} is empty)"),
-                String::new(),
+                notes,
             );
         }
     }
@@ -205,7 +222,11 @@ fn http(h: &HttpStep, ctx: &Context, timeout: Duration) -> (StepStatus, String, 
             } else {
                 StepStatus::Failed
             };
-            (status, format!("{method} {url} -> {}", code.as_u16()), text)
+            (
+                status,
+                format!("{method} {url} -> {}", code.as_u16()),
+                notes + &text,
+            )
         }
         Err(e) if e.is_timeout() => (
             StepStatus::TimedOut,
@@ -220,17 +241,38 @@ fn http(h: &HttpStep, ctx: &Context, timeout: Duration) -> (StepStatus, String, 
     }
 }
 
+/// The argv to run: the program exactly as written (never templated), each argument rendered on
+/// its own, refusing a value that would turn into an option before a literal `--`.
+fn render_argv(c: &CommandStep, ctx: &Context) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(c.argv.len());
+    let mut after_dashes = false;
+    for (i, a) in c.argv.iter().enumerate() {
+        if i == 0 {
+            if a.contains("{{") {
+                return Err(Error::Invalid(
+                    "the program (argv[0]) cannot be a placeholder".into(),
+                ));
+            }
+            out.push(a.clone());
+            continue;
+        }
+        out.push(
+            ctx.arg(a, after_dashes)
+                .map_err(|e| Error::Invalid(format!("argv[{i}]: {e}")))?,
+        );
+        after_dashes |= a == "--";
+    }
+    Ok(out)
+}
+
 fn command(c: &CommandStep, ctx: &Context, timeout: Duration) -> (StepStatus, String, String) {
-    let argv = match c
-        .argv
-        .iter()
-        .map(|a| ctx.text(a))
-        .collect::<Result<Vec<_>>>()
-    {
+    let argv = match render_argv(c, ctx) {
         Ok(a) => a,
         Err(e) => return (StepStatus::Failed, e.to_string(), String::new()),
     };
-    let program = argv[0].clone();
+    let Some(program) = argv.first().cloned() else {
+        return (StepStatus::Failed, "argv is empty".into(), String::new());
+    };
     let mut child = match Command::new(&program)
         .args(&argv[1..])
         .stdin(Stdio::null())

@@ -18,6 +18,11 @@ pub struct Scope<'a> {
     pub item: bool,
 }
 
+/// What `denylist.*` holds: the signal's attacker IPs that passed the denylist's checks (single
+/// addresses, canonical, not loopback, not allowlisted), and the ones refused, each with why. A
+/// workflow that sends blocks anywhere iterates `denylist.ips`, never `signal.attackers.ips`.
+pub const DENYLIST_FIELDS: &[&str] = &["ips", "refused"];
+
 /// The signal fields templates can read, as `signal.<path>`.
 pub const SIGNAL_FIELDS: &[&str] = &[
     "id",
@@ -45,14 +50,14 @@ pub const SIGNAL_FIELDS: &[&str] = &[
 ];
 
 #[derive(Clone, Debug, PartialEq)]
-enum Part {
+pub(super) enum Part {
     Lit(String),
     Var(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
-    parts: Vec<Part>,
+    pub(super) parts: Vec<Part>,
 }
 
 impl Template {
@@ -119,6 +124,7 @@ pub fn check_path(path: &str, scope: &Scope) -> Result<()> {
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         }
         "item" => scope.item && tail.is_empty(),
+        "denylist" => DENYLIST_FIELDS.contains(&tail),
         _ => false,
     };
     if ok {
@@ -133,7 +139,13 @@ pub fn check_path(path: &str, scope: &Scope) -> Result<()> {
         "vars" => format!("{{{{{path}}}}}: no var named {tail:?} is declared"),
         "env" => format!("{{{{{path}}}}}: environment variable names are A-Z, 0-9 and _"),
         "item" => "{{item}} is only bound inside a body_for_each body".to_string(),
-        _ => format!("unknown field {{{{{path}}}}} (use signal.*, inputs.*, vars.*, env.*)"),
+        "denylist" => format!(
+            "{{{{{path}}}}}: denylist fields are {}",
+            DENYLIST_FIELDS.join(", ")
+        ),
+        _ => format!(
+            "unknown field {{{{{path}}}}} (use signal.*, inputs.*, vars.*, env.*, denylist.*)"
+        ),
     }))
 }
 
@@ -156,6 +168,8 @@ pub struct Context {
     inputs: Map<String, Value>,
     vars: BTreeMap<String, String>,
     item: Option<Value>,
+    /// `denylist.*`: the signal's attackers as the engine's denylist checks left them.
+    denylist: Value,
     /// Values read from the environment: secrets, hidden from recorded output.
     secrets: RefCell<Vec<String>>,
 }
@@ -216,8 +230,15 @@ impl Context {
             inputs,
             vars,
             item: None,
+            denylist: json!({"ips": [], "refused": []}),
             secrets: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Bind `denylist.ips` (values that passed the denylist's checks) and `denylist.refused`.
+    pub fn with_denylist(mut self, ips: Vec<String>, refused: Vec<String>) -> Context {
+        self.denylist = json!({"ips": ips, "refused": refused});
+        self
     }
 
     pub fn with_item(&self, item: Value) -> Context {
@@ -226,6 +247,7 @@ impl Context {
             inputs: self.inputs.clone(),
             vars: self.vars.clone(),
             item: Some(item),
+            denylist: self.denylist.clone(),
             secrets: RefCell::new(Vec::new()),
         }
     }
@@ -261,6 +283,7 @@ impl Context {
                 ))),
             },
             "item" => Ok(self.item.clone().unwrap_or(Value::Null)),
+            "denylist" => Ok(self.denylist.get(tail).cloned().unwrap_or(Value::Null)),
             _ => Err(Error::Invalid(format!("unknown field {{{{{path}}}}}"))),
         }
     }
@@ -280,7 +303,7 @@ impl Context {
         Ok(out)
     }
 
-    /// Plain text: for a command argument (one argv entry; no shell ever sees it).
+    /// Plain text (a JSON key, a command argument before the option check): no NUL.
     pub fn text(&self, s: &str) -> Result<String> {
         let t = Template::parse(s)?;
         let out = self.render_with(&t, |_, v| Ok(text_of(v, ",")))?;
@@ -290,31 +313,64 @@ impl Context {
         Ok(out)
     }
 
-    /// A header value: a value with a line break could add headers, so it is refused.
+    /// One command argument (one argv entry; no shell ever sees it). A substituted value that
+    /// would make the argument start with `-` is refused unless the argument comes after a
+    /// literal `--` (`after_dashes`): a signal host of `-oProxyCommand=...` must not become an
+    /// option of `ssh`. A leading `-` the author wrote (`--host={{signal.host}}`) is theirs.
+    pub fn arg(&self, s: &str, after_dashes: bool) -> Result<String> {
+        let out = self.text(s)?;
+        let t = Template::parse(s)?;
+        let authored_dash = matches!(t.parts.first(), Some(Part::Lit(l)) if l.starts_with('-'));
+        if out.starts_with('-') && !authored_dash && !after_dashes {
+            let from = t
+                .parts
+                .iter()
+                .find_map(|p| match p {
+                    Part::Var(v) => Some(v.as_str()),
+                    Part::Lit(_) => None,
+                })
+                .unwrap_or("?");
+            return Err(Error::Invalid(format!(
+                "argument {:?} (from {{{{{from}}}}}) starts with '-' and would be read as an option; \
+                 refused (a workflow that means to pass such values puts them after a literal \"--\")",
+                crate::sanitize::truncate(&crate::sanitize::clean(&out), 60)
+            )));
+        }
+        Ok(out)
+    }
+
+    /// A header value: a value with a line break could add headers, and other control
+    /// characters reach whatever logs the header, so any control character is refused.
     pub fn header(&self, s: &str) -> Result<String> {
         let t = Template::parse(s)?;
         let out = self.render_with(&t, |_, v| Ok(text_of(v, ",")))?;
-        if out.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
+        if out
+            .chars()
+            .any(|c| c.is_control() || crate::sanitize::is_unsafe(c))
+        {
             return Err(Error::Invalid(
-                "a header value would contain a line break".into(),
+                "a header value would contain a line break or another control character".into(),
             ));
         }
         Ok(out)
     }
 
-    /// A URL: a placeholder that begins the URL supplies its base (it must be an http(s) URL);
-    /// every other value is percent-encoded as one component, lists joined by commas.
+    /// A URL. Its scheme and host are the author's: written literally, or (for a base set in the
+    /// config) a leading `{{vars.NAME}}` holding an http(s) URL; every other value is
+    /// percent-encoded as one component, lists joined by commas. A signal value can therefore
+    /// never choose where the request (and its bearer secret) goes.
     pub fn url(&self, s: &str) -> Result<String> {
         let t = Template::parse(s)?;
+        super::url::check_origin(&t)?;
         let out = self.render_with(&t, |i, v| {
             if i == 0 {
                 if let Part::Var(_) = &t.parts[0] {
                     let base = text_of(v, ",");
-                    if !(base.starts_with("http://") || base.starts_with("https://"))
+                    if super::url::origin_of(&base).is_none()
                         || base.chars().any(|c| c.is_whitespace() || c.is_control())
                     {
                         return Err(Error::Invalid(format!(
-                            "the URL base {:?} is not an http(s) URL",
+                            "the URL base {:?} is not an http(s) URL with a host",
                             crate::notify::mask::mask_text(&crate::sanitize::truncate(&base, 60))
                         )));
                     }

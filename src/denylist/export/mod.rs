@@ -156,6 +156,13 @@ pub fn render(
         ExportFormat::Csv => tabular::csv(&active, &mut out),
         ExportFormat::Json => tabular::json(&active, &mut out)?,
     }
+    // Whatever an exporter did, what leaves here is read by other programs and often by a terminal
+    // (`sigscope denylist export | less`): no raw control, C1 or bidi character survives.
+    out.text = if format.content_type() == "application/json" {
+        crate::sanitize::json_text(&out.text)
+    } else {
+        crate::sanitize::text_lines(&out.text)
+    };
     Ok(out)
 }
 

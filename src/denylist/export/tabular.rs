@@ -31,7 +31,7 @@ pub(super) fn crowdsec(
             })
         })
         .collect();
-    out.text = serde_json::to_string_pretty(&Value::Array(ds))? + "\n";
+    out.text = crate::sanitize::to_json_pretty(&Value::Array(ds))? + "\n";
     Ok(())
 }
 
@@ -57,22 +57,14 @@ pub(super) fn rules_data(active: &[&DenyEntry], out: &mut Rendered) -> Result<()
         {"id": "blocked_ips", "type": "ip_with_expiration", "data": ips},
         {"id": "blocked_users", "type": "data_with_expiration", "data": users},
     ]});
-    out.text = serde_json::to_string_pretty(&doc)? + "\n";
+    out.text = crate::sanitize::to_json_pretty(&doc)? + "\n";
     Ok(())
 }
 
-/// RFC 4180 quoting, and a leading `'` on cells a spreadsheet would run as a formula.
+/// Reasons and creators come from rule names and signal titles: the one sanitiser makes each cell
+/// safe for a terminal and a spreadsheet.
 fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+    crate::sanitize::csv_cell(s)
 }
 
 pub(super) fn csv(active: &[&DenyEntry], out: &mut Rendered) {
@@ -98,6 +90,6 @@ pub(super) fn csv(active: &[&DenyEntry], out: &mut Rendered) {
 }
 
 pub(super) fn json(active: &[&DenyEntry], out: &mut Rendered) -> Result<()> {
-    out.text = serde_json::to_string_pretty(active)? + "\n";
+    out.text = crate::sanitize::to_json_pretty(active)? + "\n";
     Ok(())
 }

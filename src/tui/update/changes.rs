@@ -6,19 +6,14 @@ use crate::tui::backend::Change;
 use crate::tui::form::{Form, FormKind};
 use crate::tui::lists::Overlay;
 
-fn parse_duration(s: &str) -> Option<Option<chrono::TimeDelta>> {
-    match s {
-        "permanent" => Some(None),
-        _ => {
-            let (n, unit) = s.split_at(s.len().checked_sub(1)?);
-            let n: i64 = n.parse().ok()?;
-            Some(Some(match unit {
-                "m" => chrono::TimeDelta::minutes(n),
-                "h" => chrono::TimeDelta::hours(n),
-                "d" => chrono::TimeDelta::days(n),
-                _ => return None,
-            }))
-        }
+/// A preset or custom block duration, through the one checked parser (a huge number is an
+/// error on the form, never a panic on the UI thread).
+fn parse_duration(s: &str) -> Result<Option<chrono::TimeDelta>, String> {
+    match s.trim() {
+        "permanent" => Ok(None),
+        t => crate::timing::parse(t, "custom duration", crate::timing::BLOCK)
+            .map(Some)
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -164,14 +159,12 @@ fn chosen_duration(f: &Form) -> Result<Option<chrono::TimeDelta>, String> {
         let text = f.get("custom_duration").unwrap_or_default();
         let text = text.trim();
         return match parse_duration(text) {
-            Some(Some(d)) if d > chrono::TimeDelta::zero() => Ok(Some(d)),
-            _ => Err(format!(
-                "custom duration {:?}: expected a number and m, h or d (45m, 12h, 90d)",
-                crate::sanitize::clean(text)
-            )),
+            Ok(Some(d)) => Ok(Some(d)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
         };
     }
-    parse_duration(&picked).ok_or_else(|| "pick a duration".to_string())
+    parse_duration(&picked).map_err(|_| "pick a duration".to_string())
 }
 
 /// What a confirmation asks: for a block, what is blocked and for how long; for any change to

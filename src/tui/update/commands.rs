@@ -173,7 +173,8 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                         "copied {}",
                         crate::tui::text::fit(&crate::sanitize::clean(&v), 50)
                     ));
-                    vec![Effect::Copy(v)]
+                    // Only sanitised text reaches the clipboard: a pasted id runs in a shell.
+                    vec![Effect::Copy(crate::sanitize::clipboard(&v))]
                 }
                 None => vec![],
             }
