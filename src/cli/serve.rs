@@ -58,6 +58,7 @@ pub fn run(ctx: &Context, a: ServeArgs) -> Result<()> {
         let opts = ServeOptions {
             rate_limit: a.rate_limit,
             notify,
+            sla: ctx.config.sla_targets()?,
             ..ServeOptions::default()
         };
         let srv = server::bind(a.listen, &ctx.store_path, opts).await?;

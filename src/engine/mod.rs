@@ -18,6 +18,7 @@ mod notify;
 pub mod rbac;
 pub mod reads;
 mod signals;
+pub mod stats;
 pub mod timeline;
 pub mod triage;
 mod tx;

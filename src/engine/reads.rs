@@ -139,6 +139,12 @@ impl<'a> Reads<'a> {
         }))
     }
 
+    /// Each triaged signal's first-triage and archive times, from the audit trail (the SLA and
+    /// the triage metrics are computed from these; see `engine::stats`).
+    pub fn triage_times(&self) -> Result<crate::query::sla::TimesById> {
+        super::stats::triage_times(self.signals_db()?)
+    }
+
     /// The change feed: audit events after `seq`, oldest first, at most `limit` (and never more
     /// than `CHANGES_PAGE`, so a page stays bounded).
     pub fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<AuditEvent>> {

@@ -13,6 +13,7 @@ mod routes_cases;
 mod routes_incidents;
 mod routes_notify;
 mod routes_signals;
+mod routes_stats;
 mod routes_users;
 mod triage;
 
@@ -47,6 +48,8 @@ pub struct ServeOptions {
     pub long_poll: Duration,
     /// The `[notify]` config: ingested signals queue notifications with it.
     pub notify: crate::notify::NotifyConfig,
+    /// The `[sla]` targets: the stats route and `sla:` query terms use them.
+    pub sla: crate::query::SlaTargets,
 }
 
 impl Default for ServeOptions {
@@ -57,6 +60,7 @@ impl Default for ServeOptions {
             max_body: 4 * 1024 * 1024,
             long_poll: Duration::from_secs(25),
             notify: crate::notify::NotifyConfig::default(),
+            sla: crate::query::SlaTargets::default(),
         }
     }
 }
@@ -148,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/sigscope/signals", post(s::ingest))
         .route("/api/v2/sigscope/changes", get(changes::feed))
         .route("/api/v2/sigscope/whoami", get(routes_users::whoami))
+        .route("/api/v2/sigscope/stats", get(routes_stats::stats))
         .route("/api/v2/sigscope/signals/{id}/timeline", get(s::timeline))
         .route(
             "/api/v2/sigscope/denylist",

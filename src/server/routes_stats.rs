@@ -1,0 +1,82 @@
+//! `GET /api/v2/sigscope/stats`: the triage metrics `sigscope stats --format json` prints, with the
+//! same parameters (`query`, `from`, `to`, `by`, `buckets`), over the engine's stats query.
+use super::auth::Actor;
+use super::errors::{ApiError, ApiResult};
+use super::filter;
+use super::AppState;
+use crate::model::Permission;
+use crate::query::{GroupBy, StatsParams, TimeRange};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// The most volume buckets one request may ask for: bounds the answer's size.
+const MAX_BUCKETS: usize = 1000;
+
+pub async fn stats(
+    State(st): State<AppState>,
+    actor: Actor,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    actor.require(Permission::SecurityMonitoringSignalsRead)?;
+    let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let g = |k: &str| q.get(k).map(String::as_str);
+    let query_text = g("query").or(g("filter[query]")).unwrap_or("").trim();
+    let query = crate::query::parse(query_text)
+        .map_err(|e| ApiError::bad_param("query", format!("query: {e}")))?;
+    let by = match g("by") {
+        None => GroupBy::Severity,
+        Some(b) => GroupBy::parse(b).ok_or_else(|| {
+            ApiError::bad_param(
+                "by",
+                format!("by: {b:?} is not severity, rule, service or assignee"),
+            )
+        })?,
+    };
+    let max_buckets = match g("buckets") {
+        None => StatsParams::default().max_buckets,
+        Some(s) => match s.trim().parse::<usize>() {
+            Ok(n) if (1..=MAX_BUCKETS).contains(&n) => n,
+            _ => {
+                return Err(ApiError::bad_param(
+                    "buckets",
+                    format!("buckets must be an integer from 1 to {MAX_BUCKETS}, found {s:?}"),
+                ))
+            }
+        },
+    };
+    let (from, to) = (g("from").map(str::to_string), g("to").map(str::to_string));
+    let targets = st.opts.sla;
+    let user = actor.user;
+    let stats = st
+        .db
+        .read(move |e| {
+            let reads = e.reads(&user);
+            // Relative times are the engine's: the same clock the SLA figures use.
+            let now = reads.now();
+            let range = TimeRange {
+                from: from
+                    .as_deref()
+                    .map(|s| filter::parse_time("from", s, now))
+                    .transpose()?,
+                to: to
+                    .as_deref()
+                    .map(|s| filter::parse_time("to", s, now))
+                    .transpose()?,
+            };
+            let params = StatsParams {
+                by,
+                max_buckets,
+                ..StatsParams::default()
+            };
+            Ok(reads.stats(&query, &range, &params, targets)?)
+        })
+        .await?;
+    let v = serde_json::to_value(&stats).map_err(|e| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("stats: {e}"))
+    })?;
+    Ok(Json(v))
+}
