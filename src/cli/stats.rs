@@ -67,15 +67,7 @@ pub fn run(ctx: &Context, a: StatsArgs) -> Result<()> {
     }
 }
 
-fn dur(s: Option<i64>) -> String {
-    let Some(s) = s else { return "-".into() };
-    match s {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
-        s if s < 86_400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
-        s => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
-    }
-}
+use crate::query::stats::human_secs as dur;
 
 /// The figures as text tables; group names come from signals, so they are cleaned and capped.
 pub(crate) fn to_text(s: &Stats) -> String {

@@ -119,6 +119,17 @@ pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
     sorted.get(usize::try_from(rank - 1).ok()?).copied()
 }
 
+/// A duration for people, in two units at most: `45s`, `12m05s`, `3h20m`, `2d04h`; `-` for none.
+pub fn human_secs(s: Option<i64>) -> String {
+    let Some(s) = s else { return "-".into() };
+    match s {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        s if s < 86_400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        s => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
 /// Open-age bucket labels, in order.
 pub const AGE_BUCKETS: [&str; 5] = ["<1h", "1h-4h", "4h-1d", "1d-7d", ">7d"];
 

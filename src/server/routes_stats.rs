@@ -1,5 +1,5 @@
 //! `GET /api/v2/sigscope/stats`: the triage metrics `sigscope stats --format json` prints, with the
-//! same parameters (`query`, `from`, `to`, `by`, `buckets`), over the engine's stats query.
+//! same parameters (`query`, `from`, `to`, `by`, `buckets`; and `breached_limit`, 50 by default), over the engine's stats query.
 use super::auth::Actor;
 use super::errors::{ApiError, ApiResult};
 use super::filter;
@@ -15,6 +15,22 @@ use std::collections::HashMap;
 
 /// The most volume buckets one request may ask for: bounds the answer's size.
 const MAX_BUCKETS: usize = 1000;
+/// The most breached ids one request may ask for (an explorer marks them in its stream).
+const MAX_BREACHED: usize = 10_000;
+
+/// `name`, a whole number in `1..=max`, else the default.
+fn bounded(name: &str, v: Option<&str>, default: usize, max: usize) -> ApiResult<usize> {
+    match v {
+        None => Ok(default),
+        Some(s) => match s.trim().parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::bad_param(
+                name,
+                format!("{name} must be an integer from 1 to {max}, found {s:?}"),
+            )),
+        },
+    }
+}
 
 pub async fn stats(
     State(st): State<AppState>,
@@ -36,18 +52,14 @@ pub async fn stats(
             )
         })?,
     };
-    let max_buckets = match g("buckets") {
-        None => StatsParams::default().max_buckets,
-        Some(s) => match s.trim().parse::<usize>() {
-            Ok(n) if (1..=MAX_BUCKETS).contains(&n) => n,
-            _ => {
-                return Err(ApiError::bad_param(
-                    "buckets",
-                    format!("buckets must be an integer from 1 to {MAX_BUCKETS}, found {s:?}"),
-                ))
-            }
-        },
-    };
+    let defaults = StatsParams::default();
+    let max_buckets = bounded("buckets", g("buckets"), defaults.max_buckets, MAX_BUCKETS)?;
+    let breached_limit = bounded(
+        "breached_limit",
+        g("breached_limit"),
+        defaults.breached_limit,
+        MAX_BREACHED,
+    )?;
     let (from, to) = (g("from").map(str::to_string), g("to").map(str::to_string));
     let targets = st.opts.sla;
     let user = actor.user;
@@ -70,7 +82,7 @@ pub async fn stats(
             let params = StatsParams {
                 by,
                 max_buckets,
-                ..StatsParams::default()
+                breached_limit,
             };
             Ok(reads.stats(&query, &range, &params, targets)?)
         })

@@ -145,6 +145,8 @@ pub struct App {
     /// Steps of the running workflow so far.
     pub workflow_steps: Vec<super::backend::WorkflowStep>,
     pub message: Option<(Level, String)>,
+    /// Triage metrics: the histogram, the `:stats` screen, SLA marks.
+    pub stats: super::stats::StatsPane,
 
     pub live: bool,
     pub generation: u64,
@@ -199,6 +201,7 @@ impl App {
             workflow_form: None,
             workflow_steps: Vec::new(),
             message: None,
+            stats: Default::default(),
             live: true,
             generation: 0,
             permissions: HashMap::new(),

@@ -23,6 +23,7 @@ pub enum Cmd {
     Search,
     TimeRange,
     ToggleFacets,
+    Histogram,
     Exclude,
     Mark,
     Assign,
@@ -96,6 +97,14 @@ pub const TABLE: &[Binding] = &[
         "facets",
         ["f"],
         "show/hide facets",
+        Global,
+        false
+    ),
+    b!(
+        Histogram,
+        "histogram",
+        ["h"],
+        "signal-volume histogram on/off",
         Global,
         false
     ),

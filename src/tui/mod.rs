@@ -15,6 +15,7 @@ pub mod local;
 pub mod query_edit;
 pub mod remote;
 pub mod runtime;
+pub mod stats;
 pub mod text;
 pub mod theme;
 pub mod update;
@@ -96,7 +97,9 @@ pub fn explore(
         link: crate::notify::NotifyConfig::from_config(config)?.signal_link,
         config: wf,
     };
-    let backend = LocalBackend::open(store, acting)?.with_workflows(setup);
+    let backend = LocalBackend::open(store, acting)?
+        .with_workflows(setup)
+        .with_sla(config.sla_targets()?);
     let me = backend.actor().handle.clone();
     let (opts, ui) = options_from_config(config, read_only, Some(&me))?;
     run(
