@@ -109,7 +109,7 @@ pub(crate) fn to_text(s: &Stats) -> String {
         .targets_s
         .0
         .iter()
-        .map(|(k, v)| format!("{k} {}", dur(Some(*v))))
+        .map(|(k, v)| format!("{k} {}", crate::query::stats::human_target(*v)))
         .collect();
     out.push_str(&format!(
         "\nSLA ({}): {} breached\n",

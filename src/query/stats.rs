@@ -130,6 +130,16 @@ pub fn human_secs(s: Option<i64>) -> String {
     }
 }
 
+/// A target as configured: in its largest whole unit (`1h`, `3d`, `90m`), else as `human_secs`.
+pub fn human_target(s: i64) -> String {
+    match s {
+        s if s > 0 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s > 0 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s > 0 && s % 60 == 0 => format!("{}m", s / 60),
+        s => human_secs(Some(s)),
+    }
+}
+
 /// Open-age bucket labels, in order.
 pub const AGE_BUCKETS: [&str; 5] = ["<1h", "1h-4h", "4h-1d", "1d-7d", ">7d"];
 

@@ -4,7 +4,7 @@
 //! they are drawn through `SafeText` (escaped, cut to fit).
 use super::pane;
 use crate::model::Severity;
-use crate::query::stats::{human_secs, GroupBy, Stats};
+use crate::query::stats::{human_secs, human_target, GroupBy, Stats};
 use crate::tui::app::App;
 use crate::tui::text::SafeText;
 use ratatui::buffer::Buffer;
@@ -122,7 +122,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         .targets_s
         .0
         .iter()
-        .map(|(k, v)| format!("{k} {}", human_secs(Some(*v))))
+        .map(|(k, v)| format!("{k} {}", human_target(*v)))
         .collect();
     line(
         buf,
