@@ -133,7 +133,10 @@ fn exact_figures_for_a_known_fixture() {
     assert_eq!(v["bucket_s"], 21_600);
     let volume = v["volume"].as_array().unwrap();
     assert_eq!(volume.len(), 13);
-    let counts: Vec<u64> = volume.iter().map(|b| b["count"].as_u64().unwrap()).collect();
+    let counts: Vec<u64> = volume
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .collect();
     // M1 (t0-2d, 24h in) is bucket 4; the other six (t0 to t0+4h, 72h to 76h in) bucket 12.
     let mut want = vec![0u64; 13];
     want[4] = 1;
@@ -154,7 +157,12 @@ fn grouping_by_assignee_and_rule() {
         ..StatsParams::default()
     };
     let s = reads
-        .stats(&q, &TimeRange::all(), &by(GroupBy::Assignee), SlaTargets::default())
+        .stats(
+            &q,
+            &TimeRange::all(),
+            &by(GroupBy::Assignee),
+            SlaTargets::default(),
+        )
         .unwrap();
     assert_eq!(
         s.groups.0,
@@ -162,7 +170,12 @@ fn grouping_by_assignee_and_rule() {
     );
     assert_eq!(s.time_to_triage.get(STANDARD).unwrap().p50_s, Some(5400));
     let s = reads
-        .stats(&q, &TimeRange::all(), &by(GroupBy::Rule), SlaTargets::default())
+        .stats(
+            &q,
+            &TimeRange::all(),
+            &by(GroupBy::Rule),
+            SlaTargets::default(),
+        )
         .unwrap();
     assert_eq!(
         s.groups.0,
@@ -193,7 +206,10 @@ fn sla_terms_agree_between_the_slow_path_and_the_index() {
         ("suite:stats sla:breached", vec!["C2", "C3", "M1"]),
         ("suite:stats sla:ok", vec!["C1", "H1", "H2", "H3"]),
         ("suite:stats -sla:breached", vec!["C1", "H1", "H2", "H3"]),
-        ("suite:stats (sla:breached OR status:high)", vec!["C2", "C3", "H1", "H2", "H3", "M1"]),
+        (
+            "suite:stats (sla:breached OR status:high)",
+            vec!["C2", "C3", "H1", "H2", "H3", "M1"],
+        ),
     ] {
         let q = parse(text).unwrap();
         assert!(q.uses_sla());

@@ -27,7 +27,12 @@ async fn stats_route_answers_what_the_engine_computes() {
     };
     let want = engine
         .reads(&reader)
-        .stats(&parse("status:high").unwrap(), &range, &params, SlaTargets::default())
+        .stats(
+            &parse("status:high").unwrap(),
+            &range,
+            &params,
+            SlaTargets::default(),
+        )
         .unwrap();
     assert_eq!(got, serde_json::to_value(&want).unwrap());
     assert_eq!(got["total"], 10);
@@ -41,13 +46,20 @@ async fn stats_route_answers_what_the_engine_computes() {
         .unwrap();
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().contains("by"));
-    let bad = authed(c.get(s.url("/api/v2/sigscope/stats?query=status:(")), &s.reader)
-        .send()
-        .await
-        .unwrap();
+    let bad = authed(
+        c.get(s.url("/api/v2/sigscope/stats?query=status:(")),
+        &s.reader,
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(bad.status(), 400);
     let anon = c.get(s.url("/api/v2/sigscope/stats")).send().await.unwrap();
-    assert!(anon.status() == 401 || anon.status() == 403, "{}", anon.status());
+    assert!(
+        anon.status() == 401 || anon.status() == 403,
+        "{}",
+        anon.status()
+    );
 
     // `sla:` terms work in the signals list too.
     let r = authed(

@@ -46,8 +46,18 @@ fn listed(db: &str, q: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
     let out = ok(run(
         db,
         &[
-            "signals", "list", "-q", q, "--from", &ms(from), "--to", &ms(to), "--limit", "0",
-            "--format", "ids",
+            "signals",
+            "list",
+            "-q",
+            q,
+            "--from",
+            &ms(from),
+            "--to",
+            &ms(to),
+            "--limit",
+            "0",
+            "--format",
+            "ids",
         ],
     ));
     out.lines().count()
@@ -63,7 +73,16 @@ fn volume_buckets_equal_signals_list_counts() {
     let out = ok(run(
         &db,
         &[
-            "stats", "-q", q, "--from", &ms(from), "--to", &ms(to), "--buckets", "6", "--format",
+            "stats",
+            "-q",
+            q,
+            "--from",
+            &ms(from),
+            "--to",
+            &ms(to),
+            "--buckets",
+            "6",
+            "--format",
             "json",
         ],
     ));
@@ -115,7 +134,10 @@ fn sla_terms_split_signals_list_in_two() {
     let breached = listed(&db, "sla:breached", from, now);
     let fine = listed(&db, "sla:ok", from, now);
     assert_eq!(breached + fine, all);
-    assert!(breached > 0, "a 3-day demo store has untriaged signals past 1h");
+    assert!(
+        breached > 0,
+        "a 3-day demo store has untriaged signals past 1h"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&ok(run(&db, &["stats", "--format", "json"]))).unwrap();
     assert_eq!(json["sla"]["breached"].as_u64().unwrap() as usize, breached);

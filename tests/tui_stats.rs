@@ -47,7 +47,11 @@ fn one_row_histogram_above_the_stream_at_80x24() {
     for no_color in [false, true] {
         let b = stats_fixture();
         let app = app(&b, 80, 24, no_color);
-        let stats = app.stats.latest.clone().expect("stats loaded after the search");
+        let stats = app
+            .stats
+            .latest
+            .clone()
+            .expect("stats loaded after the search");
         assert_eq!(stats.bucket_s, 300);
         assert_eq!(stats.volume.len(), 60);
         let buf = render(&app);
@@ -109,7 +113,8 @@ fn taller_histogram_with_its_scale_at_160x45() {
         // Above the stream (x 30..108 between the facets and the side panel): a scale row, then
         // four rows of bars.
         assert!(
-            line(&s, 1).contains("Signals over time · 5m00s per bar · peak 1 · 11-26 07:00 → 11-26 12:00"),
+            line(&s, 1)
+                .contains("Signals over time · 5m00s per bar · peak 1 · 11-26 07:00 → 11-26 12:00"),
             "{s}"
         );
         for y in 2..6 {
@@ -139,10 +144,16 @@ fn the_stream_marks_a_breach_with_a_glyph_that_survives_no_color() {
         assert!(!app.stats.is_breached("sig-2"), "30m old: within 1h");
         let buf = render(&app);
         let s = harness::screen(&buf);
-        let y = s.lines().position(|l| l.contains("Path traversal")).unwrap();
+        let y = s
+            .lines()
+            .position(|l| l.contains("Path traversal"))
+            .unwrap();
         let row: Vec<char> = line(&s, y).chars().collect();
         assert_eq!(row[2], '!', "{s}");
-        let other = s.lines().position(|l| l.contains("Command injection")).unwrap();
+        let other = s
+            .lines()
+            .position(|l| l.contains("Command injection"))
+            .unwrap();
         assert_eq!(line(&s, other).chars().nth(2), Some(' '));
         let cell = &buf[(2, y as u16)];
         assert!(cell.modifier.contains(Modifier::BOLD));

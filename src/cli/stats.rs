@@ -57,9 +57,9 @@ pub fn run(ctx: &Context, a: StatsArgs) -> Result<()> {
     };
     let stats = reads.stats(&query, &range, &params, targets)?;
     match a.format {
-        StatsFormat::Json => print_json(
-            &serde_json::to_value(&stats).map_err(|e| Error::Other(e.to_string()))?,
-        ),
+        StatsFormat::Json => {
+            print_json(&serde_json::to_value(&stats).map_err(|e| Error::Other(e.to_string()))?)
+        }
         StatsFormat::Table => {
             print!("{}", to_text(&stats));
             Ok(())
@@ -119,7 +119,10 @@ pub(crate) fn to_text(s: &Stats) -> String {
     for id in &s.sla.breached_ids {
         out.push_str(&format!("  {}\n", clean(id)));
     }
-    out.push_str(&format!("\nvolume (buckets of {}):\n", dur(Some(s.bucket_s))));
+    out.push_str(&format!(
+        "\nvolume (buckets of {}):\n",
+        dur(Some(s.bucket_s))
+    ));
     for b in &s.volume {
         out.push_str(&format!(
             "  {}  {}\n",

@@ -9,10 +9,8 @@ use super::Reads;
 use crate::error::Result;
 use crate::model::audit::actions;
 use crate::model::{json::str_at, AuditEvent};
-use crate::query::{
-    Query, SignalIndex, SlaContext, SlaTargets, Stats, StatsParams, TimeRange,
-};
 use crate::query::sla::TimesById;
+use crate::query::{Query, SignalIndex, SlaContext, SlaTargets, Stats, StatsParams, TimeRange};
 use crate::store::Db;
 
 /// Audit events read per page while deriving triage times: bounded memory on a long trail.

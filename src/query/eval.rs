@@ -1,8 +1,8 @@
 //! The slow path: a query evaluated straight on a `Signal`. The index gives the same answers faster.
 use super::ast::{Expr, Query, Term, TermKind};
 use super::fields::{is_typed_or_excluded, resolve, typed_step, Col, TypedNode, TypedStep};
-use super::value::{match_cidr, match_value, TextMatcher, Val};
 use super::sla::{SlaContext, Triaged};
+use super::value::{match_cidr, match_value, TextMatcher, Val};
 use crate::model::{Signal, TriageState};
 use serde_json::Value as Json;
 

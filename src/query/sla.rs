@@ -154,10 +154,22 @@ mod tests {
         assert!(breached(Severity::Critical, 0, Triaged::At(h + 1), 0, &t));
         assert!(!breached(Severity::Critical, 0, Triaged::Never, h, &t));
         assert!(breached(Severity::Critical, 0, Triaged::Never, h + 1, &t));
-        assert!(!breached(Severity::Critical, 0, Triaged::Unknown, 100 * h, &t));
+        assert!(!breached(
+            Severity::Critical,
+            0,
+            Triaged::Unknown,
+            100 * h,
+            &t
+        ));
         // Info: 7d.
         assert!(!breached(Severity::Info, 0, Triaged::Never, 7 * 24 * h, &t));
-        assert!(breached(Severity::Info, 0, Triaged::Never, 7 * 24 * h + 1, &t));
+        assert!(breached(
+            Severity::Info,
+            0,
+            Triaged::Never,
+            7 * 24 * h + 1,
+            &t
+        ));
     }
 
     #[test]

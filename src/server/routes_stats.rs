@@ -87,8 +87,7 @@ pub async fn stats(
             Ok(reads.stats(&query, &range, &params, targets)?)
         })
         .await?;
-    let v = serde_json::to_value(&stats).map_err(|e| {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("stats: {e}"))
-    })?;
+    let v = serde_json::to_value(&stats)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("stats: {e}")))?;
     Ok(Json(v))
 }

@@ -527,7 +527,9 @@ pub trait Backend: Send + Sync {
     }
     /// Triage metrics for a query and range (`:stats`, the histogram, SLA marks).
     fn stats(&self, _req: &super::stats::StatsRequest) -> Result<crate::query::Stats> {
-        Err(crate::Error::NotFound("stats are not available here".into()))
+        Err(crate::Error::NotFound(
+            "stats are not available here".into(),
+        ))
     }
     /// The workflows there are.
     fn workflows(&self) -> Result<Vec<WorkflowInfo>> {

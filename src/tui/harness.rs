@@ -80,10 +80,7 @@ pub fn execute(
         Effect::PollGeneration => Action::Generation(backend.generation(), backend.sync_state()),
         Effect::LoadStats { gen, req } => Action::StatsDone {
             gen,
-            result: backend
-                .stats(&req)
-                .map(Arc::new)
-                .map_err(|e| e.to_string()),
+            result: backend.stats(&req).map(Arc::new).map_err(|e| e.to_string()),
         },
         Effect::Copy(_) | Effect::SaveView(_) => return None,
     })

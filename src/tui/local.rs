@@ -405,9 +405,14 @@ impl Backend for LocalBackend {
             to: req.to,
         };
         // Lock order: the engine (the audit trail, for `sla:` terms) before the index.
-        let sla = match q.uses_sla() {
-            true => Some(lock(&self.engine).reads(&self.actor).sla_context(self.sla)?),
-            false => None,
+        let sla = if q.uses_sla() {
+            Some(
+                lock(&self.engine)
+                    .reads(&self.actor)
+                    .sla_context(self.sla)?,
+            )
+        } else {
+            None
         };
         let index = self.index.read().unwrap_or_else(|p| p.into_inner());
         let res = index.search_sla(&q, &range, TOP_VALUES, sla.as_ref());

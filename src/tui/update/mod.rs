@@ -137,8 +137,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::SearchDone { gen, query, result } => {
             // The histogram and the SLA marks follow every search that answered.
-            let answered =
-                gen == app.search_gen && matches!(&result, Ok(r) if r.error.is_none());
+            let answered = gen == app.search_gen && matches!(&result, Ok(r) if r.error.is_none());
             let mut fx = results::search_done(app, gen, query, result);
             if answered {
                 fx.extend(stats::load(app));

@@ -36,10 +36,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             t.map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string())
         };
         let first = stats.volume.first().map(|b| b.start);
-        let end = stats
-            .volume
-            .last()
-            .and_then(|b| b.start.checked_add_signed(chrono::TimeDelta::seconds(stats.bucket_s)));
+        let end = stats.volume.last().and_then(|b| {
+            b.start
+                .checked_add_signed(chrono::TimeDelta::seconds(stats.bucket_s))
+        });
         let label = format!(
             " Signals over time · {} per bar · peak {max} · {} → {} ",
             human_secs(Some(stats.bucket_s)),

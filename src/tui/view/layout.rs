@@ -65,7 +65,12 @@ pub fn compute(app: &App) -> Layout {
             // One row on a small terminal; with room, a taller chart with its scale.
             let hh = if body.height >= 36 { 5 } else { 1 };
             l.histogram = Some(Rect::new(s.x, s.y, s.width, hh));
-            l.stream = Some(Rect::new(s.x, s.y + hh, s.width, s.height.saturating_sub(hh)));
+            l.stream = Some(Rect::new(
+                s.x,
+                s.y + hh,
+                s.width,
+                s.height.saturating_sub(hh),
+            ));
         }
     }
     l

@@ -49,7 +49,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let stats = match (app.stats.latest.as_ref(), &screen.error) {
         (_, Some(e)) => {
-            let msg = format!("stats unavailable: {}", crate::tui::text::fit(SafeText::new(e).as_str(), w.saturating_sub(20)));
+            let msg = format!(
+                "stats unavailable: {}",
+                crate::tui::text::fit(SafeText::new(e).as_str(), w.saturating_sub(20))
+            );
             line(buf, Line::styled(msg, th.error), &mut y);
             return;
         }
@@ -70,7 +73,11 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             "{} signals · {q} · {}{}",
             stats.total,
             app.range.label(),
-            if app.stats.loading { " · updating…" } else { "" }
+            if app.stats.loading {
+                " · updating…"
+            } else {
+                ""
+            }
         )),
         &mut y,
     );
@@ -157,7 +164,9 @@ impl Cols {
         let name = if wide { 28 } else { 16 };
         // Marker 2, name, count 8, then 8 per duration column.
         let durations = if wide { 6 } else { 4 };
-        let bar = w.saturating_sub(2 + name + 1 + 8 + 8 * durations + 1).max(4);
+        let bar = w
+            .saturating_sub(2 + name + 1 + 8 + 8 * durations + 1)
+            .max(4);
         Cols { name, bar, wide }
     }
 
