@@ -91,13 +91,15 @@ fn run(n: usize, iters: usize) {
         now_ms: opts(n).now.timestamp_millis(),
         targets: SlaTargets::default(),
         times: Default::default(),
+        version: Some(1),
     };
+    let times = std::sync::Arc::make_mut(&mut ctx.times);
     for (i, s) in signals.iter().enumerate() {
         if s.triage.state == TriageState::Open && s.triage.assignee.is_none() {
             continue;
         }
         let first = s.first_seen.timestamp_millis() + (i as i64 % 7200) * 1000;
-        ctx.times.insert(
+        times.insert(
             s.id.clone(),
             TriageTimes {
                 first_triage: Some(first),
@@ -126,8 +128,7 @@ fn run(n: usize, iters: usize) {
         });
         let params = StatsParams::default();
         let stats = time(iters, || {
-            let rows = ix.matches_sla(&q, &range, Some(&ctx));
-            black_box(ix.stats(&rows, &range, &ctx, &params));
+            black_box(ix.stats_query(&q, &range, &ctx, &params));
         });
         println!(
             "| {name} | {matches} | {} / {} | {} / {} | {} / {} | {} / {} |",
@@ -151,8 +152,7 @@ fn run(n: usize, iters: usize) {
             ..StatsParams::default()
         };
         let t = time(iters, || {
-            let rows = ix.matches(&q, &range);
-            black_box(ix.stats(&rows, &range, &ctx, &params));
+            black_box(ix.stats_query(&q, &range, &ctx, &params));
         });
         println!(
             "stats by {}, all signals: wall p50 {} p95 {}",

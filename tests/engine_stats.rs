@@ -261,3 +261,67 @@ fn a_read_only_reader_may_read_stats() {
         .unwrap();
     assert_eq!(s.sla.breached, 3);
 }
+
+#[test]
+fn new_triage_events_reach_a_kept_index_and_the_engine_cache() {
+    let mut env = fixture();
+    let admin = env.user(ADMIN);
+    let targets = SlaTargets::default();
+    let breached = |ix: &SignalIndex, ctx: &sigscope::query::SlaContext| {
+        let q = parse("suite:stats sla:breached").unwrap();
+        let mut ids: Vec<String> = ix
+            .matches_sla(&q, &TimeRange::all(), Some(ctx))
+            .into_iter()
+            .map(|r| ix.id_of(r).to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (ix, before) = {
+        let reads = env.engine.reads(&admin);
+        let mut all = Vec::new();
+        reads
+            .for_each_signal(&mut |s| {
+                all.push(s);
+                Ok(())
+            })
+            .unwrap();
+        (SignalIndex::build(all), reads.sla_context(targets).unwrap())
+    };
+    assert_eq!(breached(&ix, &before), ["C2", "C3", "M1"]);
+    // C3 (critical, seen at 3h) assigned half an hour after it was seen: within its hour.
+    env.clock.set(h(3) + TimeDelta::minutes(30));
+    env.engine
+        .execute(
+            &admin,
+            Command::Assign {
+                signals: vec![SignalRef::new("C3")],
+                user: STANDARD.into(),
+            },
+        )
+        .unwrap();
+    env.clock.set(h(5));
+    let after = env.engine.reads(&admin).sla_context(targets).unwrap();
+    assert!(after.version > before.version);
+    assert_eq!(
+        after.times_of("C3").first_triage,
+        Some((h(3) + TimeDelta::minutes(30)).timestamp_millis())
+    );
+    // The same index (the signals' JSON unchanged): the new event alone moves C3.
+    assert_eq!(breached(&ix, &after), ["C2", "M1"]);
+    // An older context still answers as it did (its join is not the newer one).
+    assert_eq!(breached(&ix, &before), ["C2", "C3", "M1"]);
+    // And the engine's stats see it too.
+    let s = env
+        .engine
+        .reads(&admin)
+        .stats(
+            &parse("suite:stats").unwrap(),
+            &TimeRange::all(),
+            &StatsParams::default(),
+            targets,
+        )
+        .unwrap();
+    assert_eq!(s.sla.breached_ids, ["C2", "M1"]);
+    assert_eq!(s.time_to_triage.get("critical").unwrap().count, 3);
+}

@@ -87,6 +87,8 @@ impl Clock for FixedClock {
 pub struct Engine {
     store: Box<dyn Storage>,
     clock: Box<dyn Clock>,
+    /// The audit trail's triage times, extended as it grows (see `stats`).
+    triage: stats::TriageCache,
 }
 
 /// The actions that bump a signal's version: the last of them names who changed it in a conflict.
@@ -107,6 +109,7 @@ impl Engine {
         Engine {
             store: Box::new(store),
             clock,
+            triage: Default::default(),
         }
     }
 
@@ -124,6 +127,7 @@ impl Engine {
         Ok(Engine {
             store: crate::store::open(location)?,
             clock,
+            triage: Default::default(),
         })
     }
 

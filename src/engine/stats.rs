@@ -12,27 +12,39 @@ use crate::model::{json::str_at, AuditEvent};
 use crate::query::sla::TimesById;
 use crate::query::{Query, SignalIndex, SlaContext, SlaTargets, Stats, StatsParams, TimeRange};
 use crate::store::Db;
+use std::sync::Arc;
 
 /// Audit events read per page while deriving triage times: bounded memory on a long trail.
 const PAGE: usize = 10_000;
 
-/// Each triaged signal's first triage (first change of state or assignee) and last archiving,
-/// from the audit trail, oldest first.
-pub(crate) fn triage_times(db: &dyn Db) -> Result<TimesById> {
-    let mut out = TimesById::default();
-    let mut seq = 0;
+/// Triage times folded from the audit trail up to a seq: what the engine keeps between calls, so
+/// that each call reads only the events appended since (the trail is append-only). A read made
+/// inside a change that is then undone could fold events that never happened; stats are not read
+/// inside changes.
+pub(crate) type TriageCache = std::sync::Mutex<Option<(i64, Arc<TimesById>)>>;
+
+/// Each triaged signal's first triage (first change of state or assignee) and last archiving, from
+/// the audit trail, with the seq read up to: `cache` extended by the events after its seq.
+pub(crate) fn triage_times(db: &dyn Db, cache: &TriageCache) -> Result<(i64, Arc<TimesById>)> {
+    let mut guard = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (mut seq, mut times) = guard.clone().unwrap_or_default();
     loop {
         let page = db.audit_since(seq, PAGE)?;
         let Some(last) = page.last() else { break };
         seq = last.seq;
+        // Copies the map only when someone still holds the previous one and there is news.
+        let map = Arc::make_mut(&mut times);
         for e in &page {
-            note(&mut out, e);
+            note(map, e);
         }
         if page.len() < PAGE {
             break;
         }
     }
-    Ok(out)
+    *guard = Some((seq, times.clone()));
+    Ok((seq, times))
 }
 
 fn note(out: &mut TimesById, e: &AuditEvent) {
@@ -56,10 +68,12 @@ impl Reads<'_> {
     /// What `sla:` terms and the SLA figures are answered from: `targets`, the engine's time and
     /// the audit trail's triage times.
     pub fn sla_context(&self, targets: SlaTargets) -> Result<SlaContext> {
+        let (seq, times) = self.triage_times_at()?;
         Ok(SlaContext {
             now_ms: self.now().timestamp_millis(),
             targets,
-            times: self.triage_times()?,
+            times,
+            version: Some(seq),
         })
     }
 
@@ -90,8 +104,7 @@ impl Reads<'_> {
         targets: SlaTargets,
     ) -> Result<Stats> {
         let ctx = self.sla_context(targets)?;
-        let rows = ix.matches_sla(q, range, Some(&ctx));
-        Ok(ix.stats(&rows, range, &ctx, params))
+        Ok(ix.stats_query(q, range, &ctx, params))
     }
 
     /// The SLA context when `q` has an `sla:` term (deriving it reads the audit trail), else

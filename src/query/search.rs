@@ -13,6 +13,10 @@ use super::index::{
 };
 use super::intern::NONE;
 use super::sla::SlaContext;
+use super::stats_scan::RowTimes;
+
+/// The SLA context of an evaluation, with its times laid out by row.
+pub(crate) type Sla<'a> = (&'a SlaContext, &'a RowTimes);
 use super::time::TimeRange;
 use super::value::{match_cidr, match_value, TextMatcher, Val};
 use crate::model::{ArchiveReason, Severity, TriageState};
@@ -115,6 +119,11 @@ impl SignalIndex {
         self.run(q, range, Some(top_n), None)
     }
 
+    /// The context's times by row, when the query needs them.
+    fn sla_for(&self, q: &Query, sla: Option<&SlaContext>) -> Option<std::sync::Arc<RowTimes>> {
+        sla.filter(|_| q.uses_sla()).map(|c| self.row_times(c))
+    }
+
     /// `search`, answering `sla:` terms from `sla` (without it they match nothing).
     pub fn search_sla(
         &self,
@@ -123,7 +132,8 @@ impl SignalIndex {
         top_n: usize,
         sla: Option<&SlaContext>,
     ) -> SearchResult {
-        self.run(q, range, Some(top_n), sla)
+        let times = self.sla_for(q, sla);
+        self.run(q, range, Some(top_n), sla.zip(times.as_deref()))
     }
 
     /// Matches only, newest first.
@@ -133,6 +143,17 @@ impl SignalIndex {
 
     /// `matches`, answering `sla:` terms from `sla`.
     pub fn matches_sla(&self, q: &Query, range: &TimeRange, sla: Option<&SlaContext>) -> Vec<u32> {
+        let times = self.sla_for(q, sla);
+        self.run(q, range, None, sla.zip(times.as_deref())).matches
+    }
+
+    /// `matches` with the context's times already laid out by row.
+    pub(crate) fn matches_with(
+        &self,
+        q: &Query,
+        range: &TimeRange,
+        sla: Option<Sla<'_>>,
+    ) -> Vec<u32> {
         self.run(q, range, None, sla).matches
     }
 
@@ -141,7 +162,7 @@ impl SignalIndex {
         q: &Query,
         range: &TimeRange,
         top_n: Option<usize>,
-        sla: Option<&SlaContext>,
+        sla: Option<Sla<'_>>,
     ) -> SearchResult {
         let n = self.rows();
         let plan = match &q.root {
@@ -180,11 +201,11 @@ impl SignalIndex {
         }
     }
 
-    fn compile(&self, e: &Expr, sla: Option<&SlaContext>) -> Plan {
+    fn compile(&self, e: &Expr, sla: Option<Sla<'_>>) -> Plan {
         prune(self.compile_raw(e, sla))
     }
 
-    fn compile_raw(&self, e: &Expr, sla: Option<&SlaContext>) -> Plan {
+    fn compile_raw(&self, e: &Expr, sla: Option<Sla<'_>>) -> Plan {
         match e {
             Expr::And(xs) => Plan::And(xs.iter().map(|x| self.compile(x, sla)).collect()),
             Expr::Or(xs) => Plan::Or(xs.iter().map(|x| self.compile(x, sla)).collect()),
@@ -243,8 +264,8 @@ impl SignalIndex {
                     let pred = Pred::Value(v);
                     let want = |w: bool| pred.test(&Val::Str(super::sla::word(w)));
                     match sla {
-                        Some(ctx) if want(true) || want(false) => {
-                            Plan::Bits(self.sla_bits(ctx, want(true), want(false)))
+                        Some((ctx, times)) if want(true) || want(false) => {
+                            Plan::Bits(self.sla_bits(ctx, times, want(true), want(false)))
                         }
                         _ => Plan::Const(false),
                     }

@@ -123,7 +123,12 @@ pub type TimesById = HashMap<String, TriageTimes, FxBuild>;
 pub struct SlaContext {
     pub now_ms: i64,
     pub targets: SlaTargets,
-    pub times: TimesById,
+    /// Shared: the engine keeps one and extends it as the audit trail grows.
+    pub times: std::sync::Arc<TimesById>,
+    /// The audit seq `times` was read up to, when they come from a store's trail: an index that
+    /// mirrors that store reuses its join of the same times onto its rows (see `stats_scan`).
+    /// `None` (ad-hoc times) joins afresh each time.
+    pub version: Option<i64>,
 }
 
 impl SlaContext {

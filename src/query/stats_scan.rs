@@ -11,10 +11,28 @@ use super::stats::{
 use super::time::TimeRange;
 use crate::model::{Severity, TriageState};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-type ByRow = HashMap<u32, TriageTimes, FxBuild>;
+/// The context's triage times laid out by row (`NO_TIME` for none), joined once per evaluation
+/// and shared by the filter and the figures: a row's lookup is then an array read.
+pub(crate) struct RowTimes {
+    first: Vec<i64>,
+    archived: Vec<i64>,
+}
 
-/// One group's figures while the rows are read.
+const NO_TIME: i64 = i64::MIN;
+
+impl RowTimes {
+    fn get(&self, r: usize) -> TriageTimes {
+        let at = |v: &[i64]| v.get(r).copied().filter(|&t| t != NO_TIME);
+        TriageTimes {
+            first_triage: at(&self.first),
+            archived: at(&self.archived),
+        }
+    }
+}
+
+/// Acc per group while the rows are read.
 #[derive(Default)]
 struct Acc {
     name: String,
@@ -23,31 +41,57 @@ struct Acc {
     tta: Vec<i64>,
 }
 
+/// The last join kept, by the context's version and the rows it covered: joining is one id lookup
+/// per triaged signal, a cache miss or three each, far more than the rest of a query at 1M signals.
+/// Rows never move and new ones are appended, so a join is good while neither changes.
+#[derive(Default)]
+pub(crate) struct SlaJoin(Mutex<Option<(i64, usize, Arc<RowTimes>)>>);
+
 impl SignalIndex {
-    /// The context's triage times by row (the audit trail is small next to the rows, so this
-    /// costs one id lookup per triaged signal, not one per row).
-    fn times_by_row(&self, ctx: &SlaContext) -> ByRow {
-        let mut out = ByRow::default();
-        for (id, t) in &ctx.times {
-            if let Some(r) = self.row_of(id) {
-                out.insert(r, *t);
+    /// The context's triage times by row, reused from the last call for the same version.
+    pub(crate) fn row_times(&self, ctx: &SlaContext) -> Arc<RowTimes> {
+        let mut kept = self
+            .sla_join
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let (Some(v), Some((kv, rows, t))) = (ctx.version, kept.as_ref()) {
+            if v == *kv && *rows == self.rows() {
+                return t.clone();
             }
         }
-        out
+        let t = Arc::new(self.join_times(ctx));
+        if let Some(v) = ctx.version {
+            *kept = Some((v, self.rows(), t.clone()));
+        }
+        t
     }
 
-    fn triaged(&self, r: usize, times: &ByRow) -> (Triaged, TriageTimes) {
-        let t = times.get(&(r as u32)).copied().unwrap_or_default();
+    fn join_times(&self, ctx: &SlaContext) -> RowTimes {
+        let mut t = RowTimes {
+            first: vec![NO_TIME; self.rows()],
+            archived: vec![NO_TIME; self.rows()],
+        };
+        for (id, x) in ctx.times.iter() {
+            if let Some(r) = self.row_of(id) {
+                let r = r as usize;
+                t.first[r] = x.first_triage.unwrap_or(NO_TIME);
+                t.archived[r] = x.archived.unwrap_or(NO_TIME);
+            }
+        }
+        t
+    }
+
+    fn triaged(&self, r: usize, t: TriageTimes) -> Triaged {
         let touched = state_of(self.state[r]) != TriageState::Open || self.assignee[r] != NONE;
-        (Triaged::of(t.first_triage, touched), t)
+        Triaged::of(t.first_triage, touched)
     }
 
-    fn row_breached(&self, r: usize, times: &ByRow, ctx: &SlaContext) -> bool {
-        let (triaged, _) = self.triaged(r, times);
+    fn row_breached(&self, r: usize, t: TriageTimes, ctx: &SlaContext) -> bool {
         breached(
             severity_of(self.sev[r]),
             self.first_seen[r],
-            triaged,
+            self.triaged(r, t),
             ctx.now_ms,
             &ctx.targets,
         )
@@ -55,14 +99,19 @@ impl SignalIndex {
 
     /// Rows whose SLA answer is wanted: `breached` ones when `want_breached`, the others when
     /// `want_ok`. Live rows only.
-    pub(crate) fn sla_bits(&self, ctx: &SlaContext, want_breached: bool, want_ok: bool) -> Bits {
-        let times = self.times_by_row(ctx);
+    pub(crate) fn sla_bits(
+        &self,
+        ctx: &SlaContext,
+        times: &RowTimes,
+        want_breached: bool,
+        want_ok: bool,
+    ) -> Bits {
         let mut out = bits_new(self.rows(), false);
         for r in 0..self.rows() {
             if self.state[r] == DEAD {
                 continue;
             }
-            let b = self.row_breached(r, &times, ctx);
+            let b = self.row_breached(r, times.get(r), ctx);
             if (b && want_breached) || (!b && want_ok) {
                 out[r >> 6] |= 1 << (r & 63);
             }
@@ -73,14 +122,42 @@ impl SignalIndex {
     /// Is this signal past its SLA? (For marking the stream; `None` for an unknown id.)
     pub fn is_breached(&self, id: &str, ctx: &SlaContext) -> Option<bool> {
         let r = self.row_of(id)?;
-        let mut times = ByRow::default();
-        times.insert(r, ctx.times_of(id));
-        Some(self.row_breached(r as usize, &times, ctx))
+        Some(self.row_breached(r as usize, ctx.times_of(id), ctx))
     }
 
-    /// The group names of a row (several for a signal on several services).
-    fn group_names(&self, r: usize, by: GroupBy, out: &mut Vec<String>) {
+    /// The signals `q` matches in `range` (`sla:` terms answered from `ctx`) and their triage
+    /// metrics, joining the context's times onto the rows once for both.
+    pub fn stats_query(
+        &self,
+        q: &super::Query,
+        range: &TimeRange,
+        ctx: &SlaContext,
+        p: &StatsParams,
+    ) -> Stats {
+        let times = self.row_times(ctx);
+        let rows = self.matches_with(q, range, Some((ctx, &times)));
+        self.stats_with(&rows, range, ctx, &times, p)
+    }
+
+    /// The group values of a row as numbers in the grouping's own column (several for a signal
+    /// on several services; `NONE` for no value): no text is made per row.
+    fn group_ids(&self, r: usize, by: GroupBy, out: &mut Vec<u32>) {
         out.clear();
+        match by {
+            GroupBy::Severity => out.push(u32::from(self.sev[r])),
+            GroupBy::Rule => out.push(self.single_at(SingleCol::RuleName, r as u32)),
+            GroupBy::Service => {
+                out.extend_from_slice(self.multi[MultiCol::Service as usize].get(r as u32));
+                if out.is_empty() {
+                    out.push(NONE);
+                }
+            }
+            GroupBy::Assignee => out.push(self.assignee[r]),
+        }
+    }
+
+    /// The name of a group value from `group_ids`.
+    fn group_name(&self, by: GroupBy, id: u32) -> String {
         let text = |s: &str| {
             if s.is_empty() {
                 NO_GROUP.to_string()
@@ -89,23 +166,17 @@ impl SignalIndex {
             }
         };
         match by {
-            GroupBy::Severity => out.push(severity_of(self.sev[r]).as_str().to_string()),
-            GroupBy::Rule => out.push(text(
-                self.single_dict[SingleCol::RuleName as usize]
-                    .str_of(self.single_at(SingleCol::RuleName, r as u32)),
-            )),
-            GroupBy::Service => {
-                let m = &self.multi[MultiCol::Service as usize];
-                out.extend(m.get(r as u32).iter().map(|&v| text(m.dict_str(v))));
-                if out.is_empty() {
-                    out.push(NO_GROUP.to_string());
-                }
-            }
-            GroupBy::Assignee => out.push(match self.assignees.get(self.assignee[r]) {
+            GroupBy::Severity => severity_of(id as u8).as_str().to_string(),
+            GroupBy::Rule if id == NONE => NO_GROUP.to_string(),
+            GroupBy::Rule => text(self.single_dict[SingleCol::RuleName as usize].str_of(id)),
+            GroupBy::Service if id == NONE => NO_GROUP.to_string(),
+            GroupBy::Service => text(self.multi[MultiCol::Service as usize].dict_str(id)),
+            // Several assignee entries may share a handle (a renamed user): grouped by handle.
+            GroupBy::Assignee => match self.assignees.get(id) {
                 Some((_, handle, _)) if !handle.is_empty() => handle.to_string(),
                 Some((uuid, _, _)) if !uuid.is_empty() => uuid.to_string(),
                 _ => UNASSIGNED.to_string(),
-            }),
+            },
         }
     }
 
@@ -118,16 +189,28 @@ impl SignalIndex {
         ctx: &SlaContext,
         p: &StatsParams,
     ) -> Stats {
-        let times = self.times_by_row(ctx);
+        self.stats_with(rows, range, ctx, &self.row_times(ctx), p)
+    }
+
+    fn stats_with(
+        &self,
+        rows: &[u32],
+        range: &TimeRange,
+        ctx: &SlaContext,
+        times: &RowTimes,
+        p: &StatsParams,
+    ) -> Stats {
         let live: Vec<usize> = rows
             .iter()
             .map(|&r| r as usize)
             .filter(|&r| r < self.rows() && self.state[r] != DEAD)
             .collect();
-        // Group names are few; rows hold a group slot found through a small cache.
-        let mut slots: HashMap<String, usize> = HashMap::new();
+        // Group values are few next to rows: a value's slot is found by number, and its name
+        // made once, when the value is first seen.
+        let mut by_id: HashMap<u32, usize, FxBuild> = HashMap::default();
+        let mut by_name: HashMap<String, usize> = HashMap::new();
         let mut groups: Vec<Acc> = Vec::new();
-        let mut names = Vec::new();
+        let mut ids = Vec::new();
         let mut open = [0usize; 5];
         let mut open_count = 0;
         let mut breached_count = 0;
@@ -138,17 +221,22 @@ impl SignalIndex {
             let sev = severity_of(self.sev[r]);
             let first_seen = self.first_seen[r];
             let state = state_of(self.state[r]);
-            let (triaged, t) = self.triaged(r, &times);
-            self.group_names(r, p.by, &mut names);
-            for name in names.drain(..) {
-                let next = groups.len();
-                let slot = *slots.entry(name.clone()).or_insert(next);
-                if slot == next {
-                    groups.push(Acc {
-                        name,
-                        ..Acc::default()
-                    });
-                }
+            let t = times.get(r);
+            let triaged = self.triaged(r, t);
+            self.group_ids(r, p.by, &mut ids);
+            for &id in &ids {
+                let slot = *by_id.entry(id).or_insert_with(|| {
+                    let name = self.group_name(p.by, id);
+                    let next = groups.len();
+                    let slot = *by_name.entry(name.clone()).or_insert(next);
+                    if slot == next {
+                        groups.push(Acc {
+                            name,
+                            ..Acc::default()
+                        });
+                    }
+                    slot
+                });
                 let Some(g) = groups.get_mut(slot) else {
                     continue;
                 };

@@ -215,8 +215,7 @@ impl Backend for Fake {
             from: req.search.from,
             to: req.search.to,
         };
-        let rows = ix.matches_sla(&q, &range, Some(&ctx));
-        Ok(ix.stats(&rows, &range, &ctx, &req.params))
+        Ok(ix.stats_query(&q, &range, &ctx, &req.params))
     }
 
     fn blocks(&self, include_inactive: bool) -> sigscope::Result<Vec<sigscope::model::Block>> {
