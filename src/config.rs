@@ -40,6 +40,16 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The triage SLA targets: `[sla]` over the defaults (critical 1h, high 4h, medium 1d, low 3d,
+    /// info 7d).
+    pub fn sla_targets(&self) -> Result<crate::query::SlaTargets> {
+        self.section::<crate::query::SlaConfig>("sla")?
+            .targets()
+            .map_err(Error::Invalid)
+    }
+}
+
 fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "sigscope")
 }

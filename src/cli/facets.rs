@@ -33,7 +33,7 @@ pub struct FacetsArgs {
     pub format: FacetFormat,
 }
 
-pub fn run(store: &Reads, a: FacetsArgs) -> Result<()> {
+pub fn run(store: &Reads, a: FacetsArgs, targets: crate::query::SlaTargets) -> Result<()> {
     let query = parse_query_arg(a.query.as_deref())?;
     let range = time_range_args(a.from.as_deref(), a.to.as_deref(), Utc::now())?;
     let mut ix = SignalIndex::new();
@@ -41,7 +41,8 @@ pub fn run(store: &Reads, a: FacetsArgs) -> Result<()> {
         ix.insert_or_update(&s);
         Ok(())
     })?;
-    let r = ix.search(&query, &range, a.top);
+    let sla = store.sla_context_for(&query, targets)?;
+    let r = ix.search_sla(&query, &range, a.top, sla.as_ref());
     match a.format {
         FacetFormat::Json => print_json(&to_json(&r)),
         FacetFormat::Table => {

@@ -16,6 +16,7 @@ mod output;
 mod rules;
 mod serve;
 mod signals;
+mod stats;
 mod sync;
 mod triage;
 mod users;
@@ -74,6 +75,8 @@ pub enum Command {
     /// List, show and search signals.
     #[command(subcommand)]
     Signals(signals::SignalsCmd),
+    /// Triage metrics: time to triage and archive, open age, SLA breaches, volume over time.
+    Stats(stats::StatsArgs),
     /// Manage the users of a local store.
     #[command(subcommand)]
     Users(users::UsersCmd),
@@ -179,6 +182,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Ingest(a)) => ingest::run(&ctx, a),
         Some(Command::Rules(c)) => rules::run(&ctx, c),
         Some(Command::Signals(c)) => signals::run(&ctx, c),
+        Some(Command::Stats(a)) => stats::run(&ctx, a),
         Some(Command::Users(c)) => users::run(&ctx, c),
         Some(Command::Serve(a)) => serve::run(&ctx, a),
         Some(Command::Keys(c)) => keys::run(&ctx, c),

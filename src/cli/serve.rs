@@ -60,6 +60,7 @@ pub fn run(ctx: &Context, a: ServeArgs) -> Result<()> {
             notify,
             signal_v6_prefix: crate::denylist::config::DenylistConfig::from_config(&ctx.config)?
                 .signal_ipv6_prefix,
+            sla: ctx.config.sla_targets()?,
             ..ServeOptions::default()
         })?;
         let srv = server::bind(a.listen, &ctx.store_path, opts).await?;

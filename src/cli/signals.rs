@@ -62,8 +62,8 @@ pub fn run(ctx: &Context, cmd: SignalsCmd) -> Result<()> {
     let (engine, actor) = ctx.engine_as_reader()?;
     let store = engine.reads(&actor);
     match cmd {
-        SignalsCmd::List(a) => list(&store, a),
-        SignalsCmd::Facets(a) => super::facets::run(&store, a),
+        SignalsCmd::List(a) => list(&store, a, ctx.config.sla_targets()?),
+        SignalsCmd::Facets(a) => super::facets::run(&store, a, ctx.config.sla_targets()?),
         SignalsCmd::Show { id, format } => {
             let s = store
                 .signal(&id)?
@@ -113,10 +113,12 @@ fn query_signals(
     range: &crate::query::TimeRange,
     ascending: bool,
     limit: Option<usize>,
+    targets: crate::query::SlaTargets,
 ) -> Result<Vec<Signal>> {
+    let sla = store.sla_context_for(query, targets)?;
     let mut kept: std::collections::VecDeque<Signal> = Default::default();
     store.for_each_signal(&mut |s| {
-        if range.contains(s.timestamp) && query.matches(&s) {
+        if range.contains(s.timestamp) && query.matches_sla(&s, sla.as_ref()) {
             match limit {
                 // Newest first: the first `limit` seen are the answer.
                 Some(n) if !ascending && kept.len() >= n => {}
@@ -137,7 +139,7 @@ fn query_signals(
     Ok(out)
 }
 
-fn list(store: &Reads, a: ListArgs) -> Result<()> {
+fn list(store: &Reads, a: ListArgs, targets: crate::query::SlaTargets) -> Result<()> {
     let ascending = match a.sort.as_str() {
         "-timestamp" => false,
         "timestamp" => true,
@@ -152,7 +154,7 @@ fn list(store: &Reads, a: ListArgs) -> Result<()> {
         let query = parse_query_arg(a.query.as_deref())?;
         let range = time_range_args(a.from.as_deref(), a.to.as_deref(), now)?;
         let limit = (a.limit > 0).then_some(a.limit);
-        let signals = query_signals(store, &query, &range, ascending, limit)?;
+        let signals = query_signals(store, &query, &range, ascending, limit, targets)?;
         return print_signals(&signals, a.format);
     }
     let filter = ListFilter {

@@ -19,6 +19,7 @@ mod notify;
 pub mod rbac;
 pub mod reads;
 mod signals;
+pub mod stats;
 pub mod timeline;
 pub mod triage;
 mod tx;
@@ -89,6 +90,8 @@ pub struct Engine {
     clock: Box<dyn Clock>,
     /// The prefix an IPv6 attacker from signal data is blocked as (`/128` unless configured).
     signal_v6_prefix: u8,
+    /// The audit trail's triage times, extended as it grows (see `stats`).
+    triage: stats::TriageCache,
 }
 
 /// The actions that bump a signal's version: the last of them names who changed it in a conflict.
@@ -110,6 +113,7 @@ impl Engine {
             store: Box::new(store),
             clock,
             signal_v6_prefix: crate::denylist::address::DEFAULT_SIGNAL_V6_PREFIX,
+            triage: Default::default(),
         }
     }
 
@@ -128,6 +132,7 @@ impl Engine {
             store: crate::store::open(location)?,
             clock,
             signal_v6_prefix: crate::denylist::address::DEFAULT_SIGNAL_V6_PREFIX,
+            triage: Default::default(),
         })
     }
 

@@ -139,6 +139,19 @@ impl<'a> Reads<'a> {
         }))
     }
 
+    /// Each triaged signal's first-triage and archive times, from the audit trail (the SLA and
+    /// the triage metrics are computed from these; see `engine::stats`).
+    pub fn triage_times(&self) -> Result<std::sync::Arc<crate::query::sla::TimesById>> {
+        Ok(self.triage_times_at()?.1)
+    }
+
+    /// `triage_times` with the audit seq they were read up to.
+    pub(crate) fn triage_times_at(
+        &self,
+    ) -> Result<(i64, std::sync::Arc<crate::query::sla::TimesById>)> {
+        super::stats::triage_times(self.signals_db()?, &self.engine.triage)
+    }
+
     /// The change feed: audit events after `seq`, oldest first, at most `limit` (and never more
     /// than `CHANGES_PAGE`, so a page stays bounded).
     pub fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<AuditEvent>> {

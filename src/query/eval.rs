@@ -1,31 +1,70 @@
 //! The slow path: a query evaluated straight on a `Signal`. The index gives the same answers faster.
 use super::ast::{Expr, Query, Term, TermKind};
 use super::fields::{is_typed_or_excluded, resolve, typed_step, Col, TypedNode, TypedStep};
+use super::sla::{SlaContext, Triaged};
 use super::value::{match_cidr, match_value, TextMatcher, Val};
-use crate::model::Signal;
+use crate::model::{Signal, TriageState};
 use serde_json::Value as Json;
 
 impl Query {
-    /// Does the signal match? An empty query matches everything.
+    /// Does the signal match? An empty query matches everything. `sla:` terms match nothing
+    /// here: they need the audit trail's triage times, which `matches_sla` is given.
     pub fn matches(&self, s: &Signal) -> bool {
+        self.matches_sla(s, None)
+    }
+
+    /// `matches`, with the SLA context that `sla:breached` and `sla:ok` are answered from.
+    pub fn matches_sla(&self, s: &Signal, sla: Option<&SlaContext>) -> bool {
         match &self.root {
             None => true,
-            Some(e) => eval(e, s),
+            Some(e) => eval(e, s, sla),
         }
     }
-}
 
-fn eval(e: &Expr, s: &Signal) -> bool {
-    match e {
-        Expr::And(items) => items.iter().all(|x| eval(x, s)),
-        Expr::Or(items) => items.iter().any(|x| eval(x, s)),
-        Expr::Not(x, _) => !eval(x, s),
-        Expr::Term(t) => term(t, s),
+    /// Does the query name `sla:` anywhere? Callers derive the SLA context only then.
+    pub fn uses_sla(&self) -> bool {
+        fn walk(e: &Expr) -> bool {
+            match e {
+                Expr::And(xs) | Expr::Or(xs) => xs.iter().any(walk),
+                Expr::Not(x, _) => walk(x),
+                Expr::Term(t) => match &t.kind {
+                    TermKind::Field(f, _) | TermKind::Cidr(f, _) => resolve(f) == Col::Sla,
+                    TermKind::Text(_) => false,
+                },
+            }
+        }
+        self.root.as_ref().is_some_and(walk)
     }
 }
 
-fn term(t: &Term, s: &Signal) -> bool {
+fn eval(e: &Expr, s: &Signal, sla: Option<&SlaContext>) -> bool {
+    match e {
+        Expr::And(items) => items.iter().all(|x| eval(x, s, sla)),
+        Expr::Or(items) => items.iter().any(|x| eval(x, s, sla)),
+        Expr::Not(x, _) => !eval(x, s, sla),
+        Expr::Term(t) => term(t, s, sla),
+    }
+}
+
+/// The word a signal answers to `sla:`, when there is a context to answer from.
+fn sla_word(s: &Signal, sla: Option<&SlaContext>) -> Option<&'static str> {
+    let ctx = sla?;
+    let touched = s.triage.state != TriageState::Open || s.triage.assignee.is_some();
+    let b = super::sla::breached(
+        s.severity,
+        s.first_seen.timestamp_millis(),
+        Triaged::of(ctx.times_of(&s.id).first_triage, touched),
+        ctx.now_ms,
+        &ctx.targets,
+    );
+    Some(super::sla::word(b))
+}
+
+fn term(t: &Term, s: &Signal, sla: Option<&SlaContext>) -> bool {
     match &t.kind {
+        TermKind::Field(f, v) if resolve(f) == Col::Sla => {
+            sla_word(s, sla).is_some_and(|w| match_value(v, &Val::Str(w)))
+        }
         TermKind::Text(p) => {
             let m = TextMatcher::new(p);
             free_text(s).any(|x| m.matches(x))
@@ -101,6 +140,8 @@ pub(crate) fn values<'a>(s: &'a Signal, col: Col<'_>, out: &mut Vec<Val<'a>>) {
         Col::AttackerIp => strs(&s.attacker_ips, out),
         Col::User => strs(&s.attacker_users, out),
         Col::AttackType => strs(&s.attack_types, out),
+        // Answered by `term` from the SLA context; no value of the signal itself.
+        Col::Sla => {}
         Col::Raw(path) => {
             let segs: Vec<&str> = path.split('.').collect();
             if !is_typed_or_excluded(path) && !segs.iter().any(|x| x.is_empty()) {

@@ -30,6 +30,8 @@ pub enum Col<'a> {
     User,
     /// `@appsec.type`: attack types from the event and its samples.
     AttackType,
+    /// `sla`: `breached` or `ok`, from the triage SLA (see `sla.rs`); not a tag key.
+    Sla,
     /// Any other `@path`: looked up in the event JSON.
     Raw(&'a str),
 }
@@ -63,6 +65,7 @@ pub fn resolve(field: &Field) -> Col<'_> {
             "status" => Col::Severity,
             "host" => Col::Host,
             "source" => Col::Source,
+            "sla" => Col::Sla,
             other => Col::Tag(other),
         },
         Field::Attr(p) => match p.as_str() {

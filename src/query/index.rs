@@ -241,6 +241,8 @@ pub struct SignalIndex {
     /// The single-valued columns' texts of a row, length-prefixed end to end, to their ids.
     singles_by_text: Dict<Box<[u8]>>,
     pub(crate) singles_ids: Vec<[u32; SINGLE_COLS]>,
+    /// The last SLA context's triage times joined onto the rows (see `stats_scan::SlaJoin`).
+    pub(crate) sla_join: super::stats_scan::SlaJoin,
 }
 
 const EMPTY: u64 = u64::MAX;

@@ -13,6 +13,8 @@
 //!   `source`; any other key is a tag key (`security:attack` matches the tag `security:attack`).
 //! - Attribute values match case-sensitively; free text case-insensitively, anywhere in the title,
 //!   message, rule name, services, env, host, source, tags, attacker IPs and users, attack types.
+//! - `sla:breached` / `sla:ok`: whether the signal stayed untriaged past its severity's target
+//!   (`sla.rs`); answered from an `SlaContext` the engine derives from the audit trail.
 //! - Numbers compare as numbers (`@x:>9` matches 10), times as times, other values as text.
 mod ast;
 mod digits;
@@ -26,6 +28,9 @@ mod lexer;
 mod parser;
 mod prepare;
 mod search;
+pub mod sla;
+pub mod stats;
+mod stats_scan;
 mod time;
 mod value;
 
@@ -35,6 +40,8 @@ pub use hints::{field_literals, hints, Hint};
 pub use index::{Facet, RowView, SearchResult, SignalIndex};
 pub use parser::parse;
 pub use prepare::PreparedSignal;
+pub use sla::{SlaConfig, SlaContext, SlaTargets, TriageTimes};
+pub use stats::{GroupBy, Stats, StatsParams};
 pub use time::{parse_time, TimeRange};
 /// Value matching, shared with detection rules' queries over raw events (`detect::matcher`).
 pub use value::{match_cidr, match_value, TextMatcher, Val};

@@ -12,6 +12,11 @@ use super::index::{
     COMBO_TYPES, MULTI_COLS, NO_NUMBER,
 };
 use super::intern::NONE;
+use super::sla::SlaContext;
+use super::stats_scan::RowTimes;
+
+/// The SLA context of an evaluation, with its times laid out by row.
+pub(crate) type Sla<'a> = (&'a SlaContext, &'a RowTimes);
 use super::time::TimeRange;
 use super::value::{match_cidr, match_value, TextMatcher, Val};
 use crate::model::{ArchiveReason, Severity, TriageState};
@@ -39,9 +44,9 @@ pub struct SearchResult {
 }
 
 /// A bitmap over rows.
-type Bits = Vec<u64>;
+pub(crate) type Bits = Vec<u64>;
 
-fn bits_new(n: usize, fill: bool) -> Bits {
+pub(crate) fn bits_new(n: usize, fill: bool) -> Bits {
     let mut b = vec![if fill { u64::MAX } else { 0 }; n.div_ceil(64)];
     if fill && !n.is_multiple_of(64) {
         if let Some(last) = b.last_mut() {
@@ -75,6 +80,8 @@ enum Plan {
     /// Other patterns with digits, or with `?`: the message is rebuilt row by row.
     MsgRows(TextMatcher),
     Number(NumCol, Value),
+    /// Rows computed outside the columns (the SLA, from the audit trail's triage times).
+    Bits(Bits),
 }
 
 #[derive(Clone, Copy)]
@@ -109,19 +116,58 @@ impl Pred<'_> {
 impl SignalIndex {
     /// Matches (newest first) and facet counts (top `top_n` values each) in one pass.
     pub fn search(&self, q: &Query, range: &TimeRange, top_n: usize) -> SearchResult {
-        self.run(q, range, Some(top_n))
+        self.run(q, range, Some(top_n), None)
+    }
+
+    /// The context's times by row, when the query needs them.
+    fn sla_for(&self, q: &Query, sla: Option<&SlaContext>) -> Option<std::sync::Arc<RowTimes>> {
+        sla.filter(|_| q.uses_sla()).map(|c| self.row_times(c))
+    }
+
+    /// `search`, answering `sla:` terms from `sla` (without it they match nothing).
+    pub fn search_sla(
+        &self,
+        q: &Query,
+        range: &TimeRange,
+        top_n: usize,
+        sla: Option<&SlaContext>,
+    ) -> SearchResult {
+        let times = self.sla_for(q, sla);
+        self.run(q, range, Some(top_n), sla.zip(times.as_deref()))
     }
 
     /// Matches only, newest first.
     pub fn matches(&self, q: &Query, range: &TimeRange) -> Vec<u32> {
-        self.run(q, range, None).matches
+        self.run(q, range, None, None).matches
     }
 
-    fn run(&self, q: &Query, range: &TimeRange, top_n: Option<usize>) -> SearchResult {
+    /// `matches`, answering `sla:` terms from `sla`.
+    pub fn matches_sla(&self, q: &Query, range: &TimeRange, sla: Option<&SlaContext>) -> Vec<u32> {
+        let times = self.sla_for(q, sla);
+        self.run(q, range, None, sla.zip(times.as_deref())).matches
+    }
+
+    /// `matches` with the context's times already laid out by row.
+    pub(crate) fn matches_with(
+        &self,
+        q: &Query,
+        range: &TimeRange,
+        sla: Option<Sla<'_>>,
+    ) -> Vec<u32> {
+        self.run(q, range, None, sla).matches
+    }
+
+    fn run(
+        &self,
+        q: &Query,
+        range: &TimeRange,
+        top_n: Option<usize>,
+        sla: Option<Sla<'_>>,
+    ) -> SearchResult {
         let n = self.rows();
         let plan = match &q.root {
             None => Plan::Const(true),
-            Some(e) => self.compile(e),
+            Some(e) => self.compile(e, sla),
         };
         let bits = match &plan {
             Plan::Const(true) => None,
@@ -155,15 +201,15 @@ impl SignalIndex {
         }
     }
 
-    fn compile(&self, e: &Expr) -> Plan {
-        prune(self.compile_raw(e))
+    fn compile(&self, e: &Expr, sla: Option<Sla<'_>>) -> Plan {
+        prune(self.compile_raw(e, sla))
     }
 
-    fn compile_raw(&self, e: &Expr) -> Plan {
+    fn compile_raw(&self, e: &Expr, sla: Option<Sla<'_>>) -> Plan {
         match e {
-            Expr::And(xs) => Plan::And(xs.iter().map(|x| self.compile(x)).collect()),
-            Expr::Or(xs) => Plan::Or(xs.iter().map(|x| self.compile(x)).collect()),
-            Expr::Not(x, _) => Plan::Not(Box::new(self.compile(x))),
+            Expr::And(xs) => Plan::And(xs.iter().map(|x| self.compile(x, sla)).collect()),
+            Expr::Or(xs) => Plan::Or(xs.iter().map(|x| self.compile(x, sla)).collect()),
+            Expr::Not(x, _) => Plan::Not(Box::new(self.compile(x, sla))),
             Expr::Term(t) => match &t.kind {
                 TermKind::Text(p) => {
                     let m = TextMatcher::new(p);
@@ -213,6 +259,16 @@ impl SignalIndex {
                         }
                     });
                     Plan::Or(any)
+                }
+                TermKind::Field(f, v) if resolve(f) == Col::Sla => {
+                    let pred = Pred::Value(v);
+                    let want = |w: bool| pred.test(&Val::Str(super::sla::word(w)));
+                    match sla {
+                        Some((ctx, times)) if want(true) || want(false) => {
+                            Plan::Bits(self.sla_bits(ctx, times, want(true), want(false)))
+                        }
+                        _ => Plan::Const(false),
+                    }
                 }
                 TermKind::Field(f, v) => self.leaf(resolve(f), Pred::Value(v), Some(v)),
                 TermKind::Cidr(f, nets) => self.leaf(resolve(f), Pred::Cidr(nets), None),
@@ -299,6 +355,8 @@ impl SignalIndex {
             Col::EventsMatched => number(NumCol::Events),
             Col::FirstSeen => number(NumCol::FirstSeen),
             Col::LastSeen => number(NumCol::LastSeen),
+            // Answered in `compile_raw`, which has the SLA context.
+            Col::Sla => Plan::Const(false),
             Col::Raw(path) => match self.paths.items().iter().position(|p| **p == *path) {
                 None => Plan::Const(false),
                 Some(pid) => Plan::Extra(
@@ -315,6 +373,7 @@ impl SignalIndex {
     fn eval(&self, p: &Plan, n: usize) -> Bits {
         match p {
             Plan::Const(b) => bits_new(n, *b),
+            Plan::Bits(b) => b.clone(),
             Plan::And(xs) => {
                 let mut acc = bits_new(n, true);
                 for x in xs {

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod client;
 pub mod config;
 pub mod outbox;
+mod stats;
 pub mod sync;
 
 pub use cache::{Problem, Remote, RemoteOptions};

@@ -125,8 +125,21 @@ impl QueryFilter {
             .map_err(|e| ApiError::bad_param(param, format!("{param}: {e}")))
     }
 
-    pub fn matches(&self, s: &Signal) -> bool {
-        self.inner.as_ref().is_none_or(|q| q.matches(s))
+    /// Does the signal match? `sla:` terms are answered from `sla` (see `sla_context`).
+    pub fn matches(&self, s: &Signal, sla: Option<&crate::query::SlaContext>) -> bool {
+        self.inner.as_ref().is_none_or(|q| q.matches_sla(s, sla))
+    }
+
+    /// The SLA context the query needs, if it has an `sla:` term (read from the audit trail).
+    pub fn sla_context(
+        &self,
+        reads: &crate::engine::Reads,
+        targets: crate::query::SlaTargets,
+    ) -> crate::error::Result<Option<crate::query::SlaContext>> {
+        match &self.inner {
+            Some(q) => reads.sla_context_for(q, targets),
+            None => Ok(None),
+        }
     }
 }
 

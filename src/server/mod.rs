@@ -17,6 +17,7 @@ mod routes_events;
 mod routes_incidents;
 mod routes_notify;
 mod routes_signals;
+mod routes_stats;
 mod routes_users;
 mod triage;
 
@@ -139,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v2/sigscope/changes", get(changes::feed))
         .route("/api/v2/sigscope/whoami", get(routes_users::whoami))
+        .route("/api/v2/sigscope/stats", get(routes_stats::stats))
         .route("/api/v2/sigscope/signals/{id}/timeline", get(s::timeline))
         .route(
             "/api/v2/sigscope/denylist",

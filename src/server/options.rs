@@ -35,6 +35,8 @@ pub struct ServeOptions {
     pub public_url: Option<String>,
     /// `[denylist] signal_ipv6_prefix` for the blocks autoblock rules make from ingested signals.
     pub signal_v6_prefix: Option<u8>,
+    /// The `[sla]` targets: the stats route and `sla:` query terms use them.
+    pub sla: crate::query::SlaTargets,
 }
 
 impl Default for ServeOptions {
@@ -53,6 +55,7 @@ impl Default for ServeOptions {
             max_in_flight: 512,
             public_url: None,
             signal_v6_prefix: None,
+            sla: crate::query::SlaTargets::default(),
         }
     }
 }

@@ -41,6 +41,7 @@ struct ListParams {
     cursor: Option<Cursor>,
     limit: usize,
     query: QueryFilter,
+    sla: crate::query::SlaTargets,
 }
 
 /// One page in (timestamp, id) order after the cursor, filtered by the query; also the next cursor
@@ -49,13 +50,14 @@ fn list_page(reads: &Reads, p: &ListParams) -> ApiResult<(Vec<Signal>, Option<Cu
     let mut out = Vec::with_capacity(p.limit);
     let mut next = None;
     let after = p.cursor.as_ref().map(|c| (c.ts, c.id.clone()));
+    let sla = p.query.sla_context(reads, p.sla)?;
     reads.scan_signals(
         p.from.unwrap_or(i64::MIN),
         p.to.unwrap_or(i64::MAX),
         after.as_ref(),
         p.ascending,
         &mut |s| {
-            if !p.query.matches(&s) {
+            if !p.query.matches(&s, sla.as_ref()) {
                 return Ok(true);
             }
             if out.len() == p.limit {
@@ -136,6 +138,7 @@ pub async fn list(
             .transpose()?,
         limit: filter::parse_limit("page[limit]", g("page[limit]"))?,
         query: QueryFilter::parse("filter[query]", g("filter[query]"))?,
+        sla: st.opts.sla,
     };
     let user = actor.user;
     let (page, next) = st.db.read(move |e| list_page(&e.reads(&user), &p)).await?;
@@ -176,6 +179,7 @@ pub async fn search(
             .transpose()?,
         limit,
         query: QueryFilter::parse("/filter/query", s("/filter/query")?)?,
+        sla: st.opts.sla,
     };
     let mut params = HashMap::new();
     for (k, ptr) in [

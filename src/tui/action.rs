@@ -67,6 +67,10 @@ pub enum Action {
     /// A step of the running workflow finished.
     WorkflowStep(super::backend::WorkflowStep),
     WorkflowDone(Result<super::backend::WorkflowOutcome, super::backend::WorkflowRefusal>),
+    StatsDone {
+        gen: u64,
+        result: Result<Arc<crate::query::Stats>, String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -100,5 +104,9 @@ pub enum Effect {
         name: String,
         signal_id: String,
         inputs: Vec<(String, String)>,
+    },
+    LoadStats {
+        gen: u64,
+        req: super::stats::StatsRequest,
     },
 }

@@ -150,6 +150,8 @@ pub struct App {
     /// The form and change sent last, until its answer: a refusal reopens the form, a refused
     /// batch can be applied to the rest.
     pub sent: Option<(Form, super::backend::Change)>,
+    /// Triage metrics: the histogram, the `:stats` screen, SLA marks.
+    pub stats: super::stats::StatsPane,
 
     pub live: bool,
     pub generation: u64,
@@ -206,6 +208,7 @@ impl App {
             message: None,
             messages: Vec::new(),
             sent: None,
+            stats: Default::default(),
             live: true,
             generation: 0,
             permissions: HashMap::new(),

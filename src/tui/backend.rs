@@ -573,6 +573,12 @@ pub trait Backend: Send + Sync {
     fn notify_rules(&self) -> Result<Vec<NotifyRuleRow>> {
         Ok(Vec::new())
     }
+    /// Triage metrics for a query and range (`:stats`, the histogram, SLA marks).
+    fn stats(&self, _req: &super::stats::StatsRequest) -> Result<crate::query::Stats> {
+        Err(crate::Error::NotFound(
+            "stats are not available here".into(),
+        ))
+    }
     /// The workflows there are.
     fn workflows(&self) -> Result<Vec<WorkflowInfo>> {
         Ok(Vec::new())

@@ -83,6 +83,10 @@ pub fn execute(
             Action::ConflictDismissed(backend.dismiss_conflict(seq).map_err(|e| e.to_string()))
         }
         Effect::PollGeneration => Action::Generation(backend.generation(), backend.sync_state()),
+        Effect::LoadStats { gen, req } => Action::StatsDone {
+            gen,
+            result: backend.stats(&req).map(Arc::new).map_err(|e| e.to_string()),
+        },
         Effect::Copy(_) | Effect::SaveView(_) => return None,
     })
 }

@@ -23,6 +23,7 @@ pub enum Cmd {
     Search,
     TimeRange,
     ToggleFacets,
+    Histogram,
     Exclude,
     Mark,
     MarkAll,
@@ -97,6 +98,14 @@ pub const TABLE: &[Binding] = &[
         "facets",
         ["f"],
         "show/hide facets",
+        Global,
+        false
+    ),
+    b!(
+        Histogram,
+        "histogram",
+        ["h"],
+        "signal-volume histogram on/off",
         Global,
         false
     ),

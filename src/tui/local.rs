@@ -58,6 +58,8 @@ pub struct LocalBackend {
     progress: Arc<Mutex<Progress>>,
     /// Where the store is, for the background loader's own engine.
     location: std::path::PathBuf,
+    /// The `[sla]` targets, for `sla:` terms and the stats.
+    sla: crate::query::SlaTargets,
 }
 
 /// Where a newest-first read stopped: the last `(ts, id)` read.
@@ -154,7 +156,13 @@ impl LocalBackend {
             generation: Arc::new(AtomicU64::new(1)),
             progress: Arc::new(Mutex::new(Progress::default())),
             location: location.to_path_buf(),
+            sla: Default::default(),
         }
+    }
+
+    pub fn with_sla(mut self, targets: crate::query::SlaTargets) -> LocalBackend {
+        self.sla = targets;
+        self
     }
 
     pub fn with_workflows(mut self, w: WorkflowSetup) -> LocalBackend {
@@ -427,8 +435,18 @@ impl Backend for LocalBackend {
             from: req.from,
             to: req.to,
         };
+        // Lock order: the engine (the audit trail, for `sla:` terms) before the index.
+        let sla = if q.uses_sla() {
+            Some(
+                lock(&self.engine)
+                    .reads(&self.actor)
+                    .sla_context(self.sla)?,
+            )
+        } else {
+            None
+        };
         let index = self.index.read().unwrap_or_else(|p| p.into_inner());
-        let res = index.search(&q, &range, TOP_VALUES);
+        let res = index.search_sla(&q, &range, TOP_VALUES, sla.as_ref());
         let total = index.len();
         drop(index);
         let facets = res
@@ -786,6 +804,20 @@ impl Backend for LocalBackend {
                 targets: r.targets.iter().map(|t| t.masked()).collect(),
             })
             .collect())
+    }
+
+    fn stats(&self, req: &super::stats::StatsRequest) -> Result<crate::query::Stats> {
+        self.ensure_loaded()?;
+        let q = query::parse(&req.search.query).map_err(|e| Error::Usage(e.to_string()))?;
+        let range = query::TimeRange {
+            from: req.search.from,
+            to: req.search.to,
+        };
+        let engine = lock(&self.engine);
+        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+        engine
+            .reads(&self.actor)
+            .stats_on(&index, &q, &range, &req.params, self.sla)
     }
 
     fn acting(&self) -> Option<String> {

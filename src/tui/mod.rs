@@ -16,6 +16,7 @@ pub mod local;
 pub mod query_edit;
 pub mod remote;
 pub mod runtime;
+pub mod stats;
 pub mod text;
 pub mod theme;
 pub mod update;
@@ -101,7 +102,8 @@ pub fn explore(
         .with_workflows(setup)
         .with_denylist(&crate::denylist::config::DenylistConfig::from_config(
             config,
-        )?)?;
+        )?)?
+        .with_sla(config.sla_targets()?);
     let me = backend.actor().handle.clone();
     let (opts, ui) = options_from_config(config, read_only, Some(&me))?;
     run(

@@ -766,6 +766,20 @@ impl Backend for RemoteBackend {
         self.fetch_blocks(include_inactive)
     }
 
+    fn stats(&self, req: &super::stats::StatsRequest) -> Result<crate::query::Stats> {
+        if self.remote.client().endpoint.flavor != crate::remote::Flavor::Sigscope {
+            // The vendor has no such route: the figures of what the cache holds.
+            return self.reads.stats(req);
+        }
+        let s = &req.search;
+        self.call(
+            "stats",
+            self.remote
+                .client()
+                .stats(&s.query, s.from, s.to, &req.params),
+        )
+    }
+
     fn notify_rules(&self) -> Result<Vec<NotifyRuleRow>> {
         // The vendor's notification-rules API, which a sigscope server also serves; targets come
         // back masked.

@@ -118,6 +118,8 @@ pub struct Fake {
     pub rules: Mutex<Vec<NotifyRuleRow>>,
     /// Workflow runs asked for: (workflow, signal, inputs).
     pub runs: Mutex<Vec<Run>>,
+    /// Answers `stats` (off by default, as a backend without them: no histogram).
+    pub stats_on: bool,
 }
 
 impl Fake {
@@ -131,7 +133,15 @@ impl Fake {
             blocks: Mutex::new(Vec::new()),
             rules: Mutex::new(Vec::new()),
             runs: Mutex::new(Vec::new()),
+            stats_on: false,
         }
+    }
+
+    /// A fake that answers `stats` from the real index and stats code, at `now()`, with no
+    /// triage events (an untriaged signal breaches on its age alone).
+    pub fn with_stats(mut self) -> Fake {
+        self.stats_on = true;
+        self
     }
 
     pub fn with_role(mut self, role: Role) -> Fake {
@@ -187,6 +197,27 @@ pub fn block(
 }
 
 impl Backend for Fake {
+    fn stats(
+        &self,
+        req: &sigscope::tui::stats::StatsRequest,
+    ) -> sigscope::Result<sigscope::query::Stats> {
+        use sigscope::query::{parse, SignalIndex, SlaContext, TimeRange};
+        if !self.stats_on {
+            return Err(sigscope::Error::NotFound("no stats here".into()));
+        }
+        let ix = SignalIndex::build(self.signals.lock().unwrap().clone());
+        let q = parse(&req.search.query).map_err(|e| sigscope::Error::Usage(e.to_string()))?;
+        let ctx = SlaContext {
+            now_ms: now().timestamp_millis(),
+            ..Default::default()
+        };
+        let range = TimeRange {
+            from: req.search.from,
+            to: req.search.to,
+        };
+        Ok(ix.stats_query(&q, &range, &ctx, &req.params))
+    }
+
     fn blocks(&self, include_inactive: bool) -> sigscope::Result<Vec<sigscope::model::Block>> {
         Ok(self
             .blocks

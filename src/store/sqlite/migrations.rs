@@ -276,4 +276,13 @@ CREATE TABLE detect_groups (
 ) WITHOUT ROWID;
 "#,
     ),
+    (
+        8,
+        r#"
+-- An event's signals by seq: reading events in order (the change feed, the triage times the stats
+-- derive) looked each event's signals up by seq, which the (signal_id, seq) key cannot answer
+-- without a scan of the whole table per event.
+CREATE INDEX audit_signals_by_seq ON audit_signals (seq);
+"#,
+    ),
 ];

@@ -101,6 +101,7 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             open_range_picker(app);
             vec![]
         }
+        Cmd::Histogram => super::stats::toggle_histogram(app),
         Cmd::ToggleFacets => {
             app.facets_shown = Some(!layout::facets_visible(app));
             if !panes(app).contains(&app.focus) {

@@ -15,6 +15,7 @@ mod overlays;
 mod palette;
 mod query;
 mod results;
+mod stats;
 mod workflow;
 
 pub use palette::PALETTE;
@@ -37,7 +38,12 @@ pub fn on_key(app: &App, key: KeyEvent) -> Option<Action> {
     if app.help {
         return Some(Action::Cmd(Cmd::Back));
     }
-    if app.palette.is_some() || app.form.is_some() || app.editing || app.overlay.is_some() {
+    if app.palette.is_some()
+        || app.form.is_some()
+        || app.editing
+        || app.overlay.is_some()
+        || app.stats.screen.is_some()
+    {
         let e = match key.code {
             KeyCode::Esc => Edit::Cancel,
             KeyCode::Enter => Edit::Submit,
@@ -139,13 +145,24 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 forms::edit_form(app, e)
             } else if app.overlay.is_some() {
                 overlays::edit_overlay(app, e)
+            } else if app.stats.screen.is_some() {
+                stats::edit_screen(app, e)
             } else if app.editing {
                 query::edit_query(app, e)
             } else {
                 vec![]
             }
         }
-        Action::SearchDone { gen, query, result } => results::search_done(app, gen, query, result),
+        Action::SearchDone { gen, query, result } => {
+            // The histogram and the SLA marks follow every search that answered.
+            let answered = gen == app.search_gen && matches!(&result, Ok(r) if r.error.is_none());
+            let mut fx = results::search_done(app, gen, query, result);
+            if answered {
+                fx.extend(stats::load(app));
+            }
+            fx
+        }
+        Action::StatsDone { gen, result } => stats::done(app, gen, result),
         Action::DetailDone { gen, result } => results::detail_done(app, gen, result),
         Action::Applied(r) => results::applied(app, r),
         Action::AppliedEach(r) => marks::applied_each(app, r),

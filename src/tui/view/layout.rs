@@ -10,6 +10,8 @@ pub struct Layout {
     pub search: Rect,
     pub facets: Option<Rect>,
     pub stream: Option<Rect>,
+    /// The signal-volume histogram, above the stream when it is on and has figures.
+    pub histogram: Option<Rect>,
     pub side: Option<Rect>,
     pub message: Rect,
     pub status: Rect,
@@ -57,6 +59,19 @@ pub fn compute(app: &App) -> Layout {
         l.side = Some(Rect::new(x + rest - sw, body.y, sw, body.height));
     } else {
         l.stream = Some(Rect::new(x, body.y, rest, body.height));
+    }
+    if app.stats.histogram_shown() {
+        if let Some(s) = l.stream {
+            // One row on a small terminal; with room, a taller chart with its scale.
+            let hh = if body.height >= 36 { 5 } else { 1 };
+            l.histogram = Some(Rect::new(s.x, s.y, s.width, hh));
+            l.stream = Some(Rect::new(
+                s.x,
+                s.y + hh,
+                s.width,
+                s.height.saturating_sub(hh),
+            ));
+        }
     }
     l
 }

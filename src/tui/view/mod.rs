@@ -2,10 +2,12 @@
 pub mod dialogs;
 pub mod facets;
 pub mod help;
+pub mod histogram;
 pub mod layout;
 pub mod lists;
 pub mod search_bar;
 pub mod side_panel;
+pub mod stats;
 pub mod status;
 pub mod stream;
 
@@ -36,6 +38,9 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(r) = l.facets {
         facets::draw(app, r, buf);
     }
+    if let Some(r) = l.histogram {
+        histogram::draw(app, r, buf);
+    }
     if let Some(r) = l.stream {
         stream::draw(app, r, buf);
     }
@@ -45,6 +50,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     if app.overlay.is_some() {
         let h = l.message.y.saturating_sub(area.y);
         lists::draw(app, Rect::new(area.x, area.y, area.width, h), buf);
+    } else if app.stats.screen.is_some() {
+        // Below the search bar, which still shows the query the figures are for.
+        let h = l.message.y.saturating_sub(l.search.y + 1);
+        stats::draw(app, Rect::new(area.x, l.search.y + 1, area.width, h), buf);
     }
     status::draw_message(app, l.message, buf);
     status::draw_status(app, l.status, buf);

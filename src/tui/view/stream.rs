@@ -81,15 +81,20 @@ fn text_cell(t: &SafeText, w: usize, style: Style, dim: Style) -> Vec<Span<'stat
 fn row_line(app: &App, r: &Row, c: &Cols, selected: bool) -> Line<'static> {
     let th = &app.opts.theme;
     let marked = app.marked.contains(&r.id);
+    // Past its triage SLA: `!` (the glyph, not only its colour, so NO_COLOR shows it too).
+    let breached = !marked && app.stats.is_breached(&r.id);
     let mut s = Vec::with_capacity(16);
     s.push(Span::styled(
-        format!(
-            "{}{}",
-            if selected { '>' } else { ' ' },
-            if marked { '*' } else { ' ' }
-        ),
+        if selected { ">" } else { " " },
         if marked { th.marked } else { th.base },
     ));
+    s.push(if marked {
+        Span::styled("*", th.marked)
+    } else if breached {
+        Span::styled("!", super::histogram::breach_style(app))
+    } else {
+        Span::raw(" ")
+    });
     let time = if c.long_time {
         r.timestamp.format("%m-%d %H:%M:%S")
     } else {
