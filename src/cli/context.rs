@@ -45,7 +45,9 @@ impl Context {
 
     /// The engine on this context's store.
     pub fn open_engine(&self) -> Result<Engine> {
-        Engine::open(&self.store_path)
+        let mut engine = Engine::open(&self.store_path)?;
+        engine.set_notify_config(crate::notify::NotifyConfig::from_config(&self.config)?);
+        Ok(engine)
     }
 
     /// The engine and the user reading: a known user, or a Read Only guest for a name the store

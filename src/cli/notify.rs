@@ -51,9 +51,14 @@ pub struct Selectors {
     /// A detection rule type (e.g. application_security; repeat for several; none means any).
     #[arg(long = "rule-type", value_name = "T")]
     rule_types: Vec<String>,
-    /// webhook:URL, slack:URL, teams:URL or pagerduty:ROUTING_KEY (repeat for several).
+    /// webhook:URL, webhook:whsec_SECRET@URL, slack:URL, teams:URL or pagerduty:ROUTING_KEY
+    /// (repeat for several). A webhook given without a secret gets a fresh Standard Webhooks
+    /// signing secret, shown once.
     #[arg(long = "target", value_name = "T")]
     targets: Vec<String>,
+    /// Send webhooks given without a secret unsigned instead of making them a secret.
+    #[arg(long)]
+    unsigned: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,8 +137,32 @@ fn severities(list: &[String]) -> Result<Vec<Severity>> {
         .collect()
 }
 
-fn targets(list: &[String]) -> Result<Vec<Target>> {
-    list.iter().map(|t| Target::parse(t)).collect()
+/// The targets given, webhooks signed unless `unsigned`; each new secret is printed once and every
+/// warning (retired Teams connectors, unsigned webhooks) goes to stderr.
+fn targets(list: &[String], unsigned: bool) -> Result<Vec<Target>> {
+    let mut out = Vec::new();
+    for t in list {
+        let parsed = Target::parse(t)?;
+        let t = if unsigned {
+            parsed
+        } else {
+            let signed = parsed.clone().with_new_secret();
+            if signed != parsed {
+                if let Some(secret) = signed.secret() {
+                    println!(
+                        "signing secret for {}: {secret} (shown once; give it to the receiver to verify webhook-signature)",
+                        clean(&notify::mask::mask_url(signed.value()))
+                    );
+                }
+            }
+            signed
+        };
+        for w in t.warnings() {
+            eprintln!("sigscope: warning: {}", clean(&w));
+        }
+        out.push(t);
+    }
+    Ok(out)
 }
 
 fn show_list(items: &[String]) -> String {
@@ -262,7 +291,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
             super::output::note_query_hints(&r.query);
             r.severities = severities(&sel.severities)?;
             r.rule_types = sel.rule_types;
-            r.targets = targets(&sel.targets)?;
+            r.targets = targets(&sel.targets, sel.unsigned)?;
             if r.targets.is_empty() {
                 return Err(Error::Usage(
                     "at least one --target is needed (webhook:URL, slack:URL, teams:URL or pagerduty:ROUTING_KEY)".into(),
@@ -301,7 +330,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
                     r.rule_types = sel.rule_types;
                 }
                 if !sel.targets.is_empty() {
-                    r.targets = targets(&sel.targets)?;
+                    r.targets = targets(&sel.targets, sel.unsigned)?;
                 }
                 if enable {
                     r.enabled = true;

@@ -224,6 +224,7 @@ impl Engine {
                     db,
                     actor: &actor,
                     now,
+                    notify: None,
                     out: Default::default(),
                 };
                 tx.audit(
@@ -258,6 +259,7 @@ impl Engine {
                 db,
                 actor: &actor,
                 now,
+                notify: None,
                 out: Default::default(),
             };
             if is_user {
@@ -319,6 +321,7 @@ pub(crate) fn audit(
         db,
         actor,
         now,
+        notify: None,
         out: Default::default(),
     };
     let kind = action.split('.').next().unwrap_or(action);

@@ -87,6 +87,8 @@ impl Clock for FixedClock {
 pub struct Engine {
     store: Box<dyn Storage>,
     clock: Box<dyn Clock>,
+    /// What triage moves owe notification targets (PagerDuty acknowledge and resolve).
+    notify: crate::notify::NotifyConfig,
 }
 
 /// The actions that bump a signal's version: the last of them names who changed it in a conflict.
@@ -107,6 +109,7 @@ impl Engine {
         Engine {
             store: Box::new(store),
             clock,
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 
@@ -124,7 +127,13 @@ impl Engine {
         Ok(Engine {
             store: crate::store::open(location)?,
             clock,
+            notify: crate::notify::NotifyConfig::default(),
         })
+    }
+
+    /// Use the `[notify]` settings for what triage moves send (the defaults otherwise).
+    pub fn set_notify_config(&mut self, cfg: crate::notify::NotifyConfig) {
+        self.notify = cfg;
     }
 
     /// Where the store is, for messages.
@@ -169,11 +178,13 @@ impl Engine {
     pub fn execute(&mut self, actor: &User, cmd: Command) -> Result<Outcome> {
         rbac::check(actor, &cmd)?;
         let now = self.now();
+        let notify = &self.notify;
         self.store.write_rows(|db| {
             let mut tx = Tx {
                 db,
                 actor,
                 now,
+                notify: Some(notify),
                 out: Outcome::default(),
             };
             match cmd {
@@ -268,6 +279,7 @@ impl Engine {
                 db,
                 actor: &user,
                 now,
+                notify: None,
                 out: Outcome::default(),
             };
             tx.audit(

@@ -23,8 +23,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Db {
-    pub fn open(path: &Path) -> Result<Db> {
-        let writer = Engine::open(path)?;
+    /// Open with the `[notify]` settings the writer's triage moves follow.
+    pub fn open(path: &Path, notify: crate::notify::NotifyConfig) -> Result<Db> {
+        let mut writer = Engine::open(path)?;
+        writer.set_notify_config(notify);
         let readers = (0..READERS)
             .map(|_| Engine::open(path).map(Mutex::new))
             .collect::<Result<Vec<_>>>()?;

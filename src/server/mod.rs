@@ -187,7 +187,8 @@ pub fn router(state: AppState) -> Router {
 /// Open the store and bind `listen`.
 pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> Result<Server> {
     let path: PathBuf = store_path.to_path_buf();
-    let db = tokio::task::spawn_blocking(move || Db::open(&path))
+    let notify = opts.notify.clone();
+    let db = tokio::task::spawn_blocking(move || Db::open(&path, notify))
         .await
         .map_err(|e| Error::Other(format!("opening the store: {e}")))??;
     let db = Arc::new(db);
