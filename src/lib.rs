@@ -9,6 +9,7 @@ pub mod denylist;
 pub mod detect;
 pub mod engine;
 pub mod error;
+pub mod fsutil;
 pub mod import;
 pub mod model;
 pub mod notify;

@@ -172,16 +172,22 @@ pub struct DenylistArgs {
     /// nginx, nginx-geo, nftables, ipset, aws-waf, cloudflare, crowdsec, rules-data, csv, json.
     #[arg(long, value_name = "F")]
     pub format: String,
-    /// Only ipv4 or ipv6 (aws-waf: one document instead of two).
+    /// Only ipv4 or ipv6 (aws-waf needs one: an IP set holds one family).
     #[arg(long, value_name = "FAMILY")]
     pub family: Option<String>,
+    /// aws-waf without --family: write DIR/aws-waf-ipv4.json and DIR/aws-waf-ipv6.json.
+    #[arg(long, value_name = "DIR", conflicts_with = "family")]
+    pub out_dir: Option<std::path::PathBuf>,
+    /// aws-waf: the IP set's name (default sigscope-denylist-ipv4 / -ipv6).
     #[arg(long, value_name = "NAME")]
     pub aws_name: Option<String>,
+    /// aws-waf: the IP set's id, from `aws wafv2 list-ip-sets`.
     #[arg(long, value_name = "ID")]
     pub aws_id: Option<String>,
-    /// REGIONAL (default) or CLOUDFRONT.
+    /// aws-waf: REGIONAL (default) or CLOUDFRONT.
     #[arg(long, value_name = "SCOPE")]
     pub aws_scope: Option<String>,
+    /// aws-waf: the LockToken `aws wafv2 get-ip-set` returned.
     #[arg(long, value_name = "TOKEN")]
     pub aws_lock_token: Option<String>,
 }
@@ -196,14 +202,31 @@ pub fn export(ctx: &Context, cmd: ExportCmd) -> Result<()> {
         aws_scope: a.aws_scope,
         aws_lock_token: a.aws_lock_token,
     };
+    if a.out_dir.is_some() && format != ExportFormat::AwsWaf {
+        return Err(crate::error::Error::Usage(
+            "--out-dir writes one file per address family, for --format aws-waf only".into(),
+        ));
+    }
     let (engine, actor) = ctx.engine_as_reader()?;
     rbac::require(&actor, Permission::AppsecProtectRead)?;
-    let r = render(
-        format,
-        &engine.reads(&actor).denylist_entries()?,
-        engine.now(),
-        &opts,
-    )?;
+    let entries = engine.reads(&actor).denylist_entries()?;
+    if let Some(dir) = a.out_dir {
+        for (family, tag) in [(Family::V4, "ipv4"), (Family::V6, "ipv6")] {
+            let one = ExportOptions {
+                family: Some(family),
+                ..opts.clone()
+            };
+            let r = render(format, &entries, engine.now(), &one)?;
+            for w in &r.warnings {
+                eprintln!("sigscope: {}", clean(w));
+            }
+            let path = dir.join(format!("aws-waf-{tag}.json"));
+            crate::fsutil::write_atomic(&path, r.text.as_bytes())?;
+            eprintln!("sigscope: wrote {}", clean(&path.display().to_string()));
+        }
+        return Ok(());
+    }
+    let r = render(format, &entries, engine.now(), &opts)?;
     for w in &r.warnings {
         eprintln!("sigscope: {}", clean(w));
     }

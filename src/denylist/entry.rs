@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
 
-/// What is blocked: an address or range (always stored truncated to its prefix, so `10.1.2.3/8`
-/// and `10.0.0.0/8` are one value), or a user id.
+/// What is blocked: an address or a canonical range (`10.0.0.0/8`; `10.1.2.3/8` is refused with
+/// the canonical form suggested), or a user id.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockValue {
     Net(IpNet),
@@ -46,20 +46,28 @@ impl BlockValue {
         BlockValue::Net(IpNet::from(addr))
     }
 
-    /// An address (`1.2.3.4`, `2001:db8::1`) or a CIDR range (`10.0.0.0/8`).
+    /// An address (`1.2.3.4`, `2001:db8::1`) or a CIDR range in its canonical form (`10.0.0.0/8`).
+    /// A range with host bits set (`10.1.2.3/8`) is refused, naming the range it would be and the
+    /// address it might have meant, rather than silently widened.
     pub fn parse_net(s: &str) -> Result<BlockValue> {
         let s = s.trim();
         if let Ok(addr) = s.parse::<IpAddr>() {
             return Ok(BlockValue::ip(addr));
         }
-        s.parse::<IpNet>()
-            .map(|n| BlockValue::Net(n.trunc()))
-            .map_err(|_| {
-                Error::Usage(format!(
-                    "{:?} is not an IP address or CIDR range",
-                    crate::sanitize::clean(s)
-                ))
-            })
+        let n = s.parse::<IpNet>().map_err(|_| {
+            Error::Usage(format!(
+                "{:?} is not an IP address or CIDR range",
+                crate::sanitize::clean(s)
+            ))
+        })?;
+        if n.trunc() != n {
+            return Err(Error::Usage(format!(
+                "{n} is not a canonical CIDR range (host bits are set): the range is {}; to block the one address, give {}",
+                n.trunc(),
+                n.addr()
+            )));
+        }
+        Ok(BlockValue::Net(n))
     }
 
     /// A user id; empty ones and ones with control characters are refused, since they end up
@@ -220,9 +228,11 @@ mod tests {
             BlockValue::parse_net("2001:db8::1").unwrap().kind(),
             ValueKind::Ip
         );
-        let r = BlockValue::parse_net("10.1.2.3/8").unwrap();
+        let r = BlockValue::parse_net("10.0.0.0/8").unwrap();
         assert_eq!(r.kind(), ValueKind::Range);
-        assert_eq!(r.to_string(), "10.0.0.0/8", "host bits are dropped");
+        assert_eq!(r.to_string(), "10.0.0.0/8");
+        let e = BlockValue::parse_net("10.1.2.3/8").unwrap_err().to_string();
+        assert!(e.contains("10.0.0.0/8") && e.contains("10.1.2.3"), "{e}");
         assert_eq!(
             BlockValue::parse_net("2001:db8::/32").unwrap().to_string(),
             "2001:db8::/32"

@@ -6,6 +6,7 @@
 //! the commands; this module owns the rules about blocking values and the wire formats.
 pub mod allowlist;
 pub mod autoblock;
+pub mod decision_filter;
 pub mod decisions;
 pub mod duration;
 pub mod entry;
@@ -17,6 +18,7 @@ pub use allowlist::{AllowEntry, Allowlist};
 pub use autoblock::{
     dry_run, plan, AutoblockRule, BlockWhat, Decision, Matcher, PlannedBlock, Run,
 };
+pub use decision_filter::DecisionFilter;
 pub use decisions::{stream, Cursor, DecisionStream};
 pub use entry::{BlockValue, DenyEntry, HistoryAction, HistoryEvent, ValueKind};
 pub use escalation::escalated;

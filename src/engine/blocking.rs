@@ -73,7 +73,14 @@ pub fn parse_ip_value(s: &str) -> Result<(BlockKind, String)> {
             "{t:?} covers every address; a /0 block would cut off everyone"
         )));
     }
-    let net = net.trunc();
+    if net.trunc() != net {
+        // Widening silently would block far more than was typed (10.1.2.3/8 is 16 million addresses).
+        return Err(Error::Usage(format!(
+            "{t:?} is not a canonical CIDR range (host bits are set): the range is {}; to block the one address, give {}",
+            net.trunc(),
+            net.addr()
+        )));
+    }
     if net.prefix_len() == net.max_prefix_len() {
         let ip = net.addr().to_canonical();
         refuse_ip(ip, t)?;
@@ -216,12 +223,19 @@ fn place(tx: &mut Tx, p: Placement) -> Result<()> {
         return Ok(());
     }
     if p.kind == BlockKind::Ip {
+        // A covering range makes the address block redundant only while the range lasts at least as
+        // long: a host blocked for a day inside a range blocked for an hour keeps its day.
         if let Some(r) = covering_block(tx.db, &p.value, &tx.now)? {
-            tx.out.skipped.push(format!(
-                "{}: already covered by range {} (block {})",
-                p.value, r.value, r.id
-            ));
-            return Ok(());
+            if !later(p.expires_at, r.expires_at) {
+                tx.out.skipped.push(format!(
+                    "{}: already covered by range {} {} (block {})",
+                    p.value,
+                    r.value,
+                    until(&r),
+                    r.id
+                ));
+                return Ok(());
+            }
         }
     }
     let mut b = Block {
@@ -451,8 +465,13 @@ mod tests {
             (BlockKind::Ip, "203.0.113.7".into())
         );
         assert_eq!(
-            parse_ip_value("203.0.113.77/24").unwrap(),
+            parse_ip_value("203.0.113.0/24").unwrap(),
             (BlockKind::Range, "203.0.113.0/24".into())
+        );
+        let e = parse_ip_value("203.0.113.77/24").unwrap_err().to_string();
+        assert!(
+            e.contains("the range is 203.0.113.0/24") && e.contains("give 203.0.113.77"),
+            "{e}"
         );
         assert_eq!(
             parse_ip_value("203.0.113.7/32").unwrap(),
