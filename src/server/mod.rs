@@ -14,6 +14,7 @@ mod routes_events;
 mod routes_incidents;
 mod routes_notify;
 mod routes_signals;
+mod routes_update;
 mod routes_users;
 mod triage;
 
@@ -97,6 +98,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v2/security_monitoring/signals/bulk/assignee",
             patch(s::bulk_assignee),
+        )
+        .route(
+            "/api/v2/security_monitoring/signals/bulk/update",
+            patch(routes_update::bulk_update),
+        )
+        .route(
+            "/api/v2/security_monitoring/signals/{id}/update",
+            patch(routes_update::patch_update),
         )
         .route("/api/v2/security_monitoring/signals/{id}", get(s::get_one))
         .route(
