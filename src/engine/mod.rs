@@ -16,6 +16,7 @@ mod incidents;
 pub mod ingest;
 pub mod keys;
 mod notify;
+pub mod ops;
 pub mod rbac;
 pub mod reads;
 mod signals;

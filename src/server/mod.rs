@@ -8,6 +8,7 @@ mod db;
 mod denylist_routes;
 mod errors;
 mod filter;
+mod ops;
 mod ratelimit;
 mod routes_cases;
 mod routes_events;
@@ -85,7 +86,7 @@ pub struct Server {
 pub fn router(state: AppState) -> Router {
     let max_body = state.opts.max_body;
     use routes_signals as s;
-    Router::new()
+    let routes = Router::new()
         .route("/api/v2/security_monitoring/signals", get(s::list))
         .route(
             "/api/v2/security_monitoring/signals/search",
@@ -189,8 +190,9 @@ pub fn router(state: AppState) -> Router {
                 "Method not allowed",
             )
         })
-        .layer(DefaultBodyLimit::max(max_body))
-        .with_state(state)
+        .merge(ops::routes())
+        .layer(DefaultBodyLimit::max(max_body));
+    ops::instrument(routes).with_state(state)
 }
 
 /// Open the store and bind `listen`.
