@@ -15,7 +15,9 @@ use serde_json::json;
 pub enum AllowlistCmd {
     /// Never block this IP, range or (with --user) user id.
     Add {
+        /// An address, a CIDR range, or with --user a user id.
         value: String,
+        /// The value is a user id.
         #[arg(long)]
         user: bool,
         /// Why (shown when a block is refused): "office", "pentest vendor".
@@ -23,11 +25,15 @@ pub enum AllowlistCmd {
         note: String,
     },
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Remove an entry by id or value.
-    Remove { target: String },
+    Remove {
+        /// The entry's id or value.
+        target: String,
+    },
 }
 
 pub fn allowlist(ctx: &Context, cmd: AllowlistCmd) -> Result<()> {
@@ -104,13 +110,16 @@ pub fn allowlist(ctx: &Context, cmd: AllowlistCmd) -> Result<()> {
 pub enum BouncersCmd {
     /// Register a CrowdSec bouncer; prints its API key once.
     Add {
+        /// The bouncer's name.
         name: String,
     },
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     Remove {
+        /// The bouncer's name.
         name: String,
     },
 }

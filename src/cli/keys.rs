@@ -15,11 +15,15 @@ pub enum KeysCmd {
     },
     /// List keys (ids, users, dates; never the secrets).
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Revoke a key pair by its id.
-    Revoke { id: String },
+    Revoke {
+        /// The key's id (from `keys list`).
+        id: String,
+    },
 }
 
 fn fmt_ms(ms: i64) -> String {

@@ -18,17 +18,21 @@ pub enum NotifyCmd {
     Rules(RulesCmd),
     /// List deliveries, newest first; with an ID, show that delivery's attempts.
     Deliveries {
+        /// A delivery's id: show its attempts instead of the list.
         id: Option<i64>,
         /// Only failed (to be retried) and dead deliveries.
         #[arg(long)]
         failed: bool,
+        /// Show at most this many (a note on stderr says when more were left out).
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Send the deliveries that are due, retrying for up to --wait seconds.
     Flush {
+        /// Keep sending and retrying for up to this many seconds.
         #[arg(long, default_value_t = 0)]
         wait: u64,
         /// Retry failed deliveries now rather than at their backoff time.
@@ -65,11 +69,13 @@ pub struct Selectors {
 pub enum RulesCmd {
     /// List the notification rules (targets masked).
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Add a rule.
     Add {
+        /// The rule's name.
         name: String,
         #[command(flatten)]
         sel: Selectors,
@@ -81,6 +87,7 @@ pub enum RulesCmd {
     Edit {
         /// The rule's id or name.
         rule: String,
+        /// A new name for the rule.
         #[arg(long)]
         name: Option<String>,
         #[command(flatten)]
@@ -91,8 +98,10 @@ pub enum RulesCmd {
         /// Clear the rule types (any type matches).
         #[arg(long, conflicts_with = "rule_types")]
         any_rule_type: bool,
+        /// Enable the rule.
         #[arg(long, conflicts_with = "disable")]
         enable: bool,
+        /// Disable the rule.
         #[arg(long)]
         disable: bool,
         /// Fail unless the rule is still at this version (the vendor's optimistic locking).
@@ -100,10 +109,15 @@ pub enum RulesCmd {
         version: Option<i64>,
     },
     /// Remove a rule.
-    Remove { rule: String },
+    Remove {
+        /// The rule's id or name.
+        rule: String,
+    },
     /// Send one real message per target of RULE about signal ID, and show each answer.
     Test {
+        /// The rule's id or name.
         rule: String,
+        /// The signal's id.
         #[arg(long)]
         signal: String,
     },
@@ -422,7 +436,11 @@ fn delivery_json(d: &queue::Delivery) -> serde_json::Value {
 }
 
 fn list_deliveries(reads: &Reads, failed: bool, limit: usize, format: ListFormat) -> Result<()> {
-    let ds = reads.deliveries(failed, limit)?;
+    let mut ds = reads.deliveries(failed, limit.saturating_add(1))?;
+    if ds.len() > limit {
+        ds.truncate(limit);
+        super::output::note_cut(limit, "deliveries");
+    }
     match format {
         ListFormat::Json => {
             print_json(&json!({"data": ds.iter().map(delivery_json).collect::<Vec<_>>()}))

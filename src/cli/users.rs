@@ -10,15 +10,18 @@ use clap::Subcommand;
 pub enum UsersCmd {
     /// List the store's users and their roles.
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Add a user.
     Add {
+        /// The user's email.
         email: String,
         /// admin, standard or read_only.
         #[arg(long)]
         role: String,
+        /// The user's display name.
         #[arg(long)]
         name: Option<String>,
     },
