@@ -73,6 +73,13 @@ fn errors_are_json_with_format_json() {
     assert_eq!(out.status.code(), Some(2));
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["error"]["code"], "usage");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--bogus"),
+        "{err}"
+    );
     // Without --format json, a plain line.
     let out = sigscope(dir.path(), &["signals", "show", "nope"]);
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("sigscope: "));
@@ -164,4 +171,77 @@ fn reads_refuse_a_missing_store_and_say_when_limit_cut_a_listing() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 5);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("showing the first"));
+}
+
+#[test]
+fn commands_that_print_speak_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = sigscope(dir.path(), args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    };
+    let demo = dir.path().join("demo.json");
+    sigscope(
+        dir.path(),
+        &["demo", "--signals", "3", "--out", demo.to_str().unwrap()],
+    );
+    let v = json(&["import", demo.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(v["files"][0]["inserted"], 3);
+    let v = json(&[
+        "users",
+        "add",
+        "bo@example.com",
+        "--role",
+        "standard",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["data"]["attributes"]["role"], "standard");
+    let v = json(&[
+        "keys",
+        "create",
+        "--user",
+        "bo@example.com",
+        "--format",
+        "json",
+    ]);
+    assert!(v["data"]["attributes"]["api_key"].is_string());
+    let v = json(&["allowlist", "add", "203.0.113.7", "--format", "json"]);
+    assert_eq!(v["data"]["attributes"]["value"], "203.0.113.7");
+    let v = json(&[
+        "autoblock",
+        "add",
+        "stuffing",
+        "-q",
+        "@usr.id:*",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["data"]["name"], "stuffing");
+    let v = json(&[
+        "notify",
+        "rules",
+        "add",
+        "hook",
+        "--target",
+        "webhook:http://127.0.0.1:9/x",
+        "--format",
+        "json",
+    ]);
+    let target = v["data"]["attributes"]["targets"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        target.starts_with("webhook:whsec_"),
+        "a fresh signing secret: {target}"
+    );
+    let v = json(&["notify", "flush", "--format", "json"]);
+    assert!(v["sent"].is_number() && v["pending"].is_number(), "{v}");
 }

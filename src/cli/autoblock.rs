@@ -81,9 +81,11 @@ pub enum AutoblockCmd {
     Add {
         /// The autoblock rule's name.
         name: String,
-        /// The rule's id or name.
         #[command(flatten)]
         rule: RuleArgs,
+        /// Output: text or JSON.
+        #[arg(long, value_enum, default_value_t = super::output::ShowFormat::Text)]
+        format: super::output::ShowFormat,
     },
     /// Switch a rule between simulation and blocking, or off and on.
     Set {
@@ -193,9 +195,12 @@ pub fn run(ctx: &Context, cmd: AutoblockCmd) -> Result<()> {
                 }
             }
         }
-        AutoblockCmd::Add { name, rule } => {
+        AutoblockCmd::Add { name, rule, format } => {
             let r = rule.rule(&name)?;
             engine.add_autoblock_rule(&actor, r.clone())?;
+            if format == super::output::ShowFormat::Json {
+                return print_json(&json!({ "data": r }));
+            }
             println!(
                 "autoblock rule {} added: blocks {} for {}{}",
                 r.name,

@@ -23,6 +23,9 @@ pub enum AllowlistCmd {
         /// Why (shown when a block is refused): "office", "pentest vendor".
         #[arg(long, default_value = "")]
         note: String,
+        /// Output: text or JSON.
+        #[arg(long, value_enum, default_value_t = super::output::ShowFormat::Text)]
+        format: super::output::ShowFormat,
     },
     List {
         /// Output: a table, JSON, or the ids alone.
@@ -43,8 +46,23 @@ pub fn allowlist(ctx: &Context, cmd: AllowlistCmd) -> Result<()> {
         open(ctx)?
     };
     match cmd {
-        AllowlistCmd::Add { value, user, note } => {
+        AllowlistCmd::Add {
+            value,
+            user,
+            note,
+            format,
+        } => {
             let e = engine.allow(&actor, &value, user, &note)?;
+            let still = engine
+                .reads(&actor)
+                .active_block_for(&e.value.to_string())?;
+            if format == super::output::ShowFormat::Json {
+                return print_json(&serde_json::json!({"data": {
+                    "id": e.id, "type": "allowlist_entry",
+                    "attributes": {"value": e.value.to_string(), "note": e.note,
+                                   "created_by": e.created_by,
+                                   "blocked_still": still.map(|b| b.id)}}}));
+            }
             println!(
                 "allowlist entry #{} {} added",
                 e.id,

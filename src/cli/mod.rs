@@ -135,12 +135,16 @@ pub fn main() -> i32 {
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             if e.use_stderr() && wants_json(std::env::args()) {
-                let message = e.to_string();
-                let first = message
+                // The message without clap's usage block and hints, as one line.
+                let full = e.to_string();
+                let body = full.split("\n\nUsage:").next().unwrap_or("");
+                let joined = body
                     .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim_start_matches("error: ");
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let first = joined.trim_start_matches("error: ");
                 eprintln!(
                     "{}",
                     serde_json::json!({"error": {"code": "usage", "message": first}})

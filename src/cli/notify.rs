@@ -1,5 +1,5 @@
 //! `sigscope notify rules list|add|edit|remove|test`, `notify deliveries`, `notify flush`.
-use super::output::{print_json, table, ListFormat};
+use super::output::{print_json, table, ListFormat, ShowFormat};
 use super::Context;
 use crate::engine::{Engine, Reads};
 use crate::error::{Error, Result};
@@ -41,6 +41,9 @@ pub enum NotifyCmd {
         /// Also give dead deliveries a fresh set of attempts (after fixing their target).
         #[arg(long)]
         dead: bool,
+        /// Output: text or JSON.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
     },
 }
 
@@ -82,6 +85,9 @@ pub enum RulesCmd {
         /// Store the rule disabled.
         #[arg(long)]
         disabled: bool,
+        /// Output: text or JSON.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
     },
     /// Change a rule; each option given replaces that part of the rule.
     Edit {
@@ -163,7 +169,8 @@ fn targets(list: &[String], unsigned: bool) -> Result<Vec<Target>> {
             let signed = parsed.clone().with_new_secret();
             if signed != parsed {
                 if let Some(secret) = signed.secret() {
-                    println!(
+                    // On stderr: stdout stays the command's answer (`--format json`).
+                    eprintln!(
                         "signing secret for {}: {secret} (shown once; give it to the receiver to verify webhook-signature)",
                         clean(&notify::mask::mask_url(signed.value()))
                     );
@@ -250,7 +257,12 @@ pub fn run(ctx: &Context, cmd: NotifyCmd) -> Result<()> {
                 None => list_deliveries(&reads, failed, limit, format),
             }
         }
-        NotifyCmd::Flush { wait, now, dead } => {
+        NotifyCmd::Flush {
+            wait,
+            now,
+            dead,
+            format,
+        } => {
             let mut engine = ctx.open_engine()?;
             if now || dead {
                 let (e, actor) = acting(ctx, Permission::NotificationProfilesWrite)?;
@@ -259,6 +271,10 @@ pub fn run(ctx: &Context, cmd: NotifyCmd) -> Result<()> {
             }
             let sender = Sender::new(cfg)?;
             let r = notify::flush_for(&mut engine, &sender, Duration::from_secs(wait))?;
+            if format == ShowFormat::Json {
+                return print_json(&json!({"sent": r.sent, "failed": r.failed, "dead": r.dead,
+                    "throttled": r.throttled, "pending": r.pending}));
+            }
             println!(
                 "{} sent, {} failed (will retry), {} dead, {} pending",
                 r.sent, r.failed, r.dead, r.pending
@@ -297,6 +313,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
             name,
             sel,
             disabled,
+            format,
         } => {
             let mut r =
                 NotificationRule::new(NotificationRule::new_id(), name, Utc::now(), author(&user));
@@ -312,6 +329,13 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
                 ));
             }
             let r = engine.add_notify_rule(&user, r)?;
+            if format == ShowFormat::Json {
+                // The full targets once, secrets included: what was just made, for the caller.
+                let mut v = r.to_json_masked();
+                v["attributes"]["targets"] =
+                    json!(r.targets.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+                return print_json(&json!({ "data": v }));
+            }
             println!("added notification rule {} ({})", r.id, clean(&r.name));
             Ok(())
         }
