@@ -245,3 +245,25 @@ fn commands_that_print_speak_json() {
     let v = json(&["notify", "flush", "--format", "json"]);
     assert!(v["sent"].is_number() && v["pending"].is_number(), "{v}");
 }
+
+#[test]
+fn config_errors_print_as_lines_and_typos_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "user = \"a@x\"\n[notify\nmax = 1\n",
+    )
+    .unwrap();
+    let out = sigscope(dir.path(), &["users", "list"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("\\x0a"), "{err}");
+    assert!(err.lines().count() > 1, "{err}");
+    std::fs::write(dir.path().join("config.toml"), "usr = \"a@x\"\n").unwrap();
+    let out = sigscope(dir.path(), &["users", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown key `usr`") && err.contains("`user`"),
+        "{err}"
+    );
+}

@@ -159,14 +159,21 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            let message = crate::sanitize::clean(&e.to_string());
+            // Each line made safe on its own, so a multi-line message (a TOML error with its
+            // caret) prints as lines, not as one line of `\x0a`s.
+            let text = e.to_string();
+            let lines: Vec<String> = text
+                .lines()
+                .map(crate::sanitize::clean)
+                .filter(|l| !l.trim().is_empty())
+                .collect();
             if json {
                 eprintln!(
                     "{}",
-                    serde_json::json!({"error": {"code": e.code(), "message": message}})
+                    serde_json::json!({"error": {"code": e.code(), "message": lines.join("\n")}})
                 );
             } else {
-                eprintln!("sigscope: {message}");
+                eprintln!("sigscope: {}", lines.join("\n  "));
             }
             e.exit_code()
         }
