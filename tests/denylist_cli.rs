@@ -1,7 +1,8 @@
 //! The edge denylist through the real binary: autoblock on `import`, allowlist refusals with exit
 //! codes, bouncer keys, and the exports checked by the tools that read them (`nginx -t`,
-//! `nft -c -f`) where those are installed; a test whose tool is missing says so and passes.
+//! `nft -c -f`); a test whose tool is missing fails (`tests/needs`).
 mod engine_support;
+mod needs;
 
 use engine_support::signal_json;
 use serde_json::{json, Value};
@@ -234,8 +235,9 @@ fn every_format_exports_and_unknown_ones_are_named() {
 #[test]
 fn nginx_exports_pass_nginx_t() {
     let Some(nginx) = tool("nginx") else {
-        eprintln!(
-            "SKIP nginx_exports_pass_nginx_t: nginx is not installed (apt-get install nginx-light)"
+        needs::missing(
+            "nginx_exports_pass_nginx_t",
+            "nginx is not installed (apt-get install nginx-light)",
         );
         return;
     };
@@ -277,7 +279,10 @@ fn nginx_exports_pass_nginx_t() {
 #[test]
 fn nftables_export_passes_nft_check() {
     let Some(nft) = tool("nft") else {
-        eprintln!("SKIP nftables_export_passes_nft_check: nft is not installed (apt-get install nftables)");
+        needs::missing(
+            "nftables_export_passes_nft_check",
+            "nft is not installed (apt-get install nftables)",
+        );
         return;
     };
     // `nft -c` still talks netlink; where that is not allowed (a container without CAP_NET_ADMIN)
@@ -287,9 +292,12 @@ fn nftables_export_passes_nft_check() {
         .output()
         .unwrap();
     if !probe.status.success() {
-        eprintln!(
-            "SKIP nftables_export_passes_nft_check: nft -c cannot run here: {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
+        needs::missing(
+            "nftables_export_passes_nft_check",
+            &format!(
+                "nft -c cannot run here: {}",
+                String::from_utf8_lossy(&probe.stderr).trim()
+            ),
         );
         return;
     }
@@ -312,6 +320,8 @@ fn nftables_export_passes_nft_check() {
     );
     // And with no entries at all.
     let empty = Cli::new();
+    // A store with an empty denylist (a read never creates one).
+    empty.ok(&["allowlist", "add", "192.0.2.200", "--note", "makes the store"]);
     let script = empty.write(
         "empty.nft",
         &empty.ok(&["export", "denylist", "--format", "nftables"]),
@@ -332,7 +342,10 @@ fn nftables_export_passes_nft_check() {
 #[test]
 fn ipset_export_restores_twice_in_a_private_network_namespace() {
     let (Some(ipset), Some(unshare)) = (tool("ipset"), tool("unshare")) else {
-        eprintln!("SKIP ipset_export_restores_twice_in_a_private_network_namespace: ipset or unshare is not installed (apt-get install ipset)");
+        needs::missing(
+            "ipset_export_restores_twice_in_a_private_network_namespace",
+            "ipset or unshare is not installed (apt-get install ipset)",
+        );
         return;
     };
     // ipset has no check mode; a throwaway network namespace keeps the host's sets untouched.
@@ -341,9 +354,12 @@ fn ipset_export_restores_twice_in_a_private_network_namespace() {
         .output()
         .unwrap();
     if !probe.status.success() {
-        eprintln!(
-            "SKIP ipset_export_restores_twice_in_a_private_network_namespace: cannot create a network namespace here: {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
+        needs::missing(
+            "ipset_export_restores_twice_in_a_private_network_namespace",
+            &format!(
+                "cannot create a network namespace here: {}",
+                String::from_utf8_lossy(&probe.stderr).trim()
+            ),
         );
         return;
     }

@@ -1,6 +1,7 @@
 //! The explorer on a team server: two `RemoteBackend`s on one `sigscope serve` over loopback, each
 //! with its own SQLite cache, driven through the real `update` and drawn into a test buffer.
 mod common;
+mod needs;
 
 use common::{Keys, TestServer};
 use sigscope::model::{ArchiveReason, TriageState};
@@ -137,12 +138,13 @@ fn b_sees_a_archive_in_its_stream_within_two_seconds() {
         "A's stream shows its own change at once"
     );
 
-    // B's live mode polls every second; here as fast as it likes, for at most 2 s.
-    let seen = eventually(Duration::from_secs(2), || {
+    // B's live mode polls every second; here as fast as it likes. That it arrives is checked here;
+    // how fast is `cargo bench --bench propagation`.
+    let seen = eventually(Duration::from_secs(20), || {
         harness::drive(&mut app_b, &b, Action::Tick(chrono::Utc::now()));
         state_in_stream(&app_b, "sig-0003") == Some(TriageState::Archived)
     });
-    assert!(seen, "B's stream did not show A's archive within 2 s");
+    assert!(seen, "B's stream never showed A's archive");
     let r = b
         .search(&SearchRequest {
             query: "@workflow.triage.state:archived".into(),
@@ -518,12 +520,15 @@ fn a_reader_follows_updates_written_by_another_connection() {
 
 /// The real binary in tmux: `sigscope --remote URL` opens the explorer on the team server, syncs on
 /// its own runtime, sends a change through the outbox, and says when the server is gone.
-/// Skips, saying why, when tmux is not installed (CI installs it).
+/// Fails, saying why, when tmux is not installed (CI installs it; see tests/needs).
 #[test]
 fn the_binary_explores_a_team_server_in_tmux() {
     use std::process::Command;
     if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED: tmux is not installed (CI installs it via .ci/run)");
+        needs::missing(
+            "the_binary_explores_a_team_server_in_tmux",
+            "tmux is not installed",
+        );
         return;
     }
     struct Tmux(String);
