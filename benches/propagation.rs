@@ -1,5 +1,6 @@
 //! Change-feed propagation (not a test): two analysts' remote caches on one `sigscope serve` over
-//! loopback; A archives or reopens a signal, and the time until B's cache shows it is measured.
+//! loopback; A moves a signal between Open and Under Review, and the time until B's cache shows it
+//! is measured.
 //! Prints p50/p99/max and exits non-zero when p99 is over the budget (2 s by default: what the
 //! explorer promises, "each seeing the others' triage within seconds").
 //!
@@ -8,7 +9,7 @@
 mod common;
 
 use common::{Keys, TestServer};
-use sigscope::model::{ArchiveReason, TriageState};
+use sigscope::model::TriageState;
 use sigscope::remote::{Credentials, Endpoint, Remote, RemoteOptions, SyncState};
 use std::time::{Duration, Instant};
 
@@ -65,13 +66,14 @@ fn main() {
         let mut took = Vec::new();
         for i in 0..rounds {
             let id = "sig-0003";
-            let (to, reason) = if i % 2 == 0 {
-                (TriageState::Archived, Some(ArchiveReason::FalsePositive))
+            // Open <-> Under Review: always allowed (reopening an archive has a 30-day window).
+            let to = if i % 2 == 0 {
+                TriageState::UnderReview
             } else {
-                (TriageState::Open, None)
+                TriageState::Open
             };
             let t = Instant::now();
-            a.set_state(id, to, reason, None).expect("set_state");
+            a.set_state(id, to, None, None).expect("set_state");
             while state_of(&b, id) != Some(to) && t.elapsed() < Duration::from_secs(30) {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }

@@ -321,7 +321,13 @@ fn nftables_export_passes_nft_check() {
     // And with no entries at all.
     let empty = Cli::new();
     // A store with an empty denylist (a read never creates one).
-    empty.ok(&["allowlist", "add", "192.0.2.200", "--note", "makes the store"]);
+    empty.ok(&[
+        "allowlist",
+        "add",
+        "192.0.2.200",
+        "--note",
+        "makes the store",
+    ]);
     let script = empty.write(
         "empty.nft",
         &empty.ok(&["export", "denylist", "--format", "nftables"]),
