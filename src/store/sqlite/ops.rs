@@ -22,3 +22,17 @@ impl crate::store::OpsRows for Connection {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// CVE-2025-6965 is fixed in SQLite 3.50.2; the bundled library must be at least that.
+    #[test]
+    fn bundled_sqlite_has_the_cve_2025_6965_fix() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let v: String = conn
+            .query_row("select sqlite_version()", [], |r| r.get(0))
+            .unwrap();
+        let parts: Vec<u32> = v.split('.').map(|p| p.parse().unwrap()).collect();
+        assert!(parts >= vec![3, 50, 2], "bundled SQLite {v}");
+    }
+}
