@@ -342,7 +342,9 @@ fn remote_is_refused_by_the_commands_that_do_not_speak_to_it_yet() {
     let e = run(&["--demo"]).unwrap_err();
     assert!(e.to_string().contains("--demo"), "{e}");
 
-    // With `[remote]` in the config instead, the command runs on the local store and says so.
+    // With `[remote]` in the config instead, the command runs on the local store and says so (a
+    // store that exists: a read never creates one).
+    sigscope::store::SqliteStore::open(&store).unwrap();
     std::fs::write(&config, "[remote]\nurl = \"http://127.0.0.1:9\"\n").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sigscope"))
         .args(["--config", config.to_str().unwrap()])
