@@ -178,9 +178,20 @@ fn apache_modsecurity_crs_audit_log_raises_a_signal_per_family_for_the_attacker_
             assert_ne!(st, 403, "benign {p} passes");
         }
     }
-    drop(apache);
     let log = dir.path().join("audit.log");
-    let lines = std::fs::read_to_string(&log).unwrap().lines().count();
+    // ModSecurity writes a transaction's audit record in the logging phase, after the answer has
+    // gone out: wait for the last one before stopping Apache (killing it at once can lose it).
+    let count = || {
+        std::fs::read_to_string(&log)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    let waited = std::time::Instant::now();
+    while count() < sent && waited.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(apache);
+    let lines = count();
     assert_eq!(lines, sent, "SecAuditEngine On logs every transaction");
 
     let out = sigscope(
