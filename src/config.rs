@@ -17,15 +17,54 @@ pub struct Config {
     pub sections: toml::Table,
 }
 
+/// Every top-level key and section the config may hold; anything else is a typo to report.
+pub const KNOWN_KEYS: &[&str] = &[
+    "user",
+    "store",
+    "notify",
+    "workflows",
+    "ui",
+    "keys",
+    "remote",
+    "views",
+];
+
+/// The known name closest to `key`, when it is close enough to be what was meant.
+pub fn nearest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(key, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min()
+        .map(|(_, k)| k)
+}
+
 impl Config {
-    /// Read the config at `path`; a missing file is an empty config, a malformed one an error naming it.
+    /// Read the config at `path`; a missing file is an empty config, a malformed one an error naming
+    /// it, and an unknown top-level key an error naming the nearest known one (a typo like
+    /// `usr = "x"` must not quietly act as someone else).
     pub fn load(path: &Path) -> Result<Config> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text)
-                .map_err(|e| Error::Invalid(format!("config {}: {e}", path.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(Error::Io(format!("config {}: {e}", path.display()))),
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(Error::Io(format!("config {}: {e}", path.display()))),
+        };
+        let cfg: Config = toml::from_str(&text)
+            .map_err(|e| Error::Invalid(format!("config {}: {e}", path.display())))?;
+        for key in cfg.sections.keys() {
+            if !KNOWN_KEYS.contains(&key.as_str()) {
+                let hint = match nearest(key, KNOWN_KEYS) {
+                    Some(k) => format!("; did you mean `{k}`?"),
+                    None => format!(" (known: {})", KNOWN_KEYS.join(", ")),
+                };
+                return Err(Error::Invalid(format!(
+                    "config {}: unknown key `{}`{hint}",
+                    path.display(),
+                    crate::sanitize::clean(key)
+                )));
+            }
         }
+        Ok(cfg)
     }
 
     /// One section, deserialised; a missing section is the type's default.
@@ -73,4 +112,29 @@ pub fn config_dir() -> PathBuf {
     project_dirs()
         .map(|d| d.config_dir().to_path_buf())
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_nearest_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, "usr = \"x@example.com\"\n").unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown key `usr`") && e.contains("did you mean `user`"),
+            "{e}"
+        );
+        std::fs::write(&p, "[notfy]\nmax_attempts = 3\n").unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(e.contains("`notify`"), "{e}");
+        std::fs::write(&p, "zzzzzzzz = 1\n").unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(e.contains("known: user, store"), "{e}");
+        std::fs::write(&p, "user = \"a@x\"\n[notify]\nmax_attempts = 3\n").unwrap();
+        assert!(Config::load(&p).is_ok());
+    }
 }

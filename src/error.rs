@@ -25,6 +25,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// A stable name for the kind of error, for scripts (`{"error":{"code":...}}`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Usage(_) => "usage",
+            Error::NotFound(_) => "not_found",
+            Error::PermissionDenied(_) => "permission_denied",
+            Error::InvalidTransition(_) => "invalid_transition",
+            Error::Conflict(_) => "conflict",
+            Error::Invalid(_) => "invalid",
+            Error::Store(_) => "store",
+            Error::Io(_) => "io",
+            Error::Other(_) => "error",
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => 2,

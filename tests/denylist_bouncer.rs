@@ -1,7 +1,8 @@
 //! The real CrowdSec custom bouncer (Debian's `crowdsec-custom-bouncer`) against `sigscope serve`:
 //! its script is called with `add` for a new block and `del` once the block is lifted. Blocks are
-//! made and lifted with the CLI on the server's store, as an analyst would. Skipped, with the
-//! reason printed, where the bouncer is not installed.
+//! made and lifted with the CLI on the server's store, as an analyst would. Fails where the bouncer
+//! is not installed (tests/needs).
+mod needs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -65,7 +66,10 @@ fn free_port() -> u16 {
 #[test]
 fn the_custom_bouncer_adds_and_deletes_what_sigscope_blocks_and_lifts() {
     if !Path::new(BOUNCER).exists() {
-        eprintln!("SKIP: {BOUNCER} is not installed (apt-get install crowdsec-custom-bouncer)");
+        needs::missing(
+            "the_custom_bouncer_adds_and_deletes_what_sigscope_blocks_and_lifts",
+            &format!("{BOUNCER} is not installed (apt-get install crowdsec-custom-bouncer)"),
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,8 @@
 //! The edge denylist through the real binary: autoblock on `import`, allowlist refusals with exit
 //! codes, bouncer keys, and the exports checked by the tools that read them (`nginx -t`,
-//! `nft -c -f`) where those are installed; a test whose tool is missing says so and passes.
+//! `nft -c -f`); a test whose tool is missing fails (`tests/needs`).
 mod engine_support;
+mod needs;
 
 use engine_support::signal_json;
 use serde_json::{json, Value};
@@ -217,7 +218,13 @@ fn every_format_exports_and_unknown_ones_are_named() {
         "csv",
         "json",
     ] {
-        let out = cli.ok(&["export", "denylist", "--format", f]);
+        // An AWS WAF IP set holds one family.
+        let args: &[&str] = if f == "aws-waf" {
+            &["export", "denylist", "--format", f, "--family", "ipv4"]
+        } else {
+            &["export", "denylist", "--format", f]
+        };
+        let out = cli.ok(args);
         assert!(out.contains("198.51.100.7"), "{f}: {out}");
     }
     let out = cli.run(&["export", "denylist", "--format", "iptables"]);
@@ -228,8 +235,9 @@ fn every_format_exports_and_unknown_ones_are_named() {
 #[test]
 fn nginx_exports_pass_nginx_t() {
     let Some(nginx) = tool("nginx") else {
-        eprintln!(
-            "SKIP nginx_exports_pass_nginx_t: nginx is not installed (apt-get install nginx-light)"
+        needs::missing(
+            "nginx_exports_pass_nginx_t",
+            "nginx is not installed (apt-get install nginx-light)",
         );
         return;
     };
@@ -271,7 +279,10 @@ fn nginx_exports_pass_nginx_t() {
 #[test]
 fn nftables_export_passes_nft_check() {
     let Some(nft) = tool("nft") else {
-        eprintln!("SKIP nftables_export_passes_nft_check: nft is not installed (apt-get install nftables)");
+        needs::missing(
+            "nftables_export_passes_nft_check",
+            "nft is not installed (apt-get install nftables)",
+        );
         return;
     };
     // `nft -c` still talks netlink; where that is not allowed (a container without CAP_NET_ADMIN)
@@ -281,9 +292,12 @@ fn nftables_export_passes_nft_check() {
         .output()
         .unwrap();
     if !probe.status.success() {
-        eprintln!(
-            "SKIP nftables_export_passes_nft_check: nft -c cannot run here: {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
+        needs::missing(
+            "nftables_export_passes_nft_check",
+            &format!(
+                "nft -c cannot run here: {}",
+                String::from_utf8_lossy(&probe.stderr).trim()
+            ),
         );
         return;
     }
@@ -306,6 +320,14 @@ fn nftables_export_passes_nft_check() {
     );
     // And with no entries at all.
     let empty = Cli::new();
+    // A store with an empty denylist (a read never creates one).
+    empty.ok(&[
+        "allowlist",
+        "add",
+        "192.0.2.200",
+        "--note",
+        "makes the store",
+    ]);
     let script = empty.write(
         "empty.nft",
         &empty.ok(&["export", "denylist", "--format", "nftables"]),
@@ -326,7 +348,10 @@ fn nftables_export_passes_nft_check() {
 #[test]
 fn ipset_export_restores_twice_in_a_private_network_namespace() {
     let (Some(ipset), Some(unshare)) = (tool("ipset"), tool("unshare")) else {
-        eprintln!("SKIP ipset_export_restores_twice_in_a_private_network_namespace: ipset or unshare is not installed (apt-get install ipset)");
+        needs::missing(
+            "ipset_export_restores_twice_in_a_private_network_namespace",
+            "ipset or unshare is not installed (apt-get install ipset)",
+        );
         return;
     };
     // ipset has no check mode; a throwaway network namespace keeps the host's sets untouched.
@@ -335,9 +360,12 @@ fn ipset_export_restores_twice_in_a_private_network_namespace() {
         .output()
         .unwrap();
     if !probe.status.success() {
-        eprintln!(
-            "SKIP ipset_export_restores_twice_in_a_private_network_namespace: cannot create a network namespace here: {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
+        needs::missing(
+            "ipset_export_restores_twice_in_a_private_network_namespace",
+            &format!(
+                "cannot create a network namespace here: {}",
+                String::from_utf8_lossy(&probe.stderr).trim()
+            ),
         );
         return;
     }
@@ -368,4 +396,123 @@ fn ipset_export_restores_twice_in_a_private_network_namespace() {
         "permanent: {text}"
     );
     assert!(!text.contains("sigscope-v4-new"), "the scratch set is gone");
+}
+
+/// The AWS export checked against the `UpdateIPSetRequest` shape of the WAFV2 API model
+/// (`fixtures/aws_wafv2_update_ip_set.json`): required members, enum, lengths and patterns.
+fn check_update_ip_set(doc: &Value) {
+    let model: Value =
+        serde_json::from_str(include_str!("fixtures/aws_wafv2_update_ip_set.json")).unwrap();
+    let obj = doc.as_object().expect("one JSON object");
+    for k in model["required"].as_array().unwrap() {
+        assert!(obj.contains_key(k.as_str().unwrap()), "missing {k}: {doc}");
+    }
+    let members = model["members"].as_object().unwrap();
+    for (k, v) in obj {
+        let m = members
+            .get(k)
+            .unwrap_or_else(|| panic!("{k} is not an UpdateIPSet member"));
+        let check = |s: &str, m: &Value| {
+            let n = s.chars().count() as u64;
+            if let Some(min) = m["min"].as_u64() {
+                assert!(n >= min, "{k} {s:?} shorter than {min}");
+            }
+            if let Some(max) = m["max"].as_u64() {
+                assert!(n <= max, "{k} {s:?} longer than {max}");
+            }
+            if let Some(p) = m["pattern"].as_str() {
+                assert!(
+                    regex::Regex::new(p).unwrap().is_match(s),
+                    "{k} {s:?} !~ {p}"
+                );
+            }
+            if let Some(e) = m["enum"].as_array() {
+                assert!(e.iter().any(|x| x == s), "{k} {s:?} not in {e:?}");
+            }
+        };
+        match v {
+            Value::String(s) => check(s, m),
+            Value::Array(items) => {
+                for i in items {
+                    let s = i.as_str().unwrap();
+                    check(s, &m["member"]);
+                    // IPAddress: an address in CIDR notation, /32 and /128 included.
+                    assert!(s.parse::<ipnet::IpNet>().is_ok(), "{s} is not CIDR");
+                }
+            }
+            other => panic!("{k}: unexpected {other}"),
+        }
+    }
+}
+
+#[test]
+fn aws_waf_export_is_one_valid_update_ip_set_input_per_family() {
+    let cli = blocked();
+    let id = "0d5c6f3e-8a1b-4c2d-9e7f-1234567890ab";
+    let lock = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d";
+    let out = cli.ok(&[
+        "export",
+        "denylist",
+        "--format",
+        "aws-waf",
+        "--family",
+        "ipv4",
+        "--aws-id",
+        id,
+        "--aws-lock-token",
+        lock,
+    ]);
+    // Exactly one JSON document on stdout, as `--cli-input-json file://...` reads.
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    check_update_ip_set(&doc);
+    let addrs = doc["Addresses"].to_string();
+    assert!(
+        addrs.contains("\"198.51.100.7/32\"") && !addrs.contains("2001:db8"),
+        "{addrs}"
+    );
+
+    // Without --family: refused with the way out named; --out-dir writes one file each.
+    let bare = cli.run(&["export", "denylist", "--format", "aws-waf"]);
+    assert_eq!(bare.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bare.stderr);
+    assert!(
+        err.contains("--family") && err.contains("--out-dir"),
+        "{err}"
+    );
+    let dir = cli.dir.path().join("aws");
+    std::fs::create_dir(&dir).unwrap();
+    cli.ok(&[
+        "export",
+        "denylist",
+        "--format",
+        "aws-waf",
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ]);
+    for fam in ["ipv4", "ipv6"] {
+        let text = std::fs::read_to_string(dir.join(format!("aws-waf-{fam}.json"))).unwrap();
+        let d: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(d["Name"], format!("sigscope-denylist-{fam}"));
+        // Placeholders aside (they are warned about), every member passes the model.
+        let mut d = d;
+        d["Id"] = json!(id);
+        d["LockToken"] = json!(lock);
+        check_update_ip_set(&d);
+    }
+    // A name or id AWS would refuse is refused here.
+    let bad = cli.run(&[
+        "export",
+        "denylist",
+        "--format",
+        "aws-waf",
+        "--family",
+        "ipv4",
+        "--aws-name",
+        "my set (prod)",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = cli.run(&[
+        "export", "denylist", "--format", "aws-waf", "--family", "ipv4", "--aws-id", "ABC",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
 }

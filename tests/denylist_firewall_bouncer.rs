@@ -1,7 +1,8 @@
 //! The real CrowdSec firewall bouncer (Debian's `crowdsec-firewall-bouncer`, nftables mode) against
 //! `sigscope serve`, both inside a throwaway network namespace so the host's firewall is untouched:
-//! a block appears in the bouncer's nftables set, and leaves it once lifted. Skipped, with the
-//! reason printed, where the bouncer, nft or network namespaces are not available.
+//! a block appears in the bouncer's nftables set, and leaves it once lifted. Fails where the bouncer,
+//! nft or network namespaces are not available (tests/needs).
+mod needs;
 use std::path::Path;
 use std::process::Command;
 
@@ -11,7 +12,10 @@ const BOUNCER: &str = "/usr/bin/crowdsec-firewall-bouncer";
 fn the_firewall_bouncer_enforces_blocks_in_nftables() {
     for tool in [BOUNCER, "/usr/sbin/nft", "/usr/bin/unshare", "/usr/sbin/ip"] {
         if !Path::new(tool).exists() {
-            eprintln!("SKIP: {tool} is not installed (apt-get install crowdsec-firewall-bouncer nftables iproute2)");
+            needs::missing(
+                "the_firewall_bouncer_enforces_blocks_in_nftables",
+                &format!("{tool} is not installed (apt-get install crowdsec-firewall-bouncer nftables iproute2)"),
+            );
             return;
         }
     }
@@ -20,9 +24,12 @@ fn the_firewall_bouncer_enforces_blocks_in_nftables() {
         .output()
         .unwrap();
     if !probe.status.success() {
-        eprintln!(
-            "SKIP: cannot run nft in a private network namespace here: {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
+        needs::missing(
+            "the_firewall_bouncer_enforces_blocks_in_nftables",
+            &format!(
+                "cannot run nft in a private network namespace here: {}",
+                String::from_utf8_lossy(&probe.stderr).trim()
+            ),
         );
         return;
     }

@@ -223,3 +223,106 @@ async fn ingest_runs_autoblock_rules() {
     assert_eq!(blocks[0].signal_id.as_deref(), Some("sig-0100"));
     s.stop().await;
 }
+
+/// The query a `go-cs-bouncer` bouncer sends: its settings joined with commas.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bouncer_filters_are_honoured_and_host_blocks_outlast_their_range() {
+    let mut s = TestServer::start(1).await;
+    let key = {
+        let (mut e, admin) = beside(&s);
+        e.add_bouncer(&admin, "edge").unwrap()
+    };
+    let c = http();
+    let block = |value: &str, kind: &str, duration: &str, reason: &str| {
+        authed(c.post(s.url("/api/v2/sigscope/denylist")), &s.analyst).json(&json!({"data": {
+            "type": "denylist_entry",
+            "attributes": {"value": value, "kind": kind, "duration": duration, "reason": reason}}}))
+    };
+    let (st, _) = json_of(
+        block("203.0.113.0/24", "range", "1h", "scanner range")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 201);
+    let (st, _) = json_of(
+        block("203.0.113.9", "ip", "1d", "SQL injection")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 201);
+    // A non-canonical range is refused with the canonical form named.
+    let (st, v) = json_of(
+        block("203.0.113.9/24", "range", "1h", "x")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 400, "{v}");
+    assert!(v.to_string().contains("203.0.113.0/24"), "{v}");
+
+    let get = |q: &str| {
+        c.get(s.url(&format!("/v1/decisions/stream?startup=true{q}")))
+            .header("X-Api-Key", &key)
+    };
+    let values = |v: &Value| -> Vec<String> {
+        v["new"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|d| d["value"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (_, v) = json_of(get("").send().await.unwrap()).await;
+    assert_eq!(values(&v), ["203.0.113.0/24", "203.0.113.9"]);
+    let (_, v) = json_of(get("&scopes=ip").send().await.unwrap()).await;
+    assert_eq!(values(&v), ["203.0.113.9"]);
+    let (_, v) = json_of(get("&scopes=Range").send().await.unwrap()).await;
+    assert_eq!(values(&v), ["203.0.113.0/24"]);
+    let (_, v) = json_of(get("&origins=crowdsec,cscli").send().await.unwrap()).await;
+    assert_eq!(v, json!({"new": null, "deleted": null}));
+    let (_, v) = json_of(
+        get("&origins=cscli,sigscope&scenarios_containing=sql")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(values(&v), ["203.0.113.9"]);
+    let (_, v) = json_of(
+        get("&scenarios_not_containing=SCANNER")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(values(&v), ["203.0.113.9"]);
+
+    // Live mode: the covering blocks, the longest first, so the host's day is not cut to an hour.
+    let (_, v) = json_of(
+        c.get(s.url("/v1/decisions?ip=203.0.113.9"))
+            .header("X-Api-Key", &key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(v[0]["value"], "203.0.113.9", "{v}");
+    assert_eq!(v[1]["value"], "203.0.113.0/24", "{v}");
+    let (_, v) = json_of(
+        c.get(s.url("/v1/decisions?ip=203.0.113.9&scope=range"))
+            .header("X-Api-Key", &key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    s.stop().await;
+}

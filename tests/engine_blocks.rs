@@ -250,8 +250,18 @@ fn a_longer_block_extends_a_shorter_one_is_skipped() {
 fn a_blocked_range_covers_its_addresses() {
     let mut env = env();
     let std = env.user(STANDARD);
-    env.engine
+    // A range with host bits set is refused with the canonical form named, never widened.
+    let e = env
+        .engine
         .execute(&std, ips(&["203.0.113.77/24"], mins(60)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("203.0.113.0/24") && e.contains("203.0.113.77"),
+        "{e}"
+    );
+    env.engine
+        .execute(&std, ips(&["203.0.113.0/24"], mins(60)))
         .unwrap();
     let b = env
         .engine
@@ -272,6 +282,13 @@ fn a_blocked_range_covers_its_addresses() {
         .unwrap();
     assert!(out.blocks.is_empty());
     assert!(out.skipped[0].contains("203.0.113.0/24"));
+    // An address blocked for longer than its range lasts gets its own block, and keeps it.
+    let out = env
+        .engine
+        .execute(&std, ips(&["203.0.113.5"], mins(600)))
+        .unwrap();
+    assert_eq!(out.blocks.len(), 1, "{:?}", out.skipped);
+    assert_eq!(out.blocks[0].value, "203.0.113.5");
 }
 
 #[test]

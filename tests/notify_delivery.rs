@@ -43,6 +43,7 @@ fn cfg(rx: &Receiver) -> NotifyConfig {
         backoff_max_secs: 1,
         timeout_secs: 5,
         import_wait_secs: 5,
+        ..NotifyConfig::default()
     }
 }
 

@@ -58,8 +58,28 @@ fn export_all(env: &mut Env) -> Vec<(ExportFormat, String)> {
     ExportFormat::ALL
         .iter()
         .map(|f| {
-            let r = render(*f, &entries, now, &ExportOptions::default()).unwrap();
-            (*f, r.text)
+            // An AWS WAF IP set holds one family: export each.
+            let families: Vec<Option<sigscope::denylist::export::Family>> =
+                if *f == ExportFormat::AwsWaf {
+                    ["ipv4", "ipv6"]
+                        .iter()
+                        .map(|x| Some(sigscope::denylist::export::Family::parse(x).unwrap()))
+                        .collect()
+                } else {
+                    vec![None]
+                };
+            let text = families
+                .into_iter()
+                .map(|family| {
+                    let opts = ExportOptions {
+                        family,
+                        ..ExportOptions::default()
+                    };
+                    render(*f, &entries, now, &opts).unwrap().text
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            (*f, text)
         })
         .collect()
 }

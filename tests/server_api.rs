@@ -322,7 +322,12 @@ async fn bulk_is_all_or_nothing_and_capped_at_199() {
     )
     .await;
     assert_eq!(st, 200, "{v}");
-    assert_eq!(v["data"].as_array().unwrap().len(), 2);
+    // The vendor's SecurityMonitoringSignalsBulkTriageUpdateResponse: result, status, type.
+    assert_eq!(v["result"]["count"], 2, "{v}");
+    assert_eq!(v["result"]["events"][0]["id"], "sig-0000");
+    assert_eq!(v["result"]["events"][0]["event"]["id"], "sig-0000");
+    assert_eq!(v["result"]["events"][0]["event"]["state"], "archived");
+    assert!(v["status"].is_string() && v["type"].is_string(), "{v}");
 
     let before = snapshot(&s);
     // One unknown id: the whole call fails and the known one is untouched.

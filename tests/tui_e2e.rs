@@ -1,6 +1,7 @@
 //! The real binary in tmux at 80x24 on a demo store: search, open a signal, switch tabs, archive
 //! it with a reason; then the screen (capture-pane) and the store (the CLI) are checked.
-//! Skips, saying why, when tmux is not installed (CI installs it).
+//! Fails, saying why, when tmux is not installed (CI installs it; see tests/needs).
+mod needs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -60,7 +61,10 @@ impl Drop for Tmux {
 #[test]
 fn archive_a_signal_through_the_explorer_in_tmux() {
     if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED: tmux is not installed (CI installs it via .ci/run)");
+        needs::missing(
+            "archive_a_signal_through_the_explorer_in_tmux",
+            "tmux is not installed",
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -29,6 +29,7 @@ pub struct ListArgs {
     /// At most this many (the newest); 0 means all.
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
+    /// Output: a table, JSON, or the ids alone.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 }

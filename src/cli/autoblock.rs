@@ -28,6 +28,7 @@ pub struct RuleArgs {
         conflicts_with = "permanent"
     )]
     pub for_: String,
+    /// Block for good instead of for a duration.
     #[arg(long)]
     pub permanent: bool,
     /// Double the duration for each earlier block of the same value (fail2ban's bantime.increment).
@@ -72,17 +73,23 @@ impl RuleArgs {
 pub enum AutoblockCmd {
     /// The rules.
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Add a rule; it acts on signals imported from now on.
     Add {
+        /// The autoblock rule's name.
         name: String,
         #[command(flatten)]
         rule: RuleArgs,
+        /// Output: text or JSON.
+        #[arg(long, value_enum, default_value_t = super::output::ShowFormat::Text)]
+        format: super::output::ShowFormat,
     },
     /// Switch a rule between simulation and blocking, or off and on.
     Set {
+        /// The autoblock rule's name.
         name: String,
         /// Record only, block nothing.
         #[arg(long, conflicts_with = "block")]
@@ -90,22 +97,28 @@ pub enum AutoblockCmd {
         /// Block for real.
         #[arg(long)]
         block: bool,
+        /// Disable the rule.
         #[arg(long, conflicts_with = "enable")]
         disable: bool,
+        /// Enable the rule.
         #[arg(long)]
         enable: bool,
     },
     Remove {
+        /// The autoblock rule's name.
         name: String,
     },
     /// What a rule (stored, or given with --query) would block over the stored signals now.
     DryRun {
         /// A stored rule; omit it and give --query to try a new one.
         name: Option<String>,
+        /// Only signals matching this query (the search syntax).
         #[arg(long, short = 'q', value_name = "QUERY")]
         query: Option<String>,
+        /// What would be blocked: ips, users or both.
         #[arg(long = "block", default_value = "ips", value_name = "WHAT")]
         what: String,
+        /// How long each block would last (30m, 24h, 7d).
         #[arg(long = "for", default_value = "24h", value_name = "DUR")]
         for_: String,
         /// Only the newest N signals.
@@ -114,12 +127,15 @@ pub enum AutoblockCmd {
         /// Show the skipped attackers and why.
         #[arg(long)]
         all: bool,
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// What the rules did (simulations included), oldest first.
     Log {
+        /// The autoblock rule's name.
         name: Option<String>,
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
@@ -179,9 +195,12 @@ pub fn run(ctx: &Context, cmd: AutoblockCmd) -> Result<()> {
                 }
             }
         }
-        AutoblockCmd::Add { name, rule } => {
+        AutoblockCmd::Add { name, rule, format } => {
             let r = rule.rule(&name)?;
             engine.add_autoblock_rule(&actor, r.clone())?;
+            if format == super::output::ShowFormat::Json {
+                return print_json(&json!({ "data": r }));
+            }
             println!(
                 "autoblock rule {} added: blocks {} for {}{}",
                 r.name,

@@ -39,38 +39,48 @@ pub const DEFAULT_DURATION: &str = "24h";
 pub enum BlockCmd {
     /// Block IP addresses or CIDR ranges (24h unless --for or --permanent).
     Ip {
+        /// Addresses or canonical CIDR ranges (10.0.0.0/8).
         #[arg(required = true, value_name = "VALUE")]
         values: Vec<String>,
         #[command(flatten)]
         duration: Duration,
+        /// Why: kept with the block, and the scenario bouncers see.
         #[arg(long)]
         reason: Option<String>,
         /// The signal the block comes from.
         #[arg(long, value_name = "ID")]
         signal: Option<String>,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
     /// Block user ids (24h unless --for or --permanent).
     User {
+        /// User ids.
         #[arg(required = true, value_name = "ID")]
         values: Vec<String>,
         #[command(flatten)]
         duration: Duration,
+        /// Why: kept with the block, and the scenario bouncers see.
         #[arg(long)]
         reason: Option<String>,
+        /// The signal the block comes from (shown on its timeline).
         #[arg(long, value_name = "ID")]
         signal: Option<String>,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
     /// Block every attacking IP of a signal, skipping those already blocked.
     Attackers {
+        /// The signal's id.
         signal: String,
         #[command(flatten)]
         duration: Duration,
+        /// Why: kept with the block, and the scenario bouncers see.
         #[arg(long)]
         reason: Option<String>,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
@@ -80,8 +90,10 @@ pub enum BlockCmd {
 pub enum BlocksCmd {
     /// The blocks in force (with --all, also lifted and expired ones).
     List {
+        /// Include lifted and expired blocks.
         #[arg(long)]
         all: bool,
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
@@ -91,6 +103,7 @@ pub enum BlocksCmd {
 pub struct UnblockArgs {
     /// A blocked value (IP, range, user id) or a block id.
     pub target: String,
+    /// Output: text or JSON.
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
     pub format: ShowFormat,
 }

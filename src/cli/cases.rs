@@ -17,8 +17,10 @@ pub enum CasesCmd {
         /// The signals the case is about.
         #[arg(value_name = "SIGNAL_ID")]
         signals: Vec<String>,
+        /// The title.
         #[arg(long)]
         title: String,
+        /// The description.
         #[arg(long, default_value = "")]
         description: String,
         /// P1..P5 or NOT_DEFINED.
@@ -30,6 +32,7 @@ pub enum CasesCmd {
         /// Also archive the signals as investigated_case_opened.
         #[arg(long)]
         archive: bool,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
@@ -37,40 +40,53 @@ pub enum CasesCmd {
     Add {
         /// `SEC-12`, `12` or the case uuid.
         case: String,
+        /// Signal ids.
         #[arg(required = true, value_name = "SIGNAL_ID")]
         signals: Vec<String>,
+        /// Archive the signals as they join the case.
         #[arg(long)]
         archive: bool,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
     /// List cases, newest first.
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Show one case with its signals and comments.
     Show {
+        /// The case: its key (SEC-12) or uuid.
         case: String,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
     /// Set a case's status: open, in_progress or closed.
     Status {
+        /// The case: its key (SEC-12) or uuid.
         case: String,
+        /// OPEN, IN_PROGRESS or CLOSED.
         status: String,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
     /// Set a case's priority: P1..P5 or NOT_DEFINED.
     Priority {
+        /// The case: its key (SEC-12) or uuid.
         case: String,
+        /// NOT_DEFINED or P1 to P5.
         priority: String,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
     /// Assign a case to a user, or unassign it.
     Assign {
+        /// The case: its key (SEC-12) or uuid.
         case: String,
         /// A user's email/handle or uuid.
         #[arg(
@@ -80,15 +96,20 @@ pub enum CasesCmd {
             required_unless_present = "unassign"
         )]
         to: Option<String>,
+        /// Remove the assignee instead of setting one.
         #[arg(long)]
         unassign: bool,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
     /// Comment on a case.
     Comment {
+        /// The case: its key (SEC-12) or uuid.
         case: String,
+        /// The comment's text.
         text: String,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },

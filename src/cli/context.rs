@@ -47,13 +47,22 @@ impl Context {
     pub fn open_engine(&self) -> Result<Engine> {
         let mut engine = Engine::open(&self.store_path)?;
         crate::denylist::config::DenylistConfig::from_config(&self.config)?.apply(&mut engine)?;
+        engine.set_notify_config(crate::notify::NotifyConfig::from_config(&self.config)?);
         Ok(engine)
     }
 
     /// The engine and the user reading: a known user, or a Read Only guest for a name the store
     /// does not know (see `Engine::resolve_reader`). Every read command resolves its reader here, so
     /// what one read allows, the others allow too.
+    ///
+    /// A read never creates a store: a mistyped `--store` is an error, not an empty answer.
     pub fn engine_as_reader(&self) -> Result<(Engine, User)> {
+        if !self.store_path.exists() {
+            return Err(crate::error::Error::NotFound(format!(
+                "no store at {} (check --store or SIGSCOPE_STORE; `sigscope import` creates one)",
+                self.store_path.display()
+            )));
+        }
         let mut engine = self.open_engine()?;
         let reader = engine.resolve_reader(self.acting.as_deref())?;
         Ok((engine, reader))

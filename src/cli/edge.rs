@@ -15,19 +15,28 @@ use serde_json::json;
 pub enum AllowlistCmd {
     /// Never block this IP, range or (with --user) user id.
     Add {
+        /// An address, a CIDR range, or with --user a user id.
         value: String,
+        /// The value is a user id.
         #[arg(long)]
         user: bool,
         /// Why (shown when a block is refused): "office", "pentest vendor".
         #[arg(long, default_value = "")]
         note: String,
+        /// Output: text or JSON.
+        #[arg(long, value_enum, default_value_t = super::output::ShowFormat::Text)]
+        format: super::output::ShowFormat,
     },
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Remove an entry by id or value.
-    Remove { target: String },
+    Remove {
+        /// The entry's id or value.
+        target: String,
+    },
 }
 
 pub fn allowlist(ctx: &Context, cmd: AllowlistCmd) -> Result<()> {
@@ -37,8 +46,23 @@ pub fn allowlist(ctx: &Context, cmd: AllowlistCmd) -> Result<()> {
         open(ctx)?
     };
     match cmd {
-        AllowlistCmd::Add { value, user, note } => {
+        AllowlistCmd::Add {
+            value,
+            user,
+            note,
+            format,
+        } => {
             let e = engine.allow(&actor, &value, user, &note)?;
+            let still = engine
+                .reads(&actor)
+                .active_block_for(&e.value.to_string())?;
+            if format == super::output::ShowFormat::Json {
+                return print_json(&serde_json::json!({"data": {
+                    "id": e.id, "type": "allowlist_entry",
+                    "attributes": {"value": e.value.to_string(), "note": e.note,
+                                   "created_by": e.created_by,
+                                   "blocked_still": still.map(|b| b.id)}}}));
+            }
             println!(
                 "allowlist entry #{} {} added",
                 e.id,
@@ -104,13 +128,16 @@ pub fn allowlist(ctx: &Context, cmd: AllowlistCmd) -> Result<()> {
 pub enum BouncersCmd {
     /// Register a CrowdSec bouncer; prints its API key once.
     Add {
+        /// The bouncer's name.
         name: String,
     },
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     Remove {
+        /// The bouncer's name.
         name: String,
     },
 }
@@ -172,16 +199,22 @@ pub struct DenylistArgs {
     /// nginx, nginx-geo, nftables, ipset, aws-waf, cloudflare, crowdsec, rules-data, csv, json.
     #[arg(long, value_name = "F")]
     pub format: String,
-    /// Only ipv4 or ipv6 (aws-waf: one document instead of two).
+    /// Only ipv4 or ipv6 (aws-waf needs one: an IP set holds one family).
     #[arg(long, value_name = "FAMILY")]
     pub family: Option<String>,
+    /// aws-waf without --family: write DIR/aws-waf-ipv4.json and DIR/aws-waf-ipv6.json.
+    #[arg(long, value_name = "DIR", conflicts_with = "family")]
+    pub out_dir: Option<std::path::PathBuf>,
+    /// aws-waf: the IP set's name (default sigscope-denylist-ipv4 / -ipv6).
     #[arg(long, value_name = "NAME")]
     pub aws_name: Option<String>,
+    /// aws-waf: the IP set's id, from `aws wafv2 list-ip-sets`.
     #[arg(long, value_name = "ID")]
     pub aws_id: Option<String>,
-    /// REGIONAL (default) or CLOUDFRONT.
+    /// aws-waf: REGIONAL (default) or CLOUDFRONT.
     #[arg(long, value_name = "SCOPE")]
     pub aws_scope: Option<String>,
+    /// aws-waf: the LockToken `aws wafv2 get-ip-set` returned.
     #[arg(long, value_name = "TOKEN")]
     pub aws_lock_token: Option<String>,
 }
@@ -196,14 +229,31 @@ pub fn export(ctx: &Context, cmd: ExportCmd) -> Result<()> {
         aws_scope: a.aws_scope,
         aws_lock_token: a.aws_lock_token,
     };
+    if a.out_dir.is_some() && format != ExportFormat::AwsWaf {
+        return Err(crate::error::Error::Usage(
+            "--out-dir writes one file per address family, for --format aws-waf only".into(),
+        ));
+    }
     let (engine, actor) = ctx.engine_as_reader()?;
     rbac::require(&actor, Permission::AppsecProtectRead)?;
-    let r = render(
-        format,
-        &engine.reads(&actor).denylist_entries()?,
-        engine.now(),
-        &opts,
-    )?;
+    let entries = engine.reads(&actor).denylist_entries()?;
+    if let Some(dir) = a.out_dir {
+        for (family, tag) in [(Family::V4, "ipv4"), (Family::V6, "ipv6")] {
+            let one = ExportOptions {
+                family: Some(family),
+                ..opts.clone()
+            };
+            let r = render(format, &entries, engine.now(), &one)?;
+            for w in &r.warnings {
+                eprintln!("sigscope: {}", clean(w));
+            }
+            let path = dir.join(format!("aws-waf-{tag}.json"));
+            crate::fsutil::write_atomic(&path, r.text.as_bytes())?;
+            eprintln!("sigscope: wrote {}", clean(&path.display().to_string()));
+        }
+        return Ok(());
+    }
+    let r = render(format, &entries, engine.now(), &opts)?;
     for w in &r.warnings {
         eprintln!("sigscope: {}", clean(w));
     }

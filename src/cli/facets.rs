@@ -29,6 +29,7 @@ pub struct FacetsArgs {
     /// Values shown per facet.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = FacetFormat::Table)]
     pub format: FacetFormat,
 }

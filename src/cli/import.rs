@@ -14,6 +14,9 @@ pub struct ImportArgs {
     /// Import the valid records of a file and list each skipped one, instead of rejecting the file.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// Output: text or JSON (one object with a report per file).
+    #[arg(long, value_enum, default_value_t = super::output::ShowFormat::Text)]
+    pub format: super::output::ShowFormat,
 }
 
 fn read(path: &PathBuf) -> Result<String> {
@@ -62,9 +65,19 @@ pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
     let (mut engine, actor) = ctx.engine_as_actor()?;
     let notify_cfg = crate::notify::NotifyConfig::from_config(&ctx.config)?;
     let before = engine.delivery_backlog()?.0;
+    let json = a.format == super::output::ShowFormat::Json;
+    let mut files = Vec::new();
     for (name, parsed) in batches {
         let n = parsed.signals.len();
         let report = engine.import(&actor, parsed.signals, &notify_cfg)?;
+        if json {
+            files.push(serde_json::json!({
+                "file": name, "signals": n, "inserted": report.inserted, "updated": report.updated,
+                "skipped_older": report.skipped_older, "skipped_invalid": parsed.bad.len(),
+                "autoblocks": report.autoblocks.len(),
+            }));
+            continue;
+        }
         println!(
             "{name}: {n} signals imported ({} new, {} updated{}){}",
             report.inserted,
@@ -81,6 +94,9 @@ pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
         super::autoblock::report(&report.autoblocks);
     }
     let queued = engine.delivery_backlog()?.0.saturating_sub(before);
+    if json {
+        super::output::print_json(&serde_json::json!({ "files": files }))?;
+    }
     super::notify::deliver_after_import(
         &mut engine,
         &notify_cfg,

@@ -14,8 +14,10 @@ use serde_json::json;
 pub enum IncidentsCmd {
     /// Declare an incident from signals.
     Declare {
+        /// Signal ids.
         #[arg(value_name = "SIGNAL_ID")]
         signals: Vec<String>,
+        /// The title.
         #[arg(long)]
         title: String,
         /// SEV-0..SEV-5 or UNKNOWN.
@@ -30,6 +32,7 @@ pub enum IncidentsCmd {
         /// active, stable or resolved.
         #[arg(long, default_value = "active")]
         state: String,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
@@ -37,26 +40,34 @@ pub enum IncidentsCmd {
     Add {
         /// `IR-7`, `7` or the incident uuid.
         incident: String,
+        /// Signal ids.
         #[arg(required = true, value_name = "SIGNAL_ID")]
         signals: Vec<String>,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
     /// Set an incident's state: active, stable or resolved.
     State {
+        /// The incident: its public id or uuid.
         incident: String,
+        /// active, stable or resolved.
         state: String,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
     /// List incidents, newest first.
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Show one incident.
     Show {
+        /// The incident: its public id or uuid.
         incident: String,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },

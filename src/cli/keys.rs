@@ -1,5 +1,5 @@
 //! `sigscope keys create|list|revoke`, run against the server's store.
-use super::output::{print_json, table, ListFormat};
+use super::output::{print_json, table, ListFormat, ShowFormat};
 use super::Context;
 use crate::error::Result;
 use crate::sanitize::clean;
@@ -12,14 +12,21 @@ pub enum KeysCmd {
         /// The user's email (or uuid); the application key carries that user's role.
         #[arg(long)]
         user: String,
+        /// Output: text or JSON.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
     },
     /// List keys (ids, users, dates; never the secrets).
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Revoke a key pair by its id.
-    Revoke { id: String },
+    Revoke {
+        /// The key's id (from `keys list`).
+        id: String,
+    },
 }
 
 fn fmt_ms(ms: i64) -> String {
@@ -31,8 +38,14 @@ fn fmt_ms(ms: i64) -> String {
 pub fn run(ctx: &Context, cmd: KeysCmd) -> Result<()> {
     let (mut engine, actor) = super::triage::open(ctx)?;
     match cmd {
-        KeysCmd::Create { user } => {
+        KeysCmd::Create { user, format } => {
             let (u, k) = engine.create_key(&actor, &user)?;
+            if format == ShowFormat::Json {
+                return print_json(&serde_json::json!({"data": {
+                    "id": k.id, "type": "api_keys",
+                    "attributes": {"user": u.handle, "role": u.role.as_str(),
+                                   "api_key": k.api_key, "app_key": k.app_key}}}));
+            }
             eprintln!(
                 "key {} for {} ({}); shown once, store it now:",
                 k.id,

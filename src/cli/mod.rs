@@ -5,6 +5,7 @@ mod blocks;
 mod cases;
 mod context;
 mod demo;
+mod docs;
 mod edge;
 mod facets;
 mod import;
@@ -54,7 +55,9 @@ pub struct Cli {
     /// A `sigscope serve` team server (e.g. http://10.0.0.5:7878) instead of the local store.
     #[arg(long, global = true, env = "SIGSCOPE_REMOTE", value_name = "URL")]
     pub remote: Option<String>,
-    /// The vendor's service on this site (datadoghq.com, datadoghq.eu, ...) instead of the local store.
+    /// The vendor's service on this site (datadoghq.com, datadoghq.eu, ...) instead of the local
+    /// store. Without it (and without [remote]), DD_SITE is used when DD_API_KEY and DD_APP_KEY are
+    /// set too, as the vendor's own clients do.
     #[arg(long, global = true, value_name = "SITE", conflicts_with = "remote")]
     pub site: Option<String>,
     #[command(subcommand)]
@@ -122,6 +125,10 @@ pub enum Command {
     /// The audit trail: who changed what, when (Admin).
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(docs::CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code; errors go to stderr in one line.
@@ -130,17 +137,63 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
+            if e.use_stderr() && wants_json(std::env::args()) {
+                // The message without clap's usage block and hints, as one line.
+                let full = e.to_string();
+                let body = full.split("\n\nUsage:").next().unwrap_or("");
+                let joined = body
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let first = joined.trim_start_matches("error: ");
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"error": {"code": "usage", "message": first}})
+                );
+            } else {
+                let _ = e.print();
+            }
             return code;
         }
     };
+    let json = wants_json(std::env::args());
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("sigscope: {}", crate::sanitize::clean(&e.to_string()));
+            // Each line made safe on its own, so a multi-line message (a TOML error with its
+            // caret) prints as lines, not as one line of `\x0a`s.
+            let text = e.to_string();
+            let lines: Vec<String> = text
+                .lines()
+                .map(crate::sanitize::clean)
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            if json {
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"error": {"code": e.code(), "message": lines.join("\n")}})
+                );
+            } else {
+                eprintln!("sigscope: {}", lines.join("\n  "));
+            }
             e.exit_code()
         }
     }
+}
+
+/// Whether the command line asked for JSON output (`--format json` or `--format=json`): then an
+/// error is written as `{"error":{"code","message"}}` too.
+pub fn wants_json(args: impl IntoIterator<Item = String>) -> bool {
+    let mut prev_format = false;
+    for a in args {
+        if a == "--format=json" || (prev_format && a == "json") {
+            return true;
+        }
+        prev_format = a == "--format";
+    }
+    false
 }
 
 pub fn run(cli: Cli) -> Result<(), Error> {
@@ -160,7 +213,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     // keeps an analyst from triaging a stale local copy by mistake.
     if !matches!(
         cli.command,
-        Some(Command::Sync(_) | Command::Demo(_)) | None
+        Some(Command::Sync(_) | Command::Demo(_) | Command::Completions(_) | Command::Man) | None
     ) {
         let remote: crate::remote::RemoteConfig = ctx.config.section("remote").unwrap_or_default();
         if remote.url.is_some() || remote.site.is_some() {
@@ -199,6 +252,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Bouncers(c)) => edge::bouncers(&ctx, c),
         Some(Command::Export(c)) => edge::export(&ctx, c),
         Some(Command::Audit(c)) => audit::run(&ctx, c),
+        Some(Command::Completions(a)) => docs::completions(a),
+        Some(Command::Man) => docs::man(),
         None => explore(
             &ctx,
             cli.demo,
@@ -280,4 +335,34 @@ pub fn fresh_demo_store(ctx: &Context) -> Result<std::path::PathBuf, Error> {
         },
     )?;
     Ok(path)
+}
+
+/// Options without a help line, as `command path --option` (the test that keeps this empty lives in
+/// tests/cli_habits.rs).
+pub fn options_without_help() -> Vec<String> {
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            let id = a.get_id().as_str();
+            if id == "help" || id == "version" || a.is_hide_set() {
+                continue;
+            }
+            if a.get_help().is_none() && a.get_long_help().is_none() {
+                let name = a
+                    .get_long()
+                    .map(|l| format!("--{l}"))
+                    .unwrap_or_else(|| format!("<{id}>"));
+                out.push(format!("{path} {name}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &<Cli as clap::CommandFactory>::command(),
+        "sigscope",
+        &mut out,
+    );
+    out
 }

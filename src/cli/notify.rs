@@ -1,5 +1,5 @@
 //! `sigscope notify rules list|add|edit|remove|test`, `notify deliveries`, `notify flush`.
-use super::output::{print_json, table, ListFormat};
+use super::output::{print_json, table, ListFormat, ShowFormat};
 use super::Context;
 use crate::engine::{Engine, Reads};
 use crate::error::{Error, Result};
@@ -18,17 +18,21 @@ pub enum NotifyCmd {
     Rules(RulesCmd),
     /// List deliveries, newest first; with an ID, show that delivery's attempts.
     Deliveries {
+        /// A delivery's id: show its attempts instead of the list.
         id: Option<i64>,
         /// Only failed (to be retried) and dead deliveries.
         #[arg(long)]
         failed: bool,
+        /// Show at most this many (a note on stderr says when more were left out).
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Send the deliveries that are due, retrying for up to --wait seconds.
     Flush {
+        /// Keep sending and retrying for up to this many seconds.
         #[arg(long, default_value_t = 0)]
         wait: u64,
         /// Retry failed deliveries now rather than at their backoff time.
@@ -37,6 +41,9 @@ pub enum NotifyCmd {
         /// Also give dead deliveries a fresh set of attempts (after fixing their target).
         #[arg(long)]
         dead: bool,
+        /// Output: text or JSON.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
     },
 }
 
@@ -51,31 +58,42 @@ pub struct Selectors {
     /// A detection rule type (e.g. application_security; repeat for several; none means any).
     #[arg(long = "rule-type", value_name = "T")]
     rule_types: Vec<String>,
-    /// webhook:URL, slack:URL, teams:URL or pagerduty:ROUTING_KEY (repeat for several).
+    /// webhook:URL, webhook:whsec_SECRET@URL, slack:URL, teams:URL or pagerduty:ROUTING_KEY
+    /// (repeat for several). A webhook given without a secret gets a fresh Standard Webhooks
+    /// signing secret, shown once.
     #[arg(long = "target", value_name = "T")]
     targets: Vec<String>,
+    /// Send webhooks given without a secret unsigned instead of making them a secret.
+    #[arg(long)]
+    unsigned: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCmd {
     /// List the notification rules (targets masked).
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Add a rule.
     Add {
+        /// The rule's name.
         name: String,
         #[command(flatten)]
         sel: Selectors,
         /// Store the rule disabled.
         #[arg(long)]
         disabled: bool,
+        /// Output: text or JSON.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
     },
     /// Change a rule; each option given replaces that part of the rule.
     Edit {
         /// The rule's id or name.
         rule: String,
+        /// A new name for the rule.
         #[arg(long)]
         name: Option<String>,
         #[command(flatten)]
@@ -86,8 +104,10 @@ pub enum RulesCmd {
         /// Clear the rule types (any type matches).
         #[arg(long, conflicts_with = "rule_types")]
         any_rule_type: bool,
+        /// Enable the rule.
         #[arg(long, conflicts_with = "disable")]
         enable: bool,
+        /// Disable the rule.
         #[arg(long)]
         disable: bool,
         /// Fail unless the rule is still at this version (the vendor's optimistic locking).
@@ -95,10 +115,15 @@ pub enum RulesCmd {
         version: Option<i64>,
     },
     /// Remove a rule.
-    Remove { rule: String },
+    Remove {
+        /// The rule's id or name.
+        rule: String,
+    },
     /// Send one real message per target of RULE about signal ID, and show each answer.
     Test {
+        /// The rule's id or name.
         rule: String,
+        /// The signal's id.
         #[arg(long)]
         signal: String,
     },
@@ -132,8 +157,33 @@ fn severities(list: &[String]) -> Result<Vec<Severity>> {
         .collect()
 }
 
-fn targets(list: &[String]) -> Result<Vec<Target>> {
-    list.iter().map(|t| Target::parse(t)).collect()
+/// The targets given, webhooks signed unless `unsigned`; each new secret is printed once and every
+/// warning (retired Teams connectors, unsigned webhooks) goes to stderr.
+fn targets(list: &[String], unsigned: bool) -> Result<Vec<Target>> {
+    let mut out = Vec::new();
+    for t in list {
+        let parsed = Target::parse(t)?;
+        let t = if unsigned {
+            parsed
+        } else {
+            let signed = parsed.clone().with_new_secret();
+            if signed != parsed {
+                if let Some(secret) = signed.secret() {
+                    // On stderr: stdout stays the command's answer (`--format json`).
+                    eprintln!(
+                        "signing secret for {}: {secret} (shown once; give it to the receiver to verify webhook-signature)",
+                        clean(&notify::mask::mask_url(signed.value()))
+                    );
+                }
+            }
+            signed
+        };
+        for w in t.warnings() {
+            eprintln!("sigscope: warning: {}", clean(&w));
+        }
+        out.push(t);
+    }
+    Ok(out)
 }
 
 fn show_list(items: &[String]) -> String {
@@ -207,7 +257,12 @@ pub fn run(ctx: &Context, cmd: NotifyCmd) -> Result<()> {
                 None => list_deliveries(&reads, failed, limit, format),
             }
         }
-        NotifyCmd::Flush { wait, now, dead } => {
+        NotifyCmd::Flush {
+            wait,
+            now,
+            dead,
+            format,
+        } => {
             let mut engine = ctx.open_engine()?;
             if now || dead {
                 let (e, actor) = acting(ctx, Permission::NotificationProfilesWrite)?;
@@ -217,6 +272,10 @@ pub fn run(ctx: &Context, cmd: NotifyCmd) -> Result<()> {
             let sender = Sender::new(cfg)?;
             let wait = crate::timing::seconds(wait, "--wait", crate::timing::WAIT)?;
             let r = notify::flush_for(&mut engine, &sender, wait)?;
+            if format == ShowFormat::Json {
+                return print_json(&json!({"sent": r.sent, "failed": r.failed, "dead": r.dead,
+                    "throttled": r.throttled, "pending": r.pending}));
+            }
             println!(
                 "{} sent, {} failed (will retry), {} dead, {} pending",
                 r.sent, r.failed, r.dead, r.pending
@@ -255,6 +314,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
             name,
             sel,
             disabled,
+            format,
         } => {
             let mut r =
                 NotificationRule::new(NotificationRule::new_id(), name, Utc::now(), author(&user));
@@ -263,13 +323,20 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
             super::output::note_query_hints(&r.query);
             r.severities = severities(&sel.severities)?;
             r.rule_types = sel.rule_types;
-            r.targets = targets(&sel.targets)?;
+            r.targets = targets(&sel.targets, sel.unsigned)?;
             if r.targets.is_empty() {
                 return Err(Error::Usage(
                     "at least one --target is needed (webhook:URL, slack:URL, teams:URL or pagerduty:ROUTING_KEY)".into(),
                 ));
             }
             let r = engine.add_notify_rule(&user, r)?;
+            if format == ShowFormat::Json {
+                // The full targets once, secrets included: what was just made, for the caller.
+                let mut v = r.to_json_masked();
+                v["attributes"]["targets"] =
+                    json!(r.targets.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+                return print_json(&json!({ "data": v }));
+            }
             println!("added notification rule {} ({})", r.id, clean(&r.name));
             Ok(())
         }
@@ -302,7 +369,7 @@ fn run_rules(ctx: &Context, cfg: NotifyConfig, cmd: RulesCmd) -> Result<()> {
                     r.rule_types = sel.rule_types;
                 }
                 if !sel.targets.is_empty() {
-                    r.targets = targets(&sel.targets)?;
+                    r.targets = targets(&sel.targets, sel.unsigned)?;
                 }
                 if enable {
                     r.enabled = true;
@@ -394,7 +461,11 @@ fn delivery_json(d: &queue::Delivery) -> serde_json::Value {
 }
 
 fn list_deliveries(reads: &Reads, failed: bool, limit: usize, format: ListFormat) -> Result<()> {
-    let ds = reads.deliveries(failed, limit)?;
+    let mut ds = reads.deliveries(failed, limit.saturating_add(1))?;
+    if ds.len() > limit {
+        ds.truncate(limit);
+        super::output::note_cut(limit, "deliveries");
+    }
     match format {
         ListFormat::Json => {
             print_json(&json!({"data": ds.iter().map(delivery_json).collect::<Vec<_>>()}))

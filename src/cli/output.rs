@@ -68,3 +68,10 @@ pub fn note_query_hints(src: &str) {
         }
     }
 }
+
+/// The stderr note of a listing that `--limit` cut.
+pub fn note_cut(limit: usize, what: &str) {
+    eprintln!(
+        "sigscope: showing the first {limit} {what}; more match (raise --limit, or --limit 0 for all)"
+    );
+}

@@ -21,23 +21,28 @@ pub enum RulesFormat {
 pub enum RulesCmd {
     /// The rules in effect, defaults and your own.
     List {
+        /// Output format.
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },
     /// One rule whole.
     Show {
+        /// The detection rule's id.
         id: String,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },
     /// Which signals one rule would raise from a log; changes nothing.
     Test {
+        /// The detection rule's id.
         id: String,
         /// The log; `-` reads stdin.
         file: PathBuf,
         /// The log's format: modsecurity, aws-waf or events.
         #[arg(long, default_value = "modsecurity")]
         input: String,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },

@@ -13,6 +13,9 @@ pub struct ServeArgs {
     /// Requests per minute per key (0: unlimited).
     #[arg(long, default_value_t = 6000)]
     pub rate_limit: u32,
+    /// Log lines as text or JSON objects (what is logged: SIGSCOPE_LOG, default info).
+    #[arg(long, value_enum, default_value_t = crate::logging::LogFormat::Text)]
+    pub log_format: crate::logging::LogFormat,
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -35,13 +38,11 @@ async fn shutdown_signal() {
 }
 
 pub fn run(ctx: &Context, a: ServeArgs) -> Result<()> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+    crate::logging::init(
+        a.log_format,
+        std::io::stderr,
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

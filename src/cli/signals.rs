@@ -19,7 +19,9 @@ pub enum SignalsCmd {
     Facets(super::facets::FacetsArgs),
     /// Show one signal.
     Show {
+        /// The signal's id.
         id: String,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
@@ -48,6 +50,7 @@ pub struct ListArgs {
     /// At most this many; 0 means all.
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
+    /// Output: a table, JSON, or the ids alone.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 }
@@ -153,9 +156,10 @@ fn list(store: &Reads, a: ListArgs, targets: crate::query::SlaTargets) -> Result
     if a.query.is_some() {
         let query = parse_query_arg(a.query.as_deref())?;
         let range = time_range_args(a.from.as_deref(), a.to.as_deref(), now)?;
-        let limit = (a.limit > 0).then_some(a.limit);
+        // One more than asked: whether the listing was cut is then known, and said.
+        let limit = (a.limit > 0).then_some(a.limit + 1);
         let signals = query_signals(store, &query, &range, ascending, limit, targets)?;
-        return print_signals(&signals, a.format);
+        return print_signals(&cut(signals, a.limit), a.format);
     }
     let filter = ListFilter {
         from: a
@@ -169,10 +173,20 @@ fn list(store: &Reads, a: ListArgs, targets: crate::query::SlaTargets) -> Result
             .map(|s| parse_time_arg("--to", s, now))
             .transpose()?,
         ascending,
-        limit: (a.limit > 0).then_some(a.limit),
+        limit: (a.limit > 0).then_some(a.limit + 1),
     };
     let signals = store.signals(&filter)?;
-    print_signals(&signals, a.format)
+    print_signals(&cut(signals, a.limit), a.format)
+}
+
+/// Keep `limit` signals (0: all) of a listing fetched with one extra, saying on stderr when more
+/// matched, so a script reading stdout knows the answer is partial.
+fn cut(mut signals: Vec<Signal>, limit: usize) -> Vec<Signal> {
+    if limit > 0 && signals.len() > limit {
+        signals.truncate(limit);
+        super::output::note_cut(limit, "signals");
+    }
+    signals
 }
 
 pub(crate) fn print_signals(signals: &[Signal], format: ListFormat) -> Result<()> {

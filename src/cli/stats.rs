@@ -31,6 +31,7 @@ pub struct StatsArgs {
     /// At most this many volume buckets (their width is chosen to cover the range).
     #[arg(long, default_value_t = 24)]
     pub buckets: usize,
+    /// `table` for people, `json` for scripts (the shape `GET /api/v2/sigscope/stats` answers).
     #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
     pub format: StatsFormat,
 }

@@ -35,12 +35,14 @@ pub struct StateArgs {
     /// Refuse (exit 5) if a signal changed since this version was loaded; applies to every ID.
     #[arg(long, value_name = "V")]
     pub if_version: Option<i64>,
+    /// Output: text or JSON.
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
     pub format: ShowFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct AssignArgs {
+    /// Signal ids.
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<String>,
     /// The user: an email/handle or uuid.
@@ -51,18 +53,22 @@ pub struct AssignArgs {
         required_unless_present = "unassign"
     )]
     pub to: Option<String>,
+    /// Remove the assignee instead of setting one.
     #[arg(long)]
     pub unassign: bool,
     /// Refuse (exit 5) if a signal changed since this version was loaded; applies to every ID.
     #[arg(long, value_name = "V")]
     pub if_version: Option<i64>,
+    /// Output: text or JSON.
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
     pub format: ShowFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct TimelineArgs {
+    /// The signal's id.
     pub id: String,
+    /// Output: a table, JSON, or the ids alone.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 }

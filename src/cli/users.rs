@@ -1,5 +1,5 @@
 //! `sigscope users list|add`.
-use super::output::{print_json, table, ListFormat};
+use super::output::{print_json, table, ListFormat, ShowFormat};
 use super::Context;
 use crate::error::{Error, Result};
 use crate::model::Role;
@@ -10,17 +10,23 @@ use clap::Subcommand;
 pub enum UsersCmd {
     /// List the store's users and their roles.
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Add a user.
     Add {
+        /// The user's email.
         email: String,
         /// admin, standard or read_only.
         #[arg(long)]
         role: String,
+        /// The user's display name.
         #[arg(long)]
         name: Option<String>,
+        /// Output: text or JSON.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
     },
 }
 
@@ -60,7 +66,12 @@ pub fn run(ctx: &Context, cmd: UsersCmd) -> Result<()> {
                 }
             }
         }
-        UsersCmd::Add { email, role, name } => {
+        UsersCmd::Add {
+            email,
+            role,
+            name,
+            format,
+        } => {
             let role = Role::parse(&role).ok_or_else(|| {
                 Error::Usage(format!(
                     "--role {role:?}: expected admin, standard or read_only"
@@ -74,6 +85,12 @@ pub fn run(ctx: &Context, cmd: UsersCmd) -> Result<()> {
                 crate::engine::Command::AddUser { email, role, name },
             )?;
             if let Some(user) = out.user {
+                if format == ShowFormat::Json {
+                    return print_json(&serde_json::json!({"data": {
+                        "id": user.uuid, "type": "users",
+                        "attributes": {"handle": user.handle, "email": user.handle, "name": user.name,
+                                       "role": user.role.as_str(), "disabled": user.disabled}}}));
+                }
                 println!(
                     "added {} ({}) as {}",
                     clean(&user.handle),

@@ -14,26 +14,35 @@ use serde_json::json;
 pub enum WorkflowsCmd {
     /// List the workflows: the built-in examples and the config dir's workflows/*.toml.
     List {
+        /// Output: a table, JSON, or the ids alone.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
     /// Show one workflow's inputs and steps.
-    Show { name: String },
+    Show {
+        /// The workflow's name.
+        name: String,
+    },
     /// Run a workflow on a signal.
     Run {
+        /// The workflow's name.
         name: String,
+        /// The signal's id.
         #[arg(long)]
         signal: String,
         /// An input, `key=value` (repeat for several).
         #[arg(long = "input", value_name = "KEY=VALUE")]
         inputs: Vec<String>,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },
     /// The workflow runs recorded on a signal, oldest first.
     Runs {
+        /// The signal's id.
         #[arg(long)]
         signal: String,
+        /// Output: text or JSON.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
     },

@@ -165,20 +165,25 @@ pub fn stream(
     (out, next)
 }
 
-/// `GET /v1/decisions?ip=`: the active IP and range blocks that cover `ip`, or `None` (CrowdSec
-/// answers `null`) when nothing does.
+/// `GET /v1/decisions?ip=`: the active IP and range blocks that cover `ip`, longest first (a live
+/// bouncer that applies the first decision keeps a host block that outlasts its range), or `None`
+/// (CrowdSec answers `null`) when nothing does.
 pub fn for_ip(
     history: &[HistoryEvent],
     ip: std::net::IpAddr,
     now: DateTime<Utc>,
 ) -> Option<Vec<WireDecision>> {
-    let ds: Vec<WireDecision> = last_events(history)
-        .values()
+    let mut hits: Vec<&HistoryEvent> = last_events(history)
+        .into_values()
         .filter(|e| active(e, now))
         .filter(|e| e.value.kind() != ValueKind::User)
         .filter(|e| e.value.net().is_some_and(|n| n.contains(&ip)))
-        .filter_map(|e| wire(e, now))
         .collect();
+    // Permanent first, then the latest end; ties keep entry order.
+    hits.sort_by_key(|e| {
+        std::cmp::Reverse(e.expires_at.map_or(i64::MAX, |t| t.timestamp_millis()))
+    });
+    let ds: Vec<WireDecision> = hits.into_iter().filter_map(|e| wire(e, now)).collect();
     (!ds.is_empty()).then_some(ds)
 }
 

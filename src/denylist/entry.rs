@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
 
-/// What is blocked: an address or range (always stored truncated to its prefix, so `10.1.2.3/8`
-/// and `10.0.0.0/8` are one value), or a user id.
+/// What is blocked: an address or a canonical range (`10.0.0.0/8`; `10.1.2.3/8` is refused with
+/// the canonical form suggested), or a user id.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockValue {
     Net(IpNet),
@@ -46,15 +46,27 @@ impl BlockValue {
         BlockValue::Net(IpNet::from(addr.to_canonical()))
     }
 
-    /// An address (`1.2.3.4`, `2001:db8::1`) or a CIDR range (`10.0.0.0/8`), canonical
-    /// (IPv4-mapped IPv6 as IPv4), so the allowlist and every check compare like with like.
+    /// An address (`1.2.3.4`, `2001:db8::1`) or a CIDR range in its canonical form (`10.0.0.0/8`),
+    /// IPv4-mapped IPv6 as IPv4, so the allowlist and every check compare like with like. A range
+    /// with host bits set (`10.1.2.3/8`) is refused, naming the range it would be and the address it
+    /// might have meant, rather than silently widened.
     pub fn parse_net(s: &str) -> Result<BlockValue> {
+        let s = s.trim();
+        if let Ok(n) = s.parse::<IpNet>() {
+            if n.trunc() != n {
+                return Err(Error::Usage(format!(
+                    "{n} is not a canonical CIDR range (host bits are set): the range is {}; to block the one address, give {}",
+                    n.trunc(),
+                    n.addr()
+                )));
+            }
+        }
         super::address::parse_any(s)
             .map(BlockValue::Net)
             .ok_or_else(|| {
                 Error::Usage(format!(
                     "{:?} is not an IP address or CIDR range",
-                    crate::sanitize::clean(s.trim())
+                    crate::sanitize::clean(s)
                 ))
             })
     }
@@ -224,9 +236,11 @@ mod tests {
             BlockValue::parse_net("2001:db8::1").unwrap().kind(),
             ValueKind::Ip
         );
-        let r = BlockValue::parse_net("10.1.2.3/8").unwrap();
+        let r = BlockValue::parse_net("10.0.0.0/8").unwrap();
         assert_eq!(r.kind(), ValueKind::Range);
-        assert_eq!(r.to_string(), "10.0.0.0/8", "host bits are dropped");
+        assert_eq!(r.to_string(), "10.0.0.0/8");
+        let e = BlockValue::parse_net("10.1.2.3/8").unwrap_err().to_string();
+        assert!(e.contains("10.0.0.0/8") && e.contains("10.1.2.3"), "{e}");
         assert_eq!(
             BlockValue::parse_net("2001:db8::/32").unwrap().to_string(),
             "2001:db8::/32"

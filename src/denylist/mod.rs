@@ -8,6 +8,7 @@ pub mod address;
 pub mod allowlist;
 pub mod autoblock;
 pub mod config;
+pub mod decision_filter;
 pub mod decisions;
 pub mod dry_run;
 pub mod duration;
@@ -20,6 +21,7 @@ pub use allowlist::{AllowEntry, Allowlist};
 pub use autoblock::{
     dry_run, plan, AutoblockRule, BlockWhat, Decision, Matcher, PlannedBlock, Run,
 };
+pub use decision_filter::DecisionFilter;
 pub use decisions::{stream, Cursor, DecisionStream};
 pub use entry::{BlockValue, DenyEntry, HistoryAction, HistoryEvent, ValueKind};
 pub use escalation::escalated;

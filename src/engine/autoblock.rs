@@ -242,6 +242,7 @@ impl Engine {
                     db,
                     actor: &actor,
                     now,
+                    notify: None,
                     out: Default::default(),
                 };
                 tx.audit(
@@ -291,6 +292,7 @@ impl Engine {
                 db,
                 actor: &actor,
                 now,
+                notify: None,
                 out: Default::default(),
             };
             if is_user {
@@ -352,6 +354,7 @@ pub(crate) fn audit(
         db,
         actor,
         now,
+        notify: None,
         out: Default::default(),
     };
     let kind = action.split('.').next().unwrap_or(action);

@@ -24,6 +24,18 @@ pub fn parse_duration(s: &str) -> Result<TimeDelta> {
 /// `127.0.0.0/8` it is.
 pub fn parse_ip_value(s: &str) -> Result<(BlockKind, String)> {
     let t = s.trim();
+    if let Ok(typed) = t.parse::<IpNet>() {
+        if typed.trunc() != typed {
+            // Widening silently would block far more than was typed (10.1.2.3/8 is 16 million
+            // addresses).
+            return Err(Error::Usage(format!(
+                "{:?} is not a canonical CIDR range (host bits are set): the range is {}; to block the one address, give {}",
+                crate::sanitize::clean(t),
+                typed.trunc(),
+                typed.addr()
+            )));
+        }
+    }
     let net = address::parse_any(t).ok_or_else(|| {
         Error::Usage(format!(
             "{:?} is not an IP address or CIDR range (like 203.0.113.7 or 203.0.113.0/24)",
@@ -194,12 +206,19 @@ fn place(tx: &mut Tx, p: Placement) -> Result<()> {
         return Ok(());
     }
     if p.kind == BlockKind::Ip {
+        // A covering range makes the address block redundant only while the range lasts at least as
+        // long: a host blocked for a day inside a range blocked for an hour keeps its day.
         if let Some(r) = covering_block(tx.db, &p.value, &tx.now)? {
-            tx.out.skipped.push(format!(
-                "{}: already covered by range {} (block {})",
-                p.value, r.value, r.id
-            ));
-            return Ok(());
+            if !later(p.expires_at, r.expires_at) {
+                tx.out.skipped.push(format!(
+                    "{}: already covered by range {} {} (block {})",
+                    p.value,
+                    r.value,
+                    until(&r),
+                    r.id
+                ));
+                return Ok(());
+            }
         }
     }
     let mut b = Block {

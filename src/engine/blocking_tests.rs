@@ -17,9 +17,11 @@ fn ip_values_are_canonical() {
         parse_ip_value(" 203.0.113.7 ").unwrap(),
         (BlockKind::Ip, "203.0.113.7".into())
     );
-    assert_eq!(
-        parse_ip_value("203.0.113.77/24").unwrap(),
-        (BlockKind::Range, "203.0.113.0/24".into())
+    // A range with host bits set is refused, naming what it would be, never silently widened.
+    let e = parse_ip_value("203.0.113.77/24").unwrap_err().to_string();
+    assert!(
+        e.contains("the range is 203.0.113.0/24") && e.contains("give 203.0.113.77"),
+        "{e}"
     );
     assert_eq!(
         parse_ip_value("203.0.113.7/32").unwrap(),

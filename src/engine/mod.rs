@@ -16,6 +16,7 @@ mod incidents;
 pub mod ingest;
 pub mod keys;
 mod notify;
+pub mod ops;
 pub mod rbac;
 pub mod reads;
 mod signals;
@@ -92,6 +93,8 @@ pub struct Engine {
     signal_v6_prefix: u8,
     /// The audit trail's triage times, extended as it grows (see `stats`).
     triage: stats::TriageCache,
+    /// What triage moves owe notification targets (PagerDuty acknowledge and resolve).
+    notify: crate::notify::NotifyConfig,
 }
 
 /// The actions that bump a signal's version: the last of them names who changed it in a conflict.
@@ -114,6 +117,7 @@ impl Engine {
             clock,
             signal_v6_prefix: crate::denylist::address::DEFAULT_SIGNAL_V6_PREFIX,
             triage: Default::default(),
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 
@@ -133,6 +137,7 @@ impl Engine {
             clock,
             signal_v6_prefix: crate::denylist::address::DEFAULT_SIGNAL_V6_PREFIX,
             triage: Default::default(),
+            notify: crate::notify::NotifyConfig::default(),
         })
     }
 
@@ -151,6 +156,11 @@ impl Engine {
 
     pub fn signal_v6_prefix(&self) -> u8 {
         self.signal_v6_prefix
+    }
+
+    /// Use the `[notify]` settings for what triage moves send (the defaults otherwise).
+    pub fn set_notify_config(&mut self, cfg: crate::notify::NotifyConfig) {
+        self.notify = cfg;
     }
 
     /// Where the store is, for messages.
@@ -196,11 +206,13 @@ impl Engine {
         rbac::check(actor, &cmd)?;
         let now = self.now();
         let v6_prefix = self.signal_v6_prefix;
+        let notify = &self.notify;
         self.store.write_rows(|db| {
             let mut tx = Tx {
                 db,
                 actor,
                 now,
+                notify: Some(notify),
                 out: Outcome::default(),
             };
             match cmd {
@@ -295,6 +307,7 @@ impl Engine {
                 db,
                 actor: &user,
                 now,
+                notify: None,
                 out: Outcome::default(),
             };
             tx.audit(

@@ -102,12 +102,16 @@ pub(super) fn move_signal(
         )));
     }
     let before = state_json(s);
+    let previous = s.clone();
     let mut t = s.triage.clone();
     t.state = to;
     // Reopening or moving to review clears the archive reason and comment.
     t.archive_reason = reason.filter(|_| to == TriageState::Archived);
     t.archive_comment = comment.filter(|_| to == TriageState::Archived);
     tx.save_signal(s, t)?;
+    if let Some(cfg) = tx.notify {
+        crate::notify::queue_triage(tx.db, cfg, &previous, s, tx.now)?;
+    }
     let id = s.id.clone();
     tx.audit(
         actions::SIGNAL_STATE,

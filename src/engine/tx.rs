@@ -10,6 +10,8 @@ pub(crate) struct Tx<'a> {
     pub db: &'a dyn Db,
     pub actor: &'a User,
     pub now: DateTime<Utc>,
+    /// Set for commands that may move a signal's triage: what the move owes notification targets.
+    pub notify: Option<&'a crate::notify::NotifyConfig>,
     pub out: Outcome,
 }
 

@@ -24,6 +24,7 @@ impl Engine {
                 db,
                 actor,
                 now,
+                notify: None,
                 out: Default::default(),
             };
             tx.audit(

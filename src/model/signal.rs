@@ -299,6 +299,17 @@ impl Signal {
             }
         }
 
+        // The vendor always sends `attributes.version`; a signal never changed carries it too, so a
+        // script reading `signals show --format json` has the value `--if-version` needs.
+        let mut raw = raw;
+        if raw
+            .get("attributes")
+            .and_then(|a| a.get("version"))
+            .is_none_or(Value::is_null)
+        {
+            ensure_object(&mut raw, &["attributes"]).insert("version".into(), json!(version));
+        }
+
         Ok(Signal {
             id,
             timestamp,
@@ -607,6 +618,15 @@ mod tests {
                 }
             }
         })
+    }
+
+    #[test]
+    fn version_is_always_in_the_vendor_json() {
+        let s = Signal::from_json(json!({"id": "A", "type": "signal", "attributes": {
+            "timestamp": "2026-01-01T00:00:00.000Z", "status": "low", "custom": {"title": "t"}}}))
+        .unwrap();
+        assert_eq!(s.version, 0);
+        assert_eq!(s.to_json()["attributes"]["version"], json!(0));
     }
 
     #[test]

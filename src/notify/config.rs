@@ -1,4 +1,5 @@
 //! The `[notify]` section of the config file.
+use super::pagerduty::{Action as PdAction, TriageActions};
 use super::queue::Policy;
 use serde::Deserialize;
 use std::time::Duration;
@@ -22,6 +23,21 @@ pub struct NotifyConfig {
     /// How long `sigscope import` waits for its deliveries before it exits (the rest is retried by the
     /// next sigscope process on the store).
     pub import_wait_secs: u64,
+    /// What PagerDuty is sent when a signal moves to Under Review: acknowledge, resolve, trigger or
+    /// none.
+    pub pagerduty_on_under_review: PdAction,
+    /// ... when a signal is archived.
+    pub pagerduty_on_archived: PdAction,
+    /// ... when a signal moves back to Open.
+    pub pagerduty_on_reopen: PdAction,
+    /// Messages per minute to one Slack webhook (Slack allows about one a second).
+    pub slack_per_minute: u32,
+    /// Events per minute to one PagerDuty routing key (PagerDuty allows 120).
+    pub pagerduty_per_minute: u32,
+    /// Messages per minute to one Teams webhook (Teams allows about four a second).
+    pub teams_per_minute: u32,
+    /// Messages per minute to one generic webhook URL.
+    pub webhook_per_minute: u32,
 }
 
 impl Default for NotifyConfig {
@@ -35,6 +51,13 @@ impl Default for NotifyConfig {
             backoff_max_secs: 3600,
             timeout_secs: 10,
             import_wait_secs: 5,
+            pagerduty_on_under_review: PdAction::Acknowledge,
+            pagerduty_on_archived: PdAction::Resolve,
+            pagerduty_on_reopen: PdAction::Trigger,
+            slack_per_minute: 60,
+            pagerduty_per_minute: 120,
+            teams_per_minute: 240,
+            webhook_per_minute: 600,
         }
     }
 }
@@ -61,6 +84,24 @@ impl NotifyConfig {
             )));
         }
         Ok(())
+    }
+
+    pub fn pagerduty_actions(&self) -> TriageActions {
+        TriageActions {
+            under_review: self.pagerduty_on_under_review,
+            archived: self.pagerduty_on_archived,
+            reopened: self.pagerduty_on_reopen,
+        }
+    }
+
+    /// Sends per minute allowed to one target of this kind.
+    pub fn per_minute(&self, kind: &str) -> u32 {
+        match kind {
+            "slack" => self.slack_per_minute,
+            "pagerduty" => self.pagerduty_per_minute,
+            "teams" => self.teams_per_minute,
+            _ => self.webhook_per_minute,
+        }
     }
 
     pub fn policy(&self) -> Policy {

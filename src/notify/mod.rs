@@ -4,10 +4,14 @@
 pub mod config;
 pub mod mask;
 pub mod matcher;
+pub mod pagerduty;
 pub mod queue;
 pub mod rule;
 pub mod sender;
+pub mod sign;
 pub mod targets;
+pub mod teams;
+pub mod throttle;
 
 pub use config::NotifyConfig;
 pub use rule::{Author, NotificationRule, Target};
@@ -48,7 +52,7 @@ pub fn queue_for_rule(
     };
     let key = c.key();
     let mut n = 0;
-    for t in &r.targets {
+    for t in r.targets.iter().filter(|t| c.goes_to(t)) {
         // Slack, PagerDuty and webhooks show these texts to people: C1, bidi and U+2028/9 escaped.
         let payload = crate::sanitize::to_json(&targets::build(t, s, &ctx))?;
         let target = t.to_string();
@@ -102,6 +106,53 @@ pub fn queue_changes(
                     break;
                 }
             }
+        }
+    }
+    Ok(queued)
+}
+
+/// Queue what a triage move owes PagerDuty (acknowledge, resolve, or a new trigger on reopening,
+/// as `[notify]` says), inside the caller's transaction. A rule hears of the move when it selects the
+/// signal as it was when it appeared (Open): a rule on `@workflow.triage.state:open` still
+/// acknowledges and resolves the page it opened.
+pub fn queue_triage(
+    db: &dyn Db,
+    cfg: &NotifyConfig,
+    before: &Signal,
+    after: &Signal,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    if before.triage.state == after.triage.state {
+        return Ok(0);
+    }
+    let action = cfg.pagerduty_actions().for_state(after.triage.state);
+    if action == pagerduty::Action::None {
+        return Ok(0);
+    }
+    let c = Change::Triaged {
+        to: after.triage.state,
+        version: after.version,
+        action,
+    };
+    let mut as_paged = before.clone();
+    as_paged.set_triage(
+        crate::model::Triage {
+            state: crate::model::TriageState::Open,
+            archive_reason: None,
+            archive_comment: None,
+            ..before.triage.clone()
+        },
+        before.version,
+    );
+    let mut queued = 0;
+    for r in db.notify_rules()?.iter().filter(|r| r.enabled) {
+        if !r.targets.iter().any(|t| c.goes_to(t)) {
+            continue;
+        }
+        match r.selects(&as_paged) {
+            Ok(true) => queued += queue_for_rule(db, cfg, r, after, c, now)?,
+            Ok(false) => {}
+            Err(e) => tracing::warn!("notification rule {}: {e}", r.id),
         }
     }
     Ok(queued)

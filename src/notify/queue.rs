@@ -71,6 +71,10 @@ pub struct Outcome {
     /// A failure that retrying cannot fix (a 4xx other than 408/429).
     pub permanent: bool,
     pub duration_ms: i64,
+    /// The target's `Retry-After` (on a 429 or 503): the next attempt waits at least this long.
+    pub retry_after: Option<Duration>,
+    /// Not sent: the target's rate limit puts it off this long. No attempt is counted.
+    pub deferred: Option<Duration>,
 }
 
 impl Outcome {

@@ -10,8 +10,9 @@ use std::fmt;
 /// Where a rule sends: written `kind:value` on the command line and stored that way in `targets`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
-    /// A generic webhook: the signal's JSON, POSTed.
-    Webhook(String),
+    /// A generic webhook: the signal's JSON, POSTed, signed per Standard Webhooks when it has a
+    /// `whsec_` secret. Written `webhook:URL` or `webhook:whsec_SECRET@URL`.
+    Webhook { url: String, secret: Option<String> },
     /// A Slack incoming webhook: a full URL, or the part after the configured base
     /// (`T000/B000/XXXX`).
     Slack(String),
@@ -44,7 +45,23 @@ impl Target {
         }
         let http = |v: &str| v.starts_with("https://") || v.starts_with("http://");
         match kind.to_ascii_lowercase().as_str() {
-            "webhook" if http(value) => Ok(Target::Webhook(value.into())),
+            "webhook" if value.starts_with(crate::notify::sign::SECRET_PREFIX) => {
+                let (secret, url) = value
+                    .split_once('@')
+                    .ok_or_else(|| bad("expected whsec_SECRET@URL"))?;
+                crate::notify::sign::secret_key(secret).map_err(|e| bad(&e.to_string()))?;
+                if !http(url) {
+                    return Err(bad("expected an http:// or https:// URL after the secret"));
+                }
+                Ok(Target::Webhook {
+                    url: url.into(),
+                    secret: Some(secret.into()),
+                })
+            }
+            "webhook" if http(value) => Ok(Target::Webhook {
+                url: value.into(),
+                secret: None,
+            }),
             "teams" if http(value) => Ok(Target::Teams(value.into())),
             "webhook" | "teams" => Err(bad("expected an http:// or https:// URL")),
             "slack" if http(value) || !value.contains("://") => Ok(Target::Slack(value.into())),
@@ -61,17 +78,62 @@ impl Target {
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Target::Webhook(_) => "webhook",
+            Target::Webhook { .. } => "webhook",
             Target::Slack(_) => "slack",
             Target::Teams(_) => "teams",
             Target::PagerDuty(_) => "pagerduty",
         }
     }
 
+    /// The URL or routing key (a webhook's secret is apart: `secret()`).
     pub fn value(&self) -> &str {
         match self {
-            Target::Webhook(v) | Target::Slack(v) | Target::Teams(v) | Target::PagerDuty(v) => v,
+            Target::Webhook { url: v, .. }
+            | Target::Slack(v)
+            | Target::Teams(v)
+            | Target::PagerDuty(v) => v,
         }
+    }
+
+    /// A webhook's Standard Webhooks signing secret.
+    pub fn secret(&self) -> Option<&str> {
+        match self {
+            Target::Webhook { secret, .. } => secret.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The same target with a fresh signing secret when it is a webhook without one.
+    pub fn with_new_secret(self) -> Target {
+        match self {
+            Target::Webhook { url, secret: None } => Target::Webhook {
+                url,
+                secret: Some(crate::notify::sign::new_secret()),
+            },
+            other => other,
+        }
+    }
+
+    /// What an operator should know about this target before relying on it.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Target::Teams(u) = self {
+            if crate::notify::teams::retired_connector(u) {
+                out.push(format!(
+                    "{}: an Office 365 connector URL; Microsoft retired these connectors. Create a Teams \
+                     Workflows webhook (\"Send webhook alerts to a channel\") and use its URL instead",
+                    self.masked()
+                ));
+            }
+        }
+        if let Target::Webhook { secret: None, .. } = self {
+            out.push(format!(
+                "{}: unsigned; receivers cannot tell sigscope's messages from forged ones \
+                 (give webhook:whsec_SECRET@URL, or let `notify rules add` make a secret)",
+                self.masked()
+            ));
+        }
+        out
     }
 
     /// The target with its secret parts hidden, for every place a target is shown.
@@ -79,6 +141,14 @@ impl Target {
         let v = match self {
             Target::PagerDuty(k) => crate::notify::mask::mask_key(k),
             Target::Slack(u) if !u.contains("://") => crate::notify::mask::mask_slack_path(u),
+            Target::Webhook {
+                url,
+                secret: Some(_),
+            } => format!(
+                "{}****@{}",
+                crate::notify::sign::SECRET_PREFIX,
+                crate::notify::mask::mask_url(url)
+            ),
             other => crate::notify::mask::mask_url(other.value()),
         };
         format!("{}:{v}", self.kind())
@@ -88,7 +158,10 @@ impl Target {
 impl fmt::Display for Target {
     /// The full, secret-bearing form: for storage and sending only, never for display.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.kind(), self.value())
+        match self.secret() {
+            Some(secret) => write!(f, "{}:{secret}@{}", self.kind(), self.value()),
+            None => write!(f, "{}:{}", self.kind(), self.value()),
+        }
     }
 }
 
@@ -316,8 +389,19 @@ mod tests {
     fn targets_parse_and_reject_with_the_reason() {
         assert_eq!(
             Target::parse("webhook:https://h.example/x").unwrap(),
-            Target::Webhook("https://h.example/x".into())
+            Target::Webhook {
+                url: "https://h.example/x".into(),
+                secret: None
+            }
         );
+        let signed = "webhook:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw@https://h.example/x";
+        let t = Target::parse(signed).unwrap();
+        assert_eq!(t.secret(), Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        assert_eq!(t.value(), "https://h.example/x");
+        assert_eq!(t.to_string(), signed, "the stored form round-trips");
+        assert!(!t.masked().contains("MfKQ9r8"), "{}", t.masked());
+        assert!(Target::parse("webhook:whsec_short@https://h.example/x").is_err());
+        assert!(Target::parse("webhook:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_err());
         assert_eq!(
             Target::parse("pagerduty:abc123").unwrap(),
             Target::PagerDuty("abc123".into())

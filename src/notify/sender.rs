@@ -7,6 +7,7 @@ use super::config::NotifyConfig;
 use super::mask::mask_text;
 use super::queue::{Delivery, DeliveryState, Outcome, Policy};
 use super::rule::Target;
+use super::throttle::{retry_after, Throttle};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use chrono::Utc;
@@ -22,6 +23,7 @@ const BATCH: usize = 16;
 pub struct Sender {
     client: reqwest::blocking::Client,
     cfg: NotifyConfig,
+    throttle: Throttle,
 }
 
 /// An answer from a target, for `notify rules test`.
@@ -53,7 +55,11 @@ impl Sender {
             .user_agent(concat!("sigscope/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Other(format!("HTTP client: {e}")))?;
-        Ok(Sender { client, cfg })
+        Ok(Sender {
+            client,
+            throttle: Throttle::new(&cfg),
+            cfg,
+        })
     }
 
     pub fn config(&self) -> &NotifyConfig {
@@ -67,7 +73,7 @@ impl Sender {
     /// Where a target's messages go.
     pub fn url_for(&self, t: &Target) -> String {
         match t {
-            Target::Webhook(u) | Target::Teams(u) => u.clone(),
+            Target::Webhook { url: u, .. } | Target::Teams(u) => u.clone(),
             Target::Slack(u) if u.contains("://") => u.clone(),
             Target::Slack(path) => format!(
                 "{}/{}",
@@ -78,23 +84,57 @@ impl Sender {
         }
     }
 
-    /// POST one JSON body; every failure is described with its secrets masked.
+    /// POST one JSON body (a one-off message: its webhook id is new); every failure is described
+    /// with its secrets masked.
     pub fn send(&self, t: &Target, body: &str) -> Answer {
+        let id = super::sign::message_id(&[&uuid::Uuid::new_v4().to_string()]);
+        self.send_as(t, body, &id)
+    }
+
+    /// POST one JSON body as message `msg_id` (a webhook's `webhook-id`, the same on every retry).
+    pub fn send_as(&self, t: &Target, body: &str, msg_id: &str) -> Answer {
         let started = Instant::now();
         let url = self.url_for(t);
-        let secrets = [url.clone(), t.value().to_string()];
-        let result = self
+        let mut secrets = vec![url.clone(), t.value().to_string()];
+        secrets.extend(t.secret().map(str::to_string));
+        let mut req = self
             .client
             .post(&url)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send();
+            .header("content-type", "application/json");
+        if let Some(secret) = t.secret() {
+            match super::sign::sign(secret, msg_id, Utc::now().timestamp(), body) {
+                Ok(sig) => {
+                    req = req
+                        .header("webhook-id", sig.id)
+                        .header("webhook-timestamp", sig.timestamp.to_string())
+                        .header("webhook-signature", sig.signature);
+                }
+                Err(e) => {
+                    return Answer {
+                        outcome: Outcome {
+                            error: Some(e.to_string()),
+                            permanent: true,
+                            ..Outcome::default()
+                        },
+                        body: String::new(),
+                    }
+                }
+            }
+        }
+        let result = req.body(body.to_string()).send();
         let mut outcome = Outcome::default();
         let mut text = String::new();
         match result {
             Ok(resp) => {
                 let status = resp.status();
                 outcome.status = Some(status.as_u16());
+                if status.as_u16() == 429 || status.as_u16() == 503 {
+                    outcome.retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| retry_after(v, Utc::now()));
+                }
                 text = resp.text().unwrap_or_default();
                 text = crate::sanitize::truncate(&text, 500);
                 if !status.is_success() {
@@ -124,9 +164,25 @@ impl Sender {
         }
     }
 
+    /// Whether a delivery may go now (taking its slot), or how long it must wait.
+    fn admit(&self, d: &Delivery) -> std::result::Result<(), Duration> {
+        match Target::parse(&d.target) {
+            Ok(t) => self.throttle.admit(&t),
+            Err(_) => Ok(()),
+        }
+    }
+
     fn deliver(&self, d: &Delivery) -> Outcome {
         match Target::parse(&d.target) {
-            Ok(t) => self.send(&t, &d.payload).outcome,
+            Ok(t) => {
+                let id =
+                    super::sign::message_id(&[&d.rule_id, &d.signal_id, &d.change_key, t.value()]);
+                let outcome = self.send_as(&t, &d.payload, &id).outcome;
+                if let Some(wait) = outcome.retry_after {
+                    self.throttle.hold(&t, wait);
+                }
+                outcome
+            }
             Err(e) => Outcome {
                 error: Some(e.to_string()),
                 permanent: true,
@@ -142,6 +198,8 @@ pub struct FlushReport {
     pub sent: usize,
     pub failed: usize,
     pub dead: usize,
+    /// Put off by the target's rate limit (or its `Retry-After`), without an attempt.
+    pub throttled: usize,
     /// Still queued or failed (to be retried later) when the drain stopped.
     pub pending: u64,
 }
@@ -166,14 +224,32 @@ pub fn flush_once(engine: &mut Engine, sender: &Sender) -> Result<FlushReport> {
         if claimed.is_empty() {
             break;
         }
-        let outcomes: Vec<(i64, Outcome)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = claimed
+        // Ask the throttle in claim order, before any thread starts, so the rates hold exactly.
+        let mut outcomes: Vec<(i64, Outcome)> = Vec::new();
+        let mut to_send = Vec::new();
+        for d in &claimed {
+            match sender.admit(d) {
+                Ok(()) => to_send.push(d),
+                Err(wait) => {
+                    report.throttled += 1;
+                    outcomes.push((
+                        d.id,
+                        Outcome {
+                            deferred: Some(wait),
+                            ..Outcome::default()
+                        },
+                    ))
+                }
+            }
+        }
+        let sent: Vec<(i64, Outcome)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = to_send
                 .iter()
                 .map(|d| scope.spawn(move || (d.id, sender.deliver(d))))
                 .collect();
             handles
                 .into_iter()
-                .zip(claimed.iter())
+                .zip(to_send.iter())
                 .map(|(h, d)| {
                     h.join().unwrap_or_else(|_| {
                         (
@@ -187,9 +263,12 @@ pub fn flush_once(engine: &mut Engine, sender: &Sender) -> Result<FlushReport> {
                 })
                 .collect()
         });
+        outcomes.extend(sent);
         let states = engine.record_deliveries(&outcomes, &policy)?;
-        for s in states {
-            report.add(s);
+        for (s, (_, o)) in states.into_iter().zip(&outcomes) {
+            if o.deferred.is_none() {
+                report.add(s);
+            }
         }
     }
     report.pending = engine.delivery_backlog()?.0;
@@ -205,6 +284,7 @@ pub fn flush_for(engine: &mut Engine, sender: &Sender, wait: Duration) -> Result
         total.sent += r.sent;
         total.failed += r.failed;
         total.dead += r.dead;
+        total.throttled += r.throttled;
         total.pending = r.pending;
         if r.pending == 0 {
             return Ok(total);

@@ -1,14 +1,24 @@
 //! The body each kind of target receives. Pure: a signal and a change in, JSON out.
+use super::pagerduty::Action as PdAction;
 use super::rule::Target;
-use crate::model::json::fmt_time;
-use crate::model::{Severity, Signal};
+use crate::model::{Severity, Signal, TriageState};
 use serde_json::{json, Value};
 
 /// What happened to the signal that made a rule fire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
     Created,
-    SeverityRaised { from: Severity, to: Severity },
+    SeverityRaised {
+        from: Severity,
+        to: Severity,
+    },
+    /// An analyst moved the signal; only PagerDuty targets hear of it (`pagerduty::Action`).
+    Triaged {
+        to: TriageState,
+        /// The signal's version after the move: each move is its own delivery.
+        version: i64,
+        action: PdAction,
+    },
 }
 
 impl Change {
@@ -17,6 +27,7 @@ impl Change {
         match self {
             Change::Created => "created".into(),
             Change::SeverityRaised { to, .. } => format!("severity:{to}"),
+            Change::Triaged { to, version, .. } => format!("triage:{}:v{version}", to.as_str()),
         }
     }
 
@@ -24,13 +35,23 @@ impl Change {
         match self {
             Change::Created => "signal.created",
             Change::SeverityRaised { .. } => "signal.severity_raised",
+            Change::Triaged { .. } => "signal.triaged",
         }
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Change::Created => "New signal".into(),
             Change::SeverityRaised { from, to } => format!("Severity raised from {from} to {to}"),
+            Change::Triaged { to, .. } => format!("Moved to {}", to.label()),
+        }
+    }
+
+    /// Whether a target is sent this kind of change.
+    pub fn goes_to(&self, t: &Target) -> bool {
+        match self {
+            Change::Triaged { .. } => matches!(t, Target::PagerDuty(_)),
+            Change::Created | Change::SeverityRaised { .. } => true,
         }
     }
 }
@@ -65,10 +86,10 @@ pub fn url_component(s: &str) -> String {
 
 pub fn build(target: &Target, s: &Signal, ctx: &Context) -> Value {
     match target {
-        Target::Webhook(_) => webhook(s, ctx),
+        Target::Webhook { .. } => webhook(s, ctx),
         Target::Slack(_) => slack(s, ctx),
-        Target::Teams(_) => teams(s, ctx),
-        Target::PagerDuty(key) => pagerduty(key, s, ctx),
+        Target::Teams(_) => super::teams::card(s, ctx),
+        Target::PagerDuty(key) => super::pagerduty::event(key, s, ctx),
     }
 }
 
@@ -85,7 +106,8 @@ pub fn webhook(s: &Signal, ctx: &Context) -> Value {
     })
 }
 
-fn attackers(s: &Signal) -> String {
+/// The attacking IPs and users, shortened.
+pub(crate) fn attackers(s: &Signal) -> String {
     let mut parts: Vec<String> = s.attacker_ips.iter().take(10).cloned().collect();
     if s.attacker_ips.len() > 10 {
         parts.push(format!("+{} more IPs", s.attacker_ips.len() - 10));
@@ -140,88 +162,6 @@ pub fn slack(s: &Signal, ctx: &Context) -> Value {
     })
 }
 
-/// A Teams message carrying an Adaptive Card: what both Teams "workflow" webhooks and the older
-/// incoming-webhook connectors accept.
-pub fn teams(s: &Signal, ctx: &Context) -> Value {
-    let sev = s.severity.as_str().to_uppercase();
-    let title = crate::sanitize::truncate(&s.title, 300);
-    json!({
-        "type": "message",
-        "attachments": [{
-            "contentType": "application/vnd.microsoft.card.adaptive",
-            "contentUrl": null,
-            "content": {
-                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                "type": "AdaptiveCard",
-                "version": "1.4",
-                "body": [
-                    {"type": "TextBlock", "size": "Large", "weight": "Bolder", "wrap": true,
-                     "text": format!("[{sev}] {title}")},
-                    {"type": "FactSet", "facts": [
-                        {"title": "Severity", "value": sev},
-                        {"title": "Service", "value": if s.service().is_empty() { "unknown" } else { s.service() }},
-                        {"title": "Env", "value": s.env.as_deref().unwrap_or("-")},
-                        {"title": "Attackers", "value": attackers(s)},
-                        {"title": "Rule", "value": s.rule.name},
-                        {"title": "Change", "value": ctx.change.describe()},
-                    ]}
-                ],
-                "actions": [{"type": "Action.OpenUrl", "title": "Open signal", "url": ctx.link}]
-            }
-        }]
-    })
-}
-
-/// PagerDuty's four severities.
-fn pd_severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low | Severity::Info => "info",
-    }
-}
-
-/// A PagerDuty Events API v2 trigger; `dedup_key` is the signal id, so a raised severity updates the
-/// same alert instead of opening another.
-pub fn pagerduty(routing_key: &str, s: &Signal, ctx: &Context) -> Value {
-    let source = s
-        .host
-        .clone()
-        .or_else(|| s.services.first().cloned())
-        .unwrap_or_else(|| "sigscope".into());
-    json!({
-        "routing_key": routing_key,
-        "event_action": "trigger",
-        "dedup_key": s.id,
-        "payload": {
-            // PagerDuty rejects summaries over 1024 characters.
-            "summary": crate::sanitize::truncate(&format!("[{}] {}", s.severity.as_str().to_uppercase(), s.title), 1024),
-            "source": source,
-            "severity": pd_severity(s.severity),
-            "timestamp": fmt_time(&s.timestamp),
-            "component": s.service(),
-            "group": s.env,
-            "class": s.rule.name,
-            "custom_details": {
-                "signal_id": s.id,
-                "rule": s.rule.name,
-                "rule_type": s.rule.rule_type,
-                "services": s.services,
-                "env": s.env,
-                "attacker_ips": s.attacker_ips,
-                "attacker_users": s.attacker_users,
-                "attack_types": s.attack_types,
-                "triage_state": s.triage.state.as_str(),
-                "change": ctx.change.key(),
-                "notification_rule": ctx.rule_name,
-            }
-        },
-        "links": [{"href": ctx.link, "text": "Open signal"}],
-        "client": "sigscope",
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,7 +199,7 @@ mod tests {
 
     #[test]
     fn pagerduty_shape() {
-        let v = pagerduty("KEY", &sig("x"), &ctx());
+        let v = super::super::pagerduty::event("KEY", &sig("x"), &ctx());
         assert_eq!(v["routing_key"], "KEY");
         assert_eq!(v["event_action"], "trigger");
         assert_eq!(v["dedup_key"], "AAA-1");
@@ -267,6 +207,55 @@ mod tests {
         assert_eq!(v["payload"]["source"], "web-1");
         assert_eq!(v["payload"]["summary"], "[CRITICAL] x");
         assert_eq!(v["payload"]["custom_details"]["signal_id"], "AAA-1");
+    }
+
+    #[test]
+    fn pagerduty_omits_absent_optional_fields() {
+        let mut s = sig("x");
+        s.env = None;
+        let v = super::super::pagerduty::event("KEY", &s, &ctx());
+        let p = v["payload"].as_object().unwrap();
+        assert!(!p.contains_key("group"), "{v}");
+        assert!(p.values().all(|x| !x.is_null() && x != ""), "{v}");
+        let d = p["custom_details"].as_object().unwrap();
+        assert!(d.values().all(|x| !x.is_null() && x != ""), "{v}");
+    }
+
+    #[test]
+    fn pagerduty_triage_events_are_short_with_the_same_dedup_key() {
+        use super::super::pagerduty::{event, Action};
+        for (to, action) in [
+            (TriageState::Archived, Action::Resolve),
+            (TriageState::UnderReview, Action::Acknowledge),
+        ] {
+            let mut c = ctx();
+            c.change = Change::Triaged {
+                to,
+                version: 2,
+                action,
+            };
+            let v = event("KEY", &sig("x"), &c);
+            assert_eq!(
+                v,
+                json!({"routing_key": "KEY", "event_action": action.as_str(), "dedup_key": "AAA-1"})
+            );
+        }
+    }
+
+    #[test]
+    fn teams_card_escapes_attacker_markdown() {
+        let v = super::super::teams::card(
+            &sig("[Click to reset MFA](https://evil.example/phish)"),
+            &ctx(),
+        );
+        let card = &v["attachments"][0]["content"];
+        let title = card["body"][0]["text"].as_str().unwrap();
+        assert!(!title.contains("](") && !title.contains("://"), "{title}");
+        assert!(title.contains(r"\[Click to reset MFA\]"), "{title}");
+        assert_eq!(
+            card["actions"][0]["url"],
+            "https://app.example/signals/AAA-1"
+        );
     }
 
     #[test]

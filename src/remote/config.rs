@@ -68,6 +68,14 @@ fn default_cache(endpoint: &Endpoint, creds: &Credentials) -> PathBuf {
 }
 
 /// `None` when neither the flags nor the config name a remote: the local store is used.
+/// `DD_SITE`, when set and not empty.
+pub fn env_site() -> Option<String> {
+    std::env::var("DD_SITE")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
 pub fn resolve(
     cli_remote: Option<&str>,
     cli_site: Option<&str>,
@@ -80,7 +88,12 @@ pub fn resolve(
         (None, Some(s), _, _) => Endpoint::vendor(s)?,
         (None, None, Some(u), _) => Endpoint::sigscope(u)?,
         (None, None, None, Some(s)) => Endpoint::vendor(s)?,
-        (None, None, None, None) => return Ok(None),
+        // As the vendor's own clients do: DD_SITE names the site, with DD_API_KEY and DD_APP_KEY
+        // beside it (DD_SITE alone does not move anyone off their local store).
+        (None, None, None, None) => match env_site() {
+            Some(s) if Credentials::from_env().is_some() => Endpoint::vendor(&s)?,
+            _ => return Ok(None),
+        },
     };
     let credentials = match Credentials::from_env() {
         Some(c) => c,

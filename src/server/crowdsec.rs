@@ -1,8 +1,10 @@
 //! The CrowdSec Local API as bouncers poll it: `GET /v1/decisions/stream` (`startup=true`, then
 //! deltas) and `GET /v1/decisions?ip=`, authenticated by the bouncer's key in `X-Api-Key`
 //! (`sigscope bouncers add NAME`). The answers are `denylist::decisions`' pure functions over the
-//! block history; this file only speaks HTTP.
+//! block history, narrowed by the bouncer's `scopes`/`origins`/`scenarios_*` filters
+//! (`denylist::decision_filter`); this file only speaks HTTP.
 use super::AppState;
+use crate::denylist::DecisionFilter;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
@@ -44,12 +46,13 @@ pub async fn stream(
         Ok(false) => return forbidden(),
         Err(e) => return e.into_response(),
     }
+    let filter = DecisionFilter::for_stream(&q);
     match st
         .db
         .engine(move |e| Ok(e.decision_stream(&key, startup)?))
         .await
     {
-        Ok(s) => Json(s).into_response(),
+        Ok(s) => Json(filter.stream(s)).into_response(),
         Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(),
         Err(e) => e.into_response(),
     }
@@ -77,13 +80,14 @@ pub async fn decisions(
         )
             .into_response();
     };
+    let filter = DecisionFilter::from_query(&q);
     match st
         .db
         .engine(move |e| Ok(e.decisions_for_ip(&key, ip)?))
         .await
     {
         // CrowdSec answers `null`, not `[]`, when nothing applies.
-        Ok(d) => Json(d).into_response(),
+        Ok(d) => Json(filter.decisions(d)).into_response(),
         Err(e) if e.status == StatusCode::FORBIDDEN => forbidden(),
         Err(e) => e.into_response(),
     }

@@ -23,7 +23,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Db {
-    pub fn open(path: &Path, v6_prefix: Option<u8>) -> Result<Db> {
+    /// Open with the `[denylist]` IPv6 prefix for signal blocks and the `[notify]` settings the
+    /// writer's triage moves follow.
+    pub fn open(
+        path: &Path,
+        v6_prefix: Option<u8>,
+        notify: crate::notify::NotifyConfig,
+    ) -> Result<Db> {
         let open = || -> Result<Engine> {
             let mut e = Engine::open(path)?;
             if let Some(p) = v6_prefix {
@@ -31,7 +37,8 @@ impl Db {
             }
             Ok(e)
         };
-        let writer = open()?;
+        let mut writer = open()?;
+        writer.set_notify_config(notify);
         let readers = (0..READERS)
             .map(|_| open().map(Mutex::new))
             .collect::<Result<Vec<_>>>()?;

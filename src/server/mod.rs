@@ -10,6 +10,7 @@ mod errors;
 mod filter;
 mod guard;
 mod listen;
+mod ops;
 mod options;
 mod ratelimit;
 mod routes_cases;
@@ -18,6 +19,7 @@ mod routes_incidents;
 mod routes_notify;
 mod routes_signals;
 mod routes_stats;
+mod routes_update;
 mod routes_users;
 mod triage;
 
@@ -71,7 +73,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.opts.max_body;
     let opts = Arc::clone(&state.opts);
     use routes_signals as s;
-    Router::new()
+    let routes = Router::new()
         .route("/api/v2/security_monitoring/signals", get(s::list))
         .route(
             "/api/v2/security_monitoring/signals/search",
@@ -84,6 +86,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v2/security_monitoring/signals/bulk/assignee",
             patch(s::bulk_assignee),
+        )
+        .route(
+            "/api/v2/security_monitoring/signals/bulk/update",
+            patch(routes_update::bulk_update),
+        )
+        .route(
+            "/api/v2/security_monitoring/signals/{id}/update",
+            patch(routes_update::patch_update),
         )
         .route("/api/v2/security_monitoring/signals/{id}", get(s::get_one))
         .route(
@@ -168,6 +178,7 @@ pub fn router(state: AppState) -> Router {
                 "Method not allowed",
             )
         })
+        .merge(ops::routes())
         .layer(DefaultBodyLimit::max(max_body))
         // Innermost first: the whole request is bounded in time (its body read included, piece
         // by piece), and requests in flight are capped; the tower-http/tower layers do the work,
@@ -185,8 +196,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::client_limits,
-        ))
-        .with_state(state)
+        ));
+    // Request ids, logs and metrics outermost: every answer is counted and logged, refusals too.
+    ops::instrument(routes).with_state(state)
 }
 
 /// Open the store and bind `listen`.
@@ -194,7 +206,8 @@ pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> 
     opts.validate()?;
     let path: PathBuf = store_path.to_path_buf();
     let v6_prefix = opts.signal_v6_prefix;
-    let db = tokio::task::spawn_blocking(move || Db::open(&path, v6_prefix))
+    let notify = opts.notify.clone();
+    let db = tokio::task::spawn_blocking(move || Db::open(&path, v6_prefix, notify))
         .await
         .map_err(|e| Error::Other(format!("opening the store: {e}")))??;
     let db = Arc::new(db);

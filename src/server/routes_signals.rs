@@ -391,13 +391,10 @@ async fn bulk(
         &path,
         move |engine, user| {
             let (now, seq) = triage::apply(engine, user, &targets, &change)?;
-            let data: Vec<Value> = now
-                .iter()
-                .map(|s| triage::metadata(engine, s, user))
-                .collect::<ApiResult<_>>()?;
             Ok(Written {
                 status: StatusCode::OK,
-                body: json!({ "data": data }),
+                // The vendor's `SecurityMonitoringSignalsBulkTriageUpdateResponse`.
+                body: super::routes_update::bulk_answer(engine, user, &now)?,
                 seq,
             })
         },

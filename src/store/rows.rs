@@ -302,6 +302,15 @@ pub trait DetectRows {
     fn drop_group_state(&self, rule_id: &str, key: &str) -> Result<()>;
 }
 
+/// What an operator's probes ask of the store itself: is it there, is its schema current, how much
+/// is queued.
+pub trait OpsRows {
+    /// (the schema version the store is at, the newest this build knows).
+    fn schema_versions(&self) -> Result<(i64, i64)>;
+    /// Notification deliveries per state (`queued`, `sent`, `failed`, `dead`).
+    fn delivery_counts(&self) -> Result<Vec<(String, u64)>>;
+}
+
 /// Everything a store holds, as one transaction (or a reader) sees it.
 pub trait Db:
     SignalRows
@@ -316,6 +325,7 @@ pub trait Db:
     + WorkflowRows
     + CatalogRows
     + DetectRows
+    + OpsRows
 {
 }
 
@@ -332,5 +342,6 @@ impl<T> Db for T where
         + WorkflowRows
         + CatalogRows
         + DetectRows
+        + OpsRows
 {
 }

@@ -174,10 +174,7 @@ fn init_log(path: Option<PathBuf>) {
         let _ = tracing_subscriber::fmt()
             .with_writer(std::sync::Mutex::new(f))
             .with_ansi(false)
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_env("SIGSCOPE_LOG")
-                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-            )
+            .with_env_filter(crate::logging::filter())
             .try_init();
     }
 }

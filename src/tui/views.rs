@@ -81,33 +81,40 @@ pub fn load(config: &crate::config::Config, me: Option<&str>) -> Result<Vec<Save
     Ok(out)
 }
 
-/// Write one view into the config file's `[views]`, keeping everything else in the file.
+/// Write one view into the config file's `[views]`, editing the file in place (its comments,
+/// order and other settings kept) and replacing it atomically.
 pub fn save(path: &Path, view: &SavedView) -> Result<()> {
-    let mut table: toml::Table = match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text)
-            .map_err(|e| Error::Invalid(format!("config {}: {e}", path.display())))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(Error::Io(format!("config {}: {e}", path.display()))),
     };
-    let views = table
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| Error::Invalid(format!("config {}: {e}", path.display())))?;
+    let views = doc
         .entry("views")
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-    let toml::Value::Table(views) = views else {
-        return Err(Error::Invalid(format!(
-            "config {}: `views` is not a table",
-            path.display()
-        )));
-    };
-    let value = toml::Value::try_from(view)
-        .map_err(|e| Error::Other(format!("saving view {}: {e}", view.name)))?;
-    views.insert(view.name.clone(), value);
-    let text = toml::to_string_pretty(&table)
-        .map_err(|e| Error::Other(format!("saving view {}: {e}", view.name)))?;
-    if let Some(dir) = path.parent() {
+        .or_insert_with(|| {
+            let mut t = toml_edit::Table::new();
+            // `[views.NAME]` headers only, no empty `[views]` line.
+            t.set_implicit(true);
+            toml_edit::Item::Table(t)
+        })
+        .as_table_mut()
+        .ok_or_else(|| {
+            Error::Invalid(format!("config {}: `views` is not a table", path.display()))
+        })?;
+    let mut t = toml_edit::Table::new();
+    t.insert("query", toml_edit::value(view.query.as_str()));
+    t.insert("range", toml_edit::value(view.range.as_str()));
+    t.insert("sort", toml_edit::value(view.sort.as_str()));
+    t.insert("facets", toml_edit::value(view.facets));
+    views.insert(&view.name, toml_edit::Item::Table(t));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::Io(format!("config dir {}: {e}", dir.display())))?;
     }
-    std::fs::write(path, text).map_err(|e| Error::Io(format!("config {}: {e}", path.display())))
+    crate::fsutil::write_atomic(path, doc.to_string().as_bytes())
 }
 
 #[cfg(test)]
@@ -132,5 +139,39 @@ mod tests {
         let views = load(&cfg, None).unwrap();
         assert_eq!(views.iter().find(|x| x.name == "sqli"), Some(&v));
         assert!(views.iter().any(|x| x.name == "urgent"));
+    }
+
+    #[test]
+    fn saving_keeps_the_comments_and_the_rest_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let before = "# who I am\nuser = \"a@x\"  # my email\n\n# Notifications\n[notify]\n# retries\nmax_attempts = 3\n";
+        std::fs::write(&path, before).unwrap();
+        let v = SavedView {
+            name: "sqli".into(),
+            query: "@appsec.type:sql_injection".into(),
+            range: "1d".into(),
+            sort: "-timestamp".into(),
+            facets: true,
+        };
+        save(&path, &v).unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(after.starts_with(before), "{after}");
+        assert!(after.contains("[views.sqli]"), "{after}");
+        let again = SavedView {
+            range: "7d".into(),
+            ..v.clone()
+        };
+        save(&path, &again).unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(after.matches("# ").count(), 4, "{after}");
+        let cfg = crate::config::Config::load(&path).unwrap();
+        let views = load(&cfg, None).unwrap();
+        assert_eq!(views.iter().find(|x| x.name == "sqli"), Some(&again));
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
     }
 }

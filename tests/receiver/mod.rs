@@ -13,6 +13,8 @@ pub struct Request {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 impl Request {
@@ -32,6 +34,8 @@ impl Request {
 struct State {
     requests: Vec<Request>,
     scripts: HashMap<String, Vec<u16>>,
+    /// Extra response headers per path.
+    answer_headers: HashMap<String, Vec<(String, String)>>,
     hang: Vec<String>,
 }
 
@@ -70,6 +74,17 @@ impl Receiver {
             .unwrap()
             .scripts
             .insert(path.into(), statuses.to_vec());
+    }
+
+    /// Send these headers with every answer to `path` (e.g. `Retry-After`).
+    pub fn answer_headers(&self, path: &str, headers: &[(&str, &str)]) {
+        self.state.lock().unwrap().answer_headers.insert(
+            path.into(),
+            headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
     }
 
     /// Never answer requests to `path`.
@@ -118,6 +133,13 @@ fn serve(conn: TcpStream, st: &Arc<Mutex<State>>) -> std::io::Result<()> {
         }
         let mut body = vec![0; len];
         reader.read_exact(&mut body)?;
+        let extra: String = st
+            .lock()
+            .unwrap()
+            .answer_headers
+            .get(&path)
+            .map(|hs| hs.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect())
+            .unwrap_or_default();
         let status = {
             let mut s = st.lock().unwrap();
             s.requests.push(Request {
@@ -125,6 +147,7 @@ fn serve(conn: TcpStream, st: &Arc<Mutex<State>>) -> std::io::Result<()> {
                 path: path.clone(),
                 headers,
                 body: String::from_utf8_lossy(&body).into_owned(),
+                at: std::time::Instant::now(),
             });
             if s.hang.contains(&path) {
                 None
@@ -142,7 +165,7 @@ fn serve(conn: TcpStream, st: &Arc<Mutex<State>>) -> std::io::Result<()> {
         let mut w = conn.try_clone()?;
         write!(
             w,
-            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\nconnection: close\r\n\r\n{answer}",
             answer.len()
         )?;
         w.flush()?;

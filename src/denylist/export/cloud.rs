@@ -1,6 +1,7 @@
-//! Edge WAFs: an AWS WAF `UpdateIPSet` body per address family, and Cloudflare list items. Neither
-//! holds an expiry per address, so the export is a snapshot of what is active now (the expiry goes
-//! into the Cloudflare item's comment for people reading the list).
+//! Edge WAFs: an AWS WAF `UpdateIPSet` body for one address family, and the Cloudflare list items
+//! for "Update all list items" (`PUT .../rules/lists/{id}/items`, which replaces the list, so lifted
+//! and expired blocks leave it). Neither holds an expiry per address, so the export is a snapshot of
+//! what is active now (the expiry goes into the Cloudflare item's comment for people reading it).
 use super::{comment_text, expiry_text, nets, ExportOptions, Family, Rendered};
 use crate::denylist::entry::DenyEntry;
 use crate::error::{Error, Result};
@@ -10,12 +11,37 @@ use serde_json::{json, Value};
 /// AWS WAF's limit of addresses in one IP set.
 const AWS_MAX_ADDRESSES: usize = 10_000;
 
+/// AWS's `EntityName`: `^[\w\-]+$`, 1 to 128 characters.
+fn aws_name_ok(s: &str) -> bool {
+    (1..=128).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// AWS's `EntityId` and `LockToken`: `^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$`.
+fn aws_uuid_ok(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')))
+}
+
+/// The `UpdateIPSet` input for one address family, as `aws wafv2 update-ip-set --cli-input-json`
+/// reads it. An IP set holds one family, so the caller names it (`--family`).
 pub(super) fn aws_waf(
     active: &[&DenyEntry],
     opts: &ExportOptions,
     out: &mut Rendered,
 ) -> Result<()> {
-    let nets = nets(active);
+    let Some(f) = opts.family else {
+        return Err(Error::Usage(
+            "aws-waf: an AWS WAF IP set holds one address family; pass --family ipv4 or --family ipv6 \
+             (or --out-dir DIR for one file per family)"
+                .into(),
+        ));
+    };
     let scope = opts.aws_scope.clone().unwrap_or_else(|| "REGIONAL".into());
     if scope != "REGIONAL" && scope != "CLOUDFRONT" {
         return Err(Error::Usage(format!(
@@ -23,65 +49,70 @@ pub(super) fn aws_waf(
             crate::sanitize::clean(&scope)
         )));
     }
-    let families: Vec<Family> = match opts.family {
-        Some(f) => vec![f],
-        None => vec![Family::V4, Family::V6],
+    let (tag, fam) = match f {
+        Family::V4 => ("ipv4", "IPv4"),
+        Family::V6 => ("ipv6", "IPv6"),
     };
-    let mut docs = Vec::new();
-    for f in families {
-        let (tag, fam) = match f {
-            Family::V4 => ("ipv4", "IPV4"),
-            Family::V6 => ("ipv6", "IPV6"),
-        };
-        // AWS wants CIDR notation always, `/32` and `/128` included.
-        let mut addrs: Vec<String> = nets
-            .iter()
-            .filter(|(n, _)| Family::of(n) == f)
-            .map(|(n, _)| n.to_string())
-            .collect();
-        addrs.dedup();
-        if addrs.len() > AWS_MAX_ADDRESSES {
-            return Err(Error::Invalid(format!(
-                "{} active {fam} entries; an AWS WAF IP set holds at most {AWS_MAX_ADDRESSES}",
-                addrs.len()
-            )));
-        }
-        let name = match &opts.aws_name {
-            Some(n) if opts.family.is_some() => n.clone(),
-            Some(n) => format!("{n}-{tag}"),
-            None => format!("sigscope-denylist-{tag}"),
-        };
-        let id = opts
-            .aws_id
-            .clone()
-            .unwrap_or_else(|| format!("REPLACE-WITH-{fam}-IP-SET-ID"));
-        let lock = opts
-            .aws_lock_token
-            .clone()
-            .unwrap_or_else(|| "REPLACE-WITH-LOCK-TOKEN-FROM-GET-IP-SET".into());
-        docs.push(json!({
-            "Name": name,
-            "Scope": scope,
-            "Id": id,
-            "Description": format!("sigscope denylist ({fam})"),
-            "Addresses": addrs,
-            "LockToken": lock,
-        }));
+    let name = opts
+        .aws_name
+        .clone()
+        .unwrap_or_else(|| format!("sigscope-denylist-{tag}"));
+    if !aws_name_ok(&name) {
+        return Err(Error::Usage(format!(
+            "AWS WAF IP set name {:?}: 1 to 128 letters, digits, _ and -",
+            crate::sanitize::clean(&name)
+        )));
     }
+    for (what, v) in [
+        ("--aws-id", &opts.aws_id),
+        ("--aws-lock-token", &opts.aws_lock_token),
+    ] {
+        if let Some(v) = v {
+            if !aws_uuid_ok(v) {
+                return Err(Error::Usage(format!(
+                    "{what} {:?}: AWS writes it as 8-4-4-4-12 lower-case hex digits (from `aws wafv2 get-ip-set`)",
+                    crate::sanitize::clean(v)
+                )));
+            }
+        }
+    }
+    // AWS wants CIDR notation always, `/32` and `/128` included.
+    let mut addrs: Vec<String> = nets(active)
+        .iter()
+        .filter(|(n, _)| Family::of(n) == f)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    addrs.dedup();
+    if addrs.len() > AWS_MAX_ADDRESSES {
+        return Err(Error::Invalid(format!(
+            "{} active {fam} entries; an AWS WAF IP set holds at most {AWS_MAX_ADDRESSES}",
+            addrs.len()
+        )));
+    }
+    let id = opts
+        .aws_id
+        .clone()
+        .unwrap_or_else(|| format!("REPLACE-WITH-{}-IP-SET-ID", tag.to_uppercase()));
+    let lock = opts
+        .aws_lock_token
+        .clone()
+        .unwrap_or_else(|| "REPLACE-WITH-LOCK-TOKEN-FROM-GET-IP-SET".into());
     if opts.aws_id.is_none() || opts.aws_lock_token.is_none() {
         out.warnings.push(
             "aws-waf: Id and LockToken are placeholders; pass --aws-id and --aws-lock-token (from `aws wafv2 get-ip-set`)"
                 .into(),
         );
     }
-    // One JSON document per family, one after the other: `--family` picks one for
-    // `aws wafv2 update-ip-set --cli-input-json file://...`.
-    let mut text = String::new();
-    for d in docs {
-        text.push_str(&serde_json::to_string_pretty(&d)?);
-        text.push('\n');
-    }
-    out.text = text;
+    let doc = json!({
+        "Name": name,
+        "Scope": scope,
+        "Id": id,
+        // AWS allows letters, digits, spaces and `_+=:#@/-,.` here (no parentheses).
+        "Description": format!("sigscope denylist {fam}"),
+        "Addresses": addrs,
+        "LockToken": lock,
+    });
+    out.text = serde_json::to_string_pretty(&doc)? + "\n";
     Ok(())
 }
 

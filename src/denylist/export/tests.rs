@@ -39,7 +39,12 @@ fn sample() -> Vec<DenyEntry> {
 }
 
 fn run(f: ExportFormat) -> Rendered {
-    render(f, &sample(), now(), &ExportOptions::default()).unwrap()
+    // An AWS WAF IP set holds one family: ask for the IPv4 one.
+    let opts = ExportOptions {
+        family: (f == ExportFormat::AwsWaf).then_some(Family::V4),
+        ..ExportOptions::default()
+    };
+    render(f, &sample(), now(), &opts).unwrap()
 }
 
 #[test]
@@ -194,39 +199,64 @@ fn docs(t: &str) -> Vec<Value> {
 
 #[test]
 fn aws_waf_is_one_update_ip_set_body_per_family() {
-    let r = run(ExportFormat::AwsWaf);
+    let e = render(
+        ExportFormat::AwsWaf,
+        &sample(),
+        now(),
+        &ExportOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("--family"), "one family per IP set: {e}");
+    let v4 = ExportOptions {
+        family: Some(Family::V4),
+        ..ExportOptions::default()
+    };
+    let r = render(ExportFormat::AwsWaf, &sample(), now(), &v4).unwrap();
     let ds = docs(&r.text);
-    assert_eq!(ds.len(), 2);
-    for d in &ds {
-        let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
-        for k in ["Name", "Scope", "Id", "Addresses", "LockToken"] {
-            assert!(keys.contains(&k), "missing {k}");
-        }
-        assert_eq!(d["Scope"], "REGIONAL");
+    assert_eq!(ds.len(), 1);
+    let d = &ds[0];
+    let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    for k in ["Name", "Scope", "Id", "Addresses", "LockToken"] {
+        assert!(keys.contains(&k), "missing {k}");
     }
+    assert_eq!(d["Scope"], "REGIONAL");
+    assert_eq!(d["Description"], "sigscope denylist IPv4");
     assert_eq!(
-        ds[0]["Addresses"],
+        d["Addresses"],
         serde_json::json!(["192.0.2.7/32", "203.0.113.0/24"])
-    );
-    assert_eq!(
-        ds[1]["Addresses"],
-        serde_json::json!(["2001:db8::1/128", "2001:db8:1::/48"])
     );
     assert!(!r.warnings.is_empty(), "placeholders are warned about");
     let opts = ExportOptions {
         family: Some(Family::V6),
         aws_name: Some("blocked".into()),
-        aws_id: Some("abc".into()),
-        aws_lock_token: Some("tok".into()),
+        aws_id: Some("0d5c6f3e-8a1b-4c2d-9e7f-1234567890ab".into()),
+        aws_lock_token: Some("a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d".into()),
         aws_scope: Some("CLOUDFRONT".into()),
     };
     let r = render(ExportFormat::AwsWaf, &sample(), now(), &opts).unwrap();
     let ds = docs(&r.text);
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0]["Name"], "blocked");
-    assert_eq!(ds[0]["Id"], "abc");
+    assert_eq!(ds[0]["Id"], "0d5c6f3e-8a1b-4c2d-9e7f-1234567890ab");
     assert_eq!(ds[0]["Scope"], "CLOUDFRONT");
+    assert_eq!(
+        ds[0]["Addresses"],
+        serde_json::json!(["2001:db8::1/128", "2001:db8:1::/48"])
+    );
     assert!(r.warnings.is_empty());
+    for bad in [
+        ExportOptions {
+            aws_name: Some("a b".into()),
+            ..opts.clone()
+        },
+        ExportOptions {
+            aws_id: Some("abc".into()),
+            ..opts.clone()
+        },
+    ] {
+        assert!(render(ExportFormat::AwsWaf, &sample(), now(), &bad).is_err());
+    }
 }
 
 #[test]
@@ -351,7 +381,10 @@ mod props {
             prop_oneof![Just(32u8), Just(30), Just(24), Just(16)],
             proptest::option::of(1i64..5000),
         )
-            .prop_map(|(a, b, len, _)| format!("10.{a}.{b}.7/{len}"))
+            .prop_map(|(a, b, len, _)| {
+                let n: ipnet::IpNet = format!("10.{a}.{b}.7/{len}").parse().unwrap();
+                n.trunc().to_string()
+            })
     }
 
     proptest! {

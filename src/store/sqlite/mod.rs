@@ -11,6 +11,7 @@ mod keys;
 mod migrations;
 pub mod notify_queue;
 pub mod notify_rules;
+mod ops;
 mod server_schema;
 pub mod signals;
 pub mod users;

@@ -76,6 +76,9 @@ pub fn enqueue(conn: &Connection, d: &NewDelivery, now: DateTime<Utc>) -> Result
 
 /// Take up to `limit` due deliveries for this process: each is leased until `now + lease`, so no
 /// other process picks it up while it is being sent. Run inside a write transaction.
+///
+/// Messages about one signal to one target go in the order they were queued: a delivery waits while
+/// an earlier one is pending (so PagerDuty never gets a `resolve` before its `trigger`).
 pub fn claim_due(
     conn: &Connection,
     now: DateTime<Utc>,
@@ -83,8 +86,12 @@ pub fn claim_due(
     limit: usize,
 ) -> Result<Vec<Delivery>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM notification_deliveries
+        "SELECT {COLUMNS} FROM notification_deliveries d
          WHERE state IN ('queued', 'failed') AND next_attempt_at <= ?1
+           AND NOT EXISTS (
+             SELECT 1 FROM notification_deliveries e
+             WHERE e.state IN ('queued', 'failed') AND e.signal_id = d.signal_id
+               AND e.target = d.target AND e.id < d.id)
          ORDER BY next_attempt_at, id LIMIT ?2"
     ))?;
     let due = collect(&mut stmt, params![ms(now), limit as i64])?;
@@ -106,11 +113,20 @@ pub fn record(
     now: DateTime<Utc>,
     p: &Policy,
 ) -> Result<DeliveryState> {
-    let attempts: u32 = conn.query_row(
-        "SELECT attempts FROM notification_deliveries WHERE id = ?1",
+    let (attempts, state): (u32, String) = conn.query_row(
+        "SELECT attempts, state FROM notification_deliveries WHERE id = ?1",
         [id],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    if let Some(wait) = o.deferred {
+        // Throttled before sending: only the time of the next try moves.
+        conn.prepare_cached(
+            "UPDATE notification_deliveries SET next_attempt_at = ?2 WHERE id = ?1",
+        )?
+        .execute(params![id, ms(now + delta(wait))])?;
+        return DeliveryState::parse(&state)
+            .ok_or_else(|| Error::Store(format!("delivery {id}: unknown state {state:?}")));
+    }
     let attempts = attempts + 1;
     conn.prepare_cached(
         "INSERT INTO notification_attempts (delivery_id, at, status, error, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -121,7 +137,13 @@ pub fn record(
     } else if o.permanent || attempts >= p.max_attempts {
         (DeliveryState::Dead, now)
     } else {
-        (DeliveryState::Failed, now + delta(backoff(attempts, p)))
+        // A target's Retry-After wins over a shorter backoff (capped at a day).
+        let wait = backoff(attempts, p).max(
+            o.retry_after
+                .unwrap_or_default()
+                .min(std::time::Duration::from_secs(86_400)),
+        );
+        (DeliveryState::Failed, now + delta(wait))
     };
     conn.prepare_cached(
         "UPDATE notification_deliveries SET state = ?2, attempts = ?3, next_attempt_at = ?4, last_status = ?5,
