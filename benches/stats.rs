@@ -22,7 +22,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const QUERIES: &[(&str, &str)] = &[
     ("all (empty query)", ""),
     ("severity list", "status:(high OR critical)"),
-    ("6-term mix", "@workflow.triage.state:(open OR under_review) status:(high OR critical) env:prod -service:checkout-api"),
+    ("4-term mix", "@workflow.triage.state:(open OR under_review) status:(high OR critical) env:prod -service:checkout-api"),
     ("sla:breached", "sla:breached"),
 ];
 
