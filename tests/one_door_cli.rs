@@ -215,6 +215,19 @@ fn every_administrative_write_is_in_the_audit_trail_with_its_actor() {
     .unwrap();
     assert_eq!(only.as_array().map(Vec::len), Some(1), "{only}");
 
+    // --limit keeps the newest and says that it cut the listing.
+    let out = run(
+        &db,
+        ADMIN,
+        &["audit", "list", "--limit", "2", "--format", "json"],
+    );
+    assert!(out.status.success());
+    let cut: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cut = cut.as_array().cloned().unwrap_or_default();
+    assert_eq!(cut.len(), 2);
+    assert_eq!(cut[1]["seq"], events.last().unwrap()["seq"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("note: the newest 2"));
+
     // A Read Only user may not read it: exit 4, permission denied.
     let out = run(&db, "ro@example.com", &["audit", "list"]);
     assert_eq!(out.status.code(), Some(4));

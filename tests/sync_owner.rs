@@ -175,3 +175,38 @@ fn sync_exits_non_zero_while_the_remote_is_down() {
     assert!(!out.status.success(), "exit {:?}: {err}", out.status);
     assert!(err.contains("sync with http://127.0.0.1"), "{err}");
 }
+
+/// `sync --format json`: the state, what is waiting and the problems, as one JSON document a
+/// script can read (here offline: the document comes first, then the non-zero exit).
+#[test]
+fn sync_reports_in_json_for_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sigscope"))
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("DD_API_KEY", "k1")
+        .env("DD_APP_KEY", "k2")
+        .args([
+            "--config",
+            &dir.path().join("config.toml").display().to_string(),
+            "--remote",
+            &format!("http://127.0.0.1:{port}"),
+            "sync",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(v["state"], "offline", "{v}");
+    assert_eq!(v["pending"], 0, "{v}");
+    assert!(v["problems"].as_array().is_some_and(Vec::is_empty), "{v}");
+}

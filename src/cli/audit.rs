@@ -46,9 +46,18 @@ pub fn run(ctx: &Context, cmd: AuditCmd) -> Result<()> {
         actor: a.actor,
         target_type: a.target_type,
         since,
-        limit: (a.limit > 0).then_some(a.limit),
+        // One more than asked: whether the listing was cut is then known, and said.
+        limit: (a.limit > 0).then_some(a.limit.saturating_add(1)),
     };
-    let events = engine.reads(&actor).audit(&filter)?;
+    let mut events = engine.reads(&actor).audit(&filter)?;
+    if a.limit > 0 && events.len() > a.limit {
+        // Oldest first: the newest `limit` are the tail.
+        events.drain(..events.len() - a.limit);
+        eprintln!(
+            "note: the newest {} events shown; older ones match too (--limit 0 shows all)",
+            a.limit
+        );
+    }
     match a.format {
         // The shape: a plain array of events, each with its before and after.
         ListFormat::Json => print_json(&json!(events

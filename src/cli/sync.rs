@@ -1,5 +1,6 @@
 //! `sigscope --remote URL sync`: bring the local cache of a remote up to date, replay the outbox, and
 //! show what is waiting or conflicted (the explorer does this in the background).
+use super::output::{print_json, ShowFormat};
 use super::Context;
 use crate::error::{Error, Result};
 use crate::remote::{self, Problem, Remote};
@@ -15,6 +16,9 @@ pub struct SyncArgs {
     /// Dismiss a conflict or refusal (its number from the list) after reading it.
     #[arg(long, value_name = "N")]
     pub dismiss: Option<i64>,
+    /// `text`, or `json` for scripts: the status, what is waiting and each conflict or refusal.
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    pub format: ShowFormat,
 }
 
 fn describe(p: &Problem) -> String {
@@ -58,8 +62,37 @@ fn describe(p: &Problem) -> String {
     s
 }
 
-fn report(r: &Remote) -> Result<()> {
+fn report(r: &Remote, format: ShowFormat) -> Result<()> {
     let st = r.status().borrow().clone();
+    if format == ShowFormat::Json {
+        let problems: Vec<serde_json::Value> = r
+            .problems()?
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "seq": p.seq,
+                    "signal_id": p.signal_id,
+                    "action": p.action,
+                    "conflict": p.conflict,
+                    "base_version": p.base_version,
+                    "theirs_version": p.theirs.as_ref().map(|t| t.version),
+                    "error": p.error,
+                })
+            })
+            .collect();
+        let state = match &st.state {
+            remote::SyncState::Synced => "synced",
+            remote::SyncState::Syncing => "syncing",
+            remote::SyncState::Offline { .. } => "offline",
+        };
+        return print_json(&serde_json::json!({
+            "state": state,
+            "status": st.line(),
+            "pending": st.pending,
+            "last_ok": st.last_ok.as_ref().map(crate::model::json::fmt_time),
+            "problems": problems,
+        }));
+    }
     println!("{}", st.line());
     for p in r.problems()? {
         println!("  {}", describe(&p));
@@ -87,7 +120,7 @@ pub fn run(ctx: &Context, remote: Option<&str>, site: Option<&str>, a: SyncArgs)
             if !r.dismiss(n)? {
                 return Err(Error::NotFound(format!("no conflict or refusal #{n}")));
             }
-            return report(&r);
+            return report(&r, a.format);
         }
         if a.watch {
             let r = setup.open()?;
@@ -106,7 +139,7 @@ pub fn run(ctx: &Context, remote: Option<&str>, site: Option<&str>, a: SyncArgs)
                 }
             }
             task.abort();
-            return report(&r);
+            return report(&r, a.format);
         }
         // Once: no long-poll wait, just what is there now.
         let r = Remote::open(
@@ -120,11 +153,11 @@ pub fn run(ctx: &Context, remote: Option<&str>, site: Option<&str>, a: SyncArgs)
             },
         )?;
         match r.sync_once().await {
-            Ok(()) => report(&r),
+            Ok(()) => report(&r, a.format),
             Err(remote::sync::RoundError::Remote(e)) => {
                 // The report still shows what is waiting; the exit code tells a script that
                 // nothing was synced (issue 17: `sync` used to exit 0 offline).
-                report(&r)?;
+                report(&r, a.format)?;
                 Err(Error::Io(format!(
                     "sync with {} failed: {}",
                     clean(&setup.endpoint.base),

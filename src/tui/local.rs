@@ -146,6 +146,13 @@ impl LocalBackend {
         Ok(self)
     }
 
+    /// Follow the `[notify]` settings: what a triage move owes PagerDuty (acknowledge, resolve) is
+    /// queued as the CLI and the server queue it.
+    pub fn with_notify(self, cfg: crate::notify::NotifyConfig) -> Self {
+        lock(&self.engine).set_notify_config(cfg);
+        self
+    }
+
     fn with_engine(engine: Engine, actor: User, location: &std::path::Path) -> LocalBackend {
         LocalBackend {
             engine: Mutex::new(engine),

@@ -103,7 +103,8 @@ pub fn explore(
         .with_denylist(&crate::denylist::config::DenylistConfig::from_config(
             config,
         )?)?
-        .with_sla(config.sla_targets()?);
+        .with_sla(config.sla_targets()?)
+        .with_notify(crate::notify::NotifyConfig::from_config(config)?);
     let me = backend.actor().handle.clone();
     let (opts, ui) = options_from_config(config, read_only, Some(&me))?;
     run(
