@@ -24,6 +24,12 @@ pub enum Edit {
     BackTab,
     Submit,
     Cancel,
+    /// Readline's Ctrl-U: delete from the start of the line to the cursor.
+    KillStart,
+    /// Ctrl-K: delete from the cursor to the end of the line.
+    KillEnd,
+    /// Ctrl-W: delete the word before the cursor.
+    KillWord,
 }
 
 #[derive(Clone, Debug)]
@@ -74,6 +80,8 @@ pub enum Effect {
     Search {
         gen: u64,
         req: SearchRequest,
+        /// The stream's order, applied to the answer before it comes back.
+        sort: super::sort::Sort,
     },
     Detail {
         gen: u64,

@@ -63,8 +63,8 @@ impl TimeRange {
             TimeRange::All => "all time".into(),
             TimeRange::Custom { from, to } => format!(
                 "{} → {}",
-                from.format("%m-%d %H:%M"),
-                to.format("%m-%d %H:%M")
+                super::clock::fmt(from, "%m-%d %H:%M"),
+                super::clock::fmt(to, "%m-%d %H:%M")
             ),
         }
     }
@@ -125,6 +125,7 @@ pub struct Row {
     pub attackers: SafeText,
     pub state: TriageState,
     pub assignee: Option<SafeText>,
+    pub last_seen: DateTime<Utc>,
 }
 
 impl Row {
@@ -145,6 +146,7 @@ impl Row {
                 .assignee
                 .as_ref()
                 .map(|a| SafeText::new(a.display())),
+            last_seen: s.last_seen,
         }
     }
 }

@@ -126,8 +126,14 @@ fn sorted_counts(m: BTreeMap<String, usize>) -> Vec<(SafeText, usize)> {
     v.into_iter().map(|(k, n)| (SafeText::new(&k), n)).collect()
 }
 
+/// A full time in the zone shown (the zone is labelled where the times are listed).
 pub fn fmt_when(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
+    super::clock::fmt(t, "%Y-%m-%d %H:%M:%S")
+}
+
+/// A time of day in the zone shown, for logs of this session.
+pub fn fmt_clock(t: &DateTime<Utc>) -> String {
+    super::clock::fmt(t, "%H:%M:%S")
 }
 
 impl DetailView {
@@ -137,7 +143,7 @@ impl DetailView {
             match d.blocks.iter().find(|b| b.value == v).map(|b| b.blocked) {
                 Some(Some(None)) => "blocked".into(),
                 Some(Some(Some(t))) if t > now => {
-                    format!("blocked until {}", t.format("%m-%d %H:%M"))
+                    format!("blocked until {}", super::clock::fmt(&t, "%m-%d %H:%M"))
                 }
                 _ => String::new(),
             }
@@ -240,7 +246,7 @@ impl DetailView {
             .map(|a| Attempt {
                 time: a
                     .timestamp
-                    .map(|t| t.format("%m-%d %H:%M:%S").to_string())
+                    .map(|t| super::clock::fmt(&t, "%m-%d %H:%M:%S"))
                     .unwrap_or_else(|| "-".into()),
                 ip: opt(&a.ip),
                 user: opt(&a.user),

@@ -38,10 +38,16 @@ pub fn execute(
     fx: Effect,
 ) -> Option<Action> {
     Some(match fx {
-        Effect::Search { gen, req } => Action::SearchDone {
+        Effect::Search { gen, req, sort } => Action::SearchDone {
             gen,
             query: req.query.clone(),
-            result: backend.search(&req).map_err(|e| e.to_string()),
+            result: backend
+                .search(&req)
+                .map(|mut r| {
+                    r.rows = super::sort::sorted(r.rows, sort);
+                    r
+                })
+                .map_err(|e| e.to_string()),
         },
         Effect::Detail { gen, id } => Action::DetailDone {
             gen,
@@ -111,15 +117,21 @@ pub fn open(app: &mut App, backend: &dyn Backend) {
     }
 }
 
-/// Press keys as a user would: characters are typed, `<Enter>`-style names are keys.
+/// Press keys as a user would: characters are typed, `<Enter>`-style names are keys, `<C-w>` is
+/// Ctrl-W.
 pub fn keys(app: &mut App, backend: &dyn Backend, input: &str) {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let mut rest = input;
     while !rest.is_empty() {
+        let mut mods = KeyModifiers::NONE;
         let (code, len) = if rest.starts_with('<') {
             match rest.find('>') {
                 Some(end) => {
-                    let name = &rest[1..end];
+                    let mut name = &rest[1..end];
+                    if let Some(c) = name.strip_prefix("C-") {
+                        mods = KeyModifiers::CONTROL;
+                        name = c;
+                    }
                     let code = match name {
                         "Enter" => KeyCode::Enter,
                         "Esc" => KeyCode::Esc,
@@ -133,6 +145,11 @@ pub fn keys(app: &mut App, backend: &dyn Backend, input: &str) {
                         "PageDown" => KeyCode::PageDown,
                         "PageUp" => KeyCode::PageUp,
                         "Space" => KeyCode::Char(' '),
+                        "Home" => KeyCode::Home,
+                        "End" => KeyCode::End,
+                        c if c.chars().count() == 1 => {
+                            KeyCode::Char(c.chars().next().unwrap_or(' '))
+                        }
                         "lt" => KeyCode::Char('<'),
                         _ => KeyCode::Char('<'),
                     };
@@ -145,7 +162,7 @@ pub fn keys(app: &mut App, backend: &dyn Backend, input: &str) {
             (KeyCode::Char(c), c.len_utf8())
         };
         rest = &rest[len..];
-        let ev = KeyEvent::new(code, KeyModifiers::NONE);
+        let ev = KeyEvent::new(code, mods);
         if let Some(a) = super::update::on_key(app, ev) {
             drive(app, backend, a);
         }

@@ -9,6 +9,14 @@ pub enum Overlay {
     Blocks(BlocksView),
     Notify(NotifyView),
     Conflicts(ConflictsView),
+    /// `:messages`: every message shown, newest first, whole.
+    Messages(MessagesView),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MessagesView {
+    /// Messages skipped from the newest.
+    pub scroll: usize,
 }
 
 #[derive(Clone, Debug, Default)]

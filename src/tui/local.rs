@@ -314,6 +314,7 @@ fn row_of(v: &query::RowView<'_>) -> Row {
         attackers: SafeText::new(&attackers),
         state: v.state,
         assignee: v.assignee.map(SafeText::new),
+        last_seen: v.last_seen,
     }
 }
 

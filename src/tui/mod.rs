@@ -5,6 +5,7 @@
 pub mod action;
 pub mod app;
 pub mod backend;
+pub mod clock;
 pub mod detail;
 pub mod editor;
 pub mod form;
@@ -16,6 +17,7 @@ pub mod local;
 pub mod query_edit;
 pub mod remote;
 pub mod runtime;
+pub mod sort;
 pub mod text;
 pub mod theme;
 pub mod update;

@@ -302,16 +302,7 @@ pub(super) fn edit_form(app: &mut App, e: Edit) -> Vec<Effect> {
             };
             match filtered {
                 Some(ed) => {
-                    match other {
-                        Edit::Insert(c) => ed.insert(c),
-                        Edit::Backspace => ed.backspace(),
-                        Edit::Delete => ed.delete(),
-                        Edit::Left => ed.left(),
-                        Edit::Right => ed.right(),
-                        Edit::Home => ed.home(),
-                        Edit::End => ed.end(),
-                        _ => {}
-                    }
+                    ed.readline(&other);
                     if let FieldKind::Choice { cursor, .. } = &mut fld.kind {
                         *cursor = 0;
                     }

@@ -15,13 +15,13 @@ mod overlays;
 mod palette;
 mod query;
 mod results;
+mod screens;
 mod workflow;
 
 pub use palette::PALETTE;
 
 use super::action::{Action, Edit, Effect};
 use super::app::{App, Pane};
-use super::keys::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use navigation::{ensure_visible, load_detail, panes, refresh, search};
 
@@ -35,7 +35,8 @@ pub fn on_key(app: &App, key: KeyEvent) -> Option<Action> {
         return Some(Action::ForceQuit);
     }
     if app.help {
-        return Some(Action::Cmd(Cmd::Back));
+        // The help scrolls; only Esc, q or ? close it (a stray key must not lose it).
+        return app.opts.keys.lookup(&key).map(Action::Cmd);
     }
     if app.palette.is_some() || app.form.is_some() || app.editing || app.overlay.is_some() {
         let e = match key.code {
@@ -54,6 +55,12 @@ pub fn on_key(app: &App, key: KeyEvent) -> Option<Action> {
             KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
                 Edit::Insert(c)
             }
+            // Readline keys, as in a shell.
+            KeyCode::Char('a') if ctrl => Edit::Home,
+            KeyCode::Char('e') if ctrl => Edit::End,
+            KeyCode::Char('u') if ctrl => Edit::KillStart,
+            KeyCode::Char('k') if ctrl => Edit::KillEnd,
+            KeyCode::Char('w') if ctrl => Edit::KillWord,
             _ => return None,
         };
         return Some(Action::Edit(e));

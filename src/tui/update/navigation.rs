@@ -17,6 +17,7 @@ pub(super) fn search(app: &mut App, query: &str) -> Effect {
             from,
             to,
         },
+        sort: app.sort,
     }
 }
 
