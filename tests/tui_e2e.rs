@@ -296,3 +296,26 @@ fn issue_17_in_tmux() {
     });
     t.keys(&["Escape", "q"]);
 }
+
+/// Issue 17, item 12: a config error is printed with its lines as lines, not `\x0a`.
+#[test]
+fn a_config_error_is_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[ui]\nrange = \"7d\"\nmouse = maybe\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sigscope"))
+        .args(["--config"])
+        .arg(&cfg)
+        .arg("--store")
+        .arg(dir.path().join("s.db"))
+        .env("HOME", dir.path())
+        .env_remove("TMUX")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!err.contains("\\x0a"), "{err}");
+    assert!(err.lines().count() > 1, "several lines: {err}");
+    assert!(err.contains("mouse = maybe"), "{err}");
+}

@@ -101,7 +101,7 @@ fn facet_selection_adds_removes_and_excludes_a_term() {
     assert_eq!(app.row_count(), 2);
     let s = screen(&app);
     assert!(s.contains("/ @workflow.triage.state:open"), "{s}");
-    assert!(s.lines().any(|l| l.contains(">+ open")), "{s}");
+    assert!(s.lines().any(|l| l.contains(">+ Open")), "{s}");
     keys(&mut app, &b, "<Enter>");
     assert_eq!(app.query, "");
     assert_eq!(app.row_count(), 4);

@@ -131,13 +131,38 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    let explorer = cli.command.is_none();
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("sigscope: {}", crate::sanitize::clean(&e.to_string()));
+            eprintln!("sigscope: {}", readable_error(&e.to_string()));
+            if explorer {
+                hold_the_pane();
+            }
             e.exit_code()
         }
     }
+}
+
+/// An error as the reader should see it: several lines stay lines (a TOML error points at the
+/// line and column under the quoted text), every other control character is still escaped.
+fn readable_error(text: &str) -> String {
+    text.lines()
+        .map(crate::sanitize::clean)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An explorer started as a tmux pane's command takes its pane with it when it exits, error and
+/// all; inside tmux, on a terminal, wait for Enter so the error can be read.
+fn hold_the_pane() {
+    use std::io::IsTerminal;
+    if std::env::var_os("TMUX").is_none() || !std::io::stdin().is_terminal() {
+        return;
+    }
+    eprintln!("(press Enter to close)");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
 }
 
 pub fn run(cli: Cli) -> Result<(), Error> {

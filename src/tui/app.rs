@@ -125,6 +125,8 @@ pub struct App {
 
     // Facets: one cursor over all values of all facets.
     pub facet_cursor: usize,
+    /// The (key, value) the facet cursor is on, so that it follows its value across searches.
+    pub facet_value: Option<(String, String)>,
     /// The user's `f` choice; `None` follows the width.
     pub facets_shown: Option<bool>,
 
@@ -196,6 +198,7 @@ impl App {
             sort: Default::default(),
             panel_hidden: false,
             facet_cursor: 0,
+            facet_value: None,
             facets_shown: None,
             focus: Pane::Stream,
             side_open: false,

@@ -270,8 +270,17 @@ fn block_question(app: &App, f: &Form) -> String {
             d.user_ids.len(),
             crate::tui::text::fit(&crate::sanitize::clean(&d.user_ids.join(", ")), 60)
         ),
-        (FormKind::BlockIps, None) => format!("all attacking IPs of {} signals", f.targets.len()),
-        _ => format!("all attacking users of {} signals", f.targets.len()),
+        (FormKind::BlockIps, None) => format!("all attacking IPs of {}", signals(f.targets.len())),
+        _ => format!("all attacking users of {}", signals(f.targets.len())),
     };
     format!("Block {what} {how}? (y/n)")
+}
+
+/// `1 signal`, `2 signals` (a message read `of 1 signals`).
+fn signals(n: usize) -> String {
+    if n == 1 {
+        "1 signal".into()
+    } else {
+        format!("{n} signals")
+    }
 }

@@ -18,11 +18,16 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         _ => ChangeKind::Block,
     };
     if let Some(why) = app.refusal(kind) {
-        let name = crate::tui::keys::TABLE
-            .iter()
-            .find(|b| b.cmd == cmd)
-            .map(|b| b.help)
-            .unwrap_or("that");
+        // A verb, not the key's help text (which read `cannot new or existing case`).
+        let name = match cmd {
+            Cmd::Assign => "assign",
+            Cmd::State => "change the state",
+            Cmd::Case => "add to a case",
+            Cmd::Incident => "declare an incident",
+            Cmd::Workflow => "run a workflow",
+            Cmd::BlockUsers => "block users",
+            _ => "block IPs",
+        };
         app.error(format!("cannot {name}: {why}"));
         return vec![];
     }

@@ -8,6 +8,7 @@
 mod changes;
 mod commands;
 mod dialogs;
+mod facet_order;
 mod forms;
 mod marks;
 mod navigation;
