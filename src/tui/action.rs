@@ -68,6 +68,8 @@ pub enum Action {
     Blocks(Result<Vec<crate::model::Block>, String>),
     NotifyRules(Result<Vec<super::backend::NotifyRuleRow>, String>),
     Conflicts(Result<Vec<super::backend::ConflictRow>, String>),
+    CaseList(Result<Vec<crate::model::Case>, String>),
+    IncidentList(Result<Vec<crate::model::Incident>, String>),
     ConflictDismissed(Result<String, String>),
     Workflows(Result<Vec<super::backend::WorkflowInfo>, String>),
     /// A step of the running workflow finished.
@@ -102,6 +104,8 @@ pub enum Effect {
     },
     LoadNotifyRules,
     LoadConflicts,
+    LoadCaseList,
+    LoadIncidentList,
     DismissConflict(i64),
     LoadWorkflows,
     RunWorkflow {

@@ -277,6 +277,9 @@ pub struct Detail {
     pub blocks: Vec<BlockState>,
     pub rule: Option<RuleInfo>,
     pub related: Vec<Row>,
+    /// The cases and incidents the signal is in (`SEC-3`, `IR-7`, with titles).
+    pub cases: Vec<Choice>,
+    pub incidents: Vec<Choice>,
 }
 
 /// A case or an incident that a signal can be added to.
@@ -307,7 +310,10 @@ pub enum Change {
     NewCase {
         ids: Vec<String>,
         title: String,
+        description: String,
         priority: String,
+        /// A user's uuid.
+        assignee: Option<String>,
     },
     AddToCase {
         ids: Vec<String>,
@@ -318,6 +324,7 @@ pub enum Change {
         title: String,
         severity: String,
         commander: Option<String>,
+        customer_impacted: bool,
     },
     AddToIncident {
         ids: Vec<String>,
@@ -567,6 +574,14 @@ pub trait Backend: Send + Sync {
     /// Bumps whenever the store changes (a write, an import, a sync), so that live mode knows to
     /// search again.
     fn generation(&self) -> u64;
+    /// Every case, with its signals and comments (`:cases`).
+    fn case_list(&self) -> Result<Vec<crate::model::Case>> {
+        Ok(Vec::new())
+    }
+    /// Every incident, with its signals (`:incidents`).
+    fn incident_list(&self) -> Result<Vec<crate::model::Incident>> {
+        Ok(Vec::new())
+    }
     /// The denylist, newest first; `include_inactive` adds lifted and expired entries.
     fn blocks(&self, _include_inactive: bool) -> Result<Vec<Block>> {
         Ok(Vec::new())

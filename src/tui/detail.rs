@@ -90,6 +90,9 @@ pub struct DetailView {
     pub version: i64,
     pub attackers: Vec<Attacker>,
     pub users: Vec<SafeText>,
+    /// `SEC-3 title`, `IR-7 title`: what the signal is part of.
+    pub cases: Vec<SafeText>,
+    pub incidents: Vec<SafeText>,
     pub ips: Vec<String>,
     pub user_ids: Vec<String>,
     pub flow: Vec<FlowNode>,
@@ -124,6 +127,11 @@ fn sorted_counts(m: BTreeMap<String, usize>) -> Vec<(SafeText, usize)> {
     let mut v: Vec<(String, usize)> = m.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     v.into_iter().map(|(k, n)| (SafeText::new(&k), n)).collect()
+}
+
+/// A case or incident as the side panel names it: its id and the start of its title.
+fn choice_text(c: &super::backend::Choice) -> SafeText {
+    SafeText::new(&format!("{} {}", c.id, super::text::fit(&c.title, 32)))
 }
 
 /// A full time in the zone shown (the zone is labelled where the times are listed).
@@ -288,6 +296,8 @@ impl DetailView {
             version: s.version,
             attackers,
             users: s.attacker_users.iter().map(|u| SafeText::new(u)).collect(),
+            cases: d.cases.iter().map(choice_text).collect(),
+            incidents: d.incidents.iter().map(choice_text).collect(),
             ips: s.attacker_ips.clone(),
             user_ids: s.attacker_users.clone(),
             flow,

@@ -85,6 +85,10 @@ pub fn execute(
             Action::NotifyRules(backend.notify_rules().map_err(|e| e.to_string()))
         }
         Effect::LoadConflicts => Action::Conflicts(backend.conflicts().map_err(|e| e.to_string())),
+        Effect::LoadCaseList => Action::CaseList(backend.case_list().map_err(|e| e.to_string())),
+        Effect::LoadIncidentList => {
+            Action::IncidentList(backend.incident_list().map_err(|e| e.to_string()))
+        }
         Effect::DismissConflict(seq) => {
             Action::ConflictDismissed(backend.dismiss_conflict(seq).map_err(|e| e.to_string()))
         }

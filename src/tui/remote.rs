@@ -50,6 +50,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Name a user the server sent as a uuid only, from the cached user list.
+fn name_user(a: &mut crate::model::Assignee, users: &[User]) {
+    if let Some(u) = users.iter().find(|u| u.uuid == a.uuid) {
+        a.handle = Some(u.handle.clone());
+        a.name = Some(u.name.clone()).filter(|n| !n.is_empty());
+    }
+}
+
 fn plural(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
@@ -436,15 +444,19 @@ impl RemoteBackend {
             Command::CreateCase(c) => {
                 seen(&c.signals)?;
                 let idem = uuid::Uuid::new_v4().to_string();
+                let signal_ids = ids(&c.signals);
+                let draft = crate::remote::api::CaseDraft {
+                    title: &c.title,
+                    description: &c.description,
+                    priority: c.priority.as_str(),
+                    assignee: c.assignee.as_deref(),
+                    signal_ids: &signal_ids,
+                };
                 let v = self.call(
                     "opening the case",
-                    self.remote.client().create_case(
-                        &c.title,
-                        c.priority.as_str(),
-                        &ids(&c.signals),
-                        self.project_id.as_deref(),
-                        Some(&idem),
-                    ),
+                    self.remote
+                        .client()
+                        .open_case(&draft, self.project_id.as_deref(), Some(&idem)),
                 )?;
                 Ok(
                     match v.pointer("/data/attributes/key").and_then(Value::as_str) {
@@ -603,8 +615,33 @@ impl Backend for RemoteBackend {
                 }
                 None => d.blocks.clear(),
             }
+            // Cases and incidents live on the server only; offline, none are listed.
+            d.cases = super::local::cases_of(self.case_list().unwrap_or_default(), id);
+            d.incidents = super::local::incidents_of(self.incident_list().unwrap_or_default(), id);
             d
         }))
+    }
+
+    fn case_list(&self) -> Result<Vec<crate::model::Case>> {
+        let mut cases = self.call("cases", self.remote.client().cases())?;
+        let users = self.reads.users().unwrap_or_default();
+        for c in &mut cases {
+            if let Some(a) = c.assignee.as_mut() {
+                name_user(a, &users);
+            }
+        }
+        Ok(cases)
+    }
+
+    fn incident_list(&self) -> Result<Vec<crate::model::Incident>> {
+        let mut list = self.call("incidents", self.remote.client().incidents())?;
+        let users = self.reads.users().unwrap_or_default();
+        for i in &mut list {
+            if let Some(a) = i.commander.as_mut() {
+                name_user(a, &users);
+            }
+        }
+        Ok(list)
     }
 
     fn users(&self) -> Result<Vec<User>> {

@@ -73,10 +73,13 @@ pub(super) fn form_change(app: &App, f: &Form) -> Result<Change, String> {
                 if title.is_empty() {
                     return Err("a case needs a title".into());
                 }
+                let a = picked(f, "assignee", "user")?;
                 Ok(Change::NewCase {
                     ids,
                     title,
+                    description: get("description").trim().to_string(),
                     priority: get("priority"),
+                    assignee: (!a.is_empty()).then_some(a),
                 })
             }
         }
@@ -101,6 +104,7 @@ pub(super) fn form_change(app: &App, f: &Form) -> Result<Change, String> {
                     title,
                     severity: get("severity"),
                     commander: (!c.is_empty()).then_some(c),
+                    customer_impacted: get("impact") == "yes",
                 })
             }
         }

@@ -15,6 +15,7 @@ mod navigation;
 mod overlays;
 mod palette;
 mod query;
+mod records;
 mod results;
 mod screens;
 mod workflow;
@@ -181,6 +182,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Blocks(r) => overlays::blocks_loaded(app, r),
         Action::NotifyRules(r) => overlays::notify_rules_loaded(app, r),
         Action::Conflicts(r) => overlays::conflicts_loaded(app, r),
+        Action::CaseList(r) => records::cases_loaded(app, r),
+        Action::IncidentList(r) => records::incidents_loaded(app, r),
         Action::ConflictDismissed(r) => overlays::conflict_dismissed(app, r),
         Action::Cmd(cmd) => commands::command(app, cmd),
     }

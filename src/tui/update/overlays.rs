@@ -38,6 +38,7 @@ pub(super) fn edit_overlay(app: &mut App, e: Edit) -> Vec<Effect> {
     let refusal = app.refusal(ChangeKind::Block);
     match app.overlay.as_mut() {
         Some(Overlay::Messages(_)) => super::screens::messages_key(app, e),
+        Some(Overlay::Cases(_)) | Some(Overlay::Incidents(_)) => super::records::key(app, e),
         Some(Overlay::Conflicts(c)) => {
             match e {
                 Edit::Cancel | Edit::Insert('q') => app.overlay = None,

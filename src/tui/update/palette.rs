@@ -63,6 +63,8 @@ pub const PALETTE: &[&str] = &[
     "query",
     "goto",
     "messages",
+    "cases",
+    "incidents",
     "sort",
     "panel",
     "refresh",
@@ -94,6 +96,8 @@ pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
             vec![]
         }
         "messages" | "msgs" => super::screens::open_messages(app),
+        "cases" => super::records::open_cases(app),
+        "incidents" => super::records::open_incidents(app),
         "sort" => super::screens::sort_command(app, rest.first().copied()),
         "panel" => super::screens::toggle_panel(app),
         "refresh" => update(app, Action::Cmd(Cmd::Refresh)),

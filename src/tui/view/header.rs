@@ -158,5 +158,14 @@ pub fn header(d: &DetailView, th: &Theme, w: usize) -> Vec<Line<'static>> {
             .collect();
         out.push(list(th, "users", users, w));
     }
+    for (label, items) in [("cases", &d.cases), ("incidents", &d.incidents)] {
+        if !items.is_empty() {
+            let v = items
+                .iter()
+                .map(|c| c.spans(usize::MAX / 2, th.key, th.escape))
+                .collect();
+            out.push(list(th, label, v, w));
+        }
+    }
     out
 }

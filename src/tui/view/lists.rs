@@ -19,6 +19,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Overlay::Notify(n)) => notify(app, n, area, buf),
         Some(Overlay::Conflicts(c)) => conflicts(app, c, area, buf),
         Some(Overlay::Messages(m)) => super::records::messages(app, m, area, buf),
+        Some(Overlay::Cases(v)) => super::cases::cases(app, v, area, buf),
+        Some(Overlay::Incidents(v)) => super::cases::incidents(app, v, area, buf),
         None => {}
     }
 }

@@ -1,4 +1,5 @@
 //! Drawing, and nothing else: every function here reads `App` and writes into a frame.
+pub mod cases;
 pub mod dialogs;
 pub mod facets;
 pub mod header;
