@@ -61,9 +61,25 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     if app.opts.read_only {
         left.push_str(" · read-only");
     }
-    if let Some(a) = &app.acting {
+    let mut acting = app.acting.as_deref().map(crate::sanitize::clean);
+    // At 80 columns the counts and a long handle would leave no room for a single hint: the
+    // handle loses its domain (`alice (standard)`), so that `? help` and `/ search` stay.
+    let w_of = |a: &Option<String>| {
+        SafeText::new(&format!(
+            "{before}{sync_part}{left} · {} ",
+            a.as_deref().unwrap_or("")
+        ))
+        .width()
+    };
+    if w_of(&acting) + 20 > area.width as usize {
+        acting = acting.map(|a| match (a.split_once('@'), a.rfind(" (")) {
+            (Some((user, _)), Some(i)) => format!("{user}{}", &a[i..]),
+            _ => a,
+        });
+    }
+    if let Some(a) = &acting {
         left.push_str(" · ");
-        left.push_str(&crate::sanitize::clean(a));
+        left.push_str(a);
     }
     left.push(' ');
     let left_w = SafeText::new(&format!("{before}{sync_part}{left}")).width();
