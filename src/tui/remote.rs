@@ -615,9 +615,13 @@ impl Backend for RemoteBackend {
                 }
                 None => d.blocks.clear(),
             }
-            // Cases and incidents live on the server only; offline, none are listed.
-            d.cases = super::local::cases_of(self.case_list().unwrap_or_default(), id);
-            d.incidents = super::local::incidents_of(self.incident_list().unwrap_or_default(), id);
+            // Cases and incidents live on the server only; offline, none are listed. The side
+            // panel waits no longer for them than for the activity.
+            let client = self.remote.client();
+            let cases = self.call_within("cases", DETAIL_TIMEOUT, client.cases());
+            let incidents = self.call_within("incidents", DETAIL_TIMEOUT, client.incidents());
+            d.cases = super::local::cases_of(cases.unwrap_or_default(), id);
+            d.incidents = super::local::incidents_of(incidents.unwrap_or_default(), id);
             d
         }))
     }
