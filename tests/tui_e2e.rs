@@ -146,7 +146,7 @@ fn archive_a_signal_through_the_explorer_in_tmux() {
         s.contains("1 signal → Archived")
     });
     t.wait("the new state in the header", 20, |s| {
-        s.contains("archived (False positive)")
+        s.contains("Archived (False positive)")
     });
     t.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -408,7 +408,7 @@ fn issue_17_rest_in_tmux() {
     });
     t.keys(&["x", "G"]);
     t.wait("the end of the help", 10, |s| {
-        s.contains(" Keys ") && s.contains(":messages")
+        s.contains(" Keys ") && s.contains("Ctrl-C always quits")
     });
     t.keys(&["Escape", ":"]);
     t.literal("messages");

@@ -89,10 +89,17 @@ fn help_scrolls_and_closes_only_on_esc_q_or_question_mark() {
     keys(&mut app, &b, "?");
     let s = screen(&app);
     assert!(s.contains("j/k PgDn scroll"), "{s}");
-    assert!(!s.contains(":messages"), "the end is below at 80x24: {s}");
+    assert!(s.contains(":messages") && s.contains(":sort NAME"), "{s}");
+    assert!(
+        !s.contains("Ctrl-C always quits"),
+        "the end is below at 80x24: {s}"
+    );
     keys(&mut app, &b, "G");
     let s = screen(&app);
-    assert!(s.contains(":messages") && s.contains(":sort NAME"), "{s}");
+    assert!(
+        s.contains("Ctrl-C always quits"),
+        "scrolled to the end: {s}"
+    );
     keys(&mut app, &b, "zx");
     assert!(app.help, "stray keys keep it");
     keys(&mut app, &b, "?");
@@ -180,4 +187,21 @@ fn p_hides_and_shows_the_side_panel() {
     assert!(s.contains("ASSIGNEE") && s.contains("ATTACKERS"), "{s}");
     keys(&mut app, &b, "p");
     assert!(screen(&app).contains("[1 Attack Flow]"));
+}
+
+#[test]
+fn esc_puts_the_old_query_in_force_before_its_results_arrive() {
+    use sigscope::tui::action::{Action, Edit, Effect};
+    let b = fixture();
+    let mut app = open(&b, 80, 24);
+    keys(&mut app, &b, "/Credential<Enter>/<C-u>zzz");
+    assert_eq!(app.query, "zzz", "results followed the typing");
+    // Esc, and a sort pressed before the restored query's results come back.
+    let fx = sigscope::tui::update::update(&mut app, Action::Edit(Edit::Cancel));
+    assert!(matches!(&fx[..], [Effect::Search { req, .. }] if req.query == "Credential"));
+    let fx = sigscope::tui::update::update(&mut app, Action::Run("sort severity".into()));
+    assert!(
+        matches!(&fx[..], [Effect::Search { req, .. }] if req.query == "Credential"),
+        "{fx:?}"
+    );
 }

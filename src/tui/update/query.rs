@@ -62,6 +62,9 @@ pub(super) fn edit_query(app: &mut App, e: Edit) -> Vec<Effect> {
             let before = app.edit_origin.take().unwrap_or_else(|| app.query.clone());
             app.editor.set(&before);
             if before != app.query {
+                // The restored query is the one in force at once: a sort or refresh pressed
+                // before its results arrive must not search the cancelled text again.
+                app.query = before.clone();
                 return vec![search(app, &before)];
             }
             return vec![];

@@ -38,10 +38,7 @@ const SCREENS: &[(&str, &str)] = &[
         ":cases",
         "cases: Enter opens one with its signals and comments",
     ),
-    (
-        ":incidents",
-        "incidents: Enter opens one with its signals and comments",
-    ),
+    (":incidents", "incidents: Enter opens one with its signals"),
     (
         ":messages",
         "every message of this session, whole, newest first",
@@ -69,8 +66,8 @@ fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         Pane::Side => Scope::Side,
     };
     let mut lines = Vec::new();
-    for (title, sc) in [("This pane", scope), ("Everywhere", Scope::Global)] {
-        lines.push(Line::from(Span::styled(title, th.header)));
+    let keys_of = |lines: &mut Vec<Line<'static>>, title: &str, sc: Scope| {
+        lines.push(Line::from(Span::styled(title.to_string(), th.header)));
         for b in TABLE.iter().filter(|b| b.scope == sc) {
             if b.changes && app.opts.read_only {
                 continue;
@@ -88,7 +85,10 @@ fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             lines.push(Line::from(s));
         }
         lines.push(Line::from(""));
-    }
+    };
+    // The pane's own keys and the screens first: the keys that work everywhere (j/k, q) are the
+    // ones an analyst knows already.
+    keys_of(&mut lines, "This pane", scope);
     lines.push(Line::from(Span::styled("Screens and commands", th.header)));
     for (k, what) in SCREENS {
         lines.push(Line::from(vec![
@@ -96,6 +96,8 @@ fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             Span::raw(what.to_string()),
         ]));
     }
+    lines.push(Line::from(""));
+    keys_of(&mut lines, "Everywhere", Scope::Global);
     // The palette's commands, as many to a line as fit (never cut).
     let mut line = String::from("  :");
     for c in crate::tui::update::PALETTE {
