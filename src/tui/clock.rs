@@ -77,6 +77,15 @@ pub fn label() -> String {
     }
 }
 
+/// The zone's short label, for a column header: `UTC` or `+02:00`.
+pub fn short_label() -> String {
+    let l = label();
+    l.strip_prefix("UTC")
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .unwrap_or(l)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

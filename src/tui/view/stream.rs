@@ -71,7 +71,12 @@ fn columns(w: usize) -> Cols {
 fn header(c: &Cols) -> Vec<Span<'static>> {
     let mut s = vec![
         Span::raw("  "),
-        Span::raw(format!("{:<w$} ", "TIME", w = c.time)),
+        // Times are in the zone shown, which the header names (`TIME UTC`, `TIME +02:00`).
+        Span::raw(format!(
+            "{:<w$} ",
+            format!("TIME {}", crate::tui::clock::short_label()),
+            w = c.time
+        )),
         Span::raw("SEV  "),
     ];
     s.push(Span::raw(format!("{:<w$}", "TITLE", w = c.title)));
