@@ -298,28 +298,6 @@ fn load_rest(
     Ok(())
 }
 
-/// The cases that link signal `id`, as the side panel lists them.
-pub(crate) fn cases_of(all: Vec<crate::model::Case>, id: &str) -> Vec<Choice> {
-    all.into_iter()
-        .filter(|c| c.signal_ids.iter().any(|s| s == id))
-        .map(|c| Choice {
-            id: c.key,
-            title: c.title,
-        })
-        .collect()
-}
-
-/// The incidents that link signal `id`.
-pub(crate) fn incidents_of(all: Vec<crate::model::Incident>, id: &str) -> Vec<Choice> {
-    all.into_iter()
-        .filter(|i| i.signal_ids.iter().any(|s| s == id))
-        .map(|i| Choice {
-            id: i.display_id(),
-            title: i.title,
-        })
-        .collect()
-}
-
 fn row_of(v: &query::RowView<'_>) -> Row {
     let attackers = match (v.attacker, v.attackers) {
         (Some(a), n) if n > 1 => format!("{a} +{}", n - 1),
@@ -530,8 +508,8 @@ impl Backend for LocalBackend {
         let service_owner = reads.service_owner(signal.service())?;
         // A user who may not read cases or incidents still sees the signal, without them.
         let (cases, incidents) = (
-            cases_of(reads.cases().unwrap_or_default(), id),
-            incidents_of(reads.incidents().unwrap_or_default(), id),
+            super::records::cases_of(reads.cases().unwrap_or_default(), id),
+            super::records::incidents_of(reads.incidents().unwrap_or_default(), id),
         );
         drop(engine);
         let related = self.related(&signal);

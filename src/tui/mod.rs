@@ -15,6 +15,7 @@ pub mod keys;
 pub mod lists;
 pub mod local;
 pub mod query_edit;
+pub mod records;
 pub mod remote;
 pub mod runtime;
 pub mod sort;

@@ -50,14 +50,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Name a user the server sent as a uuid only, from the cached user list.
-fn name_user(a: &mut crate::model::Assignee, users: &[User]) {
-    if let Some(u) = users.iter().find(|u| u.uuid == a.uuid) {
-        a.handle = Some(u.handle.clone());
-        a.name = Some(u.name.clone()).filter(|n| !n.is_empty());
-    }
-}
-
 fn plural(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
@@ -620,8 +612,8 @@ impl Backend for RemoteBackend {
             let client = self.remote.client();
             let cases = self.call_within("cases", DETAIL_TIMEOUT, client.cases());
             let incidents = self.call_within("incidents", DETAIL_TIMEOUT, client.incidents());
-            d.cases = super::local::cases_of(cases.unwrap_or_default(), id);
-            d.incidents = super::local::incidents_of(incidents.unwrap_or_default(), id);
+            d.cases = super::records::cases_of(cases.unwrap_or_default(), id);
+            d.incidents = super::records::incidents_of(incidents.unwrap_or_default(), id);
             d
         }))
     }
@@ -631,7 +623,7 @@ impl Backend for RemoteBackend {
         let users = self.reads.users().unwrap_or_default();
         for c in &mut cases {
             if let Some(a) = c.assignee.as_mut() {
-                name_user(a, &users);
+                super::records::name_user(a, &users);
             }
         }
         Ok(cases)
@@ -642,7 +634,7 @@ impl Backend for RemoteBackend {
         let users = self.reads.users().unwrap_or_default();
         for i in &mut list {
             if let Some(a) = i.commander.as_mut() {
-                name_user(a, &users);
+                super::records::name_user(a, &users);
             }
         }
         Ok(list)
