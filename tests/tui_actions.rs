@@ -96,13 +96,20 @@ fn case_dialog_new_and_existing() {
         s.contains("Title: SQL injection exploited on /api/login"),
         "{s}"
     );
-    keys(&mut app, &b, "<Enter><Enter>");
+    // Title, description, priority (not set by default), assignee.
+    keys(
+        &mut app,
+        &b,
+        "<Enter>Replayed passwords<Enter><Enter>bob<Enter>",
+    );
     assert_eq!(
         last(&b),
         Change::NewCase {
             ids: vec!["sig-1".into()],
             title: "SQL injection exploited on /api/login".into(),
-            priority: "P1".into()
+            description: "Replayed passwords".into(),
+            priority: "NOT_DEFINED".into(),
+            assignee: Some("u-bob".into()),
         }
     );
     keys(&mut app, &b, "cj<Enter>");
@@ -127,6 +134,11 @@ fn incident_dialog_declares_with_severity_and_commander() {
         &b,
         "<Backspace><Backspace><Backspace><Backspace><Backspace>login<Enter>",
     );
+    // Severity: UNKNOWN, SEV-0 … SEV-5; SEV-2 is three down.
+    assert!(screen(&app).contains("SEV-0"), "{}", screen(&app));
+    keys(&mut app, &b, "jjj<Enter>");
+    // Customer impact: Yes.
+    assert!(screen(&app).contains("Customer impact"));
     keys(&mut app, &b, "j<Enter>");
     keys(&mut app, &b, "alice");
     assert!(screen(&app).contains("> Alice Admin"));
@@ -137,7 +149,8 @@ fn incident_dialog_declares_with_severity_and_commander() {
             ids: vec!["sig-1".into()],
             title: "SQL injection exploited on /api/login".into(),
             severity: "SEV-2".into(),
-            commander: Some("u-alice".into())
+            commander: Some("u-alice".into()),
+            customer_impacted: true,
         }
     );
 }

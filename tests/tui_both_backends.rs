@@ -164,6 +164,7 @@ fn an_incident_declared_remotely_keeps_its_commander() {
             title: "Stuffing".into(),
             severity: "SEV-2".into(),
             commander: Some(bob.clone()),
+            customer_impacted: false,
         })
         .unwrap();
     assert!(msg.starts_with("declared incident IR-"), "{msg}");
@@ -228,6 +229,88 @@ fn a_remote_explorer_sees_a_signal_imported_on_the_server() {
     }
     let arrived = arrived.expect("the imported signal reached the remote explorer");
     eprintln!("imported signal seen remotely after {arrived:?}");
+    drop(r);
+    rt.block_on(s.stop());
+}
+
+/// Issue 17, item 11: a complete case (description, assignee, priority) and an incident with
+/// customer impact, opened from the explorer, come back the same through `:cases`, `:incidents`
+/// and the signal's side panel, local and remote.
+#[test]
+fn cases_and_incidents_read_the_same_on_both_backends() {
+    let rt = runtime();
+    let mut s = rt.block_on(TestServer::start(3));
+    let dir = tempfile::tempdir().unwrap();
+    let r = remote(&s, &s.analyst, &dir.path().join("a.db"), "ana@example.com");
+    rt.block_on(r.remote().sync_once()).unwrap();
+    {
+        let _g = rt.enter();
+        r.start();
+    }
+    let l = local(dir.path(), "ana@example.com");
+    let bob_handle = r
+        .users()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.uuid == s.uuids[2])
+        .map(|u| u.handle)
+        .unwrap();
+    for (name, b) in [
+        ("local", &l as &dyn Backend),
+        ("remote", &r as &dyn Backend),
+    ] {
+        // Each store has its own uuids for the same people.
+        let bob = b
+            .users()
+            .unwrap()
+            .into_iter()
+            .find(|u| u.handle == bob_handle)
+            .map(|u| u.uuid)
+            .unwrap();
+        let title = format!("Stuffing seen from {name}");
+        b.apply(&Change::NewCase {
+            ids: vec!["sig-0002".into()],
+            title: title.clone(),
+            description: "Replayed passwords".into(),
+            priority: "P3".into(),
+            assignee: Some(bob.clone()),
+        })
+        .unwrap();
+        b.apply(&Change::NewIncident {
+            ids: vec!["sig-0002".into()],
+            title: title.clone(),
+            severity: "SEV-0".into(),
+            commander: None,
+            customer_impacted: true,
+        })
+        .unwrap();
+        let cases = b.case_list().unwrap();
+        let c = cases.iter().find(|c| c.title == title).expect(name);
+        assert_eq!(c.description, "Replayed passwords", "{name}");
+        assert_eq!(c.priority.as_str(), "P3", "{name}");
+        assert_eq!(c.signal_ids, vec!["sig-0002".to_string()], "{name}");
+        let a = c.assignee.as_ref().expect(name);
+        assert_eq!(a.uuid, bob, "{name}");
+        assert!(
+            a.name.is_some() || a.handle.is_some(),
+            "named: {name} {a:?}"
+        );
+        let incidents = b.incident_list().unwrap();
+        let i = incidents.iter().find(|i| i.title == title).expect(name);
+        assert!(i.customer_impacted, "{name}");
+        assert_eq!(i.severity.as_str(), "SEV-0", "{name}");
+        let d = b.detail("sig-0002").unwrap().expect(name);
+        assert!(
+            d.cases.iter().any(|x| x.title == title),
+            "{name}: {:?}",
+            d.cases
+        );
+        assert!(
+            d.incidents.iter().any(|x| x.title == title),
+            "{name}: {:?}",
+            d.incidents
+        );
+    }
     drop(r);
     rt.block_on(s.stop());
 }

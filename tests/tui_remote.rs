@@ -401,6 +401,7 @@ fn an_incident_declared_from_a_remote_explorer_links_its_signal_on_the_server() 
             title: "Credential stuffing".into(),
             severity: "SEV-2".into(),
             commander: None,
+            customer_impacted: false,
         })
         .unwrap();
     assert!(msg.starts_with("declared incident IR-"), "{msg}");

@@ -17,10 +17,15 @@ fn wide_terminal_shows_three_panes() {
     assert!(s.contains("Signal State"), "{s}");
     assert!(s.contains("Signals 4"), "{s}");
     assert!(
-        s.contains("[1 Flow]") && s.contains("4 Related"),
-        "side panel with tabs: {s}"
+        s.contains("[1 Attack Flow]")
+            && s.contains("2 Activity Summary")
+            && s.contains("3 Rule Details")
+            && s.contains("4 Related"),
+        "side panel with the tabs' full names: {s}"
     );
     assert!(s.contains("SERVICE") && s.contains("STATE"), "{s}");
+    // Issue 17 item 7: who owns what is visible at 160 columns, with the facets and the panel.
+    assert!(s.contains("ATTACKERS") && s.contains("ASSIGNEE"), "{s}");
     insta::assert_snapshot!("explorer_160x30", s);
     // Wider still, the stream has room for the attackers and the assignee.
     let app = open(&b, 220, 30);
@@ -35,7 +40,7 @@ fn medium_terminal_folds_the_facets_and_f_brings_them_back() {
     let mut app = open(&b, 120, 30);
     let s = screen(&app);
     assert!(!s.contains(" Facets "), "{s}");
-    assert!(s.contains("[1 Flow]"), "{s}");
+    assert!(s.contains("[1 Attack Flow]"), "{s}");
     keys(&mut app, &b, "f");
     assert!(screen(&app).contains(" Facets "));
 }
@@ -46,7 +51,9 @@ fn narrow_terminal_shows_the_stream_and_opens_the_side_panel_full_screen() {
     let mut app = open(&b, 80, 24);
     let s = screen(&app);
     assert!(!s.contains("Attack Flow"), "{s}");
-    assert!(s.contains("SQL injection exploited on /api/login"), "{s}");
+    assert!(s.contains("SQL injection exploited on"), "{s}");
+    // Issue 17 item 7: who owns a signal is visible at 80 columns (first names).
+    assert!(s.contains("ASSIGNEE"), "{s}");
     insta::assert_snapshot!("explorer_80x24", s);
     keys(&mut app, &b, "<Enter>");
     let s = screen(&app);
@@ -94,7 +101,7 @@ fn facet_selection_adds_removes_and_excludes_a_term() {
     assert_eq!(app.row_count(), 2);
     let s = screen(&app);
     assert!(s.contains("/ @workflow.triage.state:open"), "{s}");
-    assert!(s.lines().any(|l| l.contains(">+ open")), "{s}");
+    assert!(s.lines().any(|l| l.contains(">+ Open")), "{s}");
     keys(&mut app, &b, "<Enter>");
     assert_eq!(app.query, "");
     assert_eq!(app.row_count(), 4);
@@ -301,8 +308,16 @@ fn help_lists_the_keys_of_the_focused_pane() {
         s.contains("assign") && s.contains("mark for bulk actions"),
         "{s}"
     );
+    // A stray key does not close it (issue 17: it closed on any key); Esc, q or ? do.
     keys(&mut app, &b, "x");
+    assert!(app.help);
+    keys(&mut app, &b, "<Esc>");
     assert!(!app.help);
+    keys(&mut app, &b, "?q");
+    assert!(
+        !app.help && !app.quit,
+        "q closes the help, it does not quit"
+    );
 }
 
 #[test]
@@ -385,8 +400,14 @@ fn stale_results_are_dropped_latest_request_wins() {
     // Two searches in flight; the older answer arrives last and must be ignored.
     let fx1 = update(&mut app, Action::Run("query service:auth".into()));
     let fx2 = update(&mut app, Action::Run("query service:admin-portal".into()));
-    let (Effect::Search { gen: g1, req: r1 }, Effect::Search { gen: g2, req: r2 }) =
-        (&fx1[0], &fx2[0])
+    let (
+        Effect::Search {
+            gen: g1, req: r1, ..
+        },
+        Effect::Search {
+            gen: g2, req: r2, ..
+        },
+    ) = (&fx1[0], &fx2[0])
     else {
         panic!("searches expected: {fx1:?} {fx2:?}");
     };

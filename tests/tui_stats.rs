@@ -117,11 +117,18 @@ fn taller_histogram_with_its_scale_at_160x45() {
                 .contains("Signals over time · 5m00s per bar · peak 1 · 11-26 07:00 → 11-26 12:00"),
             "{s}"
         );
+        // The histogram's area starts where its title line does (one space before the title), after
+        // the facets pane, whatever width the layout gives the facets.
+        let title: Vec<char> = line(&s, 1).chars().collect();
+        let start = (0..title.len())
+            .find(|&x| title[x..].starts_with(&"Signals over time".chars().collect::<Vec<_>>()))
+            .map(|x| x - 1)
+            .unwrap();
         for y in 2..6 {
             let row: Vec<char> = line(&s, y).chars().collect();
-            let bars: Vec<usize> = (30..108)
+            let bars: Vec<usize> = (start..row.len())
                 .filter(|&x| row.get(x) == Some(&'█'))
-                .map(|x| x - 30)
+                .map(|x| x - start)
                 .collect();
             assert_eq!(bars, BARS, "row {y}: {s}");
         }
@@ -129,7 +136,7 @@ fn taller_histogram_with_its_scale_at_160x45() {
         if no_color {
             assert!(buf.content().iter().all(|c| c.fg == Color::Reset));
         } else {
-            assert_eq!(buf[(30 + 36, 5)].fg, Color::LightRed);
+            assert_eq!(buf[(start as u16 + 36, 5)].fg, Color::LightRed);
             insta::assert_snapshot!("stats_histogram_160x45", s);
         }
     }
@@ -225,7 +232,7 @@ fn tab_regroups_and_enter_filters_the_stream_on_the_group() {
     assert_eq!(a.query, "status:high");
     let s = screen(&a);
     assert!(s.contains("Signals 1"), "{s}");
-    assert!(s.contains("SQL injection exploited on /api/login"), "{s}");
+    assert!(s.contains("SQL injection exploited on"), "{s}");
     // The histogram follows the new query.
     assert_eq!(a.stats.latest.as_ref().unwrap().total, 1);
     // Esc leaves the screen without touching the query.

@@ -159,6 +159,7 @@ pub fn main() -> i32 {
         }
     };
     let json = wants_json(std::env::args());
+    let explorer = cli.command.is_none();
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
@@ -177,6 +178,9 @@ pub fn main() -> i32 {
                 );
             } else {
                 eprintln!("sigscope: {}", lines.join("\n  "));
+                if explorer {
+                    hold_the_pane();
+                }
             }
             e.exit_code()
         }
@@ -194,6 +198,18 @@ pub fn wants_json(args: impl IntoIterator<Item = String>) -> bool {
         prev_format = a == "--format";
     }
     false
+}
+
+/// An explorer started as a tmux pane's command takes its pane with it when it exits, error and
+/// all; inside tmux, on a terminal, wait for Enter so the error can be read.
+fn hold_the_pane() {
+    use std::io::IsTerminal;
+    if std::env::var_os("TMUX").is_none() || !std::io::stdin().is_terminal() {
+        return;
+    }
+    eprintln!("(press Enter to close)");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
 }
 
 pub fn run(cli: Cli) -> Result<(), Error> {

@@ -173,6 +173,8 @@ pub struct RowView<'a> {
     pub state: TriageState,
     /// The assignee's name, else handle, else uuid.
     pub assignee: Option<&'a str>,
+    /// When the signal last fired (the explorer sorts on it).
+    pub last_seen: DateTime<Utc>,
 }
 
 /// See `SignalIndex::combo`; the order is `COMBO_*`.
@@ -686,6 +688,7 @@ impl SignalIndex {
             attackers: ips.len() + users.len(),
             state: state_of(self.state[r]),
             assignee,
+            last_seen: DateTime::from_timestamp_millis(self.last_seen[r]).unwrap_or_default(),
         })
     }
 

@@ -2,7 +2,10 @@
 //! signal list and the change feed in `client`. Paths, bodies and answer shapes live here, once;
 //! the explorer's remote backend and the CLI get typed values back.
 use super::client::{encode_segment, Client, ClientError, Flavor};
-use crate::model::{Block, Role};
+use crate::model::{
+    Block, Case, CaseComment, CasePriority, CaseStatus, Incident, IncidentSeverity, IncidentState,
+    Role,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -30,6 +33,89 @@ pub struct RuleSummary {
     pub severities: Vec<String>,
     pub query: String,
     pub targets: Vec<String>,
+}
+
+/// A new case. `assignee` is a user's uuid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseDraft<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub priority: &'a str,
+    pub assignee: Option<&'a str>,
+    pub signal_ids: &'a [String],
+}
+
+fn uuid_ref(v: &Value, p: &str) -> Option<crate::model::Assignee> {
+    text(v, p).map(|uuid| crate::model::Assignee {
+        uuid,
+        handle: None,
+        name: None,
+    })
+}
+
+/// A case from the server's JSON:API shape (`Case::to_json`).
+fn case_of(c: &Value) -> Option<Case> {
+    let t = |p: &str| text(c, p).unwrap_or_default();
+    let time = |p: &str| crate::model::json::time_at(c, p).unwrap_or_default();
+    let key = text(c, "/attributes/key")?;
+    Some(Case {
+        id: t("/id"),
+        number: key
+            .rsplit('-')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+        key,
+        title: t("/attributes/title"),
+        description: t("/attributes/description"),
+        priority: CasePriority::parse(&t("/attributes/priority")).unwrap_or_default(),
+        status: CaseStatus::parse(&t("/attributes/status")).unwrap_or_default(),
+        assignee: uuid_ref(c, "/relationships/assignee/data/id"),
+        created_by: t("/relationships/created_by/data/id"),
+        created_at: time("/attributes/created_at"),
+        modified_at: time("/attributes/modified_at"),
+        signal_ids: c
+            .pointer("/attributes/insights")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| text(i, "/resource_id"))
+            .collect(),
+        comments: c
+            .pointer("/attributes/comments")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|m| CaseComment {
+                author: text(m, "/author").unwrap_or_default(),
+                time: crate::model::json::time_at(m, "/time").unwrap_or_default(),
+                text: text(m, "/text").unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
+
+/// An incident from the server's JSON:API shape (`Incident::to_json`).
+fn incident_of(i: &Value) -> Option<Incident> {
+    let t = |p: &str| text(i, p).unwrap_or_default();
+    let time = |p: &str| crate::model::json::time_at(i, p).unwrap_or_default();
+    Some(Incident {
+        id: t("/id"),
+        public_id: i.pointer("/attributes/public_id").and_then(Value::as_i64)?,
+        title: t("/attributes/title"),
+        severity: IncidentSeverity::parse(&t("/attributes/fields/severity/value"))
+            .unwrap_or_default(),
+        state: IncidentState::parse(&t("/attributes/fields/state/value")).unwrap_or_default(),
+        commander: uuid_ref(i, "/relationships/commander_user/data/id"),
+        customer_impacted: i
+            .pointer("/attributes/customer_impacted")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        created_by: String::new(),
+        created_at: time("/attributes/created"),
+        modified_at: time("/attributes/modified"),
+        signal_ids: strings(i.pointer("/attributes/signal_ids")),
+    })
 }
 
 /// A new incident. `commander` is a user's uuid.
@@ -209,6 +295,58 @@ impl Client {
                 })
             })
             .collect())
+    }
+
+    /// Every case, whole (`:cases`): the server's JSON:API shape back to the model. The assignee
+    /// comes as a uuid only; the caller names it from its user list.
+    pub async fn cases(&self) -> Result<Vec<Case>, ClientError> {
+        let v = self
+            .send(Method::GET, "/api/v2/cases", &[], None, None)
+            .await?;
+        Ok(list(&v).filter_map(case_of).collect())
+    }
+
+    /// Every incident, whole (`:incidents`); the commander as a uuid, as for cases.
+    pub async fn incidents(&self) -> Result<Vec<Incident>, ClientError> {
+        let v = self
+            .send(Method::GET, "/api/v2/incidents", &[], None, None)
+            .await?;
+        Ok(list(&v).filter_map(incident_of).collect())
+    }
+
+    /// Open a case with everything the explorer's form asks for (description, assignee).
+    pub async fn open_case(
+        &self,
+        d: &CaseDraft<'_>,
+        project_id: Option<&str>,
+        idem: Option<&str>,
+    ) -> Result<Value, ClientError> {
+        let insights: Vec<Value> = d
+            .signal_ids
+            .iter()
+            .map(|id| json!({"type": "SECURITY_SIGNAL", "resource_id": id, "ref": format!("/security/signal?event={id}")}))
+            .collect();
+        let mut body = json!({"data": {"type": "case", "attributes": {
+            "title": d.title, "description": d.description, "priority": d.priority,
+            "type_id": super::client::SECURITY_CASE_TYPE, "insights": insights}}});
+        let mut rel = serde_json::Map::new();
+        if let Some(p) = project_id {
+            rel.insert(
+                "project".into(),
+                json!({"data": {"id": p, "type": "project"}}),
+            );
+        }
+        if let Some(a) = d.assignee {
+            rel.insert(
+                "assignee".into(),
+                json!({"data": {"id": a, "type": "user"}}),
+            );
+        }
+        if !rel.is_empty() {
+            body["data"]["relationships"] = Value::Object(rel);
+        }
+        self.send(Method::POST, "/api/v2/cases", &[], Some(&body), idem)
+            .await
     }
 
     /// The incidents, to pick one (`IR-n`).

@@ -24,6 +24,12 @@ pub enum Edit {
     BackTab,
     Submit,
     Cancel,
+    /// Readline's Ctrl-U: delete from the start of the line to the cursor.
+    KillStart,
+    /// Ctrl-K: delete from the cursor to the end of the line.
+    KillEnd,
+    /// Ctrl-W: delete the word before the cursor.
+    KillWord,
 }
 
 #[derive(Clone, Debug)]
@@ -62,6 +68,8 @@ pub enum Action {
     Blocks(Result<Vec<crate::model::Block>, String>),
     NotifyRules(Result<Vec<super::backend::NotifyRuleRow>, String>),
     Conflicts(Result<Vec<super::backend::ConflictRow>, String>),
+    CaseList(Result<Vec<crate::model::Case>, String>),
+    IncidentList(Result<Vec<crate::model::Incident>, String>),
     ConflictDismissed(Result<String, String>),
     Workflows(Result<Vec<super::backend::WorkflowInfo>, String>),
     /// A step of the running workflow finished.
@@ -78,6 +86,8 @@ pub enum Effect {
     Search {
         gen: u64,
         req: SearchRequest,
+        /// The stream's order, applied to the answer before it comes back.
+        sort: super::sort::Sort,
     },
     Detail {
         gen: u64,
@@ -98,6 +108,8 @@ pub enum Effect {
     },
     LoadNotifyRules,
     LoadConflicts,
+    LoadCaseList,
+    LoadIncidentList,
     DismissConflict(i64),
     LoadWorkflows,
     RunWorkflow {

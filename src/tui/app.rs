@@ -96,6 +96,8 @@ pub struct App {
     // Search.
     pub editor: LineEditor,
     pub editing: bool,
+    /// The query bar's text when `/` began the edit, which Esc brings back.
+    pub edit_origin: Option<String>,
     /// The query whose results are on screen.
     pub query: String,
     pub range: TimeRange,
@@ -117,9 +119,14 @@ pub struct App {
     pub offset: usize,
     pub selected_id: Option<Arc<str>>,
     pub marked: HashSet<Arc<str>>,
+    pub sort: super::sort::Sort,
+    /// `p`: the side panel hidden, giving its columns to the stream.
+    pub panel_hidden: bool,
 
     // Facets: one cursor over all values of all facets.
     pub facet_cursor: usize,
+    /// The (key, value) the facet cursor is on, so that it follows its value across searches.
+    pub facet_value: Option<(String, String)>,
     /// The user's `f` choice; `None` follows the width.
     pub facets_shown: Option<bool>,
 
@@ -137,6 +144,8 @@ pub struct App {
     pub palette: Option<LineEditor>,
     pub palette_history: Vec<String>,
     pub help: bool,
+    /// Lines the `?` help is scrolled down by.
+    pub help_scroll: u16,
     /// A full-pane list (`:blocks`, `:notify`) over the stream.
     pub overlay: Option<super::lists::Overlay>,
     pub workflows: Vec<super::backend::WorkflowInfo>,
@@ -173,6 +182,7 @@ impl App {
             height,
             editor: LineEditor::new(&query),
             editing: false,
+            edit_origin: None,
             query,
             range: opts.range,
             query_error: None,
@@ -187,7 +197,10 @@ impl App {
             offset: 0,
             selected_id: None,
             marked: HashSet::new(),
+            sort: Default::default(),
+            panel_hidden: false,
             facet_cursor: 0,
+            facet_value: None,
             facets_shown: None,
             focus: Pane::Stream,
             side_open: false,
@@ -201,6 +214,7 @@ impl App {
             palette: None,
             palette_history: Vec::new(),
             help: false,
+            help_scroll: 0,
             overlay: None,
             workflows: Vec::new(),
             workflow_form: None,

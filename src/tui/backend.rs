@@ -63,8 +63,8 @@ impl TimeRange {
             TimeRange::All => "all time".into(),
             TimeRange::Custom { from, to } => format!(
                 "{} → {}",
-                from.format("%m-%d %H:%M"),
-                to.format("%m-%d %H:%M")
+                super::clock::fmt(from, "%m-%d %H:%M"),
+                super::clock::fmt(to, "%m-%d %H:%M")
             ),
         }
     }
@@ -125,6 +125,7 @@ pub struct Row {
     pub attackers: SafeText,
     pub state: TriageState,
     pub assignee: Option<SafeText>,
+    pub last_seen: DateTime<Utc>,
 }
 
 impl Row {
@@ -145,6 +146,7 @@ impl Row {
                 .assignee
                 .as_ref()
                 .map(|a| SafeText::new(a.display())),
+            last_seen: s.last_seen,
         }
     }
 }
@@ -275,6 +277,9 @@ pub struct Detail {
     pub blocks: Vec<BlockState>,
     pub rule: Option<RuleInfo>,
     pub related: Vec<Row>,
+    /// The cases and incidents the signal is in (`SEC-3`, `IR-7`, with titles).
+    pub cases: Vec<Choice>,
+    pub incidents: Vec<Choice>,
 }
 
 /// A case or an incident that a signal can be added to.
@@ -305,7 +310,10 @@ pub enum Change {
     NewCase {
         ids: Vec<String>,
         title: String,
+        description: String,
         priority: String,
+        /// A user's uuid.
+        assignee: Option<String>,
     },
     AddToCase {
         ids: Vec<String>,
@@ -316,6 +324,7 @@ pub enum Change {
         title: String,
         severity: String,
         commander: Option<String>,
+        customer_impacted: bool,
     },
     AddToIncident {
         ids: Vec<String>,
@@ -565,6 +574,14 @@ pub trait Backend: Send + Sync {
     /// Bumps whenever the store changes (a write, an import, a sync), so that live mode knows to
     /// search again.
     fn generation(&self) -> u64;
+    /// Every case, with its signals and comments (`:cases`).
+    fn case_list(&self) -> Result<Vec<crate::model::Case>> {
+        Ok(Vec::new())
+    }
+    /// Every incident, with its signals (`:incidents`).
+    fn incident_list(&self) -> Result<Vec<crate::model::Incident>> {
+        Ok(Vec::new())
+    }
     /// The denylist, newest first; `include_inactive` adds lifted and expired entries.
     fn blocks(&self, _include_inactive: bool) -> Result<Vec<Block>> {
         Ok(Vec::new())

@@ -90,6 +90,9 @@ pub struct DetailView {
     pub version: i64,
     pub attackers: Vec<Attacker>,
     pub users: Vec<SafeText>,
+    /// `SEC-3 title`, `IR-7 title`: what the signal is part of.
+    pub cases: Vec<SafeText>,
+    pub incidents: Vec<SafeText>,
     pub ips: Vec<String>,
     pub user_ids: Vec<String>,
     pub flow: Vec<FlowNode>,
@@ -126,8 +129,19 @@ fn sorted_counts(m: BTreeMap<String, usize>) -> Vec<(SafeText, usize)> {
     v.into_iter().map(|(k, n)| (SafeText::new(&k), n)).collect()
 }
 
+/// A case or incident as the side panel names it: its id and the start of its title.
+fn choice_text(c: &super::backend::Choice) -> SafeText {
+    SafeText::new(&format!("{} {}", c.id, super::text::fit(&c.title, 32)))
+}
+
+/// A full time in the zone shown (the zone is labelled where the times are listed).
 pub fn fmt_when(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
+    super::clock::fmt(t, "%Y-%m-%d %H:%M:%S")
+}
+
+/// A time of day in the zone shown, for logs of this session.
+pub fn fmt_clock(t: &DateTime<Utc>) -> String {
+    super::clock::fmt(t, "%H:%M:%S")
 }
 
 impl DetailView {
@@ -137,7 +151,7 @@ impl DetailView {
             match d.blocks.iter().find(|b| b.value == v).map(|b| b.blocked) {
                 Some(Some(None)) => "blocked".into(),
                 Some(Some(Some(t))) if t > now => {
-                    format!("blocked until {}", t.format("%m-%d %H:%M"))
+                    format!("blocked until {}", super::clock::fmt(&t, "%m-%d %H:%M"))
                 }
                 _ => String::new(),
             }
@@ -240,7 +254,7 @@ impl DetailView {
             .map(|a| Attempt {
                 time: a
                     .timestamp
-                    .map(|t| t.format("%m-%d %H:%M:%S").to_string())
+                    .map(|t| super::clock::fmt(&t, "%m-%d %H:%M:%S"))
                     .unwrap_or_else(|| "-".into()),
                 ip: opt(&a.ip),
                 user: opt(&a.user),
@@ -282,6 +296,8 @@ impl DetailView {
             version: s.version,
             attackers,
             users: s.attacker_users.iter().map(|u| SafeText::new(u)).collect(),
+            cases: d.cases.iter().map(choice_text).collect(),
+            incidents: d.incidents.iter().map(choice_text).collect(),
             ips: s.attacker_ips.clone(),
             user_ids: s.attacker_users.clone(),
             flow,

@@ -82,6 +82,42 @@ impl LineEditor {
         self.cursor = self.text.len();
     }
 
+    pub fn kill_to_start(&mut self) {
+        self.text.replace_range(..self.cursor, "");
+        self.cursor = 0;
+    }
+
+    pub fn kill_to_end(&mut self) {
+        self.text.truncate(self.cursor);
+    }
+
+    /// The word before the cursor and the spaces after it, as readline's Ctrl-W.
+    pub fn kill_word_back(&mut self) {
+        let before = self.text[..self.cursor].trim_end_matches(' ');
+        let start = before.rfind(' ').map(|i| i + 1).unwrap_or(0);
+        self.text.replace_range(start..self.cursor, "");
+        self.cursor = start;
+    }
+
+    /// The line-editing keys every text field shares; false when `e` is not one of them.
+    pub fn readline(&mut self, e: &crate::tui::action::Edit) -> bool {
+        use crate::tui::action::Edit;
+        match e {
+            Edit::Insert(c) => self.insert(*c),
+            Edit::Backspace => self.backspace(),
+            Edit::Delete => self.delete(),
+            Edit::Left => self.left(),
+            Edit::Right => self.right(),
+            Edit::Home => self.home(),
+            Edit::End => self.end(),
+            Edit::KillStart => self.kill_to_start(),
+            Edit::KillEnd => self.kill_to_end(),
+            Edit::KillWord => self.kill_word_back(),
+            _ => return false,
+        }
+        true
+    }
+
     /// Remember a submitted line (no immediate duplicates).
     pub fn remember(&mut self) {
         let t = self.text.trim().to_string();
@@ -153,6 +189,19 @@ mod tests {
         e.home();
         e.delete();
         assert_eq!(e.text, "x");
+    }
+
+    #[test]
+    fn readline_kills_words_and_line_ends() {
+        let mut e = LineEditor::new("service:auth status:high  ");
+        e.kill_word_back();
+        assert_eq!(e.text, "service:auth ");
+        e.home();
+        e.right();
+        e.kill_to_end();
+        assert_eq!(e.text, "s");
+        e.kill_to_start();
+        assert_eq!((e.text.as_str(), e.cursor), ("", 0));
     }
 
     #[test]

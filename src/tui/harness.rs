@@ -38,10 +38,16 @@ pub fn execute(
     fx: Effect,
 ) -> Option<Action> {
     Some(match fx {
-        Effect::Search { gen, req } => Action::SearchDone {
+        Effect::Search { gen, req, sort } => Action::SearchDone {
             gen,
             query: req.query.clone(),
-            result: backend.search(&req).map_err(|e| e.to_string()),
+            result: backend
+                .search(&req)
+                .map(|mut r| {
+                    r.rows = super::sort::sorted(r.rows, sort);
+                    r
+                })
+                .map_err(|e| e.to_string()),
         },
         Effect::Detail { gen, id } => Action::DetailDone {
             gen,
@@ -79,6 +85,10 @@ pub fn execute(
             Action::NotifyRules(backend.notify_rules().map_err(|e| e.to_string()))
         }
         Effect::LoadConflicts => Action::Conflicts(backend.conflicts().map_err(|e| e.to_string())),
+        Effect::LoadCaseList => Action::CaseList(backend.case_list().map_err(|e| e.to_string())),
+        Effect::LoadIncidentList => {
+            Action::IncidentList(backend.incident_list().map_err(|e| e.to_string()))
+        }
         Effect::DismissConflict(seq) => {
             Action::ConflictDismissed(backend.dismiss_conflict(seq).map_err(|e| e.to_string()))
         }
@@ -115,15 +125,21 @@ pub fn open(app: &mut App, backend: &dyn Backend) {
     }
 }
 
-/// Press keys as a user would: characters are typed, `<Enter>`-style names are keys.
+/// Press keys as a user would: characters are typed, `<Enter>`-style names are keys, `<C-w>` is
+/// Ctrl-W.
 pub fn keys(app: &mut App, backend: &dyn Backend, input: &str) {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let mut rest = input;
     while !rest.is_empty() {
+        let mut mods = KeyModifiers::NONE;
         let (code, len) = if rest.starts_with('<') {
             match rest.find('>') {
                 Some(end) => {
-                    let name = &rest[1..end];
+                    let mut name = &rest[1..end];
+                    if let Some(c) = name.strip_prefix("C-") {
+                        mods = KeyModifiers::CONTROL;
+                        name = c;
+                    }
                     let code = match name {
                         "Enter" => KeyCode::Enter,
                         "Esc" => KeyCode::Esc,
@@ -137,6 +153,11 @@ pub fn keys(app: &mut App, backend: &dyn Backend, input: &str) {
                         "PageDown" => KeyCode::PageDown,
                         "PageUp" => KeyCode::PageUp,
                         "Space" => KeyCode::Char(' '),
+                        "Home" => KeyCode::Home,
+                        "End" => KeyCode::End,
+                        c if c.chars().count() == 1 => {
+                            KeyCode::Char(c.chars().next().unwrap_or(' '))
+                        }
                         "lt" => KeyCode::Char('<'),
                         _ => KeyCode::Char('<'),
                     };
@@ -149,7 +170,7 @@ pub fn keys(app: &mut App, backend: &dyn Backend, input: &str) {
             (KeyCode::Char(c), c.len_utf8())
         };
         rest = &rest[len..];
-        let ev = KeyEvent::new(code, KeyModifiers::NONE);
+        let ev = KeyEvent::new(code, mods);
         if let Some(a) = super::update::on_key(app, ev) {
             drive(app, backend, a);
         }

@@ -46,13 +46,15 @@ pub fn command(change: &Change) -> Option<Command> {
         Change::NewCase {
             ids,
             title,
+            description,
             priority,
+            assignee,
         } => Command::CreateCase(NewCase {
             signals: refs(ids, None),
             title: title.clone(),
-            description: String::new(),
+            description: description.clone(),
             priority: CasePriority::parse(priority).unwrap_or_default(),
-            assignee: None,
+            assignee: assignee.clone(),
             archive_signals: false,
         }),
         Change::AddToCase { ids, case_id } => Command::AddToCase {
@@ -65,12 +67,13 @@ pub fn command(change: &Change) -> Option<Command> {
             title,
             severity,
             commander,
+            customer_impacted,
         } => Command::DeclareIncident(NewIncident {
             signals: refs(ids, None),
             title: title.clone(),
             severity: IncidentSeverity::parse(severity).unwrap_or_default(),
             commander: commander.clone(),
-            customer_impacted: false,
+            customer_impacted: *customer_impacted,
             state: IncidentState::default(),
         }),
         Change::AddToIncident { ids, incident_id } => Command::AddToIncident {

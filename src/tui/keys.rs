@@ -40,6 +40,9 @@ pub enum Cmd {
     Palette,
     Help,
     Quit,
+    TogglePanel,
+    SortPrev,
+    SortNext,
 }
 
 /// Where a command is listed in the help overlay.
@@ -113,6 +116,30 @@ pub const TABLE: &[Binding] = &[
     b!(Live, "live", ["L"], "live updates on/off", Global, false),
     b!(Palette, "palette", [":"], "command palette", Global, false),
     b!(Help, "help", ["?"], "this help", Global, false),
+    b!(
+        TogglePanel,
+        "panel",
+        ["p"],
+        "hide/show the side panel",
+        Global,
+        false
+    ),
+    b!(
+        SortPrev,
+        "sort_prev",
+        ["<"],
+        "previous sort order",
+        Stream,
+        false
+    ),
+    b!(
+        SortNext,
+        "sort_next",
+        [">"],
+        "next sort order",
+        Stream,
+        false
+    ),
     b!(
         Quit,
         "quit",

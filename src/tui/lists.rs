@@ -9,6 +9,47 @@ pub enum Overlay {
     Blocks(BlocksView),
     Notify(NotifyView),
     Conflicts(ConflictsView),
+    /// `:messages`: every message shown, newest first, whole.
+    Messages(MessagesView),
+    /// `:cases`: the cases; Enter opens one with its signals and comments.
+    Cases(RecordsView<crate::model::Case>),
+    /// `:incidents`: the incidents; Enter opens one with its signals.
+    Incidents(RecordsView<crate::model::Incident>),
+}
+
+/// A list of cases or incidents, one of which may be open.
+#[derive(Clone, Debug)]
+pub struct RecordsView<T> {
+    pub rows: Vec<T>,
+    pub cursor: usize,
+    pub loading: bool,
+    /// The one open (Enter), scrolled by `scroll` lines.
+    pub open: bool,
+    pub scroll: u16,
+}
+
+impl<T> Default for RecordsView<T> {
+    fn default() -> Self {
+        RecordsView {
+            rows: Vec::new(),
+            cursor: 0,
+            loading: true,
+            open: false,
+            scroll: 0,
+        }
+    }
+}
+
+impl<T> RecordsView<T> {
+    pub fn selected(&self) -> Option<&T> {
+        self.rows.get(self.cursor)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MessagesView {
+    /// Messages skipped from the newest.
+    pub scroll: usize,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -335,6 +335,7 @@ fn row_of(v: &query::RowView<'_>) -> Row {
         attackers: SafeText::new(&attackers),
         state: v.state,
         assignee: v.assignee.map(SafeText::new),
+        last_seen: v.last_seen,
     }
 }
 
@@ -536,6 +537,11 @@ impl Backend for LocalBackend {
                 })
             });
         let service_owner = reads.service_owner(signal.service())?;
+        // A user who may not read cases or incidents still sees the signal, without them.
+        let (cases, incidents) = (
+            super::records::cases_of(reads.cases().unwrap_or_default(), id),
+            super::records::incidents_of(reads.incidents().unwrap_or_default(), id),
+        );
         drop(engine);
         let related = self.related(&signal);
         Ok(Some(Detail {
@@ -544,12 +550,22 @@ impl Backend for LocalBackend {
             blocks,
             rule,
             related,
+            cases,
+            incidents,
             signal,
         }))
     }
 
     fn users(&self) -> Result<Vec<User>> {
         lock(&self.engine).reads(&self.actor).users()
+    }
+
+    fn case_list(&self) -> Result<Vec<crate::model::Case>> {
+        lock(&self.engine).reads(&self.actor).cases()
+    }
+
+    fn incident_list(&self) -> Result<Vec<crate::model::Incident>> {
+        lock(&self.engine).reads(&self.actor).incidents()
     }
 
     fn cases(&self) -> Result<Vec<Choice>> {

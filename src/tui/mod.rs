@@ -5,6 +5,7 @@
 pub mod action;
 pub mod app;
 pub mod backend;
+pub mod clock;
 pub mod detail;
 pub mod editor;
 pub mod form;
@@ -14,8 +15,10 @@ pub mod keys;
 pub mod lists;
 pub mod local;
 pub mod query_edit;
+pub mod records;
 pub mod remote;
 pub mod runtime;
+pub mod sort;
 pub mod stats;
 pub mod text;
 pub mod theme;
@@ -48,6 +51,8 @@ pub struct UiConfig {
     pub query: Option<String>,
     /// Where the explorer logs while it runs; default the data dir's `explorer.log`.
     pub log: Option<std::path::PathBuf>,
+    /// The zone times are shown in: `local` (default, from TZ), `UTC`, or an offset (`+02:00`).
+    pub timezone: Option<String>,
 }
 
 /// The explorer's options from the config (`[ui]`, `[keys]`, `[views]`) and the command line.
@@ -68,6 +73,11 @@ pub fn options_from_config(
         })?,
         None => backend::TimeRange::Last(backend::RangePreset::D7),
     };
+    if let Some(z) = &ui.timezone {
+        let zone =
+            clock::Zone::parse(z).map_err(|e| crate::Error::Invalid(format!("config [ui] {e}")))?;
+        clock::set_zone(zone);
+    }
     let opts = Options {
         read_only,
         mouse: ui.mouse,

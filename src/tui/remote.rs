@@ -436,15 +436,19 @@ impl RemoteBackend {
             Command::CreateCase(c) => {
                 seen(&c.signals)?;
                 let idem = uuid::Uuid::new_v4().to_string();
+                let signal_ids = ids(&c.signals);
+                let draft = crate::remote::api::CaseDraft {
+                    title: &c.title,
+                    description: &c.description,
+                    priority: c.priority.as_str(),
+                    assignee: c.assignee.as_deref(),
+                    signal_ids: &signal_ids,
+                };
                 let v = self.call(
                     "opening the case",
-                    self.remote.client().create_case(
-                        &c.title,
-                        c.priority.as_str(),
-                        &ids(&c.signals),
-                        self.project_id.as_deref(),
-                        Some(&idem),
-                    ),
+                    self.remote
+                        .client()
+                        .open_case(&draft, self.project_id.as_deref(), Some(&idem)),
                 )?;
                 Ok(
                     match v.pointer("/data/attributes/key").and_then(Value::as_str) {
@@ -603,8 +607,37 @@ impl Backend for RemoteBackend {
                 }
                 None => d.blocks.clear(),
             }
+            // Cases and incidents live on the server only; offline, none are listed. The side
+            // panel waits no longer for them than for the activity.
+            let client = self.remote.client();
+            let cases = self.call_within("cases", DETAIL_TIMEOUT, client.cases());
+            let incidents = self.call_within("incidents", DETAIL_TIMEOUT, client.incidents());
+            d.cases = super::records::cases_of(cases.unwrap_or_default(), id);
+            d.incidents = super::records::incidents_of(incidents.unwrap_or_default(), id);
             d
         }))
+    }
+
+    fn case_list(&self) -> Result<Vec<crate::model::Case>> {
+        let mut cases = self.call("cases", self.remote.client().cases())?;
+        let users = self.reads.users().unwrap_or_default();
+        for c in &mut cases {
+            if let Some(a) = c.assignee.as_mut() {
+                super::records::name_user(a, &users);
+            }
+        }
+        Ok(cases)
+    }
+
+    fn incident_list(&self) -> Result<Vec<crate::model::Incident>> {
+        let mut list = self.call("incidents", self.remote.client().incidents())?;
+        let users = self.reads.users().unwrap_or_default();
+        for i in &mut list {
+            if let Some(a) = i.commander.as_mut() {
+                super::records::name_user(a, &users);
+            }
+        }
+        Ok(list)
     }
 
     fn users(&self) -> Result<Vec<User>> {

@@ -51,7 +51,7 @@ impl Runner {
                     let err = "internal error; see the log".to_string();
                     // Answer as the job would have, so its slot is freed and the UI says why.
                     let a = match failed {
-                        Effect::Search { gen, req } => Action::SearchDone {
+                        Effect::Search { gen, req, .. } => Action::SearchDone {
                             gen,
                             query: req.query,
                             result: Err(err),

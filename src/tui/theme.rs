@@ -133,6 +133,26 @@ pub fn severity_tag(s: Severity) -> &'static str {
     }
 }
 
+/// The severity's full name, where it fits (the side panel).
+pub fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "Critical",
+        Severity::High => "High",
+        Severity::Medium => "Medium",
+        Severity::Low => "Low",
+        Severity::Info => "Info",
+    }
+}
+
+/// The triage state's full name, where it fits.
+pub fn state_name(s: TriageState) -> &'static str {
+    match s {
+        TriageState::Open => "Open",
+        TriageState::UnderReview => "Under Review",
+        TriageState::Archived => "Archived",
+    }
+}
+
 pub fn state_tag(s: TriageState) -> &'static str {
     match s {
         TriageState::Open => "open",

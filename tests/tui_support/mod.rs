@@ -1,6 +1,7 @@
 //! A backend held in memory, for the explorer's tests. It imitates the engine's refusals only as far
 //! as the tests need; the real rules live in the engine.
 #![allow(dead_code)]
+pub mod records;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::json;
 use sigscope::model::{Permission, Role, Signal, TriageState, User};
@@ -154,6 +155,13 @@ impl Fake {
         v.push(s);
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
+}
+
+/// The records that link signal `id`, as side-panel choices.
+fn pick(all: impl Iterator<Item = (String, String, Vec<String>)>, id: &str) -> Vec<Choice> {
+    all.filter(|(_, _, ids)| ids.iter().any(|s| s == id))
+        .map(|(id, title, _)| Choice { id, title })
+        .collect()
 }
 
 fn matches(s: &Signal, term: &str) -> bool {
@@ -416,12 +424,30 @@ impl Backend for Fake {
             }),
             service_owner: Some("team-payments".into()),
             related,
+            cases: pick(
+                records::cases()
+                    .into_iter()
+                    .map(|c| (c.key, c.title, c.signal_ids)),
+                id,
+            ),
+            incidents: pick(
+                records::incidents()
+                    .into_iter()
+                    .map(|i| (i.display_id(), i.title, i.signal_ids)),
+                id,
+            ),
             signal: s,
         }))
     }
 
     fn users(&self) -> sigscope::Result<Vec<User>> {
         Ok(users())
+    }
+    fn case_list(&self) -> sigscope::Result<Vec<sigscope::model::Case>> {
+        Ok(records::cases())
+    }
+    fn incident_list(&self) -> sigscope::Result<Vec<sigscope::model::Incident>> {
+        Ok(records::incidents())
     }
     fn cases(&self) -> sigscope::Result<Vec<Choice>> {
         Ok(vec![Choice {

@@ -68,10 +68,13 @@ pub(super) fn form_change(app: &App, f: &Form) -> Result<Change, String> {
                 if title.is_empty() {
                     return Err("a case needs a title".into());
                 }
+                let a = picked(f, "assignee", "user")?;
                 Ok(Change::NewCase {
                     ids,
                     title,
+                    description: get("description").trim().to_string(),
                     priority: get("priority"),
+                    assignee: (!a.is_empty()).then_some(a),
                 })
             }
         }
@@ -96,6 +99,7 @@ pub(super) fn form_change(app: &App, f: &Form) -> Result<Change, String> {
                     title,
                     severity: get("severity"),
                     commander: (!c.is_empty()).then_some(c),
+                    customer_impacted: get("impact") == "yes",
                 })
             }
         }
@@ -263,8 +267,17 @@ fn block_question(app: &App, f: &Form) -> String {
             d.user_ids.len(),
             crate::tui::text::fit(&crate::sanitize::clean(&d.user_ids.join(", ")), 60)
         ),
-        (FormKind::BlockIps, None) => format!("all attacking IPs of {} signals", f.targets.len()),
-        _ => format!("all attacking users of {} signals", f.targets.len()),
+        (FormKind::BlockIps, None) => format!("all attacking IPs of {}", signals(f.targets.len())),
+        _ => format!("all attacking users of {}", signals(f.targets.len())),
     };
     format!("Block {what} {how}? (y/n)")
+}
+
+/// `1 signal`, `2 signals` (a message read `of 1 signals`).
+fn signals(n: usize) -> String {
+    if n == 1 {
+        "1 signal".into()
+    } else {
+        format!("{n} signals")
+    }
 }

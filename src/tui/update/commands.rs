@@ -12,7 +12,7 @@ use crate::tui::view::layout;
 
 pub(super) fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     if app.help {
-        app.help = false;
+        super::screens::help_key(app, cmd);
         return vec![];
     }
     let page = layout::stream_rows(app) as isize;
@@ -93,6 +93,7 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         }
         Cmd::Search => {
             app.editing = true;
+            app.edit_origin = Some(app.editor.text.clone());
             app.editor.end();
             app.completion = None;
             vec![]
@@ -188,8 +189,12 @@ pub(super) fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         }
         Cmd::Help => {
             app.help = true;
+            app.help_scroll = 0;
             vec![]
         }
+        Cmd::TogglePanel => super::screens::toggle_panel(app),
+        Cmd::SortPrev => super::screens::set_sort(app, app.sort.step(-1)),
+        Cmd::SortNext => super::screens::set_sort(app, app.sort.step(1)),
         Cmd::Quit => {
             app.quit = true;
             vec![]

@@ -18,11 +18,16 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         _ => ChangeKind::Block,
     };
     if let Some(why) = app.refusal(kind) {
-        let name = crate::tui::keys::TABLE
-            .iter()
-            .find(|b| b.cmd == cmd)
-            .map(|b| b.help)
-            .unwrap_or("that");
+        // A verb, not the key's help text (which read `cannot new or existing case`).
+        let name = match cmd {
+            Cmd::Assign => "assign",
+            Cmd::State => "change the state",
+            Cmd::Case => "add to a case",
+            Cmd::Incident => "declare an incident",
+            Cmd::Workflow => "run a workflow",
+            Cmd::BlockUsers => "block users",
+            _ => "block IPs",
+        };
         app.error(format!("cannot {name}: {why}"));
         return vec![];
     }
@@ -99,16 +104,29 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                     ],
                 ))
                 .field(Field::text("title", "Title", &title).when("mode", &["new"]))
+                .field(Field::text("description", "Description", "").when("mode", &["new"]))
                 .field(
+                    // Not set unless the analyst says so: P1 by default paged people for nothing.
                     Field::choice(
                         "priority",
                         "Priority",
-                        ["P1", "P2", "P3", "P4", "P5", "NOT_DEFINED"]
-                            .iter()
-                            .map(|p| Opt::new(p, p))
-                            .collect(),
+                        [
+                            ("Not set", "NOT_DEFINED"),
+                            ("P1", "P1"),
+                            ("P2", "P2"),
+                            ("P3", "P3"),
+                            ("P4", "P4"),
+                            ("P5", "P5"),
+                        ]
+                        .iter()
+                        .map(|(l, v)| Opt::new(l, v))
+                        .collect(),
                     )
                     .when("mode", &["new"]),
+                )
+                .field(
+                    Field::filtered("assignee", "Assignee", user_opts(app, "(unassigned)"))
+                        .when("mode", &["new"]),
                 )
                 .field(
                     Field::filtered("case", "Existing case", case_opts(&app.cases))
@@ -121,10 +139,7 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 .selected_row()
                 .map(|r| r.title.as_str().to_string())
                 .unwrap_or_default();
-            let mut commanders = vec![Opt::new("(none)", "")];
-            for u in app.users.iter().filter(|u| !u.disabled) {
-                commanders.push(Opt::new(&format!("{} <{}>", u.name, u.handle), &u.uuid));
-            }
+            let commanders = user_opts(app, "(none)");
             Form::new(FormKind::Incident, format!("Incident for {what}"), targets)
                 .field(Field::choice(
                     "mode",
@@ -139,10 +154,20 @@ pub(super) fn open_form(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                     Field::choice(
                         "severity",
                         "Severity",
-                        ["SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5", "UNKNOWN"]
-                            .iter()
-                            .map(|p| Opt::new(p, p))
-                            .collect(),
+                        [
+                            "UNKNOWN", "SEV-0", "SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5",
+                        ]
+                        .iter()
+                        .map(|p| Opt::new(p, p))
+                        .collect(),
+                    )
+                    .when("mode", &["new"]),
+                )
+                .field(
+                    Field::choice(
+                        "impact",
+                        "Customer impact",
+                        vec![Opt::new("No", "no"), Opt::new("Yes", "yes")],
                     )
                     .when("mode", &["new"]),
                 )
@@ -302,16 +327,7 @@ pub(super) fn edit_form(app: &mut App, e: Edit) -> Vec<Effect> {
             };
             match filtered {
                 Some(ed) => {
-                    match other {
-                        Edit::Insert(c) => ed.insert(c),
-                        Edit::Backspace => ed.backspace(),
-                        Edit::Delete => ed.delete(),
-                        Edit::Left => ed.left(),
-                        Edit::Right => ed.right(),
-                        Edit::Home => ed.home(),
-                        Edit::End => ed.end(),
-                        _ => {}
-                    }
+                    ed.readline(&other);
                     if let FieldKind::Choice { cursor, .. } = &mut fld.kind {
                         *cursor = 0;
                     }
@@ -325,4 +341,13 @@ pub(super) fn edit_form(app: &mut App, e: Edit) -> Vec<Effect> {
         }
     }
     vec![]
+}
+
+/// The users to pick from, after an entry for nobody.
+fn user_opts(app: &App, nobody: &str) -> Vec<Opt> {
+    let mut v = vec![Opt::new(nobody, "")];
+    for u in app.users.iter().filter(|u| !u.disabled) {
+        v.push(Opt::new(&format!("{} <{}>", u.name, u.handle), &u.uuid));
+    }
+    v
 }

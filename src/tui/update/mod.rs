@@ -8,13 +8,16 @@
 mod changes;
 mod commands;
 mod dialogs;
+mod facet_order;
 mod forms;
 mod marks;
 mod navigation;
 mod overlays;
 mod palette;
 mod query;
+mod records;
 mod results;
+mod screens;
 mod stats;
 mod workflow;
 
@@ -22,7 +25,6 @@ pub use palette::PALETTE;
 
 use super::action::{Action, Edit, Effect};
 use super::app::{App, Pane};
-use super::keys::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use navigation::{ensure_visible, load_detail, panes, refresh, search};
 
@@ -36,7 +38,8 @@ pub fn on_key(app: &App, key: KeyEvent) -> Option<Action> {
         return Some(Action::ForceQuit);
     }
     if app.help {
-        return Some(Action::Cmd(Cmd::Back));
+        // The help scrolls; only Esc, q or ? close it (a stray key must not lose it).
+        return app.opts.keys.lookup(&key).map(Action::Cmd);
     }
     if app.palette.is_some()
         || app.form.is_some()
@@ -60,6 +63,12 @@ pub fn on_key(app: &App, key: KeyEvent) -> Option<Action> {
             KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
                 Edit::Insert(c)
             }
+            // Readline keys, as in a shell.
+            KeyCode::Char('a') if ctrl => Edit::Home,
+            KeyCode::Char('e') if ctrl => Edit::End,
+            KeyCode::Char('u') if ctrl => Edit::KillStart,
+            KeyCode::Char('k') if ctrl => Edit::KillEnd,
+            KeyCode::Char('w') if ctrl => Edit::KillWord,
             _ => return None,
         };
         return Some(Action::Edit(e));
@@ -190,6 +199,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Blocks(r) => overlays::blocks_loaded(app, r),
         Action::NotifyRules(r) => overlays::notify_rules_loaded(app, r),
         Action::Conflicts(r) => overlays::conflicts_loaded(app, r),
+        Action::CaseList(r) => records::cases_loaded(app, r),
+        Action::IncidentList(r) => records::incidents_loaded(app, r),
         Action::ConflictDismissed(r) => overlays::conflict_dismissed(app, r),
         Action::Cmd(cmd) => commands::command(app, cmd),
     }

@@ -17,6 +17,7 @@ pub(super) fn search(app: &mut App, query: &str) -> Effect {
             from,
             to,
         },
+        sort: app.sort,
     }
 }
 
@@ -86,6 +87,7 @@ pub(super) fn move_by(app: &mut App, delta: isize) -> Vec<Effect> {
                 app.facet_cursor =
                     (app.facet_cursor as isize + delta).clamp(0, n as isize - 1) as usize;
             }
+            app.facet_value = facet_pick(app);
             vec![]
         }
         Pane::Side => {
@@ -121,9 +123,12 @@ pub(super) fn panes(app: &App) -> Vec<Pane> {
 /// Put the results of a search on screen, keeping the selected signal where it was on screen.
 pub(super) fn take_results(
     app: &mut App,
-    result: crate::tui::backend::SearchResult,
+    mut result: crate::tui::backend::SearchResult,
 ) -> Vec<Effect> {
     let screen_pos = app.selected.saturating_sub(app.offset);
+    super::facet_order::arrange(&app.query, &mut result.facets);
+    // The value the analyst put the cursor on, even if a search typed on the way lost it.
+    let facet_at = app.facet_value.clone().or_else(|| facet_pick(app));
     for f in &result.facets {
         let known = app.known_values.entry(f.key.clone()).or_default();
         for v in &f.values {
@@ -148,7 +153,12 @@ pub(super) fn take_results(
         }
     }
     let n = app.facet_items().len();
-    app.facet_cursor = app.facet_cursor.min(n.saturating_sub(1));
+    // The cursor stays on its value when the counts (and so the order) change under it.
+    let kept = facet_at
+        .as_ref()
+        .and_then(|(k, v)| super::facet_order::position(&app.results.facets, k, v));
+    app.facet_cursor = kept.unwrap_or(app.facet_cursor).min(n.saturating_sub(1));
+    app.facet_value = facet_at;
     if app.focus == Pane::Side {
         // The analyst is reading a signal: new results must not swap it for another one.
         app.selected = app.selected.min(len.saturating_sub(1));

@@ -37,6 +37,8 @@ pub(super) fn open_notify(app: &mut App) -> Vec<Effect> {
 pub(super) fn edit_overlay(app: &mut App, e: Edit) -> Vec<Effect> {
     let refusal = app.refusal(ChangeKind::Block);
     match app.overlay.as_mut() {
+        Some(Overlay::Messages(_)) => super::screens::messages_key(app, e),
+        Some(Overlay::Cases(_)) | Some(Overlay::Incidents(_)) => super::records::key(app, e),
         Some(Overlay::Conflicts(c)) => {
             match e {
                 Edit::Cancel | Edit::Insert('q') => app.overlay = None,
@@ -93,12 +95,9 @@ pub(super) fn edit_overlay(app: &mut App, e: Edit) -> Vec<Effect> {
                         b.filtering = false;
                         b.filter.set("");
                     }
-                    Edit::Insert(c) => b.filter.insert(c),
-                    Edit::Backspace => b.filter.backspace(),
-                    Edit::Delete => b.filter.delete(),
-                    Edit::Left => b.filter.left(),
-                    Edit::Right => b.filter.right(),
-                    _ => {}
+                    other => {
+                        b.filter.readline(&other);
+                    }
                 }
                 b.cursor = b.cursor.min(b.visible().len().saturating_sub(1));
                 return vec![];

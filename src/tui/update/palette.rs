@@ -26,13 +26,6 @@ pub(super) fn edit_palette(app: &mut App, e: Edit) -> Vec<Effect> {
                 return update(app, Action::Run(line));
             }
         }
-        Edit::Insert(c) => ed.insert(c),
-        Edit::Backspace => ed.backspace(),
-        Edit::Delete => ed.delete(),
-        Edit::Left => ed.left(),
-        Edit::Right => ed.right(),
-        Edit::Home => ed.home(),
-        Edit::End => ed.end(),
         Edit::Up => ed.history_prev(),
         Edit::Down => ed.history_next(),
         Edit::Complete => {
@@ -45,6 +38,9 @@ pub(super) fn edit_palette(app: &mut App, e: Edit) -> Vec<Effect> {
             }
         }
         Edit::BackTab => {}
+        other => {
+            ed.readline(&other);
+        }
     }
     vec![]
 }
@@ -68,6 +64,11 @@ pub const PALETTE: &[&str] = &[
     "range",
     "query",
     "goto",
+    "messages",
+    "cases",
+    "incidents",
+    "sort",
+    "panel",
     "refresh",
     "live",
     "facets",
@@ -93,8 +94,14 @@ pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         }
         "help" => {
             app.help = true;
+            app.help_scroll = 0;
             vec![]
         }
+        "messages" | "msgs" => super::screens::open_messages(app),
+        "cases" => super::records::open_cases(app),
+        "incidents" => super::records::open_incidents(app),
+        "sort" => super::screens::sort_command(app, rest.first().copied()),
+        "panel" => super::screens::toggle_panel(app),
         "refresh" => update(app, Action::Cmd(Cmd::Refresh)),
         "live" => update(app, Action::Cmd(Cmd::Live)),
         "facets" => update(app, Action::Cmd(Cmd::ToggleFacets)),

@@ -50,32 +50,36 @@ pub(super) fn edit_query(app: &mut App, e: Edit) -> Vec<Effect> {
     match e {
         Edit::Submit => {
             app.editing = false;
+            app.edit_origin = None;
             app.editor.remember();
             let q = app.editor.text.clone();
             return vec![search(app, &q)];
         }
         Edit::Cancel => {
+            // Esc cancels the edit: the query from before `/` comes back, and its results with it
+            // (results followed the typing).
             app.editing = false;
+            let before = app.edit_origin.take().unwrap_or_else(|| app.query.clone());
+            app.editor.set(&before);
+            // Search it again even when it is the query last answered: a search of the typed
+            // text may still be on its way, and its answer (now stale) must not replace the
+            // restored results. The new search supersedes it. The restored query is also the
+            // one in force at once, so a sort or refresh pressed before its results arrive does
+            // not search the cancelled text again.
+            app.query = before.clone();
+            return vec![search(app, &before)];
+        }
+        Edit::Left | Edit::Right | Edit::Home | Edit::End => {
+            ed.readline(&e);
             return vec![];
         }
-        Edit::Insert(c) => ed.insert(c),
-        Edit::Backspace => ed.backspace(),
-        Edit::Delete => ed.delete(),
-        Edit::Left => {
-            ed.left();
-            return vec![];
-        }
-        Edit::Right => {
-            ed.right();
-            return vec![];
-        }
-        Edit::Home => {
-            ed.home();
-            return vec![];
-        }
-        Edit::End => {
-            ed.end();
-            return vec![];
+        Edit::Insert(_)
+        | Edit::Backspace
+        | Edit::Delete
+        | Edit::KillStart
+        | Edit::KillEnd
+        | Edit::KillWord => {
+            ed.readline(&e);
         }
         Edit::Up => ed.history_prev(),
         Edit::Down => ed.history_next(),

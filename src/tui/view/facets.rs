@@ -2,6 +2,7 @@
 use super::{padded, pane};
 use crate::tui::app::{App, Pane};
 use crate::tui::query_edit::{quote_value, terms};
+use crate::tui::text::SafeText;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -35,14 +36,29 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             let cursor = focused && item == app.facet_cursor;
             let count = format!(" {}", v.count);
             let vw = w.saturating_sub(3 + count.len());
-            let mut spans = vec![Span::raw(format!(
-                "{}{} ",
-                if cursor { '>' } else { ' ' },
-                mark
-            ))];
-            spans.extend(padded(v.text.spans(vw, th.base, th.escape), vw));
-            spans.push(Span::styled(count, th.dim));
-            lines.push((Line::from(spans), cursor));
+            let lead = format!("{}{} ", if cursor { '>' } else { ' ' }, mark);
+            // A long value (a rule name) goes on up to three lines rather than being cut at the
+            // panel's width; the count stays on its last line.
+            // The display text (full names for severity and state); a value with escapes is
+            // split from its raw form, which `SafeText` escapes again piece by piece.
+            let shown = if v.text.has_escapes() {
+                v.raw.as_str()
+            } else {
+                v.text.as_str()
+            };
+            let parts = wrap(shown, w.saturating_sub(3), vw, 3);
+            let last = parts.len().saturating_sub(1);
+            for (i, part) in parts.iter().enumerate() {
+                let t = SafeText::new(part);
+                let mut spans = vec![Span::raw(if i == 0 { lead.clone() } else { "   ".into() })];
+                if i == last {
+                    spans.extend(padded(t.spans(vw, th.base, th.escape), vw));
+                    spans.push(Span::styled(count.clone(), th.dim));
+                } else {
+                    spans.extend(t.spans(usize::MAX / 2, th.base, th.escape));
+                }
+                lines.push((Line::from(spans), cursor));
+            }
             item += 1;
         }
     }
@@ -51,7 +67,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let h = inner.height as usize;
-    let cur = lines.iter().position(|(_, c)| *c).unwrap_or(0);
+    let cur = lines.iter().rposition(|(_, c)| *c).unwrap_or(0);
     let top = cur
         .saturating_sub(h.saturating_sub(2))
         .min(lines.len().saturating_sub(h));
@@ -62,4 +78,35 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), th.selected);
         }
     }
+}
+
+/// `raw` in pieces: every piece but the last at most `full` cells, the last at most `last_w`
+/// (room for the count), at most `max` pieces (the last then cut with `…` when drawn). Pieces
+/// break after a space when there is one.
+fn wrap(raw: &str, full: usize, last_w: usize, max: usize) -> Vec<String> {
+    let width = |s: &str| SafeText::new(s).width();
+    let mut out = Vec::new();
+    let mut rest = raw;
+    while out.len() + 1 < max && width(rest) > last_w && full > 0 {
+        let mut end = 0;
+        let mut space = None;
+        for (i, c) in rest.char_indices() {
+            let next = i + c.len_utf8();
+            if width(&rest[..next]) > full {
+                break;
+            }
+            end = next;
+            if c == ' ' {
+                space = Some(next);
+            }
+        }
+        let cut = space.filter(|&s| s > end / 2).unwrap_or(end);
+        if cut == 0 {
+            break;
+        }
+        out.push(rest[..cut].trim_end().to_string());
+        rest = &rest[cut..];
+    }
+    out.push(rest.to_string());
+    out
 }

@@ -29,7 +29,7 @@ pub fn facets_visible(app: &App) -> bool {
 }
 
 pub fn side_inline(app: &App) -> bool {
-    app.width >= 100
+    app.width >= 100 && !app.panel_hidden
 }
 
 pub fn compute(app: &App) -> Layout {
@@ -48,13 +48,14 @@ pub fn compute(app: &App) -> Layout {
     let mut x = 0;
     let mut rest = w;
     if facets_visible(app) {
-        let fw = if w >= 140 { 30 } else { 26 };
+        // Narrower below 180 columns so that the stream keeps ATTACKERS and ASSIGNEE at 160.
+        let fw = if w >= 180 { 30 } else { 26 };
         l.facets = Some(Rect::new(0, body.y, fw, body.height));
         x = fw;
         rest = w - fw;
     }
     if side_inline(app) {
-        let sw = (rest * 40 / 100).clamp(44, 64).min(rest.saturating_sub(40));
+        let sw = (rest * 34 / 100).clamp(44, 64).min(rest.saturating_sub(40));
         l.stream = Some(Rect::new(x, body.y, rest - sw, body.height));
         l.side = Some(Rect::new(x + rest - sw, body.y, sw, body.height));
     } else {

@@ -18,6 +18,9 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Overlay::Blocks(b)) => blocks(app, b, area, buf),
         Some(Overlay::Notify(n)) => notify(app, n, area, buf),
         Some(Overlay::Conflicts(c)) => conflicts(app, c, area, buf),
+        Some(Overlay::Messages(m)) => super::records::messages(app, m, area, buf),
+        Some(Overlay::Cases(v)) => super::cases::cases(app, v, area, buf),
+        Some(Overlay::Incidents(v)) => super::cases::incidents(app, v, area, buf),
         None => {}
     }
 }
@@ -45,7 +48,7 @@ fn expiry(app: &App, b: &Block) -> String {
             } else {
                 format!("{}m", left.num_minutes().max(1))
             };
-            format!("{} ({left})", t.format("%m-%d %H:%M"))
+            format!("{} ({left})", crate::tui::clock::fmt(&t, "%m-%d %H:%M"))
         }
     }
 }

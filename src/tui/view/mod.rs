@@ -1,10 +1,13 @@
 //! Drawing, and nothing else: every function here reads `App` and writes into a frame.
+pub mod cases;
 pub mod dialogs;
 pub mod facets;
+pub mod header;
 pub mod help;
 pub mod histogram;
 pub mod layout;
 pub mod lists;
+pub mod records;
 pub mod search_bar;
 pub mod side_panel;
 pub mod stats;

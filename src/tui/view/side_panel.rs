@@ -1,7 +1,7 @@
 //! The selected signal: a header, then four tabs.
 use super::pane;
 use crate::tui::app::{App, Pane, Tab};
-use crate::tui::detail::{fmt_when, DetailView, Verdict};
+use crate::tui::detail::{DetailView, Verdict};
 use crate::tui::text::SafeText;
 use crate::tui::theme::{severity_tag, state_tag, Theme};
 use ratatui::buffer::Buffer;
@@ -19,73 +19,6 @@ fn kv(th: &Theme, k: &str, v: &SafeText) -> Line<'static> {
     let mut s = vec![Span::styled(format!("{k}: "), th.dim)];
     s.extend(whole(v, th, th.base));
     Line::from(s)
-}
-
-fn header(d: &DetailView, th: &Theme) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
-    out.push(Line::from(whole(&d.title, th, th.header)));
-    let mut l2 = vec![
-        Span::styled(
-            severity_tag(d.severity).trim().to_string(),
-            th.severity(d.severity),
-        ),
-        Span::raw("  "),
-        Span::styled(state_tag(d.state).to_string(), th.state(d.state)),
-    ];
-    if let Some(r) = &d.archive_reason {
-        l2.push(Span::styled(format!(" ({r})"), th.dim));
-    }
-    l2.push(Span::styled("  assignee: ", th.dim));
-    match &d.assignee {
-        Some(a) => l2.extend(whole(a, th, th.base)),
-        None => l2.push(Span::styled("unassigned", th.dim)),
-    }
-    out.push(Line::from(l2));
-    let mut l3 = vec![Span::styled("service: ", th.dim)];
-    l3.extend(whole(&d.service, th, th.base));
-    if let Some(o) = &d.owner {
-        l3.push(Span::styled("  owner: ", th.dim));
-        l3.extend(whole(o, th, th.base));
-    }
-    if let Some(e) = &d.env {
-        l3.push(Span::styled("  env: ", th.dim));
-        l3.extend(whole(e, th, th.base));
-    }
-    out.push(Line::from(l3));
-    let mut id = vec![Span::styled("id: ", th.dim)];
-    id.extend(whole(&d.id_text, th, th.base));
-    out.push(Line::from(id));
-    out.push(Line::from(vec![
-        Span::styled("first: ", th.dim),
-        Span::raw(fmt_when(&d.first_seen)),
-        Span::styled("  last: ", th.dim),
-        Span::raw(fmt_when(&d.last_seen)),
-    ]));
-    let mut l5 = vec![Span::styled("IPs: ", th.dim)];
-    if d.attackers.is_empty() {
-        l5.push(Span::styled("none", th.dim));
-    }
-    for (i, a) in d.attackers.iter().enumerate() {
-        if i > 0 {
-            l5.push(Span::raw(", "));
-        }
-        l5.extend(whole(&a.ip, th, th.base));
-        if !a.block.is_empty() {
-            l5.push(Span::styled(format!(" [{}]", a.block), th.error));
-        }
-    }
-    out.push(Line::from(l5));
-    if !d.users.is_empty() {
-        let mut l6 = vec![Span::styled("users: ", th.dim)];
-        for (i, u) in d.users.iter().enumerate() {
-            if i > 0 {
-                l6.push(Span::raw(", "));
-            }
-            l6.extend(whole(u, th, th.base));
-        }
-        out.push(Line::from(l6));
-    }
-    out
 }
 
 fn flow(d: &DetailView, th: &Theme) -> Vec<Line<'static>> {
@@ -225,7 +158,10 @@ fn related(app: &App, d: &DetailView, th: &Theme, w: usize) -> Vec<Line<'static>
         let cur = app.focus == Pane::Side && i == app.related_cursor;
         let mut s = vec![
             Span::raw(if cur { "> " } else { "  " }),
-            Span::styled(format!("{} ", r.timestamp.format("%m-%d %H:%M")), th.dim),
+            Span::styled(
+                format!("{} ", crate::tui::clock::fmt(&r.timestamp, "%m-%d %H:%M")),
+                th.dim,
+            ),
             Span::styled(
                 format!("{} ", severity_tag(r.severity)),
                 th.severity(r.severity),
@@ -263,10 +199,11 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     // Header lines are cut at the edge; the tabs below show everything whole, wrapped.
-    let mut lines = header(d, th);
-    let mut tabs = Vec::new();
-    // Short names when the full ones would not fit on one line.
-    let short = inner.width < 72;
+    let mut lines = super::header::header(d, th, inner.width as usize);
+    // Full names, on two lines when one is too narrow; short names only on a very narrow panel.
+    let short = inner.width < 36;
+    let mut tabs: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
     for t in Tab::ALL {
         let style = if t == app.tab { th.tab_active } else { th.dim };
         let name = if short { t.short() } else { t.title() };
@@ -275,6 +212,12 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             format!(" {} {} ", t.index() + 1, name)
         };
+        let w = label.chars().count();
+        if used + w > inner.width as usize && !tabs.is_empty() {
+            lines.push(Line::from(std::mem::take(&mut tabs)));
+            used = 0;
+        }
+        used += w;
         tabs.push(Span::styled(label, style));
     }
     lines.push(Line::from(tabs));

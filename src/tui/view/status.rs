@@ -61,9 +61,25 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     if app.opts.read_only {
         left.push_str(" · read-only");
     }
-    if let Some(a) = &app.acting {
+    let mut acting = app.acting.as_deref().map(crate::sanitize::clean);
+    // At 80 columns the counts and a long handle would leave no room for a single hint: the
+    // handle loses its domain (`alice (standard)`), so that `? help` and `/ search` stay.
+    let w_of = |a: &Option<String>| {
+        SafeText::new(&format!(
+            "{before}{sync_part}{left} · {} ",
+            a.as_deref().unwrap_or("")
+        ))
+        .width()
+    };
+    if w_of(&acting) + 20 > area.width as usize {
+        acting = acting.map(|a| match (a.split_once('@'), a.rfind(" (")) {
+            (Some((user, _)), Some(i)) => format!("{user}{}", &a[i..]),
+            _ => a,
+        });
+    }
+    if let Some(a) = &acting {
         left.push_str(" · ");
-        left.push_str(&crate::sanitize::clean(a));
+        left.push_str(a);
     }
     left.push(' ');
     let left_w = SafeText::new(&format!("{before}{sync_part}{left}")).width();
@@ -82,23 +98,35 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         (Cmd::Help, "help"),
         (Cmd::Quit, "quit"),
     ];
-    let width = |hs: &[(Cmd, &str)]| -> usize {
-        hs.iter()
-            .map(|(c, l)| app.opts.keys.first_key_of(*c).chars().count() + l.len() + 2)
-            .sum()
+    let width = |(c, l): &(Cmd, &str)| -> usize {
+        app.opts.keys.first_key_of(*c).chars().count() + l.len() + 2
     };
-    // When the hints do not fit, only the way to all of them is shown.
-    let few: &[(Cmd, &str)] = &[(Cmd::Help, "help"), (Cmd::Quit, "quit")];
-    let hints = if left_w + width(all) <= area.width as usize {
-        all
-    } else {
-        few
-    };
-    for (cmd, label) in hints {
-        let kind = super::help::change_kind(*cmd);
-        if kind.is_some() && app.opts.read_only {
+    // As many hints as fit, the most useful first (help always: it leads to all the others), shown
+    // in their usual order; at 80 columns that is a few, not none.
+    let priority = [
+        Cmd::Help,
+        Cmd::Search,
+        Cmd::Assign,
+        Cmd::State,
+        Cmd::Open,
+        Cmd::TimeRange,
+        Cmd::BlockIps,
+        Cmd::Quit,
+    ];
+    let usable = |c: &Cmd| !(app.opts.read_only && super::help::change_kind(*c).is_some());
+    let mut room = (area.width as usize).saturating_sub(left_w);
+    let mut chosen = Vec::new();
+    for c in priority.iter().filter(|c| usable(c)) {
+        let Some(h) = all.iter().find(|(x, _)| x == c) else {
             continue;
+        };
+        if width(h) <= room || *c == Cmd::Help {
+            room = room.saturating_sub(width(h));
+            chosen.push(*c);
         }
+    }
+    for (cmd, label) in all.iter().filter(|(c, _)| chosen.contains(c)) {
+        let kind = super::help::change_kind(*cmd);
         let disabled = kind.and_then(|k| app.refusal(k)).is_some();
         let key = app.opts.keys.first_key_of(*cmd);
         spans.push(Span::raw(" "));

@@ -20,19 +20,33 @@ struct Cols {
     title: usize,
 }
 
+/// Who owns what matters more than seconds and long service names: ASSIGNEE (first name) comes
+/// in from 70 cells, ATTACKERS (one IPv4 address) from 84, before the roomier forms.
 fn columns(w: usize) -> Cols {
-    let long_time = w >= 90;
+    let long_time = w >= 110;
     let time = if long_time { 14 } else { 11 };
-    let service = if w >= 90 {
+    let service = if w >= 110 {
         16
     } else if w >= 60 {
         12
     } else {
         0
     };
-    let attackers = if w >= 100 { 18 } else { 0 };
+    let attackers = if w >= 120 {
+        18
+    } else if w >= 84 {
+        15
+    } else {
+        0
+    };
     let state = if w >= 50 { 8 } else { 0 };
-    let assignee = if w >= 120 { 14 } else { 0 };
+    let assignee = if w >= 120 {
+        14
+    } else if w >= 70 {
+        8
+    } else {
+        0
+    };
     // Marker (2) + severity (4) + one space after each column.
     let fixed = 2
         + time
@@ -57,7 +71,12 @@ fn columns(w: usize) -> Cols {
 fn header(c: &Cols) -> Vec<Span<'static>> {
     let mut s = vec![
         Span::raw("  "),
-        Span::raw(format!("{:<w$} ", "TIME", w = c.time)),
+        // Times are in the zone shown, which the header names (`TIME UTC`, `TIME +02:00`).
+        Span::raw(format!(
+            "{:<w$} ",
+            format!("TIME {}", crate::tui::clock::short_label()),
+            w = c.time
+        )),
         Span::raw("SEV  "),
     ];
     s.push(Span::raw(format!("{:<w$}", "TITLE", w = c.title)));
@@ -95,11 +114,14 @@ fn row_line(app: &App, r: &Row, c: &Cols, selected: bool) -> Line<'static> {
     } else {
         Span::raw(" ")
     });
-    let time = if c.long_time {
-        r.timestamp.format("%m-%d %H:%M:%S")
-    } else {
-        r.timestamp.format("%m-%d %H:%M")
-    };
+    let time = crate::tui::clock::fmt(
+        &r.timestamp,
+        if c.long_time {
+            "%m-%d %H:%M:%S"
+        } else {
+            "%m-%d %H:%M"
+        },
+    );
     s.push(Span::styled(format!("{time} "), th.dim));
     s.push(Span::styled(
         format!("{} ", severity_tag(r.severity)),
@@ -123,6 +145,12 @@ fn row_line(app: &App, r: &Row, c: &Cols, selected: bool) -> Line<'static> {
     if c.assignee > 0 {
         s.push(Span::raw(" "));
         match &r.assignee {
+            // The short form is the first name (or the handle before `@`).
+            Some(a) if c.assignee < 14 && a.width() > c.assignee => {
+                let first = a.as_str().split([' ', '@']).next().unwrap_or("");
+                let t = SafeText::new(first);
+                s.extend(text_cell(&t, c.assignee, th.base, th.escape))
+            }
             Some(a) => s.extend(text_cell(a, c.assignee, th.base, th.escape)),
             None => s.push(Span::styled(format!("{:<w$}", "-", w = c.assignee), th.dim)),
         }
@@ -135,6 +163,9 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let mut title = format!("Signals {}", app.row_count());
     if !app.marked.is_empty() {
         title.push_str(&format!(" · {} marked", app.marked.len()));
+    }
+    if app.sort != crate::tui::sort::Sort::Time {
+        title.push_str(&format!(" · {}", app.sort.label()));
     }
     if app.searching {
         title.push_str(" · searching…");
@@ -153,12 +184,31 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         inner.width,
     );
     if app.window.is_empty() {
-        let msg = if app.searching {
-            "searching…"
+        let msg: &[&str] = if app.searching {
+            &["searching…"]
+        } else if app.results.total == 0 && app.results.loading.is_none() {
+            // An empty store is a first run, not a query problem: say how to get data.
+            &[
+                "the store holds no signals yet. To get some:",
+                "  sigscope --demo           open a demo store",
+                "  sigscope import FILE      import signals (vendor JSON, NDJSON)",
+                "  sigscope ingest --format modsecurity|aws-waf|events FILE",
+            ]
         } else {
-            "no signals match the query and time range"
+            &["no signals match the query and time range"]
         };
-        buf.set_string(inner.x + 2, inner.y + 1, msg, th.dim);
+        for (i, m) in msg.iter().enumerate() {
+            let y = inner.y + 1 + i as u16;
+            if y < inner.y + inner.height {
+                buf.set_stringn(
+                    inner.x + 2,
+                    y,
+                    m,
+                    inner.width.saturating_sub(2) as usize,
+                    th.dim,
+                );
+            }
+        }
         return;
     }
     let visible = inner.height.saturating_sub(1) as usize;
