@@ -147,8 +147,8 @@ async fn offline_since_holds_while_down_and_reconnects_quickly() {
     s.stop().await;
 }
 
-#[test]
-fn sync_exits_non_zero_while_the_remote_is_down() {
+/// `sigscope --remote <nothing listening> sync EXTRA…`, in a fresh home.
+fn sync_with_the_remote_down(extra: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     // A port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -156,7 +156,7 @@ fn sync_exits_non_zero_while_the_remote_is_down() {
         .local_addr()
         .unwrap()
         .port();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sigscope"))
+    std::process::Command::new(env!("CARGO_BIN_EXE_sigscope"))
         .env("HOME", dir.path())
         .env("XDG_DATA_HOME", dir.path().join("data"))
         .env("XDG_CONFIG_HOME", dir.path().join("config"))
@@ -169,8 +169,14 @@ fn sync_exits_non_zero_while_the_remote_is_down() {
             &format!("http://127.0.0.1:{port}"),
             "sync",
         ])
+        .args(extra)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn sync_exits_non_zero_while_the_remote_is_down() {
+    let out = sync_with_the_remote_down(&[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "exit {:?}: {err}", out.status);
     assert!(err.contains("sync with http://127.0.0.1"), "{err}");
@@ -180,29 +186,7 @@ fn sync_exits_non_zero_while_the_remote_is_down() {
 /// script can read (here offline: the document comes first, then the non-zero exit).
 #[test]
 fn sync_reports_in_json_for_scripts() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sigscope"))
-        .env("HOME", dir.path())
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env("XDG_CONFIG_HOME", dir.path().join("config"))
-        .env("DD_API_KEY", "k1")
-        .env("DD_APP_KEY", "k2")
-        .args([
-            "--config",
-            &dir.path().join("config.toml").display().to_string(),
-            "--remote",
-            &format!("http://127.0.0.1:{port}"),
-            "sync",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let out = sync_with_the_remote_down(&["--format", "json"]);
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));

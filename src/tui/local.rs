@@ -5,13 +5,15 @@
 //! the audit log, whoever wrote them (this process, the CLI, an import, a sync).
 use super::backend::{
     Backend, BlockState, Change, ChangeKind, Choice, Detail, Facet, FacetValue, QueryError, Row,
-    RowSource, RuleInfo, SearchRequest, SearchResult, TimelineEntry,
+    RuleInfo, SearchRequest, SearchResult, TimelineEntry,
 };
+pub use super::local_rows::index_rows;
+use super::local_rows::{read_chunk, row_of, Cursor, IndexRows};
 use super::text::SafeText;
 use crate::engine::{self, BlockFor, Command, Engine};
 use crate::error::{Error, Result};
 use crate::model::User;
-use crate::query::{self, PreparedSignal, SignalIndex};
+use crate::query::{self, SignalIndex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -60,63 +62,6 @@ pub struct LocalBackend {
     location: std::path::PathBuf,
     /// The `[sla]` targets, for `sla:` terms and the stats.
     sla: crate::query::SlaTargets,
-}
-
-/// Where a newest-first read stopped: the last `(ts, id)` read.
-type Cursor = (i64, String);
-
-/// A chunk of signals ready for the index, the cursor after it, and how many rows were read
-/// (unreadable ones included).
-type Chunk = (Vec<PreparedSignal>, Option<Cursor>, usize);
-
-/// The next `limit` signals, newest first, after `after`.
-fn read_chunk(reads: &engine::Reads, after: Option<&Cursor>, limit: usize) -> Result<Chunk> {
-    let page = reads.signal_page(after, limit)?;
-    let read = page.rows.len();
-    Ok((parse_all(&page.rows), page.next, read))
-}
-
-/// Parse stored signals, in order, on every core, and prepare each for the index right after
-/// parsing it, while its JSON is in cache: parsing is nearly all of a load's time, and preparing
-/// a signal later, cold, costs four times as much (and would hold the index's lock).
-fn parse_all(raws: &[(String, String)]) -> Vec<PreparedSignal> {
-    let parse = |part: &[(String, String)]| -> Vec<PreparedSignal> {
-        part.iter()
-            .filter_map(|(id, raw)| {
-                // One unreadable signal must not hide the others; it is logged and skipped.
-                match serde_json::from_str(raw)
-                    .map_err(|e| Error::Store(e.to_string()))
-                    .and_then(crate::model::Signal::from_json)
-                {
-                    Ok(s) => Some(PreparedSignal::new(&s)),
-                    Err(e) => {
-                        tracing::warn!("signal {}: {e}", crate::sanitize::clean(id));
-                        None
-                    }
-                }
-            })
-            .collect()
-    };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if cores < 2 || raws.len() < 256 {
-        return parse(raws);
-    }
-    let per = raws.len().div_ceil(cores);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = raws
-            .chunks(per)
-            .map(|part| scope.spawn(move || parse(part)))
-            .collect();
-        let mut out = Vec::with_capacity(raws.len());
-        for p in parts {
-            match p.join() {
-                Ok(list) => out.extend(list),
-                // A panic while parsing one part loses that part, not the explorer.
-                Err(_) => tracing::error!("a parser thread panicked; some signals are missing"),
-            }
-        }
-        out
-    })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -317,58 +262,6 @@ fn load_rest(
         cursor = if read < CHUNK { None } else { next };
     }
     Ok(())
-}
-
-fn row_of(v: &query::RowView<'_>) -> Row {
-    let attackers = match (v.attacker, v.attackers) {
-        (Some(a), n) if n > 1 => format!("{a} +{}", n - 1),
-        (Some(a), _) => a.to_string(),
-        (None, _) => String::new(),
-    };
-    Row {
-        id: Arc::from(v.id),
-        id_text: SafeText::new(v.id),
-        timestamp: v.timestamp,
-        severity: v.severity,
-        title: SafeText::new(v.title),
-        service: SafeText::new(v.service),
-        attackers: SafeText::new(&attackers),
-        state: v.state,
-        assignee: v.assignee.map(SafeText::new),
-        last_seen: v.last_seen,
-    }
-}
-
-/// The matches of a search over `index`, as the stream's rows (benchmarks build them directly).
-pub fn index_rows(index: Arc<RwLock<SignalIndex>>, matches: Vec<u32>) -> Arc<dyn RowSource> {
-    Arc::new(IndexRows { index, matches })
-}
-
-/// Matches as row numbers into the shared index; rows are read (and cleaned) when drawn.
-struct IndexRows {
-    index: Arc<RwLock<SignalIndex>>,
-    matches: Vec<u32>,
-}
-
-impl RowSource for IndexRows {
-    fn len(&self) -> usize {
-        self.matches.len()
-    }
-
-    fn row(&self, i: usize) -> Option<Row> {
-        let r = *self.matches.get(i)?;
-        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
-        index.row(r).map(|v| row_of(&v))
-    }
-
-    fn position(&self, id: &str) -> Option<usize> {
-        let r = self
-            .index
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .row_of(id)?;
-        self.matches.iter().position(|&m| m == r)
-    }
 }
 
 /// One line saying what a command made of a change did.

@@ -14,6 +14,7 @@ pub mod intent;
 pub mod keys;
 pub mod lists;
 pub mod local;
+mod local_rows;
 pub mod query_edit;
 pub mod records;
 pub mod remote;
