@@ -4,6 +4,7 @@
 //! and nestable transactions. Only the engine (and the remote cache, which mirrors a server's rows)
 //! uses it; the faces (`tui/`, `cli/`, `server/`) never name this module — `tests/architecture.rs`
 //! fails if one does. The store holds no rules.
+pub mod postgres;
 mod rows;
 pub mod sqlite;
 
@@ -144,10 +145,8 @@ impl<S: Storage + ?Sized> Store for S {}
 /// calls this.
 pub fn open(location: &std::path::Path) -> Result<Box<dyn Storage>> {
     let s = location.to_string_lossy();
-    if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-        return Err(Error::Usage(
-            "PostgreSQL stores are not supported by this build yet; give a SQLite path".into(),
-        ));
+    if postgres::is_url(&s) {
+        return Ok(Box::new(postgres::PgStore::open(&s)?));
     }
     Ok(Box::new(SqliteStore::open(location)?))
 }

@@ -65,7 +65,7 @@ fn row(r: &Row) -> rusqlite::Result<Result<RunRecord>> {
     Ok(parse())
 }
 
-fn step_from_json(v: Value) -> Result<StepResult> {
+pub(crate) fn step_from_json(v: Value) -> Result<StepResult> {
     use crate::workflow::StepStatus;
     let s = |k: &str| {
         v.get(k)

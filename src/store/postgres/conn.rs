@@ -1,0 +1,162 @@
+//! The PostgreSQL connection the row traits run on: one synchronous client (the engine is
+//! synchronous; the server calls it from blocking threads) with a cache of prepared statements, so a
+//! command costs one round trip per statement, not two.
+use crate::error::{Error, Result};
+use postgres::types::{FromSql, ToSql};
+use postgres::{Client, Row, Statement};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+pub type Param<'a> = &'a (dyn ToSql + Sync);
+
+struct Inner {
+    client: Client,
+    statements: HashMap<String, Statement>,
+    /// How to connect again when the server dropped the connection (a restart, a fail-over).
+    config: postgres::Config,
+    /// Open `begin` levels: a lost connection inside a transaction is an error, not a reconnect.
+    depth: usize,
+}
+
+/// The rows of a PostgreSQL store. `RefCell`: the row traits take `&self` (a transaction is one
+/// handle), while the client needs `&mut` for every call; the engine owns it on one thread at a time.
+pub struct PgDb {
+    inner: RefCell<Inner>,
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        match e.as_db_error() {
+            Some(db) => Error::Store(format!(
+                "PostgreSQL: {} ({})",
+                db.message(),
+                db.code().code()
+            )),
+            None => Error::Store(format!("PostgreSQL: {e}")),
+        }
+    }
+}
+
+impl PgDb {
+    pub fn connect(config: postgres::Config) -> Result<PgDb> {
+        let client = config.connect(postgres::NoTls)?;
+        Ok(PgDb {
+            inner: RefCell::new(Inner {
+                client,
+                statements: HashMap::new(),
+                config,
+                depth: 0,
+            }),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> Result<T>) -> Result<T> {
+        let mut inner = self
+            .inner
+            .try_borrow_mut()
+            .map_err(|_| Error::Store("PostgreSQL connection used re-entrantly".into()))?;
+        if inner.client.is_closed() && inner.depth == 0 {
+            // Outside a transaction nothing is lost by connecting again; prepared statements
+            // belonged to the old session.
+            inner.client = inner.config.connect(postgres::NoTls)?;
+            inner.statements.clear();
+        }
+        f(&mut inner)
+    }
+
+    /// Track `begin`/`finish` levels (see `Inner::depth`).
+    pub fn set_depth(&self, depth: usize) {
+        if let Ok(mut i) = self.inner.try_borrow_mut() {
+            i.depth = depth;
+        }
+    }
+
+    fn statement(inner: &mut Inner, sql: &str) -> Result<Statement> {
+        if let Some(s) = inner.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = inner.client.prepare(sql)?;
+        inner.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+
+    /// Run statements with no parameters and no rows (DDL, BEGIN/COMMIT).
+    pub fn batch(&self, sql: &str) -> Result<()> {
+        self.with(|i| Ok(i.client.batch_execute(sql)?))
+    }
+
+    /// One statement; the number of rows it changed.
+    pub fn exec(&self, sql: &str, params: &[Param]) -> Result<u64> {
+        self.with(|i| {
+            let s = Self::statement(i, sql)?;
+            Ok(i.client.execute(&s, params)?)
+        })
+    }
+
+    pub fn rows(&self, sql: &str, params: &[Param]) -> Result<Vec<Row>> {
+        self.with(|i| {
+            let s = Self::statement(i, sql)?;
+            Ok(i.client.query(&s, params)?)
+        })
+    }
+
+    pub fn opt(&self, sql: &str, params: &[Param]) -> Result<Option<Row>> {
+        self.with(|i| {
+            let s = Self::statement(i, sql)?;
+            Ok(i.client.query_opt(&s, params)?)
+        })
+    }
+
+    /// The first column of the one row a statement answers (COUNT, MAX, RETURNING id...).
+    pub fn one<T: for<'a> FromSql<'a>>(&self, sql: &str, params: &[Param]) -> Result<T> {
+        let row = self.with(|i| {
+            let s = Self::statement(i, sql)?;
+            Ok(i.client.query_one(&s, params)?)
+        })?;
+        get(&row, 0)
+    }
+
+    /// Stream a query's rows to `f` as they arrive, without holding them all; `f` answers false to
+    /// stop (the rest is discarded by the client).
+    pub fn each(
+        &self,
+        sql: &str,
+        params: &[Param],
+        f: &mut dyn FnMut(&Row) -> Result<bool>,
+    ) -> Result<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        self.with(|i| {
+            let s = Self::statement(i, sql)?;
+            let mut it = i.client.query_raw(&s, params.iter().copied())?;
+            while let Some(r) = it.next()? {
+                if !f(&r)? {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.inner
+            .try_borrow()
+            .map(|i| i.client.is_closed())
+            .unwrap_or(false)
+    }
+}
+
+/// A column by index, as an error (never a panic) when the stored type is not the one expected.
+pub fn get<T: for<'a> FromSql<'a>>(row: &Row, idx: usize) -> Result<T> {
+    row.try_get(idx)
+        .map_err(|e| Error::Store(format!("PostgreSQL: column {idx}: {e}")))
+}
+
+/// A count or size for the database (BIGINT), refusing what does not fit.
+pub fn int(n: usize) -> Result<i64> {
+    i64::try_from(n).map_err(|_| Error::Invalid(format!("{n} is too large")))
+}
+
+/// A stored count back to an unsigned size; negative counts cannot happen and read as 0.
+pub fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
