@@ -8,7 +8,7 @@ use sigscope::model::{
     ArchiveReason, CasePriority, CaseStatus, IncidentSeverity, IncidentState, Role, TriageState,
     User,
 };
-use sigscope::store::{SqliteStore, Store};
+use sigscope::store::Store;
 
 /// Every command, each with the permission a Read Only user is refused for.
 fn commands() -> Vec<(Command, &'static str)> {
@@ -272,7 +272,7 @@ fn a_disabled_user_is_refused() {
 
 fn empty_engine() -> (tempfile::TempDir, Engine) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let store = sigscope::store::open(&pg_support::store_location(dir.path(), "s.db")).unwrap();
     (dir, Engine::new(store, Box::new(FixedClock::new(t0()))))
 }
 

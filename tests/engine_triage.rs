@@ -410,10 +410,10 @@ fn the_audit_log_refuses_updates_and_deletes() {
     let mut env = env();
     let admin = env.user(ADMIN);
     env.engine.execute(&admin, archive("S1")).unwrap();
-    let store = env.store();
-    let conn = store.conn();
-    assert!(conn.execute("UPDATE audit SET actor = 'x'", []).is_err());
-    assert!(conn.execute("DELETE FROM audit", []).is_err());
+    let update = "UPDATE audit SET actor = 'x'";
+    assert!(pg_support::execute(&env.path, update, update).is_err());
+    let delete = "DELETE FROM audit";
+    assert!(pg_support::execute(&env.path, delete, delete).is_err());
     assert_eq!(env.audit_count(), 1);
 }
 

@@ -188,15 +188,10 @@ async fn triage_state_assignee_incidents_with_versions() {
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["data"]["attributes"]["incident_ids"], json!([public_id]));
     // Written by the engine: the incident lists the signal too.
-    let linked: i64 = s
-        .store()
-        .conn()
-        .query_row(
-            "SELECT COUNT(*) FROM audit WHERE action = 'signal.incidents' AND target_id = 'sig-0001'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let linked = common::pg_support::count(
+        &s.store_path,
+        "SELECT COUNT(*) FROM audit WHERE action = 'signal.incidents' AND target_id = 'sig-0001'",
+    );
     assert_eq!(linked, 1);
     let (st, v) = body(
         authed(
@@ -265,13 +260,16 @@ async fn a_replayed_idempotency_key_is_applied_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_whose_idempotency_record_fails_is_undone() {
     let mut s = TestServer::start(2).await;
-    s.store()
-        .conn()
-        .execute_batch(
-            "CREATE TRIGGER no_record BEFORE INSERT ON server_idempotency
-             BEGIN SELECT RAISE(ABORT, 'disk gone'); END;",
-        )
-        .unwrap();
+    common::pg_support::execute(
+        &s.store_path,
+        "CREATE TRIGGER no_record BEFORE INSERT ON server_idempotency
+         BEGIN SELECT RAISE(ABORT, 'disk gone'); END;",
+        "CREATE FUNCTION disk_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'disk gone'; END; $$;
+         CREATE TRIGGER no_record BEFORE INSERT ON server_idempotency
+         FOR EACH ROW EXECUTE FUNCTION disk_gone();",
+    )
+    .unwrap();
     let c = http();
     let url = s.url("/api/v2/security_monitoring/signals/sig-0000/state");
     let send = || {
@@ -295,10 +293,12 @@ async fn a_write_whose_idempotency_record_fails_is_undone() {
         "no audit event for an undone change"
     );
 
-    s.store()
-        .conn()
-        .execute_batch("DROP TRIGGER no_record")
-        .unwrap();
+    common::pg_support::execute(
+        &s.store_path,
+        "DROP TRIGGER no_record",
+        "DROP TRIGGER no_record ON server_idempotency",
+    )
+    .unwrap();
     let (st, v) = body(send().await.unwrap()).await;
     assert_eq!(st, 200, "the retry is applied, not refused as stale: {v}");
     let stored = s.store().get_signal("sig-0000").unwrap().unwrap();

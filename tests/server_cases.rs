@@ -115,15 +115,10 @@ async fn case_lifecycle_in_vendor_shape() {
     let (st, _) = call(authed(c.get(s.url("/api/v2/cases/SEC-999")), &s.reader)).await;
     assert_eq!(st, 404);
     // Every write is in the audit log.
-    let n: i64 = s
-        .store()
-        .conn()
-        .query_row(
-            "SELECT COUNT(*) FROM audit WHERE action LIKE 'case.%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let n = common::pg_support::count(
+        &s.store_path,
+        "SELECT COUNT(*) FROM audit WHERE action LIKE 'case.%'",
+    );
     assert!(n >= 6, "{n} case events");
     s.stop().await;
 }

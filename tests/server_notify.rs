@@ -67,7 +67,7 @@ async fn notification_rule_lifecycle_in_vendor_shape() {
     assert_eq!(v["data"]["attributes"]["version"], 2);
     assert_eq!(v["data"]["attributes"]["enabled"], false);
     assert_eq!(v["data"]["attributes"]["name"], "prod criticals");
-    let stored = sigscope::store::sqlite::notify_rules::get(s.store().conn(), &id).unwrap();
+    let stored = s.store().db().find_notify_rule(&id).unwrap().unwrap();
     assert_eq!(stored.targets[0].to_string(), secret);
 
     let (st, _) = call(authed(c.delete(&one), &s.admin)).await;
@@ -103,7 +103,7 @@ async fn ingested_signals_queue_their_notifications() {
     )
     .await;
     assert_eq!(st, 200, "{v}");
-    let queued = sigscope::store::sqlite::notify_queue::list(s.store().conn(), false, 10).unwrap();
+    let queued = s.store().db().list_deliveries(false, 10).unwrap();
     assert_eq!(queued.len(), 1, "{queued:?}");
     assert_eq!(queued[0].signal_id, "sig-0900");
     assert_eq!(queued[0].change_key, "created");

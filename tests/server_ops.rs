@@ -197,10 +197,12 @@ async fn probes_and_metrics() {
     assert!(!text.contains("sig-0000"), "raw paths never become labels");
 
     // A store whose schema is not this build's is not ready.
-    s.store()
-        .conn()
-        .execute_batch("PRAGMA user_version = 999")
-        .unwrap();
+    common::pg_support::execute(
+        &s.store_path,
+        "PRAGMA user_version = 999",
+        "UPDATE sigscope_schema SET version = 999",
+    )
+    .unwrap();
     let r = c.get(s.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 503);
     let v: serde_json::Value = r.json().await.unwrap();

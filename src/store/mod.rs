@@ -39,6 +39,28 @@ pub trait Storage: Send {
     fn checkpoint(&self) -> Result<()>;
 }
 
+/// A backend chosen at run time (`open`) is a backend too.
+impl Storage for Box<dyn Storage> {
+    fn db(&self) -> &dyn Db {
+        (**self).db()
+    }
+    fn begin(&mut self) -> Result<()> {
+        (**self).begin()
+    }
+    fn finish(&mut self, keep: bool) -> Result<()> {
+        (**self).finish(keep)
+    }
+    fn in_transaction(&self) -> bool {
+        (**self).in_transaction()
+    }
+    fn location(&self) -> String {
+        (**self).location()
+    }
+    fn checkpoint(&self) -> Result<()> {
+        (**self).checkpoint()
+    }
+}
+
 /// Something with nestable all-or-nothing levels: a backend, or the engine that owns one.
 pub trait Levels {
     fn begin_level(&mut self) -> Result<()>;
@@ -141,7 +163,7 @@ pub trait Store: Storage {
 
 impl<S: Storage + ?Sized> Store for S {}
 
-/// A store by its location: a SQLite path today. Every face opens stores through the engine, which
+/// A store by its location: a SQLite path, or a `postgres://` / `postgresql://` URL. Every face opens stores through the engine, which
 /// calls this.
 pub fn open(location: &std::path::Path) -> Result<Box<dyn Storage>> {
     let s = location.to_string_lossy();

@@ -1,10 +1,15 @@
-//! A real `sigscope serve` on 127.0.0.1:0 over a SQLite file in a tempdir, with three users (one per
-//! role), a key pair each and a few signals.
+//! A real `sigscope serve` on 127.0.0.1:0 over a real store (a SQLite file in a tempdir, or with
+//! `SIGSCOPE_TEST_BACKEND=postgres` a fresh database on the throwaway PostgreSQL cluster), with
+//! three users (one per role), a key pair each and a few signals.
 #![allow(dead_code)]
+#[path = "../pg_support/mod.rs"]
+pub mod pg_support;
+
 use serde_json::{json, Value};
+use sigscope::model::AuditFilter;
 use sigscope::model::{Role, Signal, User};
 use sigscope::server::{self, ServeOptions};
-use sigscope::store::{SqliteStore, Store};
+use sigscope::store::{Storage, Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::sync::oneshot;
@@ -67,7 +72,7 @@ pub fn user(handle: &str, role: Role) -> User {
 
 /// Seed a store: users and keys, `n` signals.
 pub fn seed(path: &std::path::Path, n: usize) -> (Vec<Keys>, Vec<String>) {
-    let mut store = SqliteStore::open(path).unwrap();
+    let mut store = sigscope::store::open(path).unwrap();
     let users = [
         user("admin@example.com", Role::Admin),
         user("ana@example.com", Role::Standard),
@@ -100,12 +105,12 @@ impl TestServer {
 
     pub async fn start_with(n: usize, opts: ServeOptions) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let store_path = dir.path().join("server.db");
+        let store_path = pg_support::store_location(dir.path(), "server.db");
         let (mut ks, uuids) = seed(&store_path, n);
-        let head: i64 = SqliteStore::open(&store_path)
+        let head: i64 = sigscope::store::open(&store_path)
             .unwrap()
-            .conn()
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))
+            .db()
+            .latest_seq()
             .unwrap();
         let reader = ks.pop().unwrap();
         let analyst2 = ks.pop().unwrap();
@@ -169,18 +174,21 @@ impl TestServer {
 
     /// How many signal triage audit events the server recorded for `actor` (a handle).
     pub fn changes_by(&self, actor: &str) -> i64 {
-        self.store()
-            .conn()
-            .query_row(
-                "SELECT COUNT(*) FROM audit WHERE actor = ?1 AND action LIKE 'signal.%' AND action != 'signal.ingest'",
-                [actor],
-                |r| r.get(0),
-            )
-            .unwrap()
+        let mine = AuditFilter {
+            actor: Some(actor.to_string()),
+            ..AuditFilter::default()
+        };
+        let events = self.store().db().audit_list(&mine).unwrap();
+        let n = events
+            .iter()
+            .filter(|e| e.action.starts_with("signal.") && e.action != "signal.ingest")
+            .count();
+        i64::try_from(n).unwrap()
     }
 
-    pub fn store(&self) -> SqliteStore {
-        SqliteStore::open(&self.store_path).unwrap()
+    /// A second connection to the server's store, for the harness's own reads and seeds.
+    pub fn store(&self) -> Box<dyn Storage> {
+        sigscope::store::open(&self.store_path).unwrap()
     }
 }
 

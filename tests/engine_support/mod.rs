@@ -1,11 +1,16 @@
-//! Shared fixtures for the engine tests: a real SQLite file in a tempdir, a settable clock, three
-//! users (one per role) and small vendor-JSON signals.
+//! Shared fixtures for the engine tests: a real store (a SQLite file in a tempdir, or with
+//! `SIGSCOPE_TEST_BACKEND=postgres` a fresh database on the throwaway PostgreSQL cluster), a settable
+//! clock, three users (one per role) and small vendor-JSON signals.
 #![allow(dead_code)]
+#[path = "../pg_support/mod.rs"]
+pub mod pg_support;
+
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
 use sigscope::engine::{Engine, FixedClock};
+use sigscope::model::AuditFilter;
 use sigscope::model::{Role, Signal, User};
-use sigscope::store::{SqliteStore, Store};
+use sigscope::store::{Storage, Store};
 use std::path::PathBuf;
 use tempfile::TempDir;
 
@@ -46,8 +51,8 @@ pub struct Env {
 impl Env {
     /// A second connection to the engine's store: the harness reads and seeds the real database
     /// itself (the engine hands its own connection to nobody).
-    pub fn store(&self) -> SqliteStore {
-        SqliteStore::open(&self.path).unwrap()
+    pub fn store(&self) -> Box<dyn Storage> {
+        sigscope::store::open(&self.path).unwrap()
     }
 
     pub fn user(&self, handle: &str) -> User {
@@ -59,10 +64,12 @@ impl Env {
     }
 
     pub fn audit_count(&self) -> i64 {
-        self.store()
-            .conn()
-            .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))
-            .unwrap()
+        let all = self
+            .store()
+            .db()
+            .audit_list(&AuditFilter::default())
+            .unwrap();
+        i64::try_from(all.len()).unwrap()
     }
 
     pub fn add_signals(&mut self, signals: &[Value]) {
@@ -78,8 +85,8 @@ impl Env {
 /// user per role.
 pub fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("signals.db");
-    let mut store = SqliteStore::open(&path).unwrap();
+    let path = pg_support::store_location(dir.path(), "signals.db");
+    let mut store = sigscope::store::open(&path).unwrap();
     for (handle, role) in [
         (ADMIN, Role::Admin),
         (STANDARD, Role::Standard),

@@ -137,14 +137,24 @@ fn start() -> Result<Cluster, String> {
 /// The cluster, started on first use; panics (the test fails) when it cannot be.
 pub fn cluster() -> &'static Cluster {
     static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
-    match CLUSTER.get_or_init(start) {
+    match CLUSTER.get_or_init(|| off_runtime(start)) {
         Ok(c) => c,
         Err(e) => panic!("{e}; .ci/run installs postgresql"),
     }
 }
 
+/// Run `f` on a plain thread: the synchronous PostgreSQL client blocks on a runtime of its own,
+/// which tokio refuses inside an async test's body.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().expect("PostgreSQL helper thread"))
+}
+
 /// A new empty database on the cluster; its URL.
 pub fn fresh_db() -> String {
+    off_runtime(fresh_db_here)
+}
+
+fn fresh_db_here() -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
     let c = cluster();
     let name = format!(
@@ -173,5 +183,38 @@ pub fn store_location(dir: &Path, file: &str) -> PathBuf {
         PathBuf::from(fresh_db())
     } else {
         dir.join(file)
+    }
+}
+
+/// Run raw SQL on a test's store, in the dialect of its backend: for the few tests that must reach
+/// under the engine (a trigger standing in for a crash, the audit log's own guard).
+pub fn execute(location: &Path, sqlite: &str, postgres: &str) -> Result<(), String> {
+    off_runtime(|| execute_here(location, sqlite, postgres))
+}
+
+fn execute_here(location: &Path, sqlite: &str, postgres: &str) -> Result<(), String> {
+    let loc = location.to_string_lossy();
+    if loc.starts_with("postgres") {
+        let mut c = postgres::Client::connect(&loc, postgres::NoTls).map_err(|e| e.to_string())?;
+        c.batch_execute(postgres).map_err(|e| e.to_string())
+    } else {
+        let c = rusqlite::Connection::open(location).map_err(|e| e.to_string())?;
+        c.execute_batch(sqlite).map_err(|e| e.to_string())
+    }
+}
+
+/// A COUNT(*) (or any one BIGINT) query, in SQL both backends read alike.
+pub fn count(location: &Path, sql: &str) -> i64 {
+    off_runtime(|| count_here(location, sql))
+}
+
+fn count_here(location: &Path, sql: &str) -> i64 {
+    let loc = location.to_string_lossy();
+    if loc.starts_with("postgres") {
+        let mut c = postgres::Client::connect(&loc, postgres::NoTls).expect("connect");
+        c.query_one(sql, &[]).expect(sql).get(0)
+    } else {
+        let c = rusqlite::Connection::open(location).expect("open");
+        c.query_row(sql, [], |r| r.get(0)).expect(sql)
     }
 }

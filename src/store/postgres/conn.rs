@@ -21,7 +21,8 @@ struct Inner {
 /// The rows of a PostgreSQL store. `RefCell`: the row traits take `&self` (a transaction is one
 /// handle), while the client needs `&mut` for every call; the engine owns it on one thread at a time.
 pub struct PgDb {
-    inner: RefCell<Inner>,
+    /// `None` only while being dropped (see `Drop`).
+    inner: RefCell<Option<Inner>>,
 }
 
 impl From<postgres::Error> for Error {
@@ -39,35 +40,60 @@ impl From<postgres::Error> for Error {
 
 impl PgDb {
     pub fn connect(config: postgres::Config) -> Result<PgDb> {
-        let client = config.connect(postgres::NoTls)?;
+        let client = if in_async_context() {
+            // See `with`: the client's own runtime must not start on an async thread.
+            let c = &config;
+            std::thread::scope(|s| s.spawn(move || c.connect(postgres::NoTls)).join())
+                .map_err(|_| Error::Store("PostgreSQL connect panicked".into()))??
+        } else {
+            config.connect(postgres::NoTls)?
+        };
         Ok(PgDb {
-            inner: RefCell::new(Inner {
+            inner: RefCell::new(Some(Inner {
                 client,
                 statements: HashMap::new(),
                 config,
                 depth: 0,
-            }),
+            })),
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> Result<T>) -> Result<T> {
-        let mut inner = self
-            .inner
-            .try_borrow_mut()
-            .map_err(|_| Error::Store("PostgreSQL connection used re-entrantly".into()))?;
-        if inner.client.is_closed() && inner.depth == 0 {
-            // Outside a transaction nothing is lost by connecting again; prepared statements
-            // belonged to the old session.
-            inner.client = inner.config.connect(postgres::NoTls)?;
-            inner.statements.clear();
+    fn with<T: Send>(&self, f: impl FnOnce(&mut Inner) -> Result<T> + Send) -> Result<T> {
+        let mut guard = self.borrow()?;
+        let inner = guard
+            .as_mut()
+            .ok_or_else(|| Error::Store("PostgreSQL connection closed".into()))?;
+        let run = |inner: &mut Inner| {
+            if inner.client.is_closed() && inner.depth == 0 {
+                // Outside a transaction nothing is lost by connecting again; prepared statements
+                // belonged to the old session.
+                inner.client = inner.config.connect(postgres::NoTls)?;
+                inner.statements.clear();
+            }
+            f(inner)
+        };
+        if in_async_context() {
+            // The synchronous client blocks on its own runtime, which tokio forbids on a thread
+            // that is running async tasks; such a caller (a test body, a stray call on a server
+            // worker) gets the call made on a plain thread instead of a panic.
+            return std::thread::scope(|s| s.spawn(move || run(inner)).join())
+                .map_err(|_| Error::Store("PostgreSQL call panicked".into()))?;
         }
-        f(&mut inner)
+        run(inner)
+    }
+
+    fn borrow(&self) -> Result<std::cell::RefMut<'_, Option<Inner>>> {
+        self.inner
+            .try_borrow_mut()
+            .map_err(|_| Error::Store("PostgreSQL connection used re-entrantly".into()))
     }
 
     /// Track `begin`/`finish` levels (see `Inner::depth`).
     pub fn set_depth(&self, depth: usize) {
-        if let Ok(mut i) = self.inner.try_borrow_mut() {
-            i.depth = depth;
+        if let Ok(mut guard) = self.inner.try_borrow_mut() {
+            if let Some(i) = guard.as_mut() {
+                i.depth = depth;
+            }
         }
     }
 
@@ -124,24 +150,54 @@ impl PgDb {
         params: &[Param],
         f: &mut dyn FnMut(&Row) -> Result<bool>,
     ) -> Result<()> {
-        use postgres::fallible_iterator::FallibleIterator;
-        self.with(|i| {
-            let s = Self::statement(i, sql)?;
-            let mut it = i.client.query_raw(&s, params.iter().copied())?;
-            while let Some(r) = it.next()? {
+        if in_async_context() {
+            // `f` cannot cross to the helper thread `with` uses there: read the rows first.
+            for r in self.rows(sql, params)? {
                 if !f(&r)? {
                     break;
                 }
             }
-            Ok(())
-        })
+            return Ok(());
+        }
+        let mut guard = self.borrow()?;
+        let inner = guard
+            .as_mut()
+            .ok_or_else(|| Error::Store("PostgreSQL connection closed".into()))?;
+        use postgres::fallible_iterator::FallibleIterator;
+        let s = Self::statement(inner, sql)?;
+        let mut it = inner.client.query_raw(&s, params.iter().copied())?;
+        while let Some(r) = it.next()? {
+            if !f(&r)? {
+                break;
+            }
+        }
+        Ok(())
     }
 
     pub fn is_closed(&self) -> bool {
         self.inner
             .try_borrow()
-            .map(|i| i.client.is_closed())
+            .map(|i| i.as_ref().is_none_or(|i| i.client.is_closed()))
             .unwrap_or(false)
+    }
+}
+
+/// Whether this thread is running async tasks, where blocking on another runtime panics.
+fn in_async_context() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let Some(inner) = self.inner.get_mut().take() else {
+            return;
+        };
+        if in_async_context() {
+            // Closing the client blocks on its runtime: do it where that is allowed.
+            std::thread::scope(|s| {
+                s.spawn(move || drop(inner));
+            });
+        }
     }
 }
 

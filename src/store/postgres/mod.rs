@@ -5,9 +5,11 @@
 //! replicas exactly as they do across processes on one SQLite file, and sequences grow in commit
 //! order, which is what the change feed follows.
 mod audit;
+mod cases;
 mod catalog;
 mod conn;
 mod detect;
+mod incidents;
 mod keys;
 mod migrations;
 mod ops;
