@@ -26,7 +26,7 @@ pub mod triage;
 mod tx;
 mod workflows;
 
-pub use crate::store::{ListFilter, Watermark};
+pub use crate::store::{ChangeFollower, ListFilter, Watermark};
 pub use catalog::RuleEntry;
 pub use command::{stale, BlockFor, Command, NewCase, NewIncident, Outcome, SignalRef};
 pub use idempotency::StoredAnswer;
@@ -189,6 +189,15 @@ impl Engine {
                 break;
             }
         }
+    }
+
+    /// Hear of writes other processes commit, where the store can tell (PostgreSQL): `on_change`
+    /// gets the audit log's new head. Kept alive by the returned handle.
+    pub fn follow_changes(
+        &self,
+        on_change: Box<dyn Fn(i64) + Send>,
+    ) -> Result<Option<ChangeFollower>> {
+        self.store.follow_changes(on_change)
     }
 
     /// Flush the store before the process ends.

@@ -67,6 +67,8 @@ pub struct Server {
     db: Arc<Db>,
     stop: watch::Sender<bool>,
     limits: listen::Limits,
+    /// Wakes this replica's change feed when another replica writes (PostgreSQL stores).
+    _follower: Option<crate::engine::ChangeFollower>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -263,6 +265,11 @@ pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> 
         opts: Arc::new(opts),
         shutdown,
     };
+    let wake = Arc::clone(&state.changes);
+    let follower = db
+        .read(move |e| Ok(e.follow_changes(Box::new(move |seq| wake.published(seq)))?))
+        .await
+        .map_err(|e| Error::Store(e.detail.clone()))?;
     Ok(Server {
         addr,
         listener,
@@ -270,6 +277,7 @@ pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> 
         db,
         stop,
         limits,
+        _follower: follower,
     })
 }
 

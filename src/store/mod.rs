@@ -37,7 +37,18 @@ pub trait Storage: Send {
     fn location(&self) -> String;
     /// Flush what the backend keeps aside (SQLite's WAL) before the process ends.
     fn checkpoint(&self) -> Result<()>;
+    /// Call `on_change(head seq)` whenever another process commits a write, where the backend can
+    /// say so (PostgreSQL's LISTEN/NOTIFY); `None` where readers must look for themselves.
+    fn follow_changes(
+        &self,
+        _on_change: Box<dyn Fn(i64) + Send>,
+    ) -> Result<Option<ChangeFollower>> {
+        Ok(None)
+    }
 }
+
+/// Keeps a `follow_changes` subscription alive; dropping it stops it.
+pub struct ChangeFollower(pub Box<dyn Send>);
 
 /// A backend chosen at run time (`open`) is a backend too.
 impl Storage for Box<dyn Storage> {
@@ -58,6 +69,9 @@ impl Storage for Box<dyn Storage> {
     }
     fn checkpoint(&self) -> Result<()> {
         (**self).checkpoint()
+    }
+    fn follow_changes(&self, on_change: Box<dyn Fn(i64) + Send>) -> Result<Option<ChangeFollower>> {
+        (**self).follow_changes(on_change)
     }
 }
 

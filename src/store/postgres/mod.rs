@@ -11,6 +11,7 @@ mod conn;
 mod detect;
 mod incidents;
 mod keys;
+pub mod listen;
 mod migrations;
 mod ops;
 mod signals;
@@ -34,6 +35,8 @@ pub fn is_url(location: &str) -> bool {
 
 pub struct PgStore {
     db: PgDb,
+    /// How to connect (the change listener opens its own connection).
+    config: postgres::Config,
     location: String,
     /// Open levels of `Storage::begin`.
     levels: usize,
@@ -46,10 +49,11 @@ impl PgStore {
         let config: postgres::Config = url
             .parse()
             .map_err(|e| Error::Usage(format!("store URL {}: {e}", redact(url))))?;
-        let db = PgDb::connect(config)
+        let db = PgDb::connect(config.clone())
             .map_err(|e| Error::Store(format!("cannot connect to {}: {e}", redact(url))))?;
         let store = PgStore {
             db,
+            config,
             location: redact(url),
             levels: 0,
         };
@@ -153,7 +157,10 @@ impl crate::store::Storage for PgStore {
         let sql = match (self.levels == 0, keep) {
             (false, true) => "RELEASE sigscope_level",
             (false, false) => "ROLLBACK TO sigscope_level; RELEASE sigscope_level",
-            (true, true) => "COMMIT",
+            // Other replicas' change feeds hear of it on commit (see `listen`).
+            (true, true) => {
+                "SELECT pg_notify('sigscope_changes', COALESCE(MAX(seq), 0)::text) FROM audit; COMMIT"
+            }
             (true, false) => "ROLLBACK",
         };
         let out = self.db.batch(sql);
@@ -176,6 +183,14 @@ impl crate::store::Storage for PgStore {
     fn checkpoint(&self) -> Result<()> {
         // The server keeps its own WAL; nothing is kept aside client-side.
         Ok(())
+    }
+
+    fn follow_changes(
+        &self,
+        on_change: Box<dyn Fn(i64) + Send>,
+    ) -> Result<Option<crate::store::ChangeFollower>> {
+        let f = listen::follow(self.config.clone(), on_change)?;
+        Ok(Some(crate::store::ChangeFollower(Box::new(f))))
     }
 }
 
