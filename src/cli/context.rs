@@ -57,7 +57,7 @@ impl Context {
     ///
     /// A read never creates a store: a mistyped `--store` is an error, not an empty answer.
     pub fn engine_as_reader(&self) -> Result<(Engine, User)> {
-        if !self.store_path.exists() {
+        if !crate::engine::is_store_url(&self.store_path) && !self.store_path.exists() {
             return Err(crate::error::Error::NotFound(format!(
                 "no store at {} (check --store or SIGSCOPE_STORE; `sigscope import` creates one)",
                 self.store_path.display()

@@ -12,6 +12,7 @@ mod import;
 mod incidents;
 mod ingest;
 mod keys;
+mod migrate;
 mod notify;
 mod output;
 mod rules;
@@ -37,7 +38,8 @@ use std::path::PathBuf;
     long_about = "With no subcommand, opens the explorer on the configured store."
 )]
 pub struct Cli {
-    /// The SQLite store (default: the XDG data dir's sigscope/signals.db).
+    /// The store: a SQLite file (default: the XDG data dir's sigscope/signals.db) or a
+    /// postgres:// URL shared by several `serve` replicas.
     #[arg(long, global = true, env = "SIGSCOPE_STORE", value_name = "PATH")]
     pub store: Option<PathBuf>,
     /// The config file (default: the XDG config dir's sigscope/config.toml).
@@ -85,6 +87,8 @@ pub enum Command {
     Users(users::UsersCmd),
     /// Run the team server (the vendor's API over this store).
     Serve(serve::ServeArgs),
+    /// Copy a whole store to another backend (SQLite ⇄ PostgreSQL), verified by counts and checksums.
+    MigrateStore(migrate::MigrateArgs),
     /// Manage the team server's API and application keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
@@ -255,6 +259,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Users(c)) => users::run(&ctx, c),
         Some(Command::Serve(a)) => serve::run(&ctx, a),
         Some(Command::Keys(c)) => keys::run(&ctx, c),
+        Some(Command::MigrateStore(a)) => migrate::run(a),
         Some(Command::Sync(a)) => sync::run(&ctx, cli.remote.as_deref(), cli.site.as_deref(), a),
         Some(Command::Cases(c)) => cases::run(&ctx, c),
         Some(Command::Incidents(c)) => incidents::run(&ctx, c),

@@ -15,6 +15,7 @@ mod idempotency;
 mod incidents;
 pub mod ingest;
 pub mod keys;
+pub mod migrate;
 mod notify;
 pub mod ops;
 pub mod rbac;
@@ -109,6 +110,11 @@ pub(crate) const VERSION_ACTIONS: &[&str] = &[
 
 /// Events the change feed returns per call at most.
 pub const CHANGES_PAGE: usize = 1000;
+
+/// Whether a store location names a database server (PostgreSQL) rather than a file.
+pub fn is_store_url(location: &std::path::Path) -> bool {
+    crate::store::postgres::is_url(&location.to_string_lossy())
+}
 
 impl Engine {
     pub fn new<S: Storage + 'static>(store: S, clock: Box<dyn Clock>) -> Engine {

@@ -4,6 +4,7 @@
 //! and nestable transactions. Only the engine (and the remote cache, which mirrors a server's rows)
 //! uses it; the faces (`tui/`, `cli/`, `server/`) never name this module — `tests/architecture.rs`
 //! fails if one does. The store holds no rules.
+pub mod copy;
 pub mod postgres;
 mod rows;
 pub mod sqlite;

@@ -326,6 +326,7 @@ pub trait Db:
     + CatalogRows
     + DetectRows
     + OpsRows
+    + crate::store::copy::RawTables
 {
 }
 
@@ -343,5 +344,6 @@ impl<T> Db for T where
         + CatalogRows
         + DetectRows
         + OpsRows
+        + crate::store::copy::RawTables
 {
 }

@@ -106,6 +106,11 @@ impl PgDb {
         Ok(s)
     }
 
+    /// The parameter types PostgreSQL inferred for a statement.
+    pub fn param_types(&self, sql: &str) -> Result<Vec<postgres::types::Type>> {
+        self.with(|i| Ok(Self::statement(i, sql)?.params().to_vec()))
+    }
+
     /// Run statements with no parameters and no rows (DDL, BEGIN/COMMIT).
     pub fn batch(&self, sql: &str) -> Result<()> {
         self.with(|i| Ok(i.client.batch_execute(sql)?))

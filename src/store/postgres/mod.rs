@@ -8,6 +8,7 @@ mod audit;
 mod cases;
 mod catalog;
 mod conn;
+mod copy;
 mod detect;
 mod incidents;
 mod keys;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod blocks;
 pub mod cases;
 mod catalog;
+mod copy;
 pub mod denylist;
 mod detect;
 pub mod incidents;
