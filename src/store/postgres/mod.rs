@@ -5,11 +5,14 @@
 //! replicas exactly as they do across processes on one SQLite file, and sequences grow in commit
 //! order, which is what the change feed follows.
 mod audit;
+mod blocks;
 mod catalog;
 mod conn;
+mod denylist;
 mod detect;
 mod keys;
 mod migrations;
+mod notify;
 mod ops;
 mod signals;
 mod stubs;
