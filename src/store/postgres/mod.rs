@@ -5,18 +5,20 @@
 //! replicas exactly as they do across processes on one SQLite file, and sequences grow in commit
 //! order, which is what the change feed follows.
 mod audit;
+mod blocks;
 mod cases;
 mod catalog;
 mod conn;
 mod copy;
+mod denylist;
 mod detect;
 mod incidents;
 mod keys;
 pub mod listen;
 mod migrations;
+mod notify;
 mod ops;
 mod signals;
-mod stubs;
 mod users;
 mod workflow_runs;
 
