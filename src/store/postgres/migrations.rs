@@ -7,7 +7,8 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
         1,
         r#"
 CREATE TABLE signals (
-    id          TEXT PRIMARY KEY,
+    -- Byte order, as SQLite compares: pages and cursors order by (ts, id) alike on both backends.
+    id          TEXT COLLATE "C" PRIMARY KEY,
     -- SQLite's rowid: the order rows were first written in, which the change feed follows. Writers
     -- serialise on the store's write lock, so it grows in commit order.
     row_seq     BIGSERIAL NOT NULL UNIQUE,

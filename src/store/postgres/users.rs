@@ -23,10 +23,13 @@ fn to_user(r: &Row) -> Result<User> {
 
 impl UserRows for PgDb {
     fn list_users(&self) -> Result<Vec<User>> {
-        self.rows(&format!("SELECT {COLS} FROM users ORDER BY handle"), &[])?
-            .iter()
-            .map(to_user)
-            .collect()
+        self.rows(
+            &format!("SELECT {COLS} FROM users ORDER BY lower(handle COLLATE \"C\")"),
+            &[],
+        )?
+        .iter()
+        .map(to_user)
+        .collect()
     }
 
     fn find_user(&self, who: &str) -> Result<Option<User>> {
