@@ -4,11 +4,17 @@
 //! state and version as expected).
 //!
 //! `cargo bench --bench serve -- --clients 16 --changes 500 --signals 100000`
+//!
+//! With `--store postgres://USER@HOST:PORT/DB` it also runs on PostgreSQL, in the same run as
+//! SQLite: once with one replica and once with two (the clients split between them), each on a new
+//! database it creates next to DB and drops afterwards.
 use serde_json::{json, Value};
 use sigscope::demo::{self, DemoOptions};
 use sigscope::model::{Role, User};
 use sigscope::server::{self, ServeOptions};
-use sigscope::store::{SqliteStore, Store};
+use sigscope::model::AuditFilter;
+use sigscope::store::{Storage, Store};
+use std::path::{Path, PathBuf};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -29,14 +35,59 @@ fn main() {
     let clients = arg("--clients", 16);
     let changes = arg("--changes", 500);
     let n_signals = arg("--signals", 100_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    run("SQLite", &dir.path().join("bench.db"), 1, clients, changes, n_signals);
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(url) = args
+        .iter()
+        .position(|a| a == "--store")
+        .and_then(|i| args.get(i + 1))
+    {
+        for replicas in [1, 2] {
+            let db = Scratch::new(url, replicas);
+            let label = format!("PostgreSQL, {replicas} replica(s)");
+            run(&label, Path::new(&db.url), replicas, clients, changes, n_signals);
+        }
+    }
+}
+
+/// A database created for one run and dropped after it.
+struct Scratch {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Scratch {
+    fn new(url: &str, n: usize) -> Scratch {
+        let name = format!("sigscope_bench_{}_{n}", std::process::id());
+        let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect --store");
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
+            .expect("create the bench database");
+        let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+        Scratch {
+            admin: url.to_string(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+fn run(label: &str, path: &Path, replicas: usize, clients: usize, changes: usize, n_signals: usize) {
+    let path: PathBuf = path.to_path_buf();
     let per_client = changes.div_ceil(PER_SIGNAL);
     assert!(
         clients * per_client <= n_signals,
         "not enough signals for disjoint work"
     );
-
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("bench.db");
     let t = Instant::now();
     demo::populate_at(
         &path,
@@ -48,7 +99,7 @@ fn main() {
         },
     )
     .expect("populate");
-    let mut store = SqliteStore::open(&path).expect("store");
+    let mut store = sigscope::store::open(&path).expect("store");
     let mut engine = sigscope::engine::Engine::open(&path).expect("engine");
     let mut analysts = Vec::new();
     for i in 0..clients {
@@ -81,36 +132,46 @@ fn main() {
         "{} open signals: not enough for disjoint work",
         ids.len()
     );
-    eprintln!("store of {n_signals} signals ready in {:.1?}", t.elapsed());
+    eprintln!("{label}: store of {n_signals} signals ready in {:.1?}", t.elapsed());
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     rt.block_on(async move {
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let opts = ServeOptions {
-            rate_limit: 0,
-            // One client address drives the whole bench.
-            per_address_limit: 0,
-            ..ServeOptions::default()
-        };
-        let (addr, server_task) = server::serve_with(
-            "127.0.0.1:0".parse().expect("addr"),
-            &path,
-            opts,
-            async move {
-                let _ = stop_rx.await;
-            },
-        )
-        .await
-        .expect("serve");
+        let mut stops = Vec::new();
+        let mut servers = Vec::new();
+        let mut addrs = Vec::new();
+        for _ in 0..replicas {
+            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+            let opts = ServeOptions {
+                rate_limit: 0,
+                // One client address drives the whole bench.
+                per_address_limit: 0,
+                ..ServeOptions::default()
+            };
+            let (addr, server_task) = server::serve_with(
+                "127.0.0.1:0".parse().expect("addr"),
+                &path,
+                opts,
+                async move {
+                    let _ = stop_rx.await;
+                },
+            )
+            .await
+            .expect("serve");
+            stops.push(stop_tx);
+            servers.push(server_task);
+            addrs.push(addr);
+        }
 
         let started = Instant::now();
         let mut tasks = Vec::new();
         for (i, (_, k)) in analysts.iter().enumerate() {
             let mine: Vec<(String, i64)> = ids[i * per_client..(i + 1) * per_client].to_vec();
             let (api, app) = (k.api_key.clone(), k.app_key.clone());
+            // Clients spread over the replicas, as a load balancer would.
+            let addr = addrs[i % addrs.len()];
             tasks.push(tokio::spawn(async move {
                 let http = reqwest::Client::new();
                 let mut versions: HashMap<String, i64> = mine.iter().cloned().collect();
@@ -147,13 +208,17 @@ fn main() {
             lat.extend(t.await.expect("client"));
         }
         let wall = started.elapsed();
-        let _ = stop_tx.send(());
-        server_task.await.expect("server").expect("server ran");
+        for stop in stops {
+            let _ = stop.send(());
+        }
+        for task in servers {
+            task.await.expect("server").expect("server ran");
+        }
 
         lat.sort();
         let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
         println!(
-            "{clients} clients x {changes} changes on {n_signals} signals: {} changes in {:.2?} = {:.0} changes/s; latency p50 {:.2?} p99 {:.2?} max {:.2?}",
+            "{label}: {clients} clients x {changes} changes on {n_signals} signals: {} changes in {:.2?} = {:.0} changes/s; latency p50 {:.2?} p99 {:.2?} max {:.2?}",
             lat.len(),
             wall,
             lat.len() as f64 / wall.as_secs_f64(),
@@ -163,18 +228,40 @@ fn main() {
         );
 
         // Nothing lost: every change recorded once per analyst, every final state as expected.
-        let store = SqliteStore::open(&path).expect("reopen");
+        let verify = path.clone();
+        let (analysts, ids) = tokio::task::spawn_blocking(move || {
+            verify_run(&verify, &analysts, &ids, changes, per_client);
+            (analysts, ids)
+        })
+        .await
+        .expect("verify");
+        drop((analysts, ids));
+    });
+}
+
+fn verify_run(
+    path: &Path,
+    analysts: &[(User, sigscope::engine::keys::NewKeys)],
+    ids: &[(String, i64)],
+    changes: usize,
+    per_client: usize,
+) {
+    {
+        let store = sigscope::store::open(path).expect("reopen");
         let mut bad = 0;
         for (i, (u, _)) in analysts.iter().enumerate() {
-            let n: i64 = store
-                .conn()
-                .query_row(
-                    "SELECT COUNT(*) FROM audit WHERE actor = ?1 AND action = 'signal.state'",
-                    [&u.handle],
-                    |r| r.get(0),
-                )
-                .expect("count");
-            if n as usize != changes {
+            let mine = AuditFilter {
+                actor: Some(u.handle.clone()),
+                ..AuditFilter::default()
+            };
+            let n = store
+                .db()
+                .audit_list(&mine)
+                .expect("audit")
+                .iter()
+                .filter(|e| e.action == "signal.state")
+                .count();
+            if n != changes {
                 bad += 1;
                 eprintln!("{}: {n} audit events, expected {changes}", u.handle);
             }
@@ -194,5 +281,5 @@ fn main() {
             println!("LOST OR WRONG: {bad} mismatches");
             std::process::exit(1);
         }
-    });
+    }
 }
