@@ -100,7 +100,7 @@ fn archive_a_signal_through_the_explorer_in_tmux() {
     t.wait("the search", 20, |s| {
         s.contains("/ @workflow.triage.state:open @appsec.type:sql_injection")
             && !s.contains("searching")
-            && s.lines().any(|l| l.starts_with("│>") && l.contains("open"))
+            && s.lines().any(|l| l.starts_with("│>") && l.contains("Open"))
     });
 
     // Open the selected signal: full screen at 80 columns.
