@@ -276,8 +276,10 @@ fn summary(change: &Change, out: &engine::Outcome) -> String {
             },
             plural(ids.len(), "signal")
         ),
-        Change::SetState { ids, state, .. } => {
-            let mut msg = format!("{} → {}", plural(ids.len(), "signal"), state.label());
+        Change::SetState {
+            ids, state, reason, ..
+        } => {
+            let mut msg = super::said::state_change(ids.len(), *state, *reason);
             if !out.skipped.is_empty() {
                 msg.push_str(&format!(" ({} unchanged)", out.skipped.len()));
             }

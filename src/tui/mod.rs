@@ -19,6 +19,7 @@ pub mod query_edit;
 pub mod records;
 pub mod remote;
 pub mod runtime;
+pub mod said;
 pub mod sort;
 pub mod stats;
 pub mod text;

@@ -427,11 +427,7 @@ impl RemoteBackend {
                     self.remote
                         .set_state(&r.id, to, reason, comment.as_deref())?;
                 }
-                Ok(self.queued(format!(
-                    "{} → {}",
-                    plural(signals.len(), "signal"),
-                    to.label()
-                )))
+                Ok(self.queued(super::said::state_change(signals.len(), to, reason)))
             }
             Command::CreateCase(c) => {
                 seen(&c.signals)?;
