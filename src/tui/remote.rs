@@ -788,7 +788,7 @@ impl Backend for RemoteBackend {
     }
 
     fn generation(&self) -> u64 {
-        self.reads.generation()
+        self.reads.generation() + self.status.borrow().users
     }
 
     fn blocks(&self, include_inactive: bool) -> Result<Vec<crate::model::Block>> {
