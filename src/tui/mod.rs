@@ -6,6 +6,7 @@ pub mod action;
 pub mod app;
 pub mod backend;
 pub mod clock;
+mod conflict_row;
 pub mod detail;
 pub mod editor;
 pub mod form;

@@ -17,7 +17,7 @@ pub fn signals(n: usize) -> String {
 
 /// `Archived (False positive)`, `Under Review`.
 pub fn state_words(state: TriageState, reason: Option<ArchiveReason>) -> String {
-    match reason.filter(|_| state == TriageState::Archived) {
+    match reason.filter(|r| state == TriageState::Archived && *r != ArchiveReason::None) {
         Some(r) => format!("{} ({})", state.label(), reason_words(r)),
         None => state.label().to_string(),
     }
