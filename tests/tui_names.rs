@@ -57,6 +57,24 @@ fn the_stream_says_severity_and_state_in_full_at_160x45_and_80x24() {
     }
 }
 
+/// The Related tab, full screen at 80 columns, has the room for the names too.
+#[test]
+fn related_signals_say_severity_and_state_in_full_when_the_panel_has_room() {
+    let b = fixture();
+    let mut app = open(&b, 80, 24);
+    harness::keys(&mut app, &b, "<Enter>4");
+    let s = screen(&app);
+    let line = s
+        .lines()
+        .find(|l| l.contains("Credential stuffing on"))
+        .unwrap_or_else(|| panic!("the related signal:\n{s}"));
+    assert!(
+        line.contains(" Medium ") && line.contains(" Under Review"),
+        "{line}"
+    );
+    assert!(!line.contains("MED") && !line.contains("review"), "{line}");
+}
+
 fn demo_backend(dir: &std::path::Path) -> LocalBackend {
     let path = dir.join("signals.db");
     demo::populate_at(
