@@ -267,15 +267,10 @@ fn load_rest(
 /// One line saying what a command made of a change did.
 fn summary(change: &Change, out: &engine::Outcome) -> String {
     match change {
-        Change::Assign { ids, user, .. } => format!(
-            "{} {}",
-            if user.is_some() {
-                "assigned"
-            } else {
-                "unassigned"
-            },
-            plural(ids.len(), "signal")
-        ),
+        Change::Assign { ids, user, .. } => {
+            let verb = user.as_ref().map_or("unassigned", |_| "assigned");
+            format!("{verb} {}", plural(ids.len(), "signal"))
+        }
         Change::SetState {
             ids, state, reason, ..
         } => {
