@@ -92,6 +92,34 @@ fn list_with_a_query_prints_exactly_the_matching_ids() {
     assert_eq!(oldest, rev[..3].to_vec());
 }
 
+/// Issue 17, item 9: the CLI (and the server, on the same query code) finds a signal by its id,
+/// as a free-text term or as `id:ID`.
+#[test]
+fn list_finds_a_signal_by_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, all) = demo_store(&dir);
+    let id = all[17].id.clone();
+    for q in [id.clone(), format!("id:{id}"), format!("\"{id}\"")] {
+        let out = run(
+            &db,
+            &[
+                "signals", "list", "-q", &q, "--limit", "0", "--format", "ids",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(got, vec![id.clone()], "query {q}");
+    }
+}
+
 #[test]
 fn a_bad_query_is_a_usage_error_with_its_column() {
     let dir = tempfile::tempdir().unwrap();

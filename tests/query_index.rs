@@ -70,6 +70,11 @@ const QUERIES: &[&str] = &[
     "14*",
     "attack?1*",
     "scanner*from",
+    "sig-0042",
+    "id:sig-0042",
+    "id:sig-004*",
+    "sig-0042 OR id:sig-0007",
+    "-id:sig-0001 status:high",
 ];
 
 #[test]
@@ -89,6 +94,55 @@ fn index_agrees_with_the_slow_path() {
         assert_eq!(got, want, "query {q}");
         assert!(!q.is_empty() || got.len() == 300);
     }
+}
+
+/// Issue 17, item 9: a signal's id is searchable, whole, as a free-text term or as `id:ID`, in the
+/// index (the explorer) and on the slow path (the CLI and the server) alike.
+#[test]
+fn signal_ids_are_searchable_whole_as_text_or_as_id() {
+    let all = signals(300);
+    let ix = SignalIndex::build(all.clone());
+    let found = |q: &str| -> Vec<String> {
+        let query = parse(q).unwrap();
+        let slow: Vec<String> = all
+            .iter()
+            .filter(|s| query.matches(s))
+            .map(|s| s.id.clone())
+            .collect();
+        let mut fast: Vec<String> = ix
+            .matches(&query, &TimeRange::all())
+            .iter()
+            .map(|&r| ix.id_of(r).to_string())
+            .collect();
+        fast.sort();
+        let mut sorted = slow.clone();
+        sorted.sort();
+        assert_eq!(fast, sorted, "index and slow path on {q}");
+        sorted
+    };
+    assert_eq!(found("sig-0042"), vec!["sig-0042"]);
+    assert_eq!(found("\"sig-0042\""), vec!["sig-0042"]);
+    assert_eq!(found("id:sig-0042"), vec!["sig-0042"]);
+    assert_eq!(
+        found("id:sig-000*"),
+        (0..10).map(|i| format!("sig-{i:04}")).collect::<Vec<_>>()
+    );
+    assert_eq!(found("sig-0042 OR sig-0007"), vec!["sig-0007", "sig-0042"]);
+    assert_eq!(found("-id:sig-0042").len(), 299);
+    // Whole ids only: a piece of one, or one in another case, is free text that matches nothing.
+    assert!(found("sig-004").is_empty());
+    assert!(found("SIG-0042").is_empty());
+    assert!(found("sig-9999").is_empty());
+    // A removed signal is not found by its id.
+    let mut ix2 = SignalIndex::build(all.clone());
+    ix2.remove("sig-0042");
+    assert!(ix2
+        .matches(&parse("sig-0042").unwrap(), &TimeRange::all())
+        .is_empty());
+    assert!(ix2
+        .matches(&parse("id:sig-004*").unwrap(), &TimeRange::all())
+        .iter()
+        .all(|&r| ix2.id_of(r) != "sig-0042"));
 }
 
 #[test]

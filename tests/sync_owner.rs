@@ -121,7 +121,11 @@ async fn offline_since_holds_while_down_and_reconnects_quickly() {
     })
     .await
     .expect("offline noticed");
-    // Three seconds of retries: never `synced`, and `since` never moves.
+    // A change made offline waits; retrying it is no news (it used to flip the state to
+    // `syncing` at every probe, restarting `since`).
+    r.set_state("sig-0001", TriageState::UnderReview, None, None)
+        .unwrap();
+    // Three seconds of retries: never `synced` nor `syncing`, and `since` never moves.
     let end = Instant::now() + Duration::from_secs(3);
     while Instant::now() < end {
         let now = st.borrow().state.clone();
@@ -141,6 +145,12 @@ async fn offline_since_holds_while_down_and_reconnects_quickly() {
     .await
     .expect("synced again")
     .unwrap();
+    r.flush().await.unwrap();
+    assert_eq!(
+        s.changes_by("ana@example.com"),
+        1,
+        "the waiting change went out"
+    );
     // Timing belongs in benches: a generous bound here, the measured time printed.
     println!("reconnected {:?} after the server's return", back.elapsed());
     task.abort();

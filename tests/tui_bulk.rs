@@ -103,7 +103,10 @@ fn a_refused_batch_can_be_applied_to_the_rest() {
     assert!(s.contains("Apply to each of the 2 signals"), "{s}");
     keys(&mut app, &b, "y");
     let s = screen(&app);
-    assert!(s.contains("changed 1 of 2 signals; refused 1"), "{s}");
+    assert!(
+        s.contains("1 of 2 signals → Open; 1 refused (:messages)"),
+        "{s}"
+    );
     assert!(app
         .messages
         .iter()

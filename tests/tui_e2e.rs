@@ -100,7 +100,7 @@ fn archive_a_signal_through_the_explorer_in_tmux() {
     t.wait("the search", 20, |s| {
         s.contains("/ @workflow.triage.state:open @appsec.type:sql_injection")
             && !s.contains("searching")
-            && s.lines().any(|l| l.starts_with("│>") && l.contains("open"))
+            && s.lines().any(|l| l.starts_with("│>") && l.contains("Open"))
     });
 
     // Open the selected signal: full screen at 80 columns.
@@ -198,7 +198,7 @@ fn archive_a_signal_through_the_explorer_in_tmux() {
 #[test]
 fn issue_17_in_tmux() {
     if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED: tmux is not installed (CI installs it via .ci/run)");
+        needs::missing("issue_17_in_tmux", "tmux is not installed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -332,7 +332,7 @@ fn a_config_error_is_readable() {
 #[test]
 fn issue_17_rest_in_tmux() {
     if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED: tmux is not installed (CI installs it via .ci/run)");
+        needs::missing("issue_17_rest_in_tmux", "tmux is not installed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -205,9 +205,9 @@ fn the_loser_of_a_race_sees_both_versions_in_conflicts_and_can_dismiss() {
         "{sc}"
     );
     assert!(sc.contains("from version 1"), "{sc}");
-    assert!(sc.contains("yours:    state under_review"), "{sc}");
+    assert!(sc.contains("yours:    state Under Review"), "{sc}");
     assert!(
-        sc.contains("theirs:   archived (remediated), unassigned (version 2)"),
+        sc.contains("theirs:   Archived (Remediated), unassigned (version 2)"),
         "{sc}"
     );
     assert!(
@@ -639,7 +639,7 @@ fn a_refused_change_is_listed_with_the_servers_answer() {
         sc.contains("refused #") && sc.contains("state on sig-0001"),
         "{sc}"
     );
-    assert!(sc.contains("yours:    state archived (other)"), "{sc}");
+    assert!(sc.contains("yours:    state Archived (Other)"), "{sc}");
     assert!(sc.contains("security_monitoring_signals_write"), "{sc}");
     drop(r);
     rt.block_on(s.stop());

@@ -160,17 +160,24 @@ fn sort_by_severity_and_back_with_angle_brackets() {
     assert_eq!(app.sort, Sort::Severity);
     let s = screen(&app);
     assert!(s.contains("by severity"), "{s}");
-    let row = |s: &str, tag: &str| s.lines().position(|l| l.contains(tag));
-    let crit = row(&s, " CRIT ").unwrap_or(usize::MAX);
-    let high = row(&s, " HIGH ").unwrap_or(0);
+    // The stream's own cells (a row starts with its time), not the facets' or the panel's.
+    let row = |s: &str, tag: &str| {
+        s.lines().position(|l| {
+            l.split('│').any(|seg| {
+                seg.get(2..8).is_some_and(|t| t.starts_with("11-26")) && seg.contains(tag)
+            })
+        })
+    };
+    let crit = row(&s, " Critical ").unwrap_or(usize::MAX);
+    let high = row(&s, " High ").unwrap_or(0);
     assert!(crit < high, "critical first: {s}");
     keys(&mut app, &b, "<");
     assert_eq!(app.sort, Sort::Time);
     keys(&mut app, &b, ">>");
     assert_eq!(app.sort, Sort::State);
     let s = screen(&app);
-    let review = row(&s, " review   -").unwrap_or(usize::MAX);
-    let archived = row(&s, " archived -").unwrap_or(0);
+    let review = row(&s, " Under Review ").unwrap_or(usize::MAX);
+    let archived = row(&s, " Archived ").unwrap_or(0);
     assert!(review < archived, "open, under review, archived: {s}");
     keys(&mut app, &b, ":sort size<Enter>");
     assert!(screen(&app).contains("sort by one of: time, severity"));

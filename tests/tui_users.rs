@@ -1,6 +1,10 @@
 //! Issue 17, item 5: the user list is not read once at start. A user added on the store after the
 //! explorer opened is offered by the assign picker after `r`, and after any change arrives on the
 //! change feed (live mode), so a first remote run or a new colleague never leaves `(unassigned)` only.
+//! On a team server the feed carries the user's addition itself: no signal needs to change.
+mod common;
+mod remote_support;
+
 use chrono::Utc;
 use sigscope::demo::{self, DemoOptions};
 use sigscope::engine::{Command, Engine, SignalRef};
@@ -41,7 +45,7 @@ fn add_user(path: &std::path::Path, email: &str, name: &str) {
         .unwrap();
 }
 
-fn picker(app: &mut App, b: &LocalBackend, filter: &str) -> String {
+fn picker(app: &mut App, b: &dyn Backend, filter: &str) -> String {
     harness::keys(app, b, &format!("a{filter}"));
     let s = harness::screen(&harness::render(app));
     harness::keys(app, b, "<Esc>");
@@ -99,4 +103,56 @@ fn a_user_added_after_opening_is_offered_after_r_and_after_a_change() {
     harness::drive(&mut app, &b, Action::Tick(Utc::now()));
     let s = picker(&mut app, &b, "Yan");
     assert!(s.contains("Yan Latecomer"), "after a change arrived:\n{s}");
+}
+
+#[test]
+fn a_user_added_on_a_team_server_reaches_a_remote_explorer_on_the_change_feed() {
+    use sigscope::remote::SyncState;
+    use std::time::{Duration, Instant};
+    let rt = remote_support::runtime();
+    let mut s = rt.block_on(common::TestServer::start(2));
+    let dir = tempfile::tempdir().unwrap();
+    let b = remote_support::backend(&s, &s.analyst, &dir.path().join("a.db"), "ana@example.com");
+    remote_support::start(&rt, &b);
+    let mut st = b.remote().status();
+    rt.block_on(async {
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            st.wait_for(|x| x.state == SyncState::Synced),
+        )
+        .await
+    })
+    .unwrap()
+    .unwrap();
+    let mut app = App::new(Options::default(), Utc::now(), 120, 30);
+    harness::open(&mut app, &b);
+    assert!(picker(&mut app, &b, "bob").contains("bob@example.com"));
+    assert!(!picker(&mut app, &b, "Zoe").contains("Zoe Newcomer"));
+
+    let mut engine = Engine::open(&s.store_path).unwrap();
+    let admin = engine.resolve_actor(Some("admin@example.com")).unwrap();
+    engine
+        .execute(
+            &admin,
+            Command::AddUser {
+                email: "zoe@example.com".into(),
+                role: Role::Standard,
+                name: Some("Zoe Newcomer".into()),
+            },
+        )
+        .unwrap();
+    drop(engine);
+    // Ticks only, no `r`: the feed brings the addition and the explorer reloads its users.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        harness::drive(&mut app, &b, Action::Tick(Utc::now()));
+        let s = picker(&mut app, &b, "Zoe");
+        if s.contains("Zoe Newcomer") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never offered:\n{s}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(b);
+    rt.block_on(s.stop());
 }

@@ -67,7 +67,7 @@ fn term(t: &Term, s: &Signal, sla: Option<&SlaContext>) -> bool {
         }
         TermKind::Text(p) => {
             let m = TextMatcher::new(p);
-            free_text(s).any(|x| m.matches(x))
+            free_text(s).any(|x| m.matches(x)) || super::ids::text_names(p, &s.id)
         }
         TermKind::Field(f, v) => {
             let mut out = Vec::new();
@@ -142,6 +142,7 @@ pub(crate) fn values<'a>(s: &'a Signal, col: Col<'_>, out: &mut Vec<Val<'a>>) {
         Col::AttackType => strs(&s.attack_types, out),
         // Answered by `term` from the SLA context; no value of the signal itself.
         Col::Sla => {}
+        Col::Id => out.push(Val::Str(&s.id)),
         Col::Raw(path) => {
             let segs: Vec<&str> = path.split('.').collect();
             if !is_typed_or_excluded(path) && !segs.iter().any(|x| x.is_empty()) {

@@ -32,6 +32,8 @@ pub enum Col<'a> {
     AttackType,
     /// `sla`: `breached` or `ok`, from the triage SLA (see `sla.rs`); not a tag key.
     Sla,
+    /// `id`: the signal's id (see `ids.rs`); not a tag key.
+    Id,
     /// Any other `@path`: looked up in the event JSON.
     Raw(&'a str),
 }
@@ -66,6 +68,7 @@ pub fn resolve(field: &Field) -> Col<'_> {
             "host" => Col::Host,
             "source" => Col::Source,
             "sla" => Col::Sla,
+            "id" => Col::Id,
             other => Col::Tag(other),
         },
         Field::Attr(p) => match p.as_str() {

@@ -15,6 +15,7 @@
 //!   message, rule name, services, env, host, source, tags, attacker IPs and users, attack types.
 //! - `sla:breached` / `sla:ok`: whether the signal stayed untriaged past its severity's target
 //!   (`sla.rs`); answered from an `SlaContext` the engine derives from the audit trail.
+//! - `id:ID` is the signal's id; a free-text term that is a whole id, as written, finds it too.
 //! - Numbers compare as numbers (`@x:>9` matches 10), times as times, other values as text.
 mod ast;
 mod digits;
@@ -22,6 +23,7 @@ mod eval;
 mod facets;
 mod fields;
 mod hints;
+mod ids;
 mod index;
 mod intern;
 mod lexer;
@@ -32,6 +34,7 @@ pub mod sla;
 pub mod stats;
 mod stats_scan;
 mod time;
+mod topk;
 mod value;
 
 pub use ast::{CmpOp, Expr, Field, Pattern, Piece, Query, Span, Term, TermKind, Value};

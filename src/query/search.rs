@@ -18,6 +18,7 @@ use super::stats_scan::RowTimes;
 /// The SLA context of an evaluation, with its times laid out by row.
 pub(crate) type Sla<'a> = (&'a SlaContext, &'a RowTimes);
 use super::time::TimeRange;
+use super::topk::{dict_text, top};
 use super::value::{match_cidr, match_value, TextMatcher, Val};
 use crate::model::{ArchiveReason, Severity, TriageState};
 use std::collections::HashMap;
@@ -258,6 +259,7 @@ impl SignalIndex {
                             None => Plan::MsgRows(m),
                         }
                     });
+                    any.extend(super::ids::text_rows(self, p).map(Plan::Bits));
                     Plan::Or(any)
                 }
                 TermKind::Field(f, v) if resolve(f) == Col::Sla => {
@@ -357,6 +359,11 @@ impl SignalIndex {
             Col::LastSeen => number(NumCol::LastSeen),
             // Answered in `compile_raw`, which has the SLA context.
             Col::Sla => Plan::Const(false),
+            Col::Id => Plan::Bits(super::ids::field_rows(
+                self,
+                value.and_then(super::ids::exact_literal),
+                &|id| pred.test(&Val::Str(id)),
+            )),
             Col::Raw(path) => match self.paths.items().iter().position(|p| **p == *path) {
                 None => Plan::Const(false),
                 Some(pid) => Plan::Extra(
@@ -739,34 +746,4 @@ impl Counts {
         }
         out
     }
-}
-
-fn dict_text(d: &super::intern::Dict<Box<str>>) -> impl Fn(u32) -> String + '_ {
-    move |i| d.str_of(i).to_string()
-}
-
-/// The `k` largest non-zero counts (ties by value text) and how many are non-zero. Only the
-/// chosen `k` are turned into text.
-fn top(counts: &[u32], k: usize, text: &dyn Fn(u32) -> String) -> (Vec<(String, u32)>, usize) {
-    let mut nz: Vec<(u32, u32)> = counts
-        .iter()
-        .enumerate()
-        .filter(|(_, &c)| c > 0)
-        .map(|(i, &c)| (i as u32, c))
-        .collect();
-    let distinct = nz.len();
-    if k == 0 {
-        return (Vec::new(), distinct);
-    }
-    // Select by count first (cheap), then settle ties at the cut by text.
-    if nz.len() > k {
-        nz.sort_unstable_by_key(|x| std::cmp::Reverse(x.1));
-        let cut = nz[k - 1].1;
-        let keep = nz.partition_point(|x| x.1 >= cut);
-        nz.truncate(keep);
-    }
-    let mut out: Vec<(String, u32)> = nz.into_iter().map(|(i, c)| (text(i), c)).collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    out.truncate(k);
-    (out, distinct)
 }

@@ -27,6 +27,9 @@ pub struct SyncStatus {
     /// Conflicts and refusals waiting for the analyst.
     pub problems: usize,
     pub last_ok: Option<DateTime<Utc>>,
+    /// How many times the remote's users were copied into the cache: the explorer reloads its
+    /// assign list when this moves (a user added on the server shows without `r`).
+    pub users: u64,
 }
 
 impl SyncStatus {
@@ -36,6 +39,7 @@ impl SyncStatus {
             pending: 0,
             problems: 0,
             last_ok: None,
+            users: 0,
         }
     }
 
@@ -131,7 +135,15 @@ pub async fn drain(inner: &Arc<Inner>) -> Result<(), RoundError> {
         let Some(entry) = inner.with_cache(|s| outbox::next_pending(s.conn())).await? else {
             return Ok(());
         };
-        inner.publish(|st| st.state = SyncState::Syncing).await;
+        // While offline, a retry is not news: saying `syncing` would make the status flicker and
+        // restart `offline since` at every probe (issue 17); it stays offline until a send works.
+        inner
+            .publish(|st| {
+                if !matches!(st.state, SyncState::Offline { .. }) {
+                    st.state = SyncState::Syncing;
+                }
+            })
+            .await;
         let method = Method::from_bytes(entry.method.as_bytes()).unwrap_or(Method::PATCH);
         let sent = inner
             .sync_client
@@ -316,6 +328,7 @@ async fn pull_users(inner: &Arc<Inner>) -> Result<(), RoundError> {
             Ok(())
         })
         .await?;
+    inner.publish(|st| st.users += 1).await;
     Ok(())
 }
 
@@ -343,7 +356,12 @@ pub async fn follow(inner: &Arc<Inner>) -> Result<(), RoundError> {
         last = page.head;
         full_pull(inner).await?;
     }
+    // Users come and go on the server too; the feed says so (`user.add`), and the list follows.
+    let users_moved = page.changes.iter().any(|c| c.action.starts_with("user."));
     inner.store_remote_signals(page.signals).await?;
+    if users_moved {
+        pull_users(inner).await?;
+    }
     inner
         .with_cache(move |s| {
             let mut row = load_row(s.conn(), &remote)?;

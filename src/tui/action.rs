@@ -41,8 +41,8 @@ pub enum Action {
     /// Ctrl-C: quit from anywhere.
     ForceQuit,
     Resize(u16, u16),
-    /// A second has passed: ask whether the store changed and how its sync is (live mode searches
-    /// again on a change).
+    /// Half a second has passed: ask whether the store changed and how its sync is (live mode
+    /// searches again on a change).
     Tick(DateTime<Utc>),
     /// A line from the `:` palette (without the colon).
     Run(String),

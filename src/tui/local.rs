@@ -267,17 +267,14 @@ fn load_rest(
 /// One line saying what a command made of a change did.
 fn summary(change: &Change, out: &engine::Outcome) -> String {
     match change {
-        Change::Assign { ids, user, .. } => format!(
-            "{} {}",
-            if user.is_some() {
-                "assigned"
-            } else {
-                "unassigned"
-            },
-            plural(ids.len(), "signal")
-        ),
-        Change::SetState { ids, state, .. } => {
-            let mut msg = format!("{} → {}", plural(ids.len(), "signal"), state.label());
+        Change::Assign { ids, user, .. } => {
+            let verb = user.as_ref().map_or("unassigned", |_| "assigned");
+            format!("{verb} {}", plural(ids.len(), "signal"))
+        }
+        Change::SetState {
+            ids, state, reason, ..
+        } => {
+            let mut msg = super::said::state_change(ids.len(), *state, *reason);
             if !out.skipped.is_empty() {
                 msg.push_str(&format!(" ({} unchanged)", out.skipped.len()));
             }

@@ -14,10 +14,10 @@ use super::backend::{
 use super::local::LocalBackend;
 use crate::engine::Command;
 use crate::error::{Error, Result};
-use crate::model::{Role, Signal, TriageState, User};
-use crate::remote::{Problem, Remote, RemoteSetup, SyncStatus};
+use crate::model::{Role, Signal, User};
+use crate::remote::{Remote, RemoteSetup, SyncStatus};
 use crate::sanitize::clean;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -427,11 +427,7 @@ impl RemoteBackend {
                     self.remote
                         .set_state(&r.id, to, reason, comment.as_deref())?;
                 }
-                Ok(self.queued(format!(
-                    "{} → {}",
-                    plural(signals.len(), "signal"),
-                    to.label()
-                )))
+                Ok(self.queued(super::said::state_change(signals.len(), to, reason)))
             }
             Command::CreateCase(c) => {
                 seen(&c.signals)?;
@@ -513,65 +509,6 @@ impl RemoteBackend {
             }
         }
         Ok(())
-    }
-
-    fn conflict_row(&self, p: Problem, users: &[User]) -> ConflictRow {
-        let handle = |uuid: &str| {
-            users
-                .iter()
-                .find(|u| u.uuid == uuid)
-                .map(|u| u.handle.clone())
-                .unwrap_or_else(|| uuid.to_string())
-        };
-        let a = p
-            .mine
-            .pointer("/data/attributes")
-            .cloned()
-            .unwrap_or(json!({}));
-        let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("");
-        let mine = match p.action.as_str() {
-            "state" => {
-                let mut m = format!("state {}", s("state"));
-                if s("state") == TriageState::Archived.as_str() && !s("archive_reason").is_empty() {
-                    m.push_str(&format!(" ({})", s("archive_reason")));
-                }
-                if !s("archive_comment").is_empty() {
-                    m.push_str(&format!(": {}", s("archive_comment")));
-                }
-                m
-            }
-            "assignee" => match a.pointer("/assignee/uuid").and_then(Value::as_str) {
-                Some(u) if !u.is_empty() => format!("assign to {}", handle(u)),
-                _ => "unassign".into(),
-            },
-            "incidents" => format!("incidents {}", a.get("incident_ids").unwrap_or(&json!([]))),
-            _ => a.to_string(),
-        };
-        let theirs = p.theirs.as_ref().map(|t| {
-            let mut d = t.triage.state.as_str().to_string();
-            if let Some(r) = t.triage.archive_reason {
-                d.push_str(&format!(" ({})", r.as_str()));
-            }
-            match &t.triage.assignee {
-                Some(x) => d.push_str(&format!(", assigned to {}", x.display())),
-                None => d.push_str(", unassigned"),
-            }
-            if !t.triage.incident_ids.is_empty() {
-                d.push_str(&format!(", incidents {:?}", t.triage.incident_ids));
-            }
-            d
-        });
-        ConflictRow {
-            seq: p.seq,
-            signal_id: p.signal_id,
-            action: p.action,
-            conflict: p.conflict,
-            mine,
-            base_version: p.base_version,
-            theirs_version: p.theirs.as_ref().map(|t| t.version),
-            theirs,
-            error: p.error,
-        }
     }
 }
 
@@ -779,7 +716,7 @@ impl Backend for RemoteBackend {
             .remote
             .problems()?
             .into_iter()
-            .map(|p| self.conflict_row(p, &users))
+            .map(|p| super::conflict_row::conflict_row(p, &users))
             .collect())
     }
 
@@ -792,7 +729,7 @@ impl Backend for RemoteBackend {
     }
 
     fn generation(&self) -> u64 {
-        self.reads.generation()
+        self.reads.generation() + self.status.borrow().users
     }
 
     fn blocks(&self, include_inactive: bool) -> Result<Vec<crate::model::Block>> {

@@ -301,7 +301,9 @@ async fn event_loop(
     let ticker = {
         let tx = tx.clone();
         tokio::spawn(async move {
-            let mut iv = tokio::time::interval(Duration::from_secs(1));
+            // Twice a second: a remote back from offline shows `synced` within its probe (at most a
+            // second) and half a second more, inside issue 17's two seconds.
+            let mut iv = tokio::time::interval(Duration::from_millis(500));
             loop {
                 iv.tick().await;
                 if tx.send(Action::Tick(chrono::Utc::now())).is_err() {

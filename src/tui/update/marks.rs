@@ -6,15 +6,9 @@ use super::changes::first_targets;
 use super::navigation::refresh;
 use crate::tui::action::Effect;
 use crate::tui::app::App;
+use crate::tui::backend::Change;
 use crate::tui::form::{Form, FormKind};
-
-fn signals(n: usize) -> String {
-    if n == 1 {
-        "1 signal".into()
-    } else {
-        format!("{n} signals")
-    }
-}
+use crate::tui::said::{self, signals};
 
 /// A search answered: marks outside its results are dropped, and a new query drops them all.
 pub(super) fn follow_search(app: &mut App, query_changed: bool) {
@@ -112,20 +106,22 @@ pub(super) fn refused(app: &mut App, err: String) {
     app.error(err);
 }
 
-/// "Apply to the rest" confirmed.
+/// "Apply to the rest" confirmed. The change stays in `sent` so that the totals can say what it was.
 pub(super) fn apply_rest(app: &mut App) -> Vec<Effect> {
-    let Some(each) = app.sent.take().and_then(|(_, c)| c.per_signal()) else {
+    let Some(each) = app.sent.as_ref().and_then(|(_, c)| c.per_signal()) else {
         return vec![];
     };
     app.info("applying…");
     vec![Effect::ApplyEach(each)]
 }
 
-/// The batch applied signal by signal: one line of totals, each refusal in `:messages`.
+/// The batch applied signal by signal: one line of totals that says what was done (the archive
+/// reason whole, at 80 columns too), each refusal with its reason in `:messages`.
 pub(super) fn applied_each(
     app: &mut App,
     results: Vec<(String, Result<String, String>)>,
 ) -> Vec<Effect> {
+    let change = app.sent.take().map(|(_, c)| c);
     let n = results.len();
     let refused: Vec<(String, String)> = results
         .into_iter()
@@ -139,22 +135,12 @@ pub(super) fn applied_each(
         ));
     }
     let done = n - refused.len();
-    let line = format!(
-        "changed {done} of {}; refused {}: {}",
-        signals(n),
-        refused.len(),
-        refused
-            .iter()
-            .take(3)
-            .map(|(id, e)| format!(
-                "{}: {e}",
-                crate::tui::text::fit(&crate::sanitize::clean(id), 30)
-            ))
-            .collect::<Vec<_>>()
-            .join("; ")
-    );
+    let line = said::partly_applied(change.as_ref(), done, n, refused.len());
     if refused.is_empty() {
-        app.info(format!("changed {}", signals(n)));
+        app.info(match &change {
+            Some(Change::SetState { state, reason, .. }) => said::state_change(n, *state, *reason),
+            _ => format!("changed {}", signals(n)),
+        });
     } else if done == 0 {
         app.error(line);
     } else {

@@ -3,7 +3,7 @@ use super::pane;
 use crate::tui::app::{App, Pane, Tab};
 use crate::tui::detail::{DetailView, Verdict};
 use crate::tui::text::SafeText;
-use crate::tui::theme::{severity_tag, state_tag, Theme};
+use crate::tui::theme::{severity_name, severity_tag, state_name, state_tag, Theme};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -154,8 +154,16 @@ fn related(app: &App, d: &DetailView, th: &Theme, w: usize) -> Vec<Line<'static>
         "Same attacker IPs or users — Enter opens",
         th.dim,
     )));
+    // Full names where the title still gets 20 cells (the panel full screen at 80 columns);
+    // the short tags in a 45-column panel beside the stream.
+    let full = w >= 36 + 20;
     for (i, r) in d.related.iter().enumerate() {
         let cur = app.focus == Pane::Side && i == app.related_cursor;
+        let (sev, state) = if full {
+            (severity_name(r.severity), state_name(r.state))
+        } else {
+            (severity_tag(r.severity), state_tag(r.state))
+        };
         let mut s = vec![
             Span::raw(if cur { "> " } else { "  " }),
             Span::styled(
@@ -163,15 +171,16 @@ fn related(app: &App, d: &DetailView, th: &Theme, w: usize) -> Vec<Line<'static>
                 th.dim,
             ),
             Span::styled(
-                format!("{} ", severity_tag(r.severity)),
+                format!("{sev:<w$} ", w = if full { 8 } else { 4 }),
                 th.severity(r.severity),
             ),
         ];
-        s.extend(r.title.spans(w.saturating_sub(30), th.base, th.escape));
-        s.push(Span::styled(
-            format!(" {}", state_tag(r.state)),
-            th.state(r.state),
+        s.extend(r.title.spans(
+            w.saturating_sub(if full { 36 } else { 30 }),
+            th.base,
+            th.escape,
         ));
+        s.push(Span::styled(format!(" {state}"), th.state(r.state)));
         let mut line = Line::from(s);
         if cur {
             line = line.style(th.selected);

@@ -3,7 +3,7 @@ use super::{padded, pane};
 use crate::tui::app::{App, Pane};
 use crate::tui::backend::Row;
 use crate::tui::text::SafeText;
-use crate::tui::theme::{severity_tag, state_tag};
+use crate::tui::theme::{severity_name, severity_tag, state_name, state_tag};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -13,6 +13,9 @@ use ratatui::widgets::Widget;
 struct Cols {
     time: usize,
     long_time: bool,
+    /// `Medium`, `Under Review` rather than `MED`, `review` (see `columns`).
+    full_names: bool,
+    sev: usize,
     service: usize,
     attackers: usize,
     state: usize,
@@ -20,9 +23,49 @@ struct Cols {
     title: usize,
 }
 
+/// `Critical`, the longest severity name.
+const FULL_SEV: usize = 8;
+/// `Under Review`, the longest state name.
+const FULL_STATE: usize = 12;
+/// The narrowest title the full names may leave (`SQL injectio…` still says what it is).
+const MIN_TITLE: usize = 12;
+
+/// How wide the full names of the results' severities and states are (from the facet counts, so
+/// the widths change with the query, not while scrolling): `status:high` needs 4 cells for
+/// `High`, not 8 for a `Critical` that is not there. Unknown counts: the longest names.
+fn names_needed(app: &App) -> (usize, usize) {
+    let widest = |key: &str, name: &dyn Fn(&str) -> Option<&'static str>, longest: usize| {
+        app.results
+            .facets
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| {
+                f.values
+                    .iter()
+                    .filter(|v| v.count > 0)
+                    .map(|v| name(&v.raw).map_or(longest, str::len))
+                    .max()
+                    .unwrap_or(longest)
+            })
+            .unwrap_or(longest)
+    };
+    let sev = widest(
+        "status",
+        &|raw| crate::model::Severity::parse(raw).map(severity_name),
+        FULL_SEV,
+    );
+    let state = widest(
+        "@workflow.triage.state",
+        &|raw| crate::model::TriageState::parse(raw).map(state_name),
+        FULL_STATE,
+    );
+    // Wide enough for the headers `SEV` and `STATE`.
+    (sev.max(3), state.max(5))
+}
+
 /// Who owns what matters more than seconds and long service names: ASSIGNEE (first name) comes
 /// in from 70 cells, ATTACKERS (one IPv4 address) from 84, before the roomier forms.
-fn columns(w: usize) -> Cols {
+fn columns(w: usize, (need_sev, need_state): (usize, usize)) -> Cols {
     let long_time = w >= 110;
     let time = if long_time { 14 } else { 11 };
     let service = if w >= 110 {
@@ -47,24 +90,37 @@ fn columns(w: usize) -> Cols {
     } else {
         0
     };
-    // Marker (2) + severity (4) + one space after each column.
-    let fixed = 2
-        + time
-        + 1
-        + 5
-        + [service, attackers, state, assignee]
-            .iter()
-            .filter(|&&c| c > 0)
-            .map(|c| c + 1)
-            .sum::<usize>();
+    // Marker (2) + severity + one space after each column.
+    let fixed = |sev: usize, state: usize| {
+        2 + time
+            + 1
+            + sev
+            + 1
+            + [service, attackers, state, assignee]
+                .iter()
+                .filter(|&&c| c > 0)
+                .map(|c| c + 1)
+                .sum::<usize>()
+    };
+    // Full names (`Critical`, `Under Review`) wherever the title keeps a readable width; the
+    // short tags only when it would not (issue 17: `MED` and `review` where the names fit).
+    let full_state = if state > 0 { need_state } else { 0 };
+    let full_names = w.saturating_sub(fixed(need_sev, full_state)) >= MIN_TITLE;
+    let (sev, state) = if full_names {
+        (need_sev, full_state)
+    } else {
+        (4, state)
+    };
     Cols {
         time,
         long_time,
+        full_names,
+        sev,
         service,
         attackers,
         state,
         assignee,
-        title: w.saturating_sub(fixed).max(8),
+        title: w.saturating_sub(fixed(sev, state)).max(8),
     }
 }
 
@@ -77,7 +133,11 @@ fn header(c: &Cols) -> Vec<Span<'static>> {
             format!("TIME {}", crate::tui::clock::short_label()),
             w = c.time
         )),
-        Span::raw("SEV  "),
+        Span::raw(format!(
+            "{:<w$} ",
+            if c.sev >= FULL_SEV { "SEVERITY" } else { "SEV" },
+            w = c.sev
+        )),
     ];
     s.push(Span::raw(format!("{:<w$}", "TITLE", w = c.title)));
     for (w, name) in [
@@ -123,8 +183,18 @@ fn row_line(app: &App, r: &Row, c: &Cols, selected: bool) -> Line<'static> {
         },
     );
     s.push(Span::styled(format!("{time} "), th.dim));
+    // A row newer than the counts the widths came from may need a longer name: its tag, then.
+    let fit = |name: &'static str, tag: &'static str, w: usize| -> &'static str {
+        if c.full_names && name.len() <= w {
+            name
+        } else {
+            tag.get(..w.min(tag.len())).unwrap_or(tag)
+        }
+    };
+    let sev = fit(severity_name(r.severity), severity_tag(r.severity), c.sev);
+    let state = fit(state_name(r.state), state_tag(r.state), c.state);
     s.push(Span::styled(
-        format!("{} ", severity_tag(r.severity)),
+        format!("{sev:<w$} ", w = c.sev),
         th.severity(r.severity),
     ));
     s.extend(text_cell(&r.title, c.title, th.base, th.escape));
@@ -138,7 +208,7 @@ fn row_line(app: &App, r: &Row, c: &Cols, selected: bool) -> Line<'static> {
     }
     if c.state > 0 {
         s.push(Span::styled(
-            format!(" {:<w$}", state_tag(r.state), w = c.state),
+            format!(" {state:<w$}", w = c.state),
             th.state(r.state),
         ));
     }
@@ -176,7 +246,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let c = columns(inner.width as usize);
+    let c = columns(inner.width as usize, names_needed(app));
     buf.set_line(
         inner.x,
         inner.y,
@@ -220,5 +290,26 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         if selected {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), th.selected);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::columns;
+
+    #[test]
+    fn full_names_unless_the_title_would_drop_below_its_minimum() {
+        // 160x45 with facets and panel (87 cells) and 80x24 (78): full names, a readable title.
+        let longest = (super::FULL_SEV, super::FULL_STATE);
+        for w in [78, 87, 120, 200] {
+            let c = columns(w, longest);
+            assert!(c.full_names && c.title >= super::MIN_TITLE, "{w}");
+        }
+        // 85 cells bring ATTACKERS in: the names would leave the title 11 cells, the tags 19.
+        let c = columns(85, longest);
+        assert!(!c.full_names && c.title == 19, "{}", c.title);
+        // Results that are all High and Open need no room for `Critical` or `Under Review`.
+        let c = columns(85, (4, 5));
+        assert!(c.full_names && c.title == 22, "{}", c.title);
     }
 }
