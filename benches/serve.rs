@@ -10,12 +10,12 @@
 //! database it creates next to DB and drops afterwards.
 use serde_json::{json, Value};
 use sigscope::demo::{self, DemoOptions};
+use sigscope::model::AuditFilter;
 use sigscope::model::{Role, User};
 use sigscope::server::{self, ServeOptions};
-use sigscope::model::AuditFilter;
 use sigscope::store::{Storage, Store};
-use std::path::{Path, PathBuf};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const STATES: [&str; 3] = ["under_review", "archived", "open"];
@@ -36,7 +36,14 @@ fn main() {
     let changes = arg("--changes", 500);
     let n_signals = arg("--signals", 100_000);
     let dir = tempfile::tempdir().expect("tempdir");
-    run("SQLite", &dir.path().join("bench.db"), 1, clients, changes, n_signals);
+    run(
+        "SQLite",
+        &dir.path().join("bench.db"),
+        1,
+        clients,
+        changes,
+        n_signals,
+    );
     let args: Vec<String> = std::env::args().collect();
     if let Some(url) = args
         .iter()
@@ -46,7 +53,14 @@ fn main() {
         for replicas in [1, 2] {
             let db = Scratch::new(url, replicas);
             let label = format!("PostgreSQL, {replicas} replica(s)");
-            run(&label, Path::new(&db.url), replicas, clients, changes, n_signals);
+            run(
+                &label,
+                Path::new(&db.url),
+                replicas,
+                clients,
+                changes,
+                n_signals,
+            );
         }
     }
 }
@@ -62,7 +76,10 @@ impl Scratch {
     fn new(url: &str, n: usize) -> Scratch {
         let name = format!("sigscope_bench_{}_{n}", std::process::id());
         let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect --store");
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
+        // Separate statements: CREATE DATABASE refuses to run inside a multi-statement batch.
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .expect("drop an old bench database");
+        c.batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create the bench database");
         let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
         Scratch {
@@ -76,12 +93,22 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
 
-fn run(label: &str, path: &Path, replicas: usize, clients: usize, changes: usize, n_signals: usize) {
+fn run(
+    label: &str,
+    path: &Path,
+    replicas: usize,
+    clients: usize,
+    changes: usize,
+    n_signals: usize,
+) {
     let path: PathBuf = path.to_path_buf();
     let per_client = changes.div_ceil(PER_SIGNAL);
     assert!(
@@ -132,7 +159,10 @@ fn run(label: &str, path: &Path, replicas: usize, clients: usize, changes: usize
         "{} open signals: not enough for disjoint work",
         ids.len()
     );
-    eprintln!("{label}: store of {n_signals} signals ready in {:.1?}", t.elapsed());
+    eprintln!(
+        "{label}: store of {n_signals} signals ready in {:.1?}",
+        t.elapsed()
+    );
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -271,12 +301,20 @@ fn verify_run(
                 let want = STATES[(rounds - 1) % 3];
                 if s.triage.state.as_str() != want || s.version != v0 + rounds as i64 {
                     bad += 1;
-                    eprintln!("{id}: {} v{}, expected {want} v{}", s.triage.state, s.version, v0 + rounds as i64);
+                    eprintln!(
+                        "{id}: {} v{}, expected {want} v{}",
+                        s.triage.state,
+                        s.version,
+                        v0 + rounds as i64
+                    );
                 }
             }
         }
         if bad == 0 {
-            println!("verified: {} audit events present, every final state and version as expected", clients * changes);
+            println!(
+                "verified: {} audit events present, every final state and version as expected",
+                analysts.len() * changes
+            );
         } else {
             println!("LOST OR WRONG: {bad} mismatches");
             std::process::exit(1);

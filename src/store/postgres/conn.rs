@@ -187,9 +187,36 @@ impl PgDb {
     }
 }
 
-/// Whether this thread is running async tasks, where blocking on another runtime panics.
+/// Whether this thread is running async tasks, where the client's blocking call panics (tokio
+/// refuses to start a runtime there). A thread inside a runtime's context may still block — the
+/// server calls the engine on `spawn_blocking` threads — and tokio offers no question that tells
+/// the two apart, so the first call on such a thread asks tokio itself (starting an empty runtime,
+/// which panics only where blocking is forbidden) and the answer is kept for the thread.
 fn in_async_context() -> bool {
-    tokio::runtime::Handle::try_current().is_ok()
+    use std::cell::Cell;
+    thread_local! {
+        static ASYNC: Cell<Option<bool>> = const { Cell::new(None) };
+    }
+    if tokio::runtime::Handle::try_current().is_err() {
+        return false;
+    }
+    ASYNC.with(|known| {
+        if let Some(v) = known.get() {
+            return v;
+        }
+        let probe = || {
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .map(|rt| rt.block_on(async {}))
+        };
+        // Quiet: the expected panic is an answer, not an error worth printing.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let refused = std::panic::catch_unwind(probe).is_err();
+        std::panic::set_hook(hook);
+        known.set(Some(refused));
+        refused
+    })
 }
 
 impl Drop for PgDb {
@@ -220,4 +247,23 @@ pub fn int(n: usize) -> Result<i64> {
 /// A stored count back to an unsigned size; negative counts cannot happen and read as 0.
 pub fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_async_context;
+
+    #[test]
+    fn async_threads_are_told_from_blocking_ones() {
+        assert!(!in_async_context(), "a plain thread");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            assert!(in_async_context(), "an async task's thread");
+            let on_blocking = tokio::task::spawn_blocking(in_async_context).await.unwrap();
+            assert!(!on_blocking, "a spawn_blocking thread may block");
+        });
+    }
 }
