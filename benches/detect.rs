@@ -16,7 +16,9 @@
 //! Knobs: `SIGSCOPE_BENCH_MB` (default 128) is the memory run's full size, so
 //! `SIGSCOPE_BENCH_MB=1024` runs the 1 GB case (and a 256 MB one); the throughput logs are that size
 //! up to 128 MB. `SIGSCOPE_BENCH_SKIP_THROUGHPUT` / `SIGSCOPE_BENCH_SKIP_MEMORY` leave a part out;
-//! `SIGSCOPE_BENCH_BIN` measures another `sigscope` binary (an older build, to compare).
+//! `SIGSCOPE_BENCH_BIN` measures another `sigscope` binary (an older build, to compare);
+//! `SIGSCOPE_BENCH_FLUSH_EVERY` (default 20,000) is how many events pass between taking the
+//! signals out (ingest: 2,000 lines).
 use sigscope::detect::{Catalogue, Detector, Format, NoState};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
@@ -108,7 +110,7 @@ fn thread_cpu() -> Duration {
         + Duration::from_micros(ru.ru_utime.tv_usec as u64 + ru.ru_stime.tv_usec as u64)
 }
 
-fn detect_rate(path: &Path) -> (u64, u64, Duration, usize) {
+fn detect_rate(path: &Path, flush_every: u64) -> (u64, u64, Duration, usize) {
     let rules = Catalogue::defaults().expect("catalogue").enabled();
     let mut d = Detector::new(rules);
     let mut f = BufReader::with_capacity(1 << 20, std::fs::File::open(path).expect("open"));
@@ -130,7 +132,7 @@ fn detect_rate(path: &Path) -> (u64, u64, Duration, usize) {
         d.process(&e, &mut NoState).expect("process");
         // Signals out and state to save now and then (`ingest` does it per 2,000 lines, with the
         // store; its rate is the memory run's).
-        if events % 20_000 == 0 {
+        if events % flush_every == 0 {
             signals += d.flush().expect("flush").signals.len();
         }
     }
@@ -234,17 +236,23 @@ fn main() {
 }
 
 fn throughput(dir: &Path, mb: u64) {
+    // How often signals are taken out (and state serialized); ingest does it every 2,000 lines.
+    let flush_every: u64 = std::env::var("SIGSCOPE_BENCH_FLUSH_EVERY")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(20_000);
     for (name, pct) in [
         ("(a) recorded CRS attack lines only", 100u64),
         ("(b) mix, 10% attacks", 10),
     ] {
         let path = dir.join(format!("audit-{pct}.log"));
         let (lines, bytes) = generate(&path, mb << 20, pct);
-        let (events, attacks, took, signals) = detect_rate(&path);
+        let (events, attacks, took, signals) = detect_rate(&path, flush_every);
         let rate = events as f64 / took.as_secs_f64();
         let size = bytes as f64 / 1048576.0;
         println!(
-            "detect {name}: {lines} lines, {size:.0} MB, avg {} B/line: {events} events ({attacks} attacks, {signals} signal updates) in {:.2} s CPU = {rate:.0} events/s ({:.0} MB/s) on one thread",
+            "detect {name}: {lines} lines, {size:.0} MB, avg {} B/line: {events} events ({attacks} attacks, {signals} signal updates, out every {flush_every} events) in {:.2} s CPU = {rate:.0} events/s ({:.0} MB/s) on one thread",
             bytes / lines.max(1),
             took.as_secs_f64(),
             size / took.as_secs_f64()
