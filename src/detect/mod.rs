@@ -16,6 +16,7 @@ pub mod open_signal;
 pub mod pipeline;
 pub mod rule;
 pub mod sample;
+mod sample_json;
 pub mod window;
 
 pub use catalogue::Catalogue;

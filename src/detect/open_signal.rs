@@ -143,7 +143,12 @@ impl OpenSignal {
         samples.sort_by_key(|s| s.ms);
         let samples: Vec<Value> = samples
             .into_iter()
-            .map(|s| json!({"eventId": s.event_id, "content": s.content}))
+            .map(|s| {
+                let mut m = Map::with_capacity(2);
+                m.insert("eventId".into(), Value::String(s.event_id.clone()));
+                m.insert("content".into(), s.content.to_value());
+                Value::Object(m)
+            })
             .collect();
         let mut tags: Vec<String> = r.tags.clone();
         let mut tag = |t: String| {
