@@ -207,18 +207,24 @@ impl OpenSignal {
             event.insert("service".into(), json!(service));
         }
         event.insert("samples".into(), Value::Array(samples));
-        json!({
-            "id": self.id,
-            "type": "signal",
-            "attributes": {
-                "timestamp": Self::time(self.last_ms),
-                "message": message,
-                "tags": tags,
-                "status": self.severity.as_str(),
-                "service": if service.is_empty() { json!([]) } else { json!([service]) },
-                "version": 1,
-                "attributes": Value::Object(event),
-            }
-        })
+        // Maps built in place: `json!` would copy `event` (all the samples) through a serializer.
+        let mut attrs = Map::with_capacity(7);
+        attrs.insert("timestamp".into(), json!(Self::time(self.last_ms)));
+        attrs.insert("message".into(), json!(message));
+        attrs.insert("tags".into(), json!(tags));
+        attrs.insert("status".into(), json!(self.severity.as_str()));
+        let services = if service.is_empty() {
+            json!([])
+        } else {
+            json!([service])
+        };
+        attrs.insert("service".into(), services);
+        attrs.insert("version".into(), json!(1));
+        attrs.insert("attributes".into(), Value::Object(event));
+        let mut out = Map::with_capacity(3);
+        out.insert("id".into(), json!(self.id));
+        out.insert("type".into(), json!("signal"));
+        out.insert("attributes".into(), Value::Object(attrs));
+        Value::Object(out)
     }
 }
