@@ -50,7 +50,7 @@ fn run(r: DetectionRule, events: &[AttackEvent]) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for e in events {
         d.process(e, &mut NoState).unwrap();
-        for s in d.flush().signals {
+        for s in d.flush().unwrap().signals {
             match out.iter_mut().find(|x| x["id"] == s["id"]) {
                 Some(x) => *x = s,
                 None => out.push(s),

@@ -195,10 +195,10 @@ pub fn run(ctx: &Context, cmd: RulesCmd) -> Result<()> {
                     }
                 }
                 if (i + 1) % 20_000 == 0 {
-                    signals.extend(det.flush().signals);
+                    signals.extend(det.flush()?.signals);
                 }
             }
-            signals.extend(det.flush().signals);
+            signals.extend(det.flush()?.signals);
             // A signal updated in several flushes appears once, as it ended.
             let mut last: Vec<Value> = Vec::new();
             for s in signals {

@@ -198,14 +198,20 @@ impl Cond {
     }
 
     pub fn eval(&self, vals: &HashMap<String, f64>) -> bool {
+        self.eval_with(&|n| vals.get(n).copied().unwrap_or(0.0))
+    }
+
+    /// `eval` with each query's value looked up by name (0 for a name it does not know), so that
+    /// the detector need not build a map per event.
+    pub fn eval_with(&self, val: &dyn Fn(&str) -> f64) -> bool {
         let v = |o: &Operand| match o {
-            Operand::Name(n) => vals.get(n).copied().unwrap_or(0.0),
+            Operand::Name(n) => val(n),
             Operand::Num(x) => *x,
         };
         match self {
             Cond::True => true,
-            Cond::And(a, b) => a.eval(vals) && b.eval(vals),
-            Cond::Or(a, b) => a.eval(vals) || b.eval(vals),
+            Cond::And(a, b) => a.eval_with(val) && b.eval_with(val),
+            Cond::Or(a, b) => a.eval_with(val) || b.eval_with(val),
             Cond::Cmp(l, op, r) => {
                 let (l, r) = (v(l), v(r));
                 match op {

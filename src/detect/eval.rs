@@ -4,13 +4,15 @@
 //! wall clock, drives all of it, so replaying a log gives the same signals. Memory is bounded by the
 //! groups with an open signal or a non-empty window; the rest is swept.
 use super::event::AttackEvent;
-use super::open_signal::{keep_sample, OpenSignal, Sample, MAX_SAMPLES};
+use super::open_signal::OpenSignal;
 use super::rule::{Aggregation, CompiledRule};
+use super::sample::{self, Sample, SampleHead, MAX_SAMPLES};
 use super::window::Window;
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 
 /// The state of one (rule, group) — what is persisted so that a restart continues.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -38,36 +40,52 @@ impl StateSource for NoState {
 
 type Key = (usize, String);
 
-/// What a flush hands to the store: signals to upsert, group states to save or drop.
+/// What a flush hands to the store: signals to upsert, group states (JSON) to save or drop.
 #[derive(Debug, Default)]
 pub struct Flush {
     pub signals: Vec<Value>,
-    pub save: Vec<(String, String, GroupState)>,
+    /// (rule id, group key, `GroupState` as JSON)
+    pub save: Vec<(String, String, String)>,
     pub drop: Vec<(String, String)>,
+}
+
+/// A group held in memory, and whether it changed since the last flush.
+struct Slot {
+    state: GroupState,
+    dirty: bool,
 }
 
 pub struct Detector {
     rules: Vec<CompiledRule>,
-    groups: HashMap<Key, GroupState>,
-    changed: HashSet<Key>,
+    groups: HashMap<Key, Slot>,
     /// The newest event time seen, for sweeping.
     now_ms: i64,
+    /// The queries of one rule an event matched (kept to spare an allocation per event).
+    hits: Vec<usize>,
 }
 
-/// The group-by values of an event for a query: (field, value) pairs and the joined key.
-fn group_of(rule: &CompiledRule, q: usize, e: &AttackEvent) -> (Vec<(String, String)>, String) {
-    let query = &rule.queries[q];
-    let mut pairs = Vec::with_capacity(query.group_by.len());
+/// The group key of an event for a rule: its group-by values joined by U+001F.
+fn group_key(rule: &CompiledRule, q: usize, e: &AttackEvent) -> String {
     let mut key = String::new();
-    for (f, name) in query.group_by.iter().zip(&rule.group_by_names) {
-        let v = f.first_text(e).unwrap_or_default();
-        if !key.is_empty() {
+    for (i, f) in rule.queries[q].group_by.iter().enumerate() {
+        if i > 0 {
             key.push('\u{1f}');
         }
-        key.push_str(&v);
-        pairs.push((name.clone(), v));
+        if let Some(v) = f.first_cow(e) {
+            key.push_str(&v);
+        }
     }
-    (pairs, key)
+    key
+}
+
+/// The (field, value) pairs of the group-by fields, for a signal that opens.
+fn group_pairs(rule: &CompiledRule, q: usize, e: &AttackEvent) -> Vec<(String, String)> {
+    rule.queries[q]
+        .group_by
+        .iter()
+        .zip(&rule.group_by_names)
+        .map(|(f, name)| (name.clone(), f.first_text(e).unwrap_or_default()))
+        .collect()
 }
 
 /// The attack family a rule is about: its `attack_type:` tag.
@@ -83,8 +101,8 @@ impl Detector {
         Detector {
             rules,
             groups: HashMap::new(),
-            changed: HashSet::new(),
             now_ms: i64::MIN,
+            hits: Vec::new(),
         }
     }
 
@@ -106,21 +124,30 @@ impl Detector {
         for ri in 0..self.rules.len() {
             let rule = &self.rules[ri];
             // Queries of one rule share their group-by fields, so the group is the same for all.
-            let hits: Vec<usize> = (0..rule.queries.len())
-                .filter(|&q| rule.queries[q].matcher.matches(e))
-                .collect();
-            let Some(&first) = hits.first() else { continue };
-            let (pairs, gkey) = group_of(rule, first, e);
-            let key = (ri, gkey);
-            if !self.groups.contains_key(&key) {
-                let loaded = source.load(&rule.rule.id, &key.1)?.unwrap_or_default();
-                self.groups.insert(key.clone(), loaded);
-            }
-            let Some(g) = self.groups.get_mut(&key) else {
+            self.hits.clear();
+            self.hits.extend(
+                rule.queries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, q)| q.matcher.matches(e))
+                    .map(|(i, _)| i),
+            );
+            let Some(&first) = self.hits.first() else {
                 continue;
             };
-            self.changed.insert(key.clone());
-            Self::apply(&self.rules[ri], g, &hits, pairs, e, ms);
+            let key = (ri, group_key(rule, first, e));
+            let slot = match self.groups.entry(key) {
+                Entry::Occupied(o) => o.into_mut(),
+                Entry::Vacant(v) => {
+                    let loaded = source.load(&rule.rule.id, &v.key().1)?.unwrap_or_default();
+                    v.insert(Slot {
+                        state: loaded,
+                        dirty: false,
+                    })
+                }
+            };
+            slot.dirty = true;
+            Self::apply(rule, &mut slot.state, &self.hits, first, e, ms);
         }
         Ok(())
     }
@@ -129,7 +156,7 @@ impl Detector {
         rule: &CompiledRule,
         g: &mut GroupState,
         hits: &[usize],
-        pairs: Vec<(String, String)>,
+        first: usize,
         e: &AttackEvent,
         ms: i64,
     ) {
@@ -151,12 +178,16 @@ impl Detector {
         for &q in hits {
             let query = &rule.queries[q];
             let distinct = if query.aggregation == Aggregation::Cardinality {
-                let vals: Vec<String> = query
-                    .distinct
-                    .iter()
-                    .map(|f| f.first_text(e).unwrap_or_default())
-                    .collect();
-                Some(vals.join("\u{1f}"))
+                let mut joined = String::new();
+                for (i, f) in query.distinct.iter().enumerate() {
+                    if i > 0 {
+                        joined.push('\u{1f}');
+                    }
+                    if let Some(v) = f.first_cow(e) {
+                        joined.push_str(&v);
+                    }
+                }
+                Some(joined)
             } else {
                 None
             };
@@ -164,22 +195,30 @@ impl Detector {
                 w.add(ms, distinct.as_deref());
             }
         }
-        let mut vals = HashMap::with_capacity(rule.queries.len());
-        for (q, w) in rule.queries.iter().zip(g.windows.iter_mut()) {
+        for w in g.windows.iter_mut() {
             w.prune(ms, opts.evaluation_window);
-            let v = match q.aggregation {
-                Aggregation::Count => w.count(),
-                Aggregation::Cardinality => w.cardinality(),
-            };
-            vals.insert(q.name.clone(), v as f64);
         }
+        // A query's value by name; the last query of that name, as a map built in order would hold.
+        let windows = &g.windows;
+        let value = |name: &str| -> f64 {
+            rule.queries
+                .iter()
+                .zip(windows)
+                .rev()
+                .find(|(q, _)| q.name == name)
+                .map(|(q, w)| match q.aggregation {
+                    Aggregation::Count => w.count(),
+                    Aggregation::Cardinality => w.cardinality(),
+                } as f64)
+                .unwrap_or(0.0)
+        };
         let case = rule
             .cases
             .iter()
             .enumerate()
-            .find(|(_, (c, _))| c.eval(&vals))
+            .find(|(_, (c, _))| c.eval_with(&value))
             .map(|(i, (_, sev))| (i, *sev));
-        let sample = Sample::of(e, family);
+        let head = SampleHead::of(e, family);
         match (&mut g.signal, case) {
             (Some(s), case) => {
                 if let Some((i, sev)) = case {
@@ -190,21 +229,21 @@ impl Detector {
                     }
                 }
                 s.add(e, family);
-                keep_sample(&mut s.samples, sample);
+                sample::keep(&mut s.samples, &head);
             }
             (None, Some((i, sev))) => {
-                let mut s = OpenSignal::new(&rule.rule.id, pairs, e, sev);
+                let mut s = OpenSignal::new(&rule.rule.id, group_pairs(rule, first, e), e, sev);
                 s.case_name = rule.rule.cases[i].name.clone();
                 s.case_condition = rule.rule.cases[i].condition.clone();
                 // The events in the window that led here count, and their samples lead.
                 let before = g.pending.len() as i64;
                 for p in g.pending.drain(..) {
                     s.first_ms = s.first_ms.min(p.ms);
-                    keep_sample(&mut s.samples, p);
+                    sample::keep_sample(&mut s.samples, p);
                 }
                 s.add(e, family);
                 s.events = s.events.saturating_add(before);
-                keep_sample(&mut s.samples, sample);
+                sample::keep(&mut s.samples, &head);
                 g.signal = Some(s);
             }
             (None, None) => {
@@ -215,44 +254,57 @@ impl Detector {
                 if g.pending.len() >= MAX_SAMPLES {
                     g.pending.pop_front();
                 }
-                g.pending.push_back(sample);
+                g.pending.push_back(head.build());
             }
         }
     }
 
     /// The signals and group states changed since the last flush; then forget the groups that can
     /// no longer change anything (closed signal, window and keep-alive over).
-    pub fn flush(&mut self) -> Flush {
+    pub fn flush(&mut self) -> Result<Flush> {
         let mut out = Flush::default();
-        let mut changed: Vec<Key> = self.changed.drain().collect();
+        let mut changed: Vec<&Key> = self
+            .groups
+            .iter()
+            .filter(|(_, s)| s.dirty)
+            .map(|(k, _)| k)
+            .collect();
         changed.sort();
+        let now = self.now_ms;
+        let rules = &self.rules;
+        // A group is live while an event could still change it.
+        let live = |key: &Key, g: &GroupState| {
+            let o = &rules[key.0].rule.options;
+            let horizon = o.evaluation_window.max(o.keep_alive).saturating_mul(1000);
+            now.saturating_sub(g.last_ms) <= horizon
+        };
         for key in changed {
-            let Some(g) = self.groups.get(&key) else {
+            let Some(slot) = self.groups.get(key) else {
                 continue;
             };
-            let rule = &self.rules[key.0];
+            let (rule, g) = (&rules[key.0], &slot.state);
             if let Some(s) = &g.signal {
                 out.signals.push(s.to_json(rule, rule_family(rule)));
             }
-            out.save
-                .push((rule.rule.id.clone(), key.1.clone(), g.clone()));
+            if live(key, g) {
+                out.save.push((
+                    rule.rule.id.clone(),
+                    key.1.clone(),
+                    serde_json::to_string(g)?,
+                ));
+            }
         }
-        let now = self.now_ms;
-        let rules = &self.rules;
         let mut dropped = Vec::new();
-        self.groups.retain(|key, g| {
-            let o = &rules[key.0].rule.options;
-            let horizon = o.evaluation_window.max(o.keep_alive).saturating_mul(1000);
-            let live = now.saturating_sub(g.last_ms) <= horizon;
-            if !live {
+        self.groups.retain(|key, slot| {
+            slot.dirty = false;
+            let keep = live(key, &slot.state);
+            if !keep {
                 dropped.push((rules[key.0].rule.id.clone(), key.1.clone()));
             }
-            live
+            keep
         });
         out.drop = dropped;
-        out.save
-            .retain(|(r, k, _)| !out.drop.iter().any(|(dr, dk)| dr == r && dk == k));
-        out
+        Ok(out)
     }
 
     /// Groups held in memory.

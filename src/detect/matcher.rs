@@ -4,6 +4,7 @@ use super::event::AttackEvent;
 use crate::error::{Error, Result};
 use crate::query::{match_cidr, match_value, Expr, Field, TermKind, TextMatcher, Val, Value};
 use ipnet::IpNet;
+use std::borrow::Cow;
 
 /// An event attribute a query or a group-by can name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,72 +87,87 @@ impl EvField {
 
     /// The values of the field on an event (several for lists).
     pub fn values<'a>(&self, e: &'a AttackEvent, out: &mut Vec<Val<'a>>) {
-        let opt = |s: &'a Option<String>, out: &mut Vec<Val<'a>>| {
-            if let Some(x) = s.as_deref().filter(|x| !x.is_empty()) {
-                out.push(Val::Str(x));
-            }
+        self.any_value(e, &mut |v| {
+            out.push(v);
+            false
+        });
+    }
+
+    /// Call `f` on each value of the field, in order, until it answers true; whether it did. This
+    /// is `values` without collecting them: queries run on every event of a log.
+    pub fn any_value<'a>(&self, e: &'a AttackEvent, f: &mut dyn FnMut(Val<'a>) -> bool) -> bool {
+        let mut opt = |s: &'a Option<String>| match s.as_deref().filter(|x| !x.is_empty()) {
+            Some(x) => f(Val::Str(x)),
+            None => false,
         };
         match self {
-            EvField::ClientIp => opt(&e.client_ip, out),
-            EvField::User => opt(&e.user, out),
-            EvField::Method => opt(&e.method, out),
-            EvField::Url => opt(&e.url, out),
-            EvField::Path => {
-                if let Some(u) = e.url.as_deref() {
-                    out.push(Val::Str(u.split('?').next().unwrap_or(u)));
-                }
-            }
-            EvField::Status => out.extend(e.status.map(|s| Val::Num(s as f64))),
-            EvField::UserAgent => opt(&e.user_agent, out),
-            EvField::Family => out.extend(e.families().into_iter().map(Val::Str)),
-            EvField::Blocked => out.push(Val::Bool(e.blocked)),
-            EvField::Category => {
-                if e.is_attack() {
-                    out.push(Val::Str("attack_attempt"));
-                }
-            }
-            EvField::RuleId => out.extend(e.matches.iter().map(|m| Val::Str(m.rule_id.as_str()))),
-            EvField::RuleName => out.extend(e.matches.iter().map(|m| Val::Str(m.message.as_str()))),
-            EvField::RuleTag => out.extend(
-                e.matches
-                    .iter()
-                    .flat_map(|m| m.tags.iter().map(|t| Val::Str(t.as_str()))),
-            ),
-            EvField::Address => out.extend(
-                e.matches
-                    .iter()
-                    .filter_map(|m| m.address.as_deref())
-                    .map(Val::Str),
-            ),
-            EvField::Payload => out.extend(
-                e.matches
-                    .iter()
-                    .filter_map(|m| m.value.as_deref())
-                    .map(Val::Str),
-            ),
-            EvField::Service => opt(&e.service, out),
-            EvField::Host => opt(&e.host, out),
-            EvField::Source => out.push(Val::Str(e.source.as_str())),
-            EvField::EventId => out.push(Val::Str(e.id.as_str())),
-            EvField::TagKey(k) => {
-                for m in &e.matches {
-                    for t in &m.tags {
-                        if let Some(v) =
-                            t.strip_prefix(k.as_str()).and_then(|r| r.strip_prefix(':'))
-                        {
-                            out.push(Val::Str(v));
-                        }
-                    }
-                }
-            }
+            EvField::ClientIp => opt(&e.client_ip),
+            EvField::User => opt(&e.user),
+            EvField::Method => opt(&e.method),
+            EvField::Url => opt(&e.url),
+            EvField::Path => match e.url.as_deref() {
+                Some(u) => f(Val::Str(u.split('?').next().unwrap_or(u))),
+                None => false,
+            },
+            EvField::Status => e.status.is_some_and(|s| f(Val::Num(s as f64))),
+            EvField::UserAgent => opt(&e.user_agent),
+            // The distinct families, in match order.
+            EvField::Family => e.matches.iter().enumerate().any(|(i, m)| {
+                m.family.as_deref().is_some_and(|fam| {
+                    !e.matches[..i]
+                        .iter()
+                        .any(|p| p.family.as_deref() == Some(fam))
+                        && f(Val::Str(fam))
+                })
+            }),
+            EvField::Blocked => f(Val::Bool(e.blocked)),
+            EvField::Category => e.is_attack() && f(Val::Str("attack_attempt")),
+            EvField::RuleId => e.matches.iter().any(|m| f(Val::Str(m.rule_id.as_str()))),
+            EvField::RuleName => e.matches.iter().any(|m| f(Val::Str(m.message.as_str()))),
+            EvField::RuleTag => e
+                .matches
+                .iter()
+                .any(|m| m.tags.iter().any(|t| f(Val::Str(t.as_str())))),
+            EvField::Address => e
+                .matches
+                .iter()
+                .filter_map(|m| m.address.as_deref())
+                .any(|a| f(Val::Str(a))),
+            EvField::Payload => e
+                .matches
+                .iter()
+                .filter_map(|m| m.value.as_deref())
+                .any(|v| f(Val::Str(v))),
+            EvField::Service => opt(&e.service),
+            EvField::Host => opt(&e.host),
+            EvField::Source => f(Val::Str(e.source.as_str())),
+            EvField::EventId => f(Val::Str(e.id.as_str())),
+            EvField::TagKey(k) => e.matches.iter().any(|m| {
+                m.tags.iter().any(|t| {
+                    t.strip_prefix(k.as_str())
+                        .and_then(|r| r.strip_prefix(':'))
+                        .is_some_and(|v| f(Val::Str(v)))
+                })
+            }),
         }
     }
 
     /// The field's first value as text (group-by keys).
     pub fn first_text(&self, e: &AttackEvent) -> Option<String> {
-        let mut out = Vec::new();
-        self.values(e, &mut out);
-        out.first().map(|v| v.text().into_owned())
+        self.first_cow(e).map(Cow::into_owned)
+    }
+
+    /// The field's first value as text, borrowed from the event where it can be.
+    pub fn first_cow<'a>(&self, e: &'a AttackEvent) -> Option<Cow<'a, str>> {
+        let mut first = None;
+        self.any_value(e, &mut |v| {
+            first = Some(v);
+            true
+        });
+        first.map(|v| match v {
+            Val::Str(s) => Cow::Borrowed(s),
+            other => Cow::Owned(other.text().into_owned()),
+        })
     }
 }
 
@@ -197,16 +213,8 @@ impl Matcher {
             Matcher::Or(v) => v.iter().any(|m| m.matches(e)),
             Matcher::Not(m) => !m.matches(e),
             Matcher::Text(t) => free_text(e).any(|x| t.matches(x)),
-            Matcher::Field(f, v) => {
-                let mut out = Vec::new();
-                f.values(e, &mut out);
-                out.iter().any(|x| match_value(v, x))
-            }
-            Matcher::Cidr(f, nets) => {
-                let mut out = Vec::new();
-                f.values(e, &mut out);
-                out.iter().any(|x| match_cidr(nets, x))
-            }
+            Matcher::Field(f, v) => f.any_value(e, &mut |x| match_value(v, &x)),
+            Matcher::Cidr(f, nets) => f.any_value(e, &mut |x| match_cidr(nets, &x)),
         }
     }
 }

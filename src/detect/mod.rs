@@ -9,11 +9,14 @@ pub mod event;
 pub mod events;
 pub mod families;
 mod jsonutil;
+pub mod logtime;
 pub mod matcher;
 pub mod modsecurity;
 pub mod open_signal;
 pub mod pipeline;
 pub mod rule;
+pub mod sample;
+mod sample_json;
 pub mod window;
 
 pub use catalogue::Catalogue;

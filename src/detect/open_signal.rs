@@ -2,164 +2,20 @@
 //! vendor JSON: the shape the explorer's Attack Flow, Activity Summary and Rule Details read.
 use super::event::{fnv64, AttackEvent};
 use super::rule::CompiledRule;
+use super::sample::{cap, Sample};
 use crate::model::json::fmt_time;
 use crate::model::Severity;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-/// Samples kept per signal, as the vendor's.
-pub const MAX_SAMPLES: usize = 20;
 /// Attacker IPs / users listed per signal.
 const MAX_ATTACKERS: usize = 100;
-/// Longest string kept from an event (URLs, user agents, payloads).
-const MAX_TEXT: usize = 2048;
 
-fn cap(s: &str) -> String {
-    if s.len() <= MAX_TEXT {
-        return s.to_string();
-    }
-    let mut end = MAX_TEXT;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
-
+/// Push `v` unless listed or the list is full; allocates only when it pushes.
 fn push_capped(list: &mut Vec<String>, v: &str) {
     if list.len() < MAX_ATTACKERS && !list.iter().any(|x| x == v) {
         list.push(v.to_string());
-    }
-}
-
-/// One kept request, in the vendor's sample shape.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Sample {
-    pub event_id: String,
-    pub ms: i64,
-    pub score: u8,
-    /// What makes it distinct from the others (URL and payload).
-    pub key: u64,
-    pub content: Value,
-}
-
-impl Sample {
-    /// The request as a vendor sample, its triggers led by those of `family`.
-    pub fn of(e: &AttackEvent, family: Option<&str>) -> Sample {
-        let fam = family
-            .filter(|f| e.families().contains(f))
-            .or_else(|| e.families().first().copied())
-            .unwrap_or("attack_attempt");
-        let mut ordered: Vec<_> = e
-            .matches
-            .iter()
-            .filter(|m| m.family.as_deref() == Some(fam))
-            .collect();
-        ordered.extend(
-            e.matches
-                .iter()
-                .filter(|m| m.family.is_some() && m.family.as_deref() != Some(fam)),
-        );
-        let triggers: Vec<Value> = ordered
-            .iter()
-            .take(5)
-            .map(|m| {
-                let key_path: Vec<&str> = m.key.as_deref().into_iter().collect();
-                json!({
-                    "rule": {"id": m.rule_id, "name": cap(&m.message),
-                             "tags": {"type": m.family.as_deref().unwrap_or(fam), "category": "attack_attempt"}},
-                    "rule_matches": [{
-                        "operator": "waf_match",
-                        "parameters": [{
-                            "address": m.address.as_deref().unwrap_or("server.request"),
-                            "key_path": key_path,
-                            "value": cap(m.value.as_deref().unwrap_or_default()),
-                        }]
-                    }]
-                })
-            })
-            .collect();
-        let mut http = Map::new();
-        let mut put = |k: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                http.insert(k.into(), json!(cap(v)));
-            }
-        };
-        put("client_ip", &e.client_ip);
-        put("method", &e.method);
-        put("url", &e.url);
-        put("useragent", &e.user_agent);
-        put("host", &e.host);
-        if let Some(s) = e.status {
-            http.insert("status_code".into(), json!(s));
-        }
-        let mut content = Map::new();
-        content.insert("timestamp".into(), json!(fmt_time(&e.time)));
-        content.insert("http".into(), Value::Object(http));
-        if let Some(u) = &e.user {
-            content.insert("usr".into(), json!({"id": cap(u)}));
-        }
-        if let Some(s) = &e.service {
-            content.insert("service".into(), json!(cap(s)));
-        }
-        content.insert("source".into(), json!(e.source));
-        content.insert(
-            "appsec".into(),
-            json!({"type": fam, "category": "attack_attempt", "blocked": e.blocked, "triggers": triggers}),
-        );
-        let first_value = ordered
-            .first()
-            .and_then(|m| m.value.as_deref())
-            .unwrap_or_default();
-        let key = fnv64(
-            format!(
-                "{}\u{0}{}",
-                e.url.as_deref().unwrap_or_default(),
-                first_value
-            )
-            .as_bytes(),
-        );
-        let mut score = 0u8;
-        if !e.blocked {
-            score += 4;
-        }
-        if e.status
-            .is_some_and(|s| s >= 500 || (200..300).contains(&s))
-        {
-            score += 1;
-        }
-        Sample {
-            event_id: e.id.clone(),
-            ms: e.time.timestamp_millis(),
-            score,
-            key,
-            content: Value::Object(content),
-        }
-    }
-}
-
-/// Keep `s` among at most `MAX_SAMPLES`: a request unlike those kept, or not blocked, wins a place
-/// from the least telling one (a repeat of an already-kept request, then a blocked one, oldest first).
-pub fn keep_sample(samples: &mut Vec<Sample>, mut s: Sample) {
-    if samples.iter().any(|x| x.event_id == s.event_id) {
-        return;
-    }
-    let novel = !samples.iter().any(|x| x.key == s.key);
-    if novel {
-        s.score = s.score.saturating_add(2);
-    }
-    if samples.len() < MAX_SAMPLES {
-        samples.push(s);
-        return;
-    }
-    if let Some((i, worst)) = samples
-        .iter()
-        .enumerate()
-        .min_by_key(|(_, x)| (x.score, x.ms))
-    {
-        if s.score > worst.score {
-            samples[i] = s;
-        }
     }
 }
 
@@ -238,8 +94,17 @@ impl OpenSignal {
         if let Some(s) = &e.service {
             push_capped(&mut self.services, &cap(s));
         }
-        for f in e.families() {
-            if family.is_none_or(|x| x == f) {
+        // The event's distinct families in match order, without collecting them.
+        for (i, f) in e
+            .matches
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| Some((i, m.family.as_deref()?)))
+        {
+            let first = !e.matches[..i]
+                .iter()
+                .any(|m| m.family.as_deref() == Some(f));
+            if first && family.is_none_or(|x| x == f) {
                 push_capped(&mut self.families, f);
             }
         }
@@ -274,11 +139,16 @@ impl OpenSignal {
         } else {
             format!("{} on {}", r.name, service)
         };
-        let mut samples = self.samples.clone();
+        let mut samples: Vec<&Sample> = self.samples.iter().collect();
         samples.sort_by_key(|s| s.ms);
         let samples: Vec<Value> = samples
             .into_iter()
-            .map(|s| json!({"eventId": s.event_id, "content": s.content}))
+            .map(|s| {
+                let mut m = Map::with_capacity(2);
+                m.insert("eventId".into(), Value::String(s.event_id.clone()));
+                m.insert("content".into(), s.content.to_value());
+                Value::Object(m)
+            })
             .collect();
         let mut tags: Vec<String> = r.tags.clone();
         let mut tag = |t: String| {
@@ -337,18 +207,24 @@ impl OpenSignal {
             event.insert("service".into(), json!(service));
         }
         event.insert("samples".into(), Value::Array(samples));
-        json!({
-            "id": self.id,
-            "type": "signal",
-            "attributes": {
-                "timestamp": Self::time(self.last_ms),
-                "message": message,
-                "tags": tags,
-                "status": self.severity.as_str(),
-                "service": if service.is_empty() { json!([]) } else { json!([service]) },
-                "version": 1,
-                "attributes": Value::Object(event),
-            }
-        })
+        // Maps built in place: `json!` would copy `event` (all the samples) through a serializer.
+        let mut attrs = Map::with_capacity(7);
+        attrs.insert("timestamp".into(), json!(Self::time(self.last_ms)));
+        attrs.insert("message".into(), json!(message));
+        attrs.insert("tags".into(), json!(tags));
+        attrs.insert("status".into(), json!(self.severity.as_str()));
+        let services = if service.is_empty() {
+            json!([])
+        } else {
+            json!([service])
+        };
+        attrs.insert("service".into(), services);
+        attrs.insert("version".into(), json!(1));
+        attrs.insert("attributes".into(), Value::Object(event));
+        let mut out = Map::with_capacity(3);
+        out.insert("id".into(), json!(self.id));
+        out.insert("type".into(), json!("signal"));
+        out.insert("attributes".into(), Value::Object(attrs));
+        Value::Object(out)
     }
 }

@@ -151,18 +151,14 @@ impl<'a> Ingest<'a> {
 
     /// Apply what was read since the last commit, with the read position (for `--follow`).
     pub fn commit(&mut self, position: Option<FollowOffset>) -> Result<()> {
-        let flush = self.detector.flush();
+        let flush = self.detector.flush()?;
         let mut signals = Vec::with_capacity(flush.signals.len());
         for v in flush.signals {
             signals.push(Signal::from_json(v)?);
         }
-        let mut save_groups = Vec::with_capacity(flush.save.len());
-        for (r, k, g) in flush.save {
-            save_groups.push((r, k, serde_json::to_string(&g)?));
-        }
         let batch = DetectBatch {
             signals,
-            save_groups,
+            save_groups: flush.save,
             drop_groups: flush.drop,
             seen: std::mem::take(&mut self.seen),
             position,
