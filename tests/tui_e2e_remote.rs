@@ -143,16 +143,16 @@ fn offline_changes_are_replayed_by_their_own_analyst_only_in_tmux() {
         0,
         "still nothing as admin"
     );
-    let (actor, comment): (String, String) = s
+    let last = s
         .store()
-        .conn()
-        .query_row(
-            "SELECT actor, after FROM audit WHERE action LIKE 'signal.%' AND action != 'signal.ingest' \
-             ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .db()
+        .audit_list(&sigscope::model::AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .rev()
+        .find(|e| e.action.starts_with("signal.") && e.action != "signal.ingest")
         .unwrap();
+    let (actor, comment) = (last.actor, last.after.to_string());
     assert_eq!(actor, "ana@example.com");
     assert!(comment.contains("archived offline by ana"), "{comment}");
     // Admin's window shows the archive once it arrives on the feed.

@@ -716,15 +716,10 @@ fn blocking_from_a_remote_explorer_acts_on_the_servers_denylist() {
         })
         .unwrap();
     assert_eq!(msg, "blocked 1 IP");
-    let on_server = s
-        .store()
-        .conn()
-        .query_row(
-            "SELECT COUNT(*) FROM blocks WHERE value = '198.51.100.23' AND lifted_at IS NULL",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .unwrap();
+    let on_server = common::pg_support::count(
+        &s.store_path,
+        "SELECT COUNT(*) FROM blocks WHERE value = '198.51.100.23' AND lifted_at IS NULL",
+    );
     assert_eq!(on_server, 1);
 
     let after = ana.detail("sig-0007").unwrap().unwrap();
