@@ -94,18 +94,19 @@ fn start() -> Result<Cluster, String> {
         ));
     }
     let port = free_port();
-    // The watcher: starts the server, then stops it once this test process is gone (`/proc/PID`, not
+    // The watcher: starts the server, then stops it and removes its files once this test process is gone (`/proc/PID`, not
     // `kill -0`: the watcher runs as `postgres` and may not signal a root test process).
     let script = format!(
         "{pg} -D {data} -p {port} -c listen_addresses=127.0.0.1 -k {sock} -c fsync=off \
          -c max_connections=300 -c shared_buffers=64MB >{log} 2>&1 & pg=$!; \
          while [ -d /proc/{parent} ] && kill -0 $pg 2>/dev/null; do sleep 0.5; done; \
-         kill -INT $pg 2>/dev/null; wait $pg",
+         kill -INT $pg 2>/dev/null; wait $pg; rm -rf {dir}",
         pg = bin.join("postgres").display(),
         data = data.display(),
         sock = dir.path().display(),
         log = dir.path().join("server.log").display(),
         parent = std::process::id(),
+        dir = dir.path().display(),
     );
     // The watcher holds none of the test's pipes: cargo waits for those to close.
     as_owner(Path::new("/bin/sh"))
@@ -128,10 +129,10 @@ fn start() -> Result<Cluster, String> {
             Err(_) => std::thread::sleep(Duration::from_millis(100)),
         }
     }
-    Ok(Cluster {
-        base,
-        _dir: Some(dir),
-    })
+    // The watcher removes the directory once the server has stopped (this process never drops it:
+    // the cluster lives in a static).
+    let _ = dir.keep();
+    Ok(Cluster { base, _dir: None })
 }
 
 /// The cluster, started on first use; panics (the test fails) when it cannot be.
