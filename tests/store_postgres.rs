@@ -57,3 +57,45 @@ fn two_replicas_migrating_at_once_both_succeed() {
     a.join().unwrap().unwrap();
     b.join().unwrap().unwrap();
 }
+
+/// What a database restart or fail-over looks like to a client: the server ends every session.
+fn end_sessions(url: &str) {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let n: i64 = c
+        .query_one(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(n >= 1, "a session was ended");
+}
+
+#[test]
+fn a_database_restart_costs_no_call_outside_a_transaction() {
+    let url = pg_support::fresh_db();
+    let s = open(&url);
+    assert_eq!(s.db().count_signals().unwrap(), 0);
+    end_sessions(&url);
+    assert_eq!(
+        s.db().count_signals().unwrap(),
+        0,
+        "the call is made again on a new connection"
+    );
+}
+
+#[test]
+fn a_session_lost_inside_a_transaction_is_an_error_not_a_silent_retry() {
+    let url = pg_support::fresh_db();
+    let mut s = open(&url);
+    s.begin().unwrap();
+    end_sessions(&url);
+    assert!(
+        s.db().count_signals().is_err(),
+        "the transaction's earlier writes are gone: the caller must know"
+    );
+    let _ = s.finish(false);
+    // Once the transaction is over, the store connects again.
+    assert_eq!(s.db().count_signals().unwrap(), 0);
+}

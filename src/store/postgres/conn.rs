@@ -58,19 +58,32 @@ impl PgDb {
         })
     }
 
-    fn with<T: Send>(&self, f: impl FnOnce(&mut Inner) -> Result<T> + Send) -> Result<T> {
+    fn with<T: Send>(&self, f: impl Fn(&mut Inner) -> Result<T> + Send + Sync) -> Result<T> {
         let mut guard = self.borrow()?;
         let inner = guard
             .as_mut()
             .ok_or_else(|| Error::Store("PostgreSQL connection closed".into()))?;
+        let reconnect = |inner: &mut Inner| -> Result<()> {
+            inner.client = inner.config.connect(postgres::NoTls)?;
+            // Prepared statements belonged to the old session.
+            inner.statements.clear();
+            Ok(())
+        };
         let run = |inner: &mut Inner| {
+            // Outside a transaction nothing is lost by connecting again.
             if inner.client.is_closed() && inner.depth == 0 {
-                // Outside a transaction nothing is lost by connecting again; prepared statements
-                // belonged to the old session.
-                inner.client = inner.config.connect(postgres::NoTls)?;
-                inner.statements.clear();
+                reconnect(inner)?;
             }
-            f(inner)
+            match f(inner) {
+                // The server went away since the last call (a restart, a fail-over): the client
+                // learns it only now, from this call's failure. Outside a transaction the call is
+                // made once more on a new connection, so a database restart costs no request.
+                Err(_) if inner.client.is_closed() && inner.depth == 0 => {
+                    reconnect(inner)?;
+                    f(inner)
+                }
+                out => out,
+            }
         };
         if in_async_context() {
             // The synchronous client blocks on its own runtime, which tokio forbids on a thread
