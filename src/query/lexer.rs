@@ -3,6 +3,7 @@
 //! The syntax is context-sensitive (`:` ends a key but not a value, `,` matters only inside `CIDR(...)`),
 //! so the parser asks for the next word with the set of characters that end it where it stands.
 use super::ast::{Pattern, Piece};
+use super::guard;
 use super::ParseError;
 
 pub(crate) struct Cursor<'a> {
@@ -102,9 +103,32 @@ impl<'a> Cursor<'a> {
         let start = self.pos;
         let mut pattern = Pattern::default();
         let mut plain = true;
+        let (mut wildcards, mut chars) = (0usize, 0usize);
         while let Some(c) = self.peek() {
             if stop(c) {
                 break;
+            }
+            // Merged stars (`**`) add nothing to match against, so they are not counted.
+            if !(c == '*' && pattern.pieces.last() == Some(&Piece::Star)) {
+                chars += 1;
+            }
+            if chars > guard::MAX_PATTERN_CHARS {
+                return Err(self.error(
+                    format!(
+                        "value too long: at most {} characters",
+                        guard::MAX_PATTERN_CHARS
+                    ),
+                    start..self.pos,
+                ));
+            }
+            if wildcards > guard::MAX_WILDCARDS {
+                return Err(self.error(
+                    format!(
+                        "too many wildcards in one value: at most {}",
+                        guard::MAX_WILDCARDS
+                    ),
+                    start..self.pos,
+                ));
             }
             if c == ':' && colon_ends_plain && plain && self.pos > start {
                 break;
@@ -121,11 +145,16 @@ impl<'a> Cursor<'a> {
                 }
                 '*' => {
                     self.bump();
-                    pattern.pieces.push(Piece::Star);
+                    // `**` matches what `*` does: one star keeps matching linear.
+                    if pattern.pieces.last() != Some(&Piece::Star) {
+                        wildcards += 1;
+                        pattern.pieces.push(Piece::Star);
+                    }
                     plain = false;
                 }
                 '?' => {
                     self.bump();
+                    wildcards += 1;
                     pattern.pieces.push(Piece::One);
                     plain = false;
                 }
@@ -134,6 +163,15 @@ impl<'a> Cursor<'a> {
                     pattern.push_char(c);
                 }
             }
+        }
+        if wildcards > guard::MAX_WILDCARDS {
+            return Err(self.error(
+                format!(
+                    "too many wildcards in one value: at most {}",
+                    guard::MAX_WILDCARDS
+                ),
+                start..self.pos,
+            ));
         }
         Ok(Word {
             pattern,

@@ -22,6 +22,7 @@ mod digits;
 mod eval;
 mod facets;
 mod fields;
+pub mod guard;
 mod hints;
 mod ids;
 mod index;

@@ -20,6 +20,7 @@ use std::net::IpAddr;
 const MAX_DEPTH: usize = 200;
 
 pub fn parse(src: &str) -> Result<Query, ParseError> {
+    super::guard::check_size(src)?;
     let mut p = Parser {
         c: Cursor::new(src),
         depth: 0,
@@ -34,7 +35,9 @@ pub fn parse(src: &str) -> Result<Query, ParseError> {
         // `or` stops only at the end, at `)`, so this is an unbalanced one.
         return Err(p.c.error_here("unexpected ')' without a matching '('"));
     }
-    Ok(Query { root: Some(e) })
+    let q = Query { root: Some(e) };
+    super::guard::check_terms(&q)?;
+    Ok(q)
 }
 
 struct Parser<'a> {
