@@ -134,14 +134,11 @@ impl crate::store::Storage for PgStore {
 
     fn begin(&mut self) -> Result<()> {
         if self.levels == 0 {
-            self.db.batch("BEGIN")?;
-            self.db.set_depth(1);
-            if let Err(e) = self
-                .db
-                .exec("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-            {
+            // One round trip for both (the key is our constant, not input). Sent at depth 0, so a
+            // connection the database dropped is replaced first: nothing is open on it yet.
+            let begin = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})");
+            if let Err(e) = self.db.batch(&begin) {
                 let _ = self.db.batch("ROLLBACK");
-                self.db.set_depth(0);
                 return Err(e);
             }
         } else {
