@@ -6,6 +6,10 @@ use serde_json::{json, Value};
 use std::fmt;
 use std::time::Duration;
 
+// The wire shapes read from answers: pages, triage answers, error bodies, retry delays.
+mod wire;
+pub use wire::*;
+
 /// The vendor's sites; `--site` must be one of them, so a typo cannot send keys somewhere else.
 pub const SITES: [&str; 7] = [
     "datadoghq.com",
@@ -144,61 +148,6 @@ impl From<ClientError> for crate::Error {
             _ => crate::Error::Other(e.to_string()),
         }
     }
-}
-
-/// Read the message and meta from `{"errors":["text"]}` or `{"errors":[{"detail"|"title","meta"}]}`.
-pub fn parse_error_body(v: &Value) -> (String, Option<Value>) {
-    let first = v.get("errors").and_then(|e| e.get(0));
-    match first {
-        Some(Value::String(s)) => (s.clone(), None),
-        Some(o @ Value::Object(_)) => {
-            let msg = o
-                .get("detail")
-                .and_then(Value::as_str)
-                .or_else(|| o.get("title").and_then(Value::as_str))
-                .unwrap_or("error")
-                .to_string();
-            (msg, o.get("meta").cloned())
-        }
-        _ => ("no error message".to_string(), None),
-    }
-}
-
-/// A page of signals and the cursor of the next one.
-#[derive(Debug, Default)]
-pub struct Page {
-    pub signals: Vec<Signal>,
-    pub next: Option<String>,
-}
-
-/// What to list: the vendor's list parameters.
-#[derive(Clone, Debug, Default)]
-pub struct ListQuery {
-    pub query: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub ascending: bool,
-    pub cursor: Option<String>,
-    pub limit: usize,
-}
-
-/// One change-feed entry (an audit event).
-#[derive(Debug)]
-pub struct Change {
-    pub seq: i64,
-    pub action: String,
-    pub actor: String,
-    pub signal_ids: Vec<String>,
-}
-
-#[derive(Debug, Default)]
-pub struct ChangesPage {
-    pub changes: Vec<Change>,
-    /// Every signal the changes touched, as it is now.
-    pub signals: Vec<Signal>,
-    pub last_seq: i64,
-    /// The server's newest seq at the time of the answer.
-    pub head: i64,
 }
 
 pub struct Client {
@@ -477,48 +426,6 @@ impl Client {
     }
 }
 
-/// A triage answer (`signal_metadata`), read defensively from the vendor's shape.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TriageMeta {
-    pub id: String,
-    pub state: String,
-    pub archive_reason: Option<String>,
-    /// Empty when unassigned.
-    pub assignee_uuid: String,
-    pub incident_ids: Vec<i64>,
-    /// sigscope serve adds it; the vendor does not.
-    pub version: Option<i64>,
-}
-
-pub fn parse_metadata(v: &Value) -> Result<TriageMeta, ClientError> {
-    let d = v
-        .get("data")
-        .filter(|d| d.get("type").and_then(Value::as_str) == Some("signal_metadata"))
-        .ok_or_else(|| ClientError::Invalid("expected a signal_metadata answer".into()))?;
-    let a = d.get("attributes").cloned().unwrap_or(Value::Null);
-    let s = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_string);
-    Ok(TriageMeta {
-        id: d
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        state: s("state").unwrap_or_default(),
-        archive_reason: s("archive_reason"),
-        assignee_uuid: a
-            .pointer("/assignee/uuid")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        incident_ids: a
-            .get("incident_ids")
-            .and_then(Value::as_array)
-            .map(|x| x.iter().filter_map(Value::as_i64).collect())
-            .unwrap_or_default(),
-        version: a.get("version").and_then(Value::as_i64),
-    })
-}
-
 /// The security case type.
 pub const SECURITY_CASE_TYPE: &str = "00000000-0000-0000-0000-000000000003";
 
@@ -562,142 +469,5 @@ impl Client {
     }
 }
 
-pub fn parse_page(v: Value) -> Result<Page, ClientError> {
-    let next = v
-        .pointer("/meta/page/after")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    let mut signals = Vec::new();
-    if let Some(Value::Array(items)) = v.get("data") {
-        for item in items {
-            // One unreadable record must not hide a whole page from the analyst.
-            match Signal::from_json(item.clone()) {
-                Ok(s) => signals.push(s),
-                Err(e) => tracing::warn!(error = %e, "skipping an unreadable signal"),
-            }
-        }
-    }
-    Ok(Page { signals, next })
-}
-
-/// `X-RateLimit-Reset` when the remote gave one, else 0.5 s doubling, capped at 30 s.
-pub fn retry_delay(e: &ClientError, attempt: u32) -> Duration {
-    if let ClientError::Api {
-        retry_after: Some(d),
-        ..
-    } = e
-    {
-        return (*d).min(Duration::from_secs(120));
-    }
-    Duration::from_millis(500u64.saturating_mul(1 << attempt.saturating_sub(1).min(6)))
-        .min(Duration::from_secs(30))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_error_shapes_are_read() {
-        let (m, meta) = parse_error_body(&json!({"errors": ["Signal not found"]}));
-        assert_eq!((m.as_str(), meta), ("Signal not found", None));
-        let sample: Value = serde_json::from_str(include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/waf_exclusion_400_jsonapi_error.json"
-        )))
-        .unwrap();
-        let (m, _) = parse_error_body(&sample["response"]["body"]);
-        assert_eq!(m, "legacy exclusion filters cannot be created anymore");
-        let (_, meta) =
-            parse_error_body(&json!({"errors": [{"detail": "stale", "meta": {"signal": 1}}]}));
-        assert_eq!(meta, Some(json!({"signal": 1})));
-    }
-
-    #[test]
-    fn credentials_never_print() {
-        let c = Credentials {
-            api_key: "secret-api".into(),
-            app_key: "secret-app".into(),
-        };
-        assert!(!format!("{c:?}").contains("secret"));
-    }
-
-    #[test]
-    fn sites_are_checked() {
-        assert_eq!(
-            Endpoint::vendor("datadoghq.eu").unwrap().base,
-            "https://api.datadoghq.eu"
-        );
-        assert!(Endpoint::vendor("evil.example").is_err());
-        assert!(Endpoint::sigscope("ftp://x").is_err());
-    }
-
-    #[test]
-    fn backoff_honours_reset_then_doubles() {
-        let limited = ClientError::Api {
-            status: 429,
-            message: String::new(),
-            meta: None,
-            retry_after: Some(Duration::from_secs(7)),
-        };
-        assert_eq!(retry_delay(&limited, 1), Duration::from_secs(7));
-        let down = ClientError::Unreachable("x".into(), "refused".into());
-        assert_eq!(retry_delay(&down, 1), Duration::from_millis(500));
-        assert_eq!(retry_delay(&down, 3), Duration::from_millis(2000));
-    }
-
-    #[test]
-    fn recorded_triage_answers_parse() {
-        for (f, state) in [
-            ("patch_state_200.json", "open"),
-            ("patch_assignee_200.json", "open"),
-            ("patch_incidents_200.json", "open"),
-        ] {
-            let path = format!("{}/tests/fixtures/{f}", env!("CARGO_MANIFEST_DIR"));
-            let sample: Value =
-                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-            let m = parse_metadata(&sample["response"]["body"]).unwrap();
-            assert_eq!(m.state, state, "{f}");
-            assert_eq!(m.assignee_uuid, "", "{f}: unassigned");
-            assert_eq!(
-                m.id,
-                "AQAAAYG1bl5K4HuUewAAAABBWUcxYmw1S0FBQmt2RmhRN0V4ZUVnQUE"
-            );
-        }
-        let path = format!(
-            "{}/tests/fixtures/patch_incidents_200.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let sample: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        assert!(!parse_metadata(&sample["response"]["body"])
-            .unwrap()
-            .incident_ids
-            .is_empty());
-        assert!(parse_metadata(&json!({"data": {"type": "case"}})).is_err());
-    }
-
-    #[test]
-    fn recorded_not_found_reads_as_404() {
-        let path = format!(
-            "{}/tests/fixtures/get_signal_404.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let sample: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        assert_eq!(
-            parse_error_body(&sample["response"]["body"]).0,
-            "Signal not found"
-        );
-    }
-
-    #[test]
-    fn vendor_search_page_parses() {
-        let sample: Value = serde_json::from_str(include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/search_signals_last_page.json"
-        )))
-        .unwrap();
-        let p = parse_page(sample["response"]["body"].clone()).unwrap();
-        assert!(p.signals.is_empty() && p.next.is_none());
-    }
-}
+mod tests;

@@ -17,6 +17,11 @@ use crate::query::{self, SignalIndex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+// Changes that are not one engine command (blocks) and the summaries the status line shows.
+mod apply;
+// The workflow list and runs from the explorer.
+mod workflows;
+
 /// Facet values shown per facet.
 const TOP_VALUES: usize = 10;
 /// Related signals listed in the side panel.
@@ -264,55 +269,6 @@ fn load_rest(
     Ok(())
 }
 
-/// One line saying what a command made of a change did.
-fn summary(change: &Change, out: &engine::Outcome) -> String {
-    match change {
-        Change::Assign { ids, user, .. } => {
-            let verb = user.as_ref().map_or("unassigned", |_| "assigned");
-            format!("{verb} {}", plural(ids.len(), "signal"))
-        }
-        Change::SetState {
-            ids, state, reason, ..
-        } => {
-            let mut msg = super::said::state_change(ids.len(), *state, *reason);
-            if !out.skipped.is_empty() {
-                msg.push_str(&format!(" ({} unchanged)", out.skipped.len()));
-            }
-            msg
-        }
-        Change::NewCase { .. } => match &out.case {
-            Some(c) => format!("opened case {}", c.key),
-            None => "opened a case".into(),
-        },
-        Change::AddToCase { ids, case_id } => {
-            format!("added {} to {case_id}", plural(ids.len(), "signal"))
-        }
-        Change::NewIncident { .. } => match &out.incident {
-            Some(i) => format!("declared incident IR-{}", i.public_id),
-            None => "declared an incident".into(),
-        },
-        Change::AddToIncident { ids, incident_id } => {
-            format!("added {} to {incident_id}", plural(ids.len(), "signal"))
-        }
-        _ => out.summary(),
-    }
-}
-
-fn permanent_or(d: Option<chrono::TimeDelta>) -> BlockFor {
-    match d {
-        Some(d) => BlockFor::Duration(d),
-        None => BlockFor::Permanent,
-    }
-}
-
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
-}
-
 impl Backend for LocalBackend {
     fn search(&self, req: &SearchRequest) -> Result<SearchResult> {
         self.ensure_loaded()?;
@@ -483,99 +439,7 @@ impl Backend for LocalBackend {
     }
 
     fn apply(&self, change: &Change) -> Result<String> {
-        if let Some(cmd) = super::intent::command(change) {
-            let out = self.execute(cmd)?;
-            return Ok(summary(change, &out));
-        }
-        match change {
-            Change::BlockIps { ids, duration } => {
-                let mut blocked = 0;
-                for id in ids {
-                    let out = self.execute(Command::BlockAttackers {
-                        signal_id: id.clone(),
-                        duration: permanent_or(*duration),
-                        reason: Some("blocked from the explorer".into()),
-                    })?;
-                    blocked += out.blocks.len();
-                }
-                Ok(format!("blocked {}", plural(blocked, "IP")))
-            }
-            Change::BlockUsers { ids, duration } => {
-                let mut users = Vec::new();
-                for id in ids {
-                    let s = lock(&self.engine)
-                        .reads(&self.actor)
-                        .signal(id)?
-                        .ok_or_else(|| {
-                            Error::NotFound(format!(
-                                "signal {} not found",
-                                crate::sanitize::clean(id)
-                            ))
-                        })?;
-                    for u in s.attacker_users {
-                        if !users.contains(&u) {
-                            users.push(u);
-                        }
-                    }
-                }
-                if users.is_empty() {
-                    return Err(Error::Invalid(
-                        "these signals have no authenticated attacker to block".into(),
-                    ));
-                }
-                let out = self.execute(Command::BlockUsers {
-                    values: users,
-                    duration: permanent_or(*duration),
-                    reason: Some("blocked from the explorer".into()),
-                    signal_id: (ids.len() == 1).then(|| ids[0].clone()),
-                })?;
-                Ok(format!("blocked {}", plural(out.blocks.len(), "user")))
-            }
-            Change::ExtendBlock {
-                kind,
-                value,
-                duration,
-            } => {
-                let values = vec![value.clone()];
-                let duration = permanent_or(*duration);
-                // Re-issuing the block is how the engine extends the entry in force.
-                let cmd = if *kind == crate::model::BlockKind::User {
-                    Command::BlockUsers {
-                        values,
-                        duration,
-                        reason: None,
-                        signal_id: None,
-                    }
-                } else {
-                    Command::BlockIps {
-                        values,
-                        duration,
-                        reason: None,
-                        signal_id: None,
-                    }
-                };
-                self.execute(cmd)?;
-                Ok(format!(
-                    "extended the block of {}",
-                    crate::sanitize::clean(value)
-                ))
-            }
-            Change::Unblock { id } => {
-                self.execute(Command::Unblock {
-                    target: id.to_string(),
-                })?;
-                Ok(format!("lifted block {id}"))
-            }
-            // Made into commands above.
-            Change::Assign { .. }
-            | Change::SetState { .. }
-            | Change::NewCase { .. }
-            | Change::AddToCase { .. }
-            | Change::NewIncident { .. }
-            | Change::AddToIncident { .. } => {
-                Err(Error::Other("this change is an engine command".into()))
-            }
-        }
+        self.apply_change(change)
     }
 
     fn allowed(&self, kind: ChangeKind) -> std::result::Result<(), String> {
@@ -593,29 +457,7 @@ impl Backend for LocalBackend {
     }
 
     fn workflows(&self) -> Result<Vec<super::backend::WorkflowInfo>> {
-        let all = crate::workflow::def::load_all(&self.workflows.dir)?;
-        Ok(all
-            .into_iter()
-            .map(|w| super::backend::WorkflowInfo {
-                name: w.name,
-                description: w.description,
-                inputs: w
-                    .inputs
-                    .into_iter()
-                    .map(|i| super::backend::WorkflowInput {
-                        name: i.name,
-                        kind: i.kind,
-                        description: i.description,
-                        required: i.required,
-                        default: i.default.map(|d| match d {
-                            toml::Value::String(s) => s,
-                            other => other.to_string(),
-                        }),
-                        choices: i.choices,
-                    })
-                    .collect(),
-            })
-            .collect())
+        self.workflow_list()
     }
 
     fn run_workflow(
@@ -625,78 +467,7 @@ impl Backend for LocalBackend {
         inputs: &[(String, String)],
         on_step: &mut dyn FnMut(super::backend::WorkflowStep),
     ) -> std::result::Result<super::backend::WorkflowOutcome, super::backend::WorkflowRefusal> {
-        use super::backend::{WorkflowOutcome, WorkflowRefusal};
-        let refuse = |e: Error| WorkflowRefusal {
-            message: e.to_string(),
-            inputs: Vec::new(),
-        };
-        let w = crate::workflow::def::find(&self.workflows.dir, name).map_err(refuse)?;
-        // The workflow names every bad input at once; the form shows each under its field.
-        if let Err(problems) = w.check_inputs(inputs) {
-            return Err(WorkflowRefusal {
-                message: w.invalid_inputs(&problems).to_string(),
-                inputs: problems
-                    .into_iter()
-                    .filter(|p| w.inputs.iter().any(|i| i.name == p.input))
-                    .map(|p| (p.input, p.problem))
-                    .collect(),
-            });
-        }
-        let (signal, path) = {
-            let engine = lock(&self.engine);
-            let s = engine
-                .reads(&self.actor)
-                .signal(signal_id)
-                .map_err(refuse)?;
-            (s, self.location.clone())
-        };
-        let signal = signal.ok_or_else(|| {
-            refuse(Error::NotFound(format!(
-                "signal {} not found",
-                crate::sanitize::clean(signal_id)
-            )))
-        })?;
-        let link = crate::notify::targets::signal_link(&self.workflows.link, &signal.id);
-        let p =
-            crate::workflow::prepare(w, signal, inputs, &self.actor, &self.workflows.config, link)
-                .map_err(refuse)?;
-        // Its own thread and connection, as the CLI does; this call is already off the UI thread.
-        let p = p.with_signal_v6_prefix(lock(&self.engine).signal_v6_prefix());
-        let h = crate::workflow::spawn(path, p).map_err(refuse)?;
-        let mut last = Err(refuse(Error::Other(
-            "the workflow stopped without a result".into(),
-        )));
-        for ev in h.events.iter() {
-            match ev {
-                crate::workflow::RunEvent::Step(s) => on_step(super::backend::WorkflowStep {
-                    name: s.name,
-                    status: s.status,
-                    summary: s.summary,
-                }),
-                crate::workflow::RunEvent::Done(rec) => {
-                    let summary = format!(
-                        "workflow {} {} in {} ms{}",
-                        rec.workflow,
-                        rec.state.as_str(),
-                        rec.duration_ms().unwrap_or(0),
-                        rec.error.map(|e| format!(": {e}")).unwrap_or_default()
-                    );
-                    // A finished run is succeeded or failed; anything else did not succeed.
-                    last = Ok(match rec.state {
-                        crate::workflow::RunState::Succeeded => {
-                            WorkflowOutcome::Succeeded { summary }
-                        }
-                        _ => WorkflowOutcome::Failed { summary },
-                    });
-                }
-                crate::workflow::RunEvent::Error(e) => last = Err(refuse(Error::Other(e))),
-            }
-        }
-        let _ = h.thread.join();
-        // The run is on the signal's timeline now: the index and live mode follow.
-        let _ = self.catch_up();
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        last
+        self.run_workflow_here(name, signal_id, inputs, on_step)
     }
 
     fn notify_rules(&self) -> Result<Vec<super::backend::NotifyRuleRow>> {

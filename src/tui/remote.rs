@@ -21,6 +21,11 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+// The server's denylist: the side panel's cache and blocking from the explorer.
+mod blocks;
+// Engine commands as the vendor's calls.
+mod commands;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -250,94 +255,6 @@ impl RemoteBackend {
         }
     }
 
-    /// The server's denylist, newest first; with `include_inactive`, lifted and expired too.
-    fn fetch_blocks(&self, include_inactive: bool) -> Result<Vec<crate::model::Block>> {
-        self.denylist_here()?;
-        self.call(
-            "the denylist",
-            self.remote.client().denylist(include_inactive),
-        )
-    }
-
-    /// The active blocks for the side panel, read again at most every few seconds; `None` when
-    /// the server cannot say (offline, the vendor).
-    fn active_blocks(&self) -> Option<Vec<crate::model::Block>> {
-        let mut cache = lock(&self.blocks);
-        if cache.at.is_some_and(|t| t.elapsed() < BLOCKS_FRESH) {
-            return Some(cache.active.clone());
-        }
-        drop(cache);
-        let fetched = self.fetch_blocks(false);
-        cache = lock(&self.blocks);
-        match fetched {
-            Ok(list) => {
-                cache.active = list;
-                cache.at = Some(Instant::now());
-                Some(cache.active.clone())
-            }
-            Err(e) => {
-                tracing::debug!("the denylist for the side panel: {e}");
-                None
-            }
-        }
-    }
-
-    /// Add one value to the server's denylist (the server extends an entry already in force).
-    fn post_block(
-        &self,
-        kind: &str,
-        value: &str,
-        duration: Option<chrono::TimeDelta>,
-        signal_id: Option<&str>,
-    ) -> Result<usize> {
-        self.denylist_here()?;
-        let n = self.call(
-            "blocking",
-            self.remote.client().block(
-                kind,
-                value,
-                duration,
-                signal_id,
-                "blocked from the explorer",
-            ),
-        )?;
-        lock(&self.blocks).at = None;
-        Ok(n)
-    }
-
-    /// Block each value; one refused (an allowlisted IP, say) does not stop the others, and the
-    /// summary names it.
-    fn block_all(
-        &self,
-        kind: &str,
-        values: Vec<(String, Option<String>)>,
-        duration: Option<chrono::TimeDelta>,
-        what: &str,
-    ) -> Result<String> {
-        let mut seen = std::collections::HashSet::new();
-        let (mut blocked, mut refused) = (0, Vec::new());
-        for (value, signal) in values {
-            if !seen.insert(value.clone()) {
-                continue;
-            }
-            match self.post_block(kind, &value, duration, signal.as_deref()) {
-                Ok(n) => blocked += n,
-                // Unreachable or not allowed: said once, as the whole change's refusal.
-                Err(e @ (Error::Other(_) | Error::PermissionDenied(_)))
-                    if blocked == 0 && refused.is_empty() =>
-                {
-                    return Err(e)
-                }
-                Err(e) => refused.push(format!("{}: {e}", clean(&value))),
-            }
-        }
-        let mut out = format!("blocked {}", plural(blocked, what));
-        if !refused.is_empty() {
-            out.push_str(&format!("; refused {}", refused.join("; ")));
-        }
-        Ok(out)
-    }
-
     /// The signals a change names, as the cache has them; with `version` (one signal, side panel
     /// loaded), a signal the sync has changed since the analyst looked at it is refused, as the
     /// local engine does, rather than queued on top of a version they never saw.
@@ -385,142 +302,6 @@ impl RemoteBackend {
                 disabled: false,
             })
     }
-
-    /// An engine command, as the remote carries it out: triage through the outbox (so it works
-    /// offline and replays exactly once), cases and incidents on the remote directly. The version
-    /// each signal was seen at is checked first by the engine's rule.
-    fn send_command(&self, cmd: Command) -> Result<String> {
-        let ids = |refs: &[crate::engine::SignalRef]| -> Vec<String> {
-            refs.iter().map(|r| r.id.clone()).collect()
-        };
-        let seen = |refs: &[crate::engine::SignalRef]| -> Result<Vec<Signal>> {
-            let version = match refs {
-                [one] => one.version,
-                _ => None,
-            };
-            self.signals_at(&ids(refs), version)
-        };
-        match cmd {
-            Command::Assign { signals, user } => {
-                seen(&signals)?;
-                let who = self.user_named(&user);
-                for r in &signals {
-                    self.remote.assign(&r.id, Some(&who))?;
-                }
-                Ok(self.queued(format!("assigned {}", plural(signals.len(), "signal"))))
-            }
-            Command::Unassign { signals } => {
-                seen(&signals)?;
-                for r in &signals {
-                    self.remote.assign(&r.id, None)?;
-                }
-                Ok(self.queued(format!("unassigned {}", plural(signals.len(), "signal"))))
-            }
-            Command::SetState {
-                signals,
-                to,
-                reason,
-                comment,
-            } => {
-                seen(&signals)?;
-                for r in &signals {
-                    self.remote
-                        .set_state(&r.id, to, reason, comment.as_deref())?;
-                }
-                Ok(self.queued(super::said::state_change(signals.len(), to, reason)))
-            }
-            Command::CreateCase(c) => {
-                seen(&c.signals)?;
-                let idem = uuid::Uuid::new_v4().to_string();
-                let signal_ids = ids(&c.signals);
-                let draft = crate::remote::api::CaseDraft {
-                    title: &c.title,
-                    description: &c.description,
-                    priority: c.priority.as_str(),
-                    assignee: c.assignee.as_deref(),
-                    signal_ids: &signal_ids,
-                };
-                let v = self.call(
-                    "opening the case",
-                    self.remote
-                        .client()
-                        .open_case(&draft, self.project_id.as_deref(), Some(&idem)),
-                )?;
-                Ok(
-                    match v.pointer("/data/attributes/key").and_then(Value::as_str) {
-                        Some(k) => format!("opened case {}", clean(k)),
-                        None => "opened a case".into(),
-                    },
-                )
-            }
-            Command::AddToCase { case, signals, .. } => {
-                seen(&signals)?;
-                let idem = uuid::Uuid::new_v4().to_string();
-                self.call(
-                    "adding to the case",
-                    self.remote
-                        .client()
-                        .add_to_case(&case, &ids(&signals), Some(&idem)),
-                )?;
-                Ok(format!(
-                    "added {} to {}",
-                    plural(signals.len(), "signal"),
-                    clean(&case)
-                ))
-            }
-            Command::DeclareIncident(i) => {
-                let signals = seen(&i.signals)?;
-                let idem = uuid::Uuid::new_v4().to_string();
-                let draft = crate::remote::api::IncidentDraft {
-                    title: &i.title,
-                    severity: i.severity.as_str(),
-                    commander: i.commander.as_deref(),
-                    customer_impacted: i.customer_impacted,
-                };
-                let n = self.call(
-                    "declaring the incident",
-                    self.remote.client().declare_incident(&draft, Some(&idem)),
-                )?;
-                self.add_incident(&signals, n)?;
-                Ok(self.queued(format!("declared incident IR-{n}")))
-            }
-            Command::AddToIncident { incident, signals } => {
-                let n = incident_number(&incident)?;
-                let found = seen(&signals)?;
-                self.add_incident(&found, n)?;
-                Ok(self.queued(format!(
-                    "added {} to IR-{n}",
-                    plural(signals.len(), "signal")
-                )))
-            }
-            other => Err(Error::Other(format!(
-                "{} is not sent to a remote from the explorer",
-                other.name()
-            ))),
-        }
-    }
-
-    fn add_incident(&self, signals: &[Signal], public_id: i64) -> Result<()> {
-        for s in signals {
-            let mut list = s.triage.incident_ids.clone();
-            if !list.contains(&public_id) {
-                list.push(public_id);
-                self.remote.set_incidents(&s.id, &list)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `IR-12` or `12`.
-fn incident_number(id: &str) -> Result<i64> {
-    let t = id.trim();
-    let n = t
-        .strip_prefix("IR-")
-        .or_else(|| t.strip_prefix("ir-"))
-        .unwrap_or(t);
-    n.parse()
-        .map_err(|_| Error::Invalid(format!("incident {:?}: expected IR-<number>", clean(id))))
 }
 
 impl Backend for RemoteBackend {
@@ -767,17 +548,5 @@ impl Backend for RemoteBackend {
                 targets: r.targets,
             })
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn incident_numbers_read_both_ways() {
-        assert_eq!(incident_number("IR-12").unwrap(), 12);
-        assert_eq!(incident_number(" 7 ").unwrap(), 7);
-        assert!(incident_number("IR-x").is_err());
     }
 }
