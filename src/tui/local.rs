@@ -471,23 +471,7 @@ impl Backend for LocalBackend {
     }
 
     fn notify_rules(&self) -> Result<Vec<super::backend::NotifyRuleRow>> {
-        let engine = lock(&self.engine);
-        let rules = engine.reads(&self.actor).notify_rules()?;
-        Ok(rules
-            .into_iter()
-            .map(|r| super::backend::NotifyRuleRow {
-                name: r.name,
-                enabled: r.enabled,
-                severities: r
-                    .severities
-                    .iter()
-                    .map(|s| s.as_str().to_string())
-                    .collect(),
-                query: r.query,
-                // Targets carry webhook secrets and keys: only the masked form leaves here.
-                targets: r.targets.iter().map(|t| t.masked()).collect(),
-            })
-            .collect())
+        self.notify_rule_rows()
     }
 
     fn stats(&self, req: &super::stats::StatsRequest) -> Result<crate::query::Stats> {

@@ -22,6 +22,9 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+// The acting user's role as the remote knows it.
+mod role;
+use role::RoleCache;
 // The server's denylist: the side panel's cache and blocking from the explorer.
 mod blocks;
 // Engine commands as the vendor's calls.
@@ -61,17 +64,6 @@ fn plural(n: usize, what: &str) -> String {
     } else {
         format!("{n} {what}s")
     }
-}
-
-/// The acting user's role as the remote knows it.
-#[derive(Default)]
-struct RoleCache {
-    /// `Some(None)`: the remote answered and the user is not among its users.
-    known: Option<Option<Role>>,
-    /// Without `--as`: whom the remote says the keys belong to.
-    who: Option<String>,
-    /// The last failed attempt: offline, the next one waits a while.
-    failed_at: Option<Instant>,
 }
 
 /// How long after a failed attempt the role is not asked again.
@@ -198,53 +190,6 @@ impl RemoteBackend {
                 Vec::new()
             }
         }
-    }
-
-    /// The acting user's role on the remote, asked once; `None` when unknown (the remote enforces
-    /// its roles anyway, so unknown means allowed here and refused there if need be). Without
-    /// `--as`, a sigscope server is asked whom the keys belong to.
-    fn role(&self) -> Option<Role> {
-        let mut cached = lock(&self.role);
-        if let Some(r) = cached.known {
-            return r;
-        }
-        if cached.failed_at.is_some_and(|t| t.elapsed() < ROLE_RETRY) {
-            return None;
-        }
-        let asked = match self.acting.as_deref() {
-            Some(who) => self.role_among_users(who),
-            None => self.whoami().map(|(handle, role)| {
-                cached.who = Some(handle);
-                role
-            }),
-        };
-        match asked {
-            Ok(role) => {
-                cached.known = Some(role);
-                role
-            }
-            Err(e) => {
-                tracing::debug!("the acting user's role: {e}");
-                cached.failed_at = Some(Instant::now());
-                None
-            }
-        }
-    }
-
-    /// `who`'s role in the remote's user list; `Ok(None)` when `who` is not among its users. One
-    /// attempt, no retries: this runs while the explorer loads its permissions.
-    fn role_among_users(&self, who: &str) -> Result<Option<Role>> {
-        self.call("users", self.remote.client().role_of_user(who))
-    }
-
-    /// Whom the keys act as, by the sigscope server's `whoami` (the vendor has no such call).
-    fn whoami(&self) -> Result<(String, Option<Role>)> {
-        if !self.remote.client().is_sigscope() {
-            return Err(Error::Other(
-                "the vendor does not say whom keys belong to".into(),
-            ));
-        }
-        self.call("whoami", self.remote.client().whoami())
     }
 
     fn denylist_here(&self) -> Result<()> {

@@ -1,4 +1,5 @@
-//! The workflows the explorer offers, and running one on a signal with its steps shown as they go.
+//! The workflows the explorer offers, running one on a signal with its steps shown as they go, and
+//! the notification rules (targets masked) the same screen lists.
 use super::super::backend::WorkflowInfo;
 use super::*;
 
@@ -113,5 +114,25 @@ impl LocalBackend {
         let _ = self.catch_up();
         self.generation.fetch_add(1, Ordering::SeqCst);
         last
+    }
+
+    pub(super) fn notify_rule_rows(&self) -> Result<Vec<super::super::backend::NotifyRuleRow>> {
+        let engine = lock(&self.engine);
+        let rules = engine.reads(&self.actor).notify_rules()?;
+        Ok(rules
+            .into_iter()
+            .map(|r| super::super::backend::NotifyRuleRow {
+                name: r.name,
+                enabled: r.enabled,
+                severities: r
+                    .severities
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+                query: r.query,
+                // Targets carry webhook secrets and keys: only the masked form leaves here.
+                targets: r.targets.iter().map(|t| t.masked()).collect(),
+            })
+            .collect())
     }
 }
