@@ -264,7 +264,7 @@ fn replicas_racing_on_one_version_give_one_success_and_one_409() {
 fn kill_9_of_a_during_a_burst_loses_no_acknowledged_change_and_b_keeps_serving() {
     let mut t = team(60);
     let start = head(&t);
-    let ana = t.keys[1].clone_keys();
+    let ana = t.keys[1].clone();
     let a_url = t.a.url("");
     let burst = std::thread::spawn(move || {
         let c = Client::new();
@@ -384,17 +384,4 @@ fn a_notification_rule_fires_once_per_change_with_two_replicas_up() {
     );
     got.dedup();
     assert_eq!(got.len(), 3, "{got:?}");
-}
-
-trait CloneKeys {
-    fn clone_keys(&self) -> Keys;
-}
-
-impl CloneKeys for Keys {
-    fn clone_keys(&self) -> Keys {
-        Keys {
-            api: self.api.clone(),
-            app: self.app.clone(),
-        }
-    }
 }

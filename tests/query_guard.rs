@@ -74,10 +74,7 @@ async fn the_server_answers_8000_stars_refuses_50000_terms_and_a_simple_get_stay
     let mut flood = Vec::new();
     for _ in 0..6 {
         let (c, url, q) = (c.clone(), search.clone(), body(&many_stars));
-        let k = common::Keys {
-            api: s.reader.api.clone(),
-            app: s.reader.app.clone(),
-        };
+        let k = s.reader.clone();
         flood.push(tokio::spawn(async move {
             for _ in 0..20 {
                 let _ = common::authed(c.post(&url), &k).json(&q).send().await;

@@ -12,6 +12,7 @@ use super::backend::{
     SearchResult,
 };
 use super::local::LocalBackend;
+use super::said::plural;
 use crate::engine::Command;
 use crate::error::{Error, Result};
 use crate::model::{Role, Signal, User};
@@ -56,14 +57,6 @@ struct BlocksCache {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 /// How long after a failed attempt the role is not asked again.

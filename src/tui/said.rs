@@ -8,10 +8,15 @@ use crate::model::{ArchiveReason, TriageState};
 
 /// `1 signal`, `2 signals`.
 pub fn signals(n: usize) -> String {
+    plural(n, "signal")
+}
+
+/// `1 IP`, `3 users`: a count and its noun.
+pub fn plural(n: usize, what: &str) -> String {
     if n == 1 {
-        "1 signal".into()
+        format!("1 {what}")
     } else {
-        format!("{n} signals")
+        format!("{n} {what}s")
     }
 }
 

@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::sync::oneshot;
 
+#[derive(Clone)]
 pub struct Keys {
     pub api: String,
     pub app: String,

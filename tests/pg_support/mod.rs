@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 pub struct Cluster {
     /// `postgres://user@127.0.0.1:PORT`, no database.
     pub base: String,
-    _dir: Option<tempfile::TempDir>,
 }
 
 /// The first `bin` directory of an installed PostgreSQL, newest version first.
@@ -52,7 +51,6 @@ fn start() -> Result<Cluster, String> {
     if let Ok(base) = std::env::var("SIGSCOPE_TEST_PG") {
         return Ok(Cluster {
             base: base.trim_end_matches('/').to_string(),
-            _dir: None,
         });
     }
     let bin = bin_dir().ok_or("PostgreSQL server binaries (/usr/lib/postgresql/*/bin) not found; install Debian's postgresql")?;
@@ -132,7 +130,7 @@ fn start() -> Result<Cluster, String> {
     // The watcher removes the directory once the server has stopped (this process never drops it:
     // the cluster lives in a static).
     let _ = dir.keep();
-    Ok(Cluster { base, _dir: None })
+    Ok(Cluster { base })
 }
 
 /// The cluster, started on first use; panics (the test fails) when it cannot be.

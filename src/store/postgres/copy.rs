@@ -33,7 +33,6 @@ impl RawTables for PgDb {
             ""
         };
         let sql = format!("SELECT {} FROM {}{order}", column_list(t), t.name);
-        let mut out = Ok(());
         self.each(&sql, &[], &mut |r| {
             let mut cells = Vec::with_capacity(t.cols.len());
             for (i, col) in r.columns().iter().enumerate() {
@@ -51,15 +50,8 @@ impl RawTables for PgDb {
                 };
                 cells.push(cell);
             }
-            match f(cells) {
-                Ok(()) => Ok(true),
-                Err(e) => {
-                    out = Err(e);
-                    Ok(false)
-                }
-            }
-        })?;
-        out
+            f(cells).map(|()| true)
+        })
     }
 
     fn write_rows(&self, t: &Table, rows: &[Vec<Cell>]) -> Result<()> {

@@ -113,19 +113,11 @@ impl SignalRows for PgDb {
 
     fn for_each_signal(&self, f: &mut dyn FnMut(Signal) -> Result<()>) -> Result<()> {
         // Stream rather than collect: a million signals must not be held at once.
-        let mut out = Ok(());
         self.each(
             "SELECT id, raw FROM signals ORDER BY ts DESC, id DESC",
             &[],
-            &mut |r| match to_signal(r).and_then(&mut *f) {
-                Ok(()) => Ok(true),
-                Err(e) => {
-                    out = Err(e);
-                    Ok(false)
-                }
-            },
-        )?;
-        out
+            &mut |r| f(to_signal(r)?).map(|()| true),
+        )
     }
 
     fn scan_signals(
@@ -148,19 +140,9 @@ impl SignalRows for PgDb {
         );
         let after_ts = after.map(|c| c.0);
         let after_id = after.map(|c| c.1.clone()).unwrap_or_default();
-        let mut out = Ok(());
-        self.each(
-            &sql,
-            &[&from, &to, &after_ts, &after_id],
-            &mut |r| match to_signal(r).and_then(&mut *f) {
-                Ok(go_on) => Ok(go_on),
-                Err(e) => {
-                    out = Err(e);
-                    Ok(false)
-                }
-            },
-        )?;
-        out
+        self.each(&sql, &[&from, &to, &after_ts, &after_id], &mut |r| {
+            f(to_signal(r)?)
+        })
     }
 
     fn signal_page(&self, after: Option<&SignalCursor>, limit: usize) -> Result<RawPage> {

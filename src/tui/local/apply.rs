@@ -2,6 +2,7 @@
 //! (one per signal, or re-issued to extend); and the line the status bar shows for each.
 use super::super::backend::Change;
 use super::*;
+use crate::tui::said::plural;
 
 impl LocalBackend {
     pub(super) fn apply_change(&self, change: &Change) -> Result<String> {
@@ -139,13 +140,5 @@ fn permanent_or(d: Option<chrono::TimeDelta>) -> BlockFor {
     match d {
         Some(d) => BlockFor::Duration(d),
         None => BlockFor::Permanent,
-    }
-}
-
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
     }
 }
