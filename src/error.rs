@@ -22,6 +22,9 @@ pub enum Error {
     Io(String),
     #[error("{0}")]
     Other(String),
+    /// A read that would cost more than it may (a query past its time budget).
+    #[error("{0}")]
+    TooCostly(String),
 }
 
 impl Error {
@@ -37,6 +40,7 @@ impl Error {
             Error::Store(_) => "store",
             Error::Io(_) => "io",
             Error::Other(_) => "error",
+            Error::TooCostly(_) => "too_costly",
         }
     }
 

@@ -54,17 +54,6 @@ fn null_if_empty<S: serde::Serializer>(
     }
 }
 
-/// Each entry's last event (by `seq`), keyed and ordered by entry id.
-fn last_events(history: &[HistoryEvent]) -> BTreeMap<i64, &HistoryEvent> {
-    let mut m: BTreeMap<i64, &HistoryEvent> = BTreeMap::new();
-    for e in history {
-        if m.get(&e.entry_id).is_none_or(|p| p.seq < e.seq) {
-            m.insert(e.entry_id, e);
-        }
-    }
-    m
-}
-
 fn scope(v: &BlockValue) -> Option<&'static str> {
     v.kind().crowdsec_scope()
 }
@@ -103,6 +92,103 @@ fn active(e: &HistoryEvent, now: DateTime<Utc>) -> bool {
         && e.expires_at.is_none_or(|t| t > now)
 }
 
+/// Each entry's last event, kept current as the history grows, so a poll reads only the events
+/// since the previous one instead of the whole history.
+#[derive(Clone, Debug, Default)]
+pub struct LastEvents {
+    /// The newest history event applied.
+    pub seq: i64,
+    by_entry: BTreeMap<i64, HistoryEvent>,
+}
+
+impl LastEvents {
+    pub fn from_history(history: &[HistoryEvent]) -> LastEvents {
+        let mut m = LastEvents::default();
+        m.extend(history.iter().cloned());
+        m
+    }
+
+    /// Apply events newer than those already applied (older ones change nothing).
+    pub fn extend(&mut self, events: impl IntoIterator<Item = HistoryEvent>) {
+        for e in events {
+            self.seq = self.seq.max(e.seq);
+            if self.by_entry.get(&e.entry_id).is_none_or(|p| p.seq < e.seq) {
+                self.by_entry.insert(e.entry_id, e);
+            }
+        }
+    }
+
+    /// The answer to one poll and the bouncer's next cursor (see `stream`).
+    pub fn stream(
+        &self,
+        cursor: Option<Cursor>,
+        startup: bool,
+        now: DateTime<Utc>,
+    ) -> (DecisionStream, Cursor) {
+        let next = Cursor {
+            seq: self.seq.max(cursor.map_or(0, |c| c.seq)),
+            at: now,
+        };
+        let mut out = DecisionStream {
+            new: Vec::new(),
+            deleted: Vec::new(),
+        };
+        let cursor = match cursor {
+            Some(c) if !startup => c,
+            _ => {
+                out.new = self
+                    .by_entry
+                    .values()
+                    .filter(|e| active(e, now))
+                    .filter_map(|e| wire(e, now))
+                    .collect();
+                return (out, next);
+            }
+        };
+        for e in self.by_entry.values() {
+            if scope(&e.value).is_none() {
+                continue;
+            }
+            // An entry's last event is its newest, so it is after the cursor exactly when any
+            // of the entry's events is.
+            let touched = e.seq > cursor.seq;
+            if active(e, now) {
+                if touched {
+                    out.new.extend(wire(e, now));
+                }
+                continue;
+            }
+            // Ended: lifted or expired by an event since the cursor, or run out on the clock
+            // since the previous poll (nobody writes an event at the moment a block expires).
+            let ended_since = touched || e.expires_at.is_some_and(|t| t > cursor.at && t <= now);
+            if ended_since {
+                if let Some(mut d) = wire(e, now) {
+                    d.duration = go_format(0);
+                    out.deleted.push(d);
+                }
+            }
+        }
+        (out, next)
+    }
+
+    /// The active IP and range blocks that cover `ip` (see `for_ip`).
+    pub fn for_ip(&self, ip: std::net::IpAddr, now: DateTime<Utc>) -> Option<Vec<WireDecision>> {
+        let mut hits: Vec<&HistoryEvent> = self
+            .by_entry
+            .values()
+            .filter(|e| active(e, now))
+            .filter(|e| e.value.kind() != ValueKind::User)
+            .filter(|e| e.value.net().is_some_and(|n| n.contains(&ip)))
+            .collect();
+        // Permanent first, then the latest end; ties keep entry order.
+        hits.sort_by_key(|e| {
+            std::cmp::Reverse(e.expires_at.map_or(i64::MAX, |t| t.timestamp_millis()))
+        });
+        let ds: Vec<WireDecision> = hits.into_iter().filter_map(|e| wire(e, now)).collect();
+        (!ds.is_empty()).then_some(ds)
+    }
+}
+
 /// The answer to one poll and the bouncer's next cursor. `cursor: None` (or `startup`) is a
 /// startup answer: everything active in `new`, `deleted` empty.
 pub fn stream(
@@ -111,58 +197,7 @@ pub fn stream(
     startup: bool,
     now: DateTime<Utc>,
 ) -> (DecisionStream, Cursor) {
-    let last = last_events(history);
-    let next = Cursor {
-        seq: history
-            .iter()
-            .map(|e| e.seq)
-            .max()
-            .unwrap_or(0)
-            .max(cursor.map_or(0, |c| c.seq)),
-        at: now,
-    };
-    let mut out = DecisionStream {
-        new: Vec::new(),
-        deleted: Vec::new(),
-    };
-    let cursor = match cursor {
-        Some(c) if !startup => c,
-        _ => {
-            out.new = last
-                .values()
-                .filter(|e| active(e, now))
-                .filter_map(|e| wire(e, now))
-                .collect();
-            return (out, next);
-        }
-    };
-    let touched_ids: std::collections::HashSet<i64> = history
-        .iter()
-        .filter(|h| h.seq > cursor.seq)
-        .map(|h| h.entry_id)
-        .collect();
-    for e in last.values() {
-        if scope(&e.value).is_none() {
-            continue;
-        }
-        let touched = touched_ids.contains(&e.entry_id);
-        if active(e, now) {
-            if touched {
-                out.new.extend(wire(e, now));
-            }
-            continue;
-        }
-        // Ended: lifted or expired by an event since the cursor, or run out on the clock since
-        // the previous poll (nobody writes an event at the moment a block expires).
-        let ended_since = touched || e.expires_at.is_some_and(|t| t > cursor.at && t <= now);
-        if ended_since {
-            if let Some(mut d) = wire(e, now) {
-                d.duration = go_format(0);
-                out.deleted.push(d);
-            }
-        }
-    }
-    (out, next)
+    LastEvents::from_history(history).stream(cursor, startup, now)
 }
 
 /// `GET /v1/decisions?ip=`: the active IP and range blocks that cover `ip`, longest first (a live
@@ -173,18 +208,7 @@ pub fn for_ip(
     ip: std::net::IpAddr,
     now: DateTime<Utc>,
 ) -> Option<Vec<WireDecision>> {
-    let mut hits: Vec<&HistoryEvent> = last_events(history)
-        .into_values()
-        .filter(|e| active(e, now))
-        .filter(|e| e.value.kind() != ValueKind::User)
-        .filter(|e| e.value.net().is_some_and(|n| n.contains(&ip)))
-        .collect();
-    // Permanent first, then the latest end; ties keep entry order.
-    hits.sort_by_key(|e| {
-        std::cmp::Reverse(e.expires_at.map_or(i64::MAX, |t| t.timestamp_millis()))
-    });
-    let ds: Vec<WireDecision> = hits.into_iter().filter_map(|e| wire(e, now)).collect();
-    (!ds.is_empty()).then_some(ds)
+    LastEvents::from_history(history).for_ip(ip, now)
 }
 
 #[cfg(test)]

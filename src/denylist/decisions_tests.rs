@@ -257,6 +257,9 @@ mod props {
             // value index -> (entry id, expiry) of its block in force, as the engine keeps one.
             let mut live: std::collections::HashMap<u8, (i64, Option<DateTime<Utc>>)> = Default::default();
             let (first, mut cursor) = stream(&h, None, true, now);
+            // What the server keeps: the events applied as they come, never the whole history.
+            let mut memory = LastEvents::default();
+            let mut applied = 0;
             let mut held: BTreeSet<i64> = first.new.iter().map(|d| d.id).collect();
             for s in steps {
                 live.retain(|_, (_, exp)| exp.is_none_or(|t| t > now));
@@ -286,6 +289,9 @@ mod props {
                     Step::Poll(m) => {
                         now += Duration::minutes(m as i64);
                         let (s, c) = stream(&h, Some(cursor), false, now);
+                        memory.extend(h[applied..].iter().cloned());
+                        applied = h.len();
+                        prop_assert_eq!(&memory.stream(Some(cursor), false, now), &(s.clone(), c));
                         cursor = c;
                         for d in &s.new {
                             held.insert(d.id);

@@ -151,16 +151,25 @@ impl Engine {
         startup: bool,
     ) -> Result<denylist::DecisionStream> {
         let now = self.now();
-        self.write_rows(|db| {
+        let memory = self.deny_memory.clone();
+        let out = self.write_rows(|db| {
             let b = db
                 .bouncer_by_key_hash(&key_hash(key))?
                 .ok_or_else(|| Error::PermissionDenied("unknown bouncer API key".into()))?;
             db.record_expired_blocks(&now)?;
-            let history = db.deny_history_since(0)?;
-            let (answer, next) = denylist::stream(&history, b.cursor, startup, now);
+            // Only the history since the last poll is read: the rest is in memory.
+            let mut last = lock(&memory);
+            let fresh = db.deny_history_since(last.seq)?;
+            last.extend(fresh);
+            let (answer, next) = last.stream(b.cursor, startup, now);
             db.bouncer_set_cursor(&b.name, &next, &now)?;
             Ok(answer)
-        })
+        });
+        if out.is_err() {
+            // Events read inside a transaction that did not commit may be in memory: start over.
+            *lock(&self.deny_memory) = Default::default();
+        }
+        out
     }
 
     /// Whether `key` belongs to a registered bouncer.
@@ -177,10 +186,14 @@ impl Engine {
         let db = self.db();
         db.bouncer_by_key_hash(&key_hash(key))?
             .ok_or_else(|| Error::PermissionDenied("unknown bouncer API key".into()))?;
-        Ok(denylist::decisions::for_ip(
-            &db.deny_history_since(0)?,
-            ip,
-            self.now(),
-        ))
+        let mut last = lock(&self.deny_memory);
+        let fresh = db.deny_history_since(last.seq)?;
+        last.extend(fresh);
+        Ok(last.for_ip(ip, self.now()))
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The memory is rebuilt from the store after any failure, so a poisoned one is still usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }

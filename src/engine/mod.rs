@@ -15,9 +15,11 @@ mod idempotency;
 mod incidents;
 pub mod ingest;
 pub mod keys;
+pub mod live;
 pub mod migrate;
 mod notify;
 pub mod ops;
+pub mod query_page;
 pub mod rbac;
 pub mod reads;
 mod signals;
@@ -32,6 +34,8 @@ pub use catalog::RuleEntry;
 pub use command::{stale, BlockFor, Command, NewCase, NewIncident, Outcome, SignalRef};
 pub use idempotency::StoredAnswer;
 pub use ingest::{IngestMode, Ingested};
+pub use live::LiveIndex;
+pub use query_page::{Page, PageRequest};
 pub use reads::{Reads, RuleInfo};
 
 use crate::error::{Error, Result};
@@ -96,6 +100,10 @@ pub struct Engine {
     triage: stats::TriageCache,
     /// What triage moves owe notification targets (PagerDuty acknowledge and resolve).
     notify: crate::notify::NotifyConfig,
+    /// The process's live query index, shared with its other engines (see `live`).
+    live: Option<Arc<live::LiveIndex>>,
+    /// The denylist's history as bouncers need it, read incrementally (see `edge`).
+    deny_memory: Arc<Mutex<crate::denylist::decisions::LastEvents>>,
 }
 
 /// The actions that bump a signal's version: the last of them names who changed it in a conflict.
@@ -124,6 +132,8 @@ impl Engine {
             signal_v6_prefix: crate::denylist::address::DEFAULT_SIGNAL_V6_PREFIX,
             triage: Default::default(),
             notify: crate::notify::NotifyConfig::default(),
+            live: None,
+            deny_memory: Default::default(),
         }
     }
 
@@ -144,6 +154,8 @@ impl Engine {
             signal_v6_prefix: crate::denylist::address::DEFAULT_SIGNAL_V6_PREFIX,
             triage: Default::default(),
             notify: crate::notify::NotifyConfig::default(),
+            live: None,
+            deny_memory: Default::default(),
         })
     }
 
@@ -170,6 +182,16 @@ impl Engine {
     }
 
     /// Where the store is, for messages.
+    /// Answer queries from `live` (shared by the process's engines) once it is built.
+    pub fn attach_live_index(&mut self, live: Arc<live::LiveIndex>) {
+        self.live = Some(live);
+    }
+
+    /// The live query index this engine answers from, built or not.
+    pub fn live_index(&self) -> Option<&live::LiveIndex> {
+        self.live.as_deref()
+    }
+
     pub fn location(&self) -> String {
         self.store.location()
     }

@@ -19,7 +19,7 @@ pub type Changes = (Vec<(String, String)>, Vec<Signal>, Watermark);
 
 /// The store as one user may read it. Made by `Engine::reads`.
 pub struct Reads<'a> {
-    engine: &'a Engine,
+    pub(super) engine: &'a Engine,
     actor: &'a User,
 }
 
@@ -47,7 +47,7 @@ impl<'a> Reads<'a> {
         Ok(self.engine.db())
     }
 
-    fn signals_db(&self) -> Result<&'a dyn Db> {
+    pub(super) fn signals_db(&self) -> Result<&'a dyn Db> {
         self.need(Permission::SecurityMonitoringSignalsRead)
     }
 

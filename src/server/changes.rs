@@ -14,6 +14,9 @@ use tokio::sync::watch;
 
 /// At most this many events per answer; the client asks again with the last seq.
 const PAGE: usize = 500;
+/// A page stops adding events once this many signals are included (it always has one event):
+/// an ingest event names up to 5,000 signals, and 500 of them would make a page of gigabytes.
+const MAX_INCLUDED: usize = 2_000;
 /// Writes by other processes on the same store (the CLI) do not wake the watch; look this often.
 const RECHECK: Duration = Duration::from_secs(1);
 
@@ -53,11 +56,15 @@ fn page_json(reads: &Reads, after: i64) -> ApiResult<Option<Value>> {
         return Ok(None);
     }
     let head = reads.latest_seq()?;
-    let last = events.last().map(|e| e.seq).unwrap_or(after);
     let mut seen = std::collections::HashSet::new();
     let mut included = Vec::new();
     let mut data = Vec::with_capacity(events.len());
+    let mut last = after;
     for e in &events {
+        if !data.is_empty() && seen.len() + e.signal_ids.len() > MAX_INCLUDED {
+            break;
+        }
+        last = e.seq;
         for id in &e.signal_ids {
             if seen.insert(id.clone()) {
                 if let Some(s) = reads.signal(id)? {

@@ -39,9 +39,33 @@ impl Db {
         };
         let mut writer = open()?;
         writer.set_notify_config(notify);
+        // One live index for every reader: built in the background, meanwhile reads scan the
+        // store (the same answers, slower).
+        let live = crate::engine::LiveIndex::new();
         let readers = (0..READERS)
-            .map(|_| open().map(Mutex::new))
+            .map(|_| {
+                let mut e = open()?;
+                e.attach_live_index(live.clone());
+                Ok(Mutex::new(e))
+            })
             .collect::<Result<Vec<_>>>()?;
+        let builder = open()?;
+        std::thread::Builder::new()
+            .name("live-index".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                match live.build_from(&builder) {
+                    Ok(()) => tracing::info!(
+                        signals = live.read().len(),
+                        ms = started.elapsed().as_millis() as u64,
+                        "live index built"
+                    ),
+                    Err(e) => {
+                        tracing::error!(error = %e, "building the live index; reads scan the store")
+                    }
+                }
+            })
+            .map_err(|e| crate::error::Error::Other(format!("starting the index builder: {e}")))?;
         Ok(Db {
             writer: Mutex::new(writer),
             readers,

@@ -130,6 +130,8 @@ impl From<Error> for ApiError {
                 ApiError::new(StatusCode::FORBIDDEN, format!("Forbidden: {m}"))
             }
             Error::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
+            // The client may retry a narrower query; other clients were not held up meanwhile.
+            Error::TooCostly(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, m),
             // Store and I/O details stay in the server log: they can name paths and are no use to
             // a client.
             other => {

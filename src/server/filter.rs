@@ -1,7 +1,6 @@
 //! Request parameters of the signals list and search: time bounds with `now-15m` date math, sort,
 //! page limit, the opaque cursor, and the query.
 use super::errors::{ApiError, ApiResult};
-use crate::model::Signal;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 /// RFC 3339, epoch milliseconds, `now`, or `now-<n><s|m|h|d|w>`.
@@ -125,21 +124,9 @@ impl QueryFilter {
             .map_err(|e| ApiError::bad_param(param, format!("{param}: {e}")))
     }
 
-    /// Does the signal match? `sla:` terms are answered from `sla` (see `sla_context`).
-    pub fn matches(&self, s: &Signal, sla: Option<&crate::query::SlaContext>) -> bool {
-        self.inner.as_ref().is_none_or(|q| q.matches_sla(s, sla))
-    }
-
-    /// The SLA context the query needs, if it has an `sla:` term (read from the audit trail).
-    pub fn sla_context(
-        &self,
-        reads: &crate::engine::Reads,
-        targets: crate::query::SlaTargets,
-    ) -> crate::error::Result<Option<crate::query::SlaContext>> {
-        match &self.inner {
-            Some(q) => reads.sla_context_for(q, targets),
-            None => Ok(None),
-        }
+    /// The parsed query; `None` matches everything.
+    pub fn into_query(self) -> Option<crate::query::Query> {
+        self.inner
     }
 }
 

@@ -196,10 +196,20 @@ async fn healthz() -> Response {
 }
 
 async fn readyz(State(st): State<AppState>) -> Response {
-    match st.db.read(|e| Ok(e.health()?)).await {
-        Ok(h) if h.ready() => Json(json!({"status": "ready", "schema_version": h.schema_version}))
-            .into_response(),
-        Ok(h) => (
+    let read = st.db.read(|e| {
+        // Ready while the index builds: reads scan the store meanwhile, with the same answers.
+        let index = e.live_index().map(|l| {
+            let state = if l.is_loaded() { "ready" } else { "building" };
+            json!({"state": state, "signals": l.read().len()})
+        });
+        Ok((e.health()?, index))
+    });
+    match read.await {
+        Ok((h, index)) if h.ready() => Json(
+            json!({"status": "ready", "schema_version": h.schema_version, "live_index": index}),
+        )
+        .into_response(),
+        Ok((h, _)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "not ready",
                 "reason": format!("store schema is at version {}, this build needs {}", h.schema_version, h.schema_expected)})),

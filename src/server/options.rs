@@ -26,6 +26,9 @@ pub struct ServeOptions {
     pub body_timeout: Duration,
     /// Longest a request may take in all (longer than `long_poll`).
     pub request_timeout: Duration,
+    /// Longest a signals list or search may compute; past it the answer is a 503 and the reader
+    /// is free for other clients.
+    pub query_budget: Duration,
     /// Open connections at most; more are closed at accept.
     pub max_connections: usize,
     /// Requests being handled at once at most; more wait (within `request_timeout`).
@@ -51,6 +54,7 @@ impl Default for ServeOptions {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
+            query_budget: Duration::from_secs(5),
             max_connections: 4096,
             max_in_flight: 512,
             public_url: None,
@@ -70,6 +74,7 @@ impl ServeOptions {
             ("header_timeout", self.header_timeout),
             ("body_timeout", self.body_timeout),
             ("request_timeout", self.request_timeout),
+            ("query_budget", self.query_budget),
         ];
         for (name, d) in positive {
             if d.is_zero() {
@@ -136,6 +141,8 @@ pub struct ServerConfig {
     pub header_timeout_secs: Option<u64>,
     pub body_timeout_secs: Option<u64>,
     pub request_timeout_secs: Option<u64>,
+    /// Longest one signals query may compute (seconds).
+    pub query_budget_secs: Option<u64>,
     pub max_connections: Option<usize>,
     pub max_in_flight: Option<usize>,
     /// Requests per minute per client address (0: unlimited).
@@ -162,6 +169,9 @@ impl ServerConfig {
         }
         if let Some(n) = self.request_timeout_secs {
             opts.request_timeout = seconds(n, "[server] request_timeout_secs", t)?;
+        }
+        if let Some(n) = self.query_budget_secs {
+            opts.query_budget = seconds(n, "[server] query_budget_secs", t)?;
         }
         if let Some(n) = self.max_connections {
             opts.max_connections = n;

@@ -6,7 +6,7 @@ use super::errors::{ApiError, ApiResult};
 use super::filter::{self, Cursor, QueryFilter};
 use super::triage::{self, Change, Written};
 use super::AppState;
-use crate::engine::Reads;
+use crate::engine::PageRequest;
 use crate::model::{Permission, Signal};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -34,44 +34,39 @@ pub fn get_shape(s: &Signal) -> Value {
     v
 }
 
-struct ListParams {
+fn page_request(
     from: Option<i64>,
     to: Option<i64>,
     ascending: bool,
     cursor: Option<Cursor>,
     limit: usize,
     query: QueryFilter,
-    sla: crate::query::SlaTargets,
+    st: &AppState,
+) -> PageRequest {
+    PageRequest {
+        query: query.into_query(),
+        from: from.unwrap_or(i64::MIN),
+        to: to.unwrap_or(i64::MAX),
+        after: cursor.map(|c| (c.ts, c.id)),
+        ascending,
+        limit,
+        sla: st.opts.sla,
+        deadline: Some(std::time::Instant::now() + st.opts.query_budget),
+    }
 }
 
 /// One page in (timestamp, id) order after the cursor, filtered by the query; also the next cursor
 /// when there is more.
-fn list_page(reads: &Reads, p: &ListParams) -> ApiResult<(Vec<Signal>, Option<Cursor>)> {
-    let mut out = Vec::with_capacity(p.limit);
-    let mut next = None;
-    let after = p.cursor.as_ref().map(|c| (c.ts, c.id.clone()));
-    let sla = p.query.sla_context(reads, p.sla)?;
-    reads.scan_signals(
-        p.from.unwrap_or(i64::MIN),
-        p.to.unwrap_or(i64::MAX),
-        after.as_ref(),
-        p.ascending,
-        &mut |s| {
-            if !p.query.matches(&s, sla.as_ref()) {
-                return Ok(true);
-            }
-            if out.len() == p.limit {
-                next = out.last().map(|l: &Signal| Cursor {
-                    ts: l.timestamp.timestamp_millis(),
-                    id: l.id.clone(),
-                });
-                return Ok(false);
-            }
-            out.push(s);
-            Ok(true)
-        },
-    )?;
-    Ok((out, next))
+async fn list_page(
+    st: &AppState,
+    user: crate::model::User,
+    p: PageRequest,
+) -> ApiResult<(Vec<Signal>, Option<Cursor>)> {
+    let (page, next) = st
+        .db
+        .read(move |e| Ok(e.reads(&user).query_page(&p)?))
+        .await?;
+    Ok((page, next.map(|(ts, id)| Cursor { ts, id })))
 }
 
 fn page_json(signals: Vec<Signal>, next: Option<Cursor>, link: impl Fn(&str) -> String) -> Value {
@@ -123,25 +118,24 @@ pub async fn list(
     let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
     let now = chrono::Utc::now();
     let g = |k: &str| q.get(k).map(String::as_str);
-    let p = ListParams {
-        from: g("filter[from]")
+    let p = page_request(
+        g("filter[from]")
             .map(|s| filter::parse_time("filter[from]", s, now))
             .transpose()?
             .map(|t| t.timestamp_millis()),
-        to: g("filter[to]")
+        g("filter[to]")
             .map(|s| filter::parse_time("filter[to]", s, now))
             .transpose()?
             .map(|t| t.timestamp_millis()),
-        ascending: filter::parse_sort("sort", g("sort"))?,
-        cursor: g("page[cursor]")
+        filter::parse_sort("sort", g("sort"))?,
+        g("page[cursor]")
             .map(|c| Cursor::decode("page[cursor]", c))
             .transpose()?,
-        limit: filter::parse_limit("page[limit]", g("page[limit]"))?,
-        query: QueryFilter::parse("filter[query]", g("filter[query]"))?,
-        sla: st.opts.sla,
-    };
-    let user = actor.user;
-    let (page, next) = st.db.read(move |e| list_page(&e.reads(&user), &p)).await?;
+        filter::parse_limit("page[limit]", g("page[limit]"))?,
+        QueryFilter::parse("filter[query]", g("filter[query]"))?,
+        &st,
+    );
+    let (page, next) = list_page(&st, actor.user, p).await?;
     Ok(Json(page_json(page, next, |c| {
         next_link(&st.public_url, &q, c)
     })))
@@ -170,17 +164,17 @@ pub async fn search(
         None => 10,
         Some(n) => filter::check_limit("/page/limit", n)?,
     };
-    let p = ListParams {
-        from: time("/filter/from")?,
-        to: time("/filter/to")?,
-        ascending: filter::parse_sort("/sort", s("/sort")?)?,
-        cursor: s("/page/cursor")?
+    let p = page_request(
+        time("/filter/from")?,
+        time("/filter/to")?,
+        filter::parse_sort("/sort", s("/sort")?)?,
+        s("/page/cursor")?
             .map(|c| Cursor::decode("/page/cursor", c))
             .transpose()?,
         limit,
-        query: QueryFilter::parse("/filter/query", s("/filter/query")?)?,
-        sla: st.opts.sla,
-    };
+        QueryFilter::parse("/filter/query", s("/filter/query")?)?,
+        &st,
+    );
     let mut params = HashMap::new();
     for (k, ptr) in [
         ("filter[query]", "/filter/query"),
@@ -196,8 +190,7 @@ pub async fn search(
         }
     }
     params.insert("page[limit]".into(), limit.to_string());
-    let user = actor.user;
-    let (page, next) = st.db.read(move |e| list_page(&e.reads(&user), &p)).await?;
+    let (page, next) = list_page(&st, actor.user, p).await?;
     Ok(Json(page_json(page, next, |c| {
         next_link(&st.public_url, &params, c)
     })))
