@@ -8,7 +8,7 @@ use super::super::{
 };
 use super::SnapshotError;
 use crate::model::{ArchiveReason, Severity, TriageState};
-use crate::query::intern::{hash_id, NONE};
+use crate::query::intern::NONE;
 
 type Result<T> = std::result::Result<T, SnapshotError>;
 
@@ -214,24 +214,8 @@ fn order(ix: &SignalIndex) -> Result<()> {
     Ok(())
 }
 
-/// Rebuild the id table from the live rows (a live id must be on one row only) and the count.
+/// Rebuild the id table from the live rows, whose ids must differ.
 fn link_ids(ix: &mut SignalIndex) -> Result<()> {
-    ix.live = ix.order.len();
-    ix.id_slots = Vec::new();
-    ix.rehash((ix.live * 4).div_ceil(3).next_power_of_two().max(16));
-    for r in 0..ix.rows() {
-        if ix.state[r] == DEAD {
-            continue;
-        }
-        let id = ix.id_of(r as u32);
-        let h = hash_id(id);
-        if let Some(slot) = ix.slot_of(id, h) {
-            return bad(format!(
-                "id {id:?} on live rows {} and {r}",
-                ix.id_slots[slot] as u32
-            ));
-        }
-        ix.slot_insert(r as u32, h);
-    }
-    Ok(())
+    ix.relink_ids()
+        .or_else(|(a, b)| bad(format!("id {:?} on live rows {a} and {b}", ix.id_of(a))))
 }

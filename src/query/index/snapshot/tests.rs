@@ -57,6 +57,21 @@ fn an_honest_snapshot_reads_back() {
 }
 
 #[test]
+fn the_rebuilt_id_table_finds_every_live_id() {
+    // Sizes around the table's thresholds, so that some probe runs wrap past its end.
+    for n in [6, 7, 12, 13, 24, 25, 48, 97, 192, 300] {
+        let ix = index(n);
+        let back = read(&write(&ix)).expect("reads back");
+        for r in 0..ix.rows() as u32 {
+            let want = ix.row(r).map(|_| r);
+            assert_eq!(back.row_of(ix.id_of(r)), want, "{n} rows: row {r}");
+        }
+        assert_eq!(back.id_used, back.len());
+        assert!(back.id_used * 4 <= back.id_slots.len() * 3);
+    }
+}
+
+#[test]
 fn references_out_of_range_are_refused() {
     refused("assignee column", |ix| {
         ix.assignee[3] = ix.assignees.len() as u32
