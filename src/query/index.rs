@@ -21,6 +21,9 @@ mod view;
 // Writing a signal's columns, the side lists on a second thread.
 mod write;
 use write::Side;
+// Saving the index to a file and loading it back.
+mod snapshot;
+pub use snapshot::{SnapshotError, SnapshotMeta, FORMAT_VERSION};
 
 use super::prepare::{extras_of, texts_of, Key, Kind, PreparedSignal};
 use super::value::Val;
@@ -79,6 +82,9 @@ pub(crate) const COMBO_TYPES: usize = 7;
 /// The assignee as interned: (uuid, handle, name), empty when absent.
 pub(crate) type AssigneeKey = (Box<str>, Box<str>, Box<str>);
 
+/// A change to this struct's fields or to what they hold (or to `Dict`, `Multi`, the codes in the
+/// `u8` columns) changes what a snapshot must hold: update `snapshot/encode.rs`, `decode.rs` and
+/// `check.rs` together, and bump `snapshot::FORMAT_VERSION` so that older snapshots are rebuilt.
 #[derive(Default)]
 pub struct SignalIndex {
     /// All ids end to end; row `r`'s id ends at `id_end[r]` and starts where row `r-1`'s ends.

@@ -223,6 +223,50 @@ impl<K: Hash> Dict<K> {
     }
 }
 
+impl<K: Hash + Eq> Dict<K> {
+    /// A dictionary of these entries, numbered in this order, its table rebuilt from their
+    /// hashes: what a snapshot loads (`index/snapshot`), which stores entries but not tables, so
+    /// that a table is never taken on trust. The table is sized as interning them one by one would
+    /// have left it.
+    ///
+    /// `Err(e)`: entry `e` cannot be numbered: it equals an earlier entry (a lookup would only
+    /// ever find one of them), or there are too many entries for `u32` numbers below `NONE`.
+    pub(crate) fn from_items(items: Vec<K>) -> Result<Dict<K>, usize> {
+        if items.len() >= NONE as usize {
+            return Err(NONE as usize);
+        }
+        let mut size = 0;
+        if !items.is_empty() {
+            size = 16;
+            while items.len() * 4 > size * 3 {
+                size *= 2;
+            }
+        }
+        let mut d = Dict {
+            items,
+            slots: vec![EMPTY; size],
+        };
+        let mask = size.wrapping_sub(1);
+        for (e, k) in d.items.iter().enumerate() {
+            let h = fx(k);
+            let tag = h << 32;
+            let mut i = h as usize & mask;
+            loop {
+                let s = d.slots[i];
+                if s == EMPTY {
+                    d.slots[i] = slot(h, e as u32);
+                    break;
+                }
+                if s & !0xffff_ffff == tag && d.items.get(s as u32 as usize) == Some(k) {
+                    return Err(e);
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        Ok(d)
+    }
+}
+
 impl Dict<Box<str>> {
     pub fn intern_str(&mut self, s: &str) -> u32 {
         self.intern_by(s, |k, q| &**k == q, |q| q.into())

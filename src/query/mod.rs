@@ -41,7 +41,10 @@ mod value;
 pub use ast::{CmpOp, Expr, Field, Pattern, Piece, Query, Span, Term, TermKind, Value};
 pub use facets::{exclude_facet, toggle_facet};
 pub use hints::{field_literals, hints, Hint};
-pub use index::{Facet, RowView, SearchResult, SignalIndex};
+pub use index::{
+    Facet, RowView, SearchResult, SignalIndex, SnapshotError, SnapshotMeta,
+    FORMAT_VERSION as SNAPSHOT_FORMAT_VERSION,
+};
 pub use parser::parse;
 pub use prepare::PreparedSignal;
 pub use sla::{SlaConfig, SlaContext, SlaTargets, TriageTimes};
