@@ -22,6 +22,10 @@ const STATES: [&str; 3] = ["under_review", "archived", "open"];
 /// Changes per signal; each analyst works on changes / PER_SIGNAL signals of their own.
 const PER_SIGNAL: usize = 5;
 
+// The server in this process allocates as `sigscope serve` does.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
     args.iter()

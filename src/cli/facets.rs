@@ -3,7 +3,7 @@ use super::output::print_json;
 use super::signals::{parse_query_arg, time_range_args};
 use crate::engine::Reads;
 use crate::error::Result;
-use crate::query::{SearchResult, SignalIndex};
+use crate::query::SearchResult;
 use crate::sanitize::clean;
 use chrono::Utc;
 use clap::Args;
@@ -37,13 +37,7 @@ pub struct FacetsArgs {
 pub fn run(store: &Reads, a: FacetsArgs, targets: crate::query::SlaTargets) -> Result<()> {
     let query = parse_query_arg(a.query.as_deref())?;
     let range = time_range_args(a.from.as_deref(), a.to.as_deref(), Utc::now())?;
-    let mut ix = SignalIndex::new();
-    store.for_each_signal(&mut |s| {
-        ix.insert_or_update(&s);
-        Ok(())
-    })?;
-    let sla = store.sla_context_for(&query, targets)?;
-    let r = ix.search_sla(&query, &range, a.top, sla.as_ref());
+    let r = store.search_signals(&query, &range, a.top, targets)?;
     match a.format {
         FacetFormat::Json => print_json(&to_json(&r)),
         FacetFormat::Table => {

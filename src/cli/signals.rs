@@ -62,7 +62,18 @@ pub fn run(ctx: &Context, cmd: SignalsCmd) -> Result<()> {
         SignalsCmd::Timeline(a) => return super::triage::show_timeline(ctx, a),
         other => other,
     };
-    let (engine, actor) = ctx.engine_as_reader()?;
+    let (mut engine, actor) = ctx.engine_as_reader()?;
+    // A query or facets at a million signals: from the index persisted next to the store (caught
+    // up from its change log), not by parsing every stored signal.
+    let indexed = match &cmd {
+        SignalsCmd::List(a) => a.query.is_some(),
+        SignalsCmd::Facets(_) => true,
+        _ => false,
+    };
+    if indexed {
+        let live = crate::engine::LiveIndex::open_persisted(&engine)?;
+        engine.attach_live_index(live);
+    }
     let store = engine.reads(&actor);
     match cmd {
         SignalsCmd::List(a) => list(&store, a, ctx.config.sla_targets()?),
@@ -109,7 +120,7 @@ pub(crate) fn time_range_args(
 }
 
 /// Signals matching a query in a time range, newest first (oldest first when `ascending`), at most
-/// `limit`; streamed from the store so that only the kept ones are held.
+/// `limit`: from the live index (see `run`), reading only the kept signals from the store.
 fn query_signals(
     store: &Reads,
     query: &crate::query::Query,
@@ -118,28 +129,18 @@ fn query_signals(
     limit: Option<usize>,
     targets: crate::query::SlaTargets,
 ) -> Result<Vec<Signal>> {
-    let sla = store.sla_context_for(query, targets)?;
-    let mut kept: std::collections::VecDeque<Signal> = Default::default();
-    store.for_each_signal(&mut |s| {
-        if range.contains(s.timestamp) && query.matches_sla(&s, sla.as_ref()) {
-            match limit {
-                // Newest first: the first `limit` seen are the answer.
-                Some(n) if !ascending && kept.len() >= n => {}
-                // Oldest first: keep the last `limit` seen.
-                Some(n) if kept.len() >= n => {
-                    kept.pop_front();
-                    kept.push_back(s);
-                }
-                _ => kept.push_back(s),
-            }
-        }
-        Ok(())
-    })?;
-    let mut out: Vec<Signal> = kept.into();
-    if ascending {
-        out.reverse();
-    }
-    Ok(out)
+    let (from, to) = range.millis();
+    let req = crate::engine::PageRequest {
+        query: Some(query.clone()),
+        from,
+        to,
+        after: None,
+        ascending,
+        limit: limit.unwrap_or(usize::MAX),
+        sla: targets,
+        deadline: None,
+    };
+    Ok(store.query_page(&req)?.0)
 }
 
 fn list(store: &Reads, a: ListArgs, targets: crate::query::SlaTargets) -> Result<()> {

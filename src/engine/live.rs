@@ -94,6 +94,15 @@ impl LiveIndex {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// Take the index and its watermark out, leaving this one unbuilt (the explorer keeps the index
+    /// under its own lock).
+    pub fn take(&self) -> (SignalIndex, Watermark) {
+        let mut mark = lock(&self.mark);
+        mark.loaded = false;
+        let ix = std::mem::take(&mut *self.index.write().unwrap_or_else(|p| p.into_inner()));
+        (ix, mark.seen)
+    }
+
     /// Where the index stands in the store's change log.
     pub fn watermark(&self) -> Watermark {
         lock(&self.mark).seen
@@ -171,7 +180,7 @@ pub fn parse_all(raws: &[(String, String)]) -> Vec<PreparedSignal> {
 }
 
 /// Who builds the index: every role may read every signal, so read-only is enough.
-fn indexer() -> crate::model::User {
+pub(super) fn indexer() -> crate::model::User {
     crate::model::User {
         uuid: String::new(),
         handle: "sigscope-index".into(),

@@ -16,6 +16,7 @@ mod incidents;
 pub mod ingest;
 pub mod keys;
 pub mod live;
+pub mod live_persist;
 pub mod migrate;
 mod notify;
 pub mod ops;

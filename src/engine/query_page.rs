@@ -67,6 +67,29 @@ impl Reads<'_> {
         }
     }
 
+    /// Matches and facet counts (top `top` values each) of a query in a time range: from the live
+    /// index when there is one, else from an index built for this one question.
+    pub fn search_signals(
+        &self,
+        q: &Query,
+        range: &TimeRange,
+        top: usize,
+        targets: SlaTargets,
+    ) -> Result<crate::query::SearchResult> {
+        self.signals_db()?;
+        let sla = self.sla_context_for(q, targets)?;
+        if let Some(live) = self.live_index() {
+            live.catch_up(self)?;
+            return Ok(live.read().search_sla(q, range, top, sla.as_ref()));
+        }
+        let mut ix = SignalIndex::new();
+        self.for_each_signal(&mut |s| {
+            ix.insert_or_update(&s);
+            Ok(())
+        })?;
+        Ok(ix.search_sla(q, range, top, sla.as_ref()))
+    }
+
     /// The engine's live index when it is built.
     pub(crate) fn live_index(&self) -> Option<&LiveIndex> {
         self.engine.live.as_deref().filter(|l| l.is_loaded())

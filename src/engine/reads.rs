@@ -133,7 +133,10 @@ impl<'a> Reads<'a> {
     /// from the audit trail.
     pub fn signal_metadata(&self, signal: &Signal) -> Result<serde_json::Value> {
         let db = self.signals_db()?;
-        let events = db.audit_for_signal(&signal.id)?;
+        // Only the last version-moving event counts: one indexed read, not the whole trail (a
+        // triage answer is built under the writer, and a busy signal's trail grows long).
+        let last = db.latest_audit_for_signal(&signal.id, super::VERSION_ACTIONS)?;
+        let events: Vec<AuditEvent> = last.into_iter().collect();
         Ok(timeline::signal_metadata(signal, &events, &|h| {
             db.find_user(h).ok().flatten()
         }))

@@ -60,7 +60,7 @@ pub struct LocalBackend {
     workflows: WorkflowSetup,
     actor: User,
     index: Arc<RwLock<SignalIndex>>,
-    mark: Mutex<Mark>,
+    mark: Arc<Mutex<Mark>>,
     generation: Arc<AtomicU64>,
     progress: Arc<Mutex<Progress>>,
     /// Where the store is, for the background loader's own engine.
@@ -109,7 +109,7 @@ impl LocalBackend {
             workflows: WorkflowSetup::default(),
             actor,
             index: Arc::new(RwLock::new(SignalIndex::new())),
-            mark: Mutex::new(Mark::default()),
+            mark: Arc::new(Mutex::new(Mark::default())),
             generation: Arc::new(AtomicU64::new(1)),
             progress: Arc::new(Mutex::new(Progress::default())),
             location: location.to_path_buf(),
@@ -193,14 +193,21 @@ impl LocalBackend {
         };
         mark.loaded = true;
         if !done {
-            let (index, generation, progress) = (
+            let (index, generation, progress, marks) = (
                 self.index.clone(),
                 self.generation.clone(),
                 self.progress.clone(),
+                self.mark.clone(),
             );
             let actor = self.actor.clone();
             std::thread::spawn(move || {
-                if let Err(e) = load_rest(&path, &actor, cursor, &index, &generation, &progress) {
+                let load = Loader {
+                    index: &index,
+                    generation: &generation,
+                    progress: &progress,
+                    mark: &marks,
+                };
+                if let Err(e) = load.run(&path, &actor, cursor) {
                     tracing::error!("loading the store: {e}");
                 }
                 lock(&progress).done = true;
@@ -246,27 +253,53 @@ impl LocalBackend {
 }
 
 /// The background part of the initial load, on its own connection.
-fn load_rest(
-    path: &std::path::Path,
-    actor: &User,
-    mut cursor: Option<Cursor>,
-    index: &RwLock<SignalIndex>,
-    generation: &AtomicU64,
-    progress: &Mutex<Progress>,
-) -> Result<()> {
-    let engine = Engine::open(path)?;
-    let reads = engine.reads(actor);
-    while cursor.is_some() {
-        let (chunk, next, read) = read_chunk(&reads, cursor.as_ref(), CHUNK)?;
-        {
-            let mut ix = index.write().unwrap_or_else(|p| p.into_inner());
-            ix.insert_prepared_all(&chunk);
+struct Loader<'a> {
+    index: &'a RwLock<SignalIndex>,
+    generation: &'a AtomicU64,
+    progress: &'a Mutex<Progress>,
+    mark: &'a Mutex<Mark>,
+}
+
+impl Loader<'_> {
+    /// From the snapshot next to the store when it can be trusted (caught up from the change
+    /// log), else from the store a chunk at a time (the explorer shows the growing result), and
+    /// then saved as the next start's snapshot.
+    fn run(&self, path: &std::path::Path, actor: &User, cursor: Option<Cursor>) -> Result<()> {
+        let engine = Engine::open(path)?;
+        if let Some(live) = engine::live_persist::load_trusted(&engine)? {
+            let (ix, seen) = live.take();
+            let mut mark = lock(self.mark);
+            let total = ix.len();
+            *self.index.write().unwrap_or_else(|p| p.into_inner()) = ix;
+            // Changes the explorer caught up with meanwhile are after `seen` too: its next
+            // catch-up applies them again to the snapshot's index.
+            mark.seen = seen;
+            let mut p = lock(self.progress);
+            p.loaded = total;
+            p.total = total;
+            return Ok(());
         }
-        lock(progress).loaded += read;
-        generation.fetch_add(1, Ordering::SeqCst);
-        cursor = if read < CHUNK { None } else { next };
+        self.load_rest(&engine, actor, cursor)?;
+        let mark = lock(self.mark);
+        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+        engine::live_persist::save_index(&engine, &index, mark.seen);
+        Ok(())
     }
-    Ok(())
+
+    fn load_rest(&self, engine: &Engine, actor: &User, mut cursor: Option<Cursor>) -> Result<()> {
+        let reads = engine.reads(actor);
+        while cursor.is_some() {
+            let (chunk, next, read) = read_chunk(&reads, cursor.as_ref(), CHUNK)?;
+            {
+                let mut ix = self.index.write().unwrap_or_else(|p| p.into_inner());
+                ix.insert_prepared_all(&chunk);
+            }
+            lock(self.progress).loaded += read;
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            cursor = if read < CHUNK { None } else { next };
+        }
+        Ok(())
+    }
 }
 
 impl Backend for LocalBackend {

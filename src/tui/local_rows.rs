@@ -3,7 +3,7 @@
 use super::backend::{Row, RowSource};
 use super::text::SafeText;
 use crate::engine;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::query::{self, PreparedSignal, SignalIndex};
 use std::sync::{Arc, RwLock};
 
@@ -22,50 +22,7 @@ pub(super) fn read_chunk(
 ) -> Result<Chunk> {
     let page = reads.signal_page(after, limit)?;
     let read = page.rows.len();
-    Ok((parse_all(&page.rows), page.next, read))
-}
-
-/// Parse stored signals, in order, on every core, and prepare each for the index right after
-/// parsing it, while its JSON is in cache: parsing is nearly all of a load's time, and preparing
-/// a signal later, cold, costs four times as much (and would hold the index's lock).
-fn parse_all(raws: &[(String, String)]) -> Vec<PreparedSignal> {
-    let parse = |part: &[(String, String)]| -> Vec<PreparedSignal> {
-        part.iter()
-            .filter_map(|(id, raw)| {
-                // One unreadable signal must not hide the others; it is logged and skipped.
-                match serde_json::from_str(raw)
-                    .map_err(|e| Error::Store(e.to_string()))
-                    .and_then(crate::model::Signal::from_json)
-                {
-                    Ok(s) => Some(PreparedSignal::new(&s)),
-                    Err(e) => {
-                        tracing::warn!("signal {}: {e}", crate::sanitize::clean(id));
-                        None
-                    }
-                }
-            })
-            .collect()
-    };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if cores < 2 || raws.len() < 256 {
-        return parse(raws);
-    }
-    let per = raws.len().div_ceil(cores);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = raws
-            .chunks(per)
-            .map(|part| scope.spawn(move || parse(part)))
-            .collect();
-        let mut out = Vec::with_capacity(raws.len());
-        for p in parts {
-            match p.join() {
-                Ok(list) => out.extend(list),
-                // A panic while parsing one part loses that part, not the explorer.
-                Err(_) => tracing::error!("a parser thread panicked; some signals are missing"),
-            }
-        }
-        out
-    })
+    Ok((engine::live::parse_all(&page.rows), page.next, read))
 }
 
 pub(super) fn row_of(v: &query::RowView<'_>) -> Row {
