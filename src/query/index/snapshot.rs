@@ -132,7 +132,10 @@ impl SignalIndex {
             .ok_or_else(|| io::Error::other("an index snapshot path needs a file name"))?;
         let mut tmp_name = std::ffi::OsString::from(".");
         tmp_name.push(name);
-        tmp_name.push(format!(".{}.tmp", std::process::id()));
+        // Unique per process and per call, so that two saves at once never share a file.
+        static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tmp_name.push(format!(".{}-{n}.tmp", std::process::id()));
         let tmp = dir.join(tmp_name);
         let written = (|| {
             let file = std::fs::File::create(&tmp)?;
