@@ -97,33 +97,30 @@ fn main() {
     let list = dir.join(format!("list-{n}.json"));
     let store = dir.join(format!("store-{n}.db"));
     std::fs::write(store.with_extension("toml"), "").expect("write an empty config");
-    if !list.exists() {
-        eprintln!("writing {n} demo signals to {}", list.display());
-        let ok = sigscope(&store, &[])
-            .args([
-                "demo",
-                "--signals",
-                &n.to_string(),
-                "--seed",
-                "1",
-                "--days",
-                "30",
-            ])
-            .args(["--now", "2026-12-01T00:00:00Z", "--out"])
-            .arg(&list)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        assert!(ok, "sigscope demo failed");
-    }
-    let size = std::fs::metadata(&list).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "# scale bench: {n} signals, import file {:.2} GB",
-        size as f64 / 1e9
-    );
-
-    // ---- import ----
+    println!("# scale bench: {n} signals");
+    // ---- import (which builds the store) ----
     if !store.exists() {
+        if !list.exists() {
+            eprintln!("writing {n} demo signals to {}", list.display());
+            let ok = sigscope(&store, &[])
+                .args([
+                    "demo",
+                    "--signals",
+                    &n.to_string(),
+                    "--seed",
+                    "1",
+                    "--days",
+                    "30",
+                ])
+                .args(["--now", "2026-12-01T00:00:00Z", "--out"])
+                .arg(&list)
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            assert!(ok, "sigscope demo failed");
+        }
+        let size = std::fs::metadata(&list).map(|m| m.len()).unwrap_or(0);
+        println!("import file       {:.2} GB", size as f64 / 1e9);
         let mut c = Command::new(bin());
         c.arg("import").arg("--store").arg(&store).arg(&list);
         c.env("SIGSCOPE_CONFIG", store.with_extension("toml"));

@@ -3,7 +3,7 @@
 use super::{secs, QUERIES};
 use serde_json::json;
 use sigscope::model::{Role, User};
-use sigscope::store::Storage;
+use sigscope::store::Store;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

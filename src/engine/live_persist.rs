@@ -83,6 +83,21 @@ pub fn load_trusted(engine: &Engine) -> Result<Option<Arc<LiveIndex>>> {
 }
 
 impl LiveIndex {
+    /// Fill this (shared, not yet built) index for `engine`'s store: from its snapshot when that
+    /// can be trusted, else from the store, then saved as the next start's snapshot.
+    pub fn build_or_load(&self, engine: &Engine) -> Result<()> {
+        if let Some(found) = load_trusted(engine)? {
+            let (index, seen) = found.take();
+            self.install(index, seen);
+            return self
+                .catch_up(&engine.reads(&super::live::indexer()))
+                .map(|_| ());
+        }
+        self.build_from(engine)?;
+        save_index(engine, &self.read(), self.watermark());
+        Ok(())
+    }
+
     /// The index for `engine`'s store: from its snapshot when that can be trusted, else built from
     /// the store (and saved). Either way caught up with the store's change log.
     pub fn open_persisted(engine: &Engine) -> Result<Arc<LiveIndex>> {

@@ -39,8 +39,8 @@ impl Db {
         };
         let mut writer = open()?;
         writer.set_notify_config(notify);
-        // One live index for every reader: built in the background, meanwhile reads scan the
-        // store (the same answers, slower).
+        // One live index for every reader: loaded from the store's snapshot or built, in the
+        // background; meanwhile reads scan the store (the same answers, slower).
         let live = crate::engine::LiveIndex::new();
         let readers = (0..READERS)
             .map(|_| {
@@ -54,7 +54,7 @@ impl Db {
             .name("live-index".into())
             .spawn(move || {
                 let started = std::time::Instant::now();
-                match live.build_from(&builder) {
+                match live.build_or_load(&builder) {
                     Ok(()) => tracing::info!(
                         signals = live.read().len(),
                         ms = started.elapsed().as_millis() as u64,
