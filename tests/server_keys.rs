@@ -188,8 +188,15 @@ fn serve_binary_stops_cleanly_on_sigterm() {
         .spawn()
         .unwrap();
     let mut err = BufReader::new(child.stderr.take().unwrap());
+    // The line saying where it listens; the live index may log before it.
     let mut line = String::new();
-    err.read_line(&mut line).unwrap();
+    for _ in 0..20 {
+        line.clear();
+        err.read_line(&mut line).unwrap();
+        if line.contains("listening") {
+            break;
+        }
+    }
     let addr = line
         .split("http://")
         .nth(1)

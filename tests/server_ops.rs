@@ -234,8 +234,15 @@ fn serve_logs_each_request_as_json_with_its_id() {
         .spawn()
         .unwrap();
     let mut err = BufReader::new(child.stderr.take().unwrap());
+    // The line saying where it listens; the live index may log before it.
     let mut line = String::new();
-    err.read_line(&mut line).unwrap();
+    for _ in 0..20 {
+        line.clear();
+        err.read_line(&mut line).unwrap();
+        if line.contains("listening") {
+            break;
+        }
+    }
     assert!(line.contains("listening"), "{line}");
     let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(

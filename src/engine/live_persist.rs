@@ -13,6 +13,8 @@ use crate::store::Watermark;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+const MISSING: &str = "missing";
+
 /// Signals checked against the store when a snapshot is opened.
 const SAMPLES: usize = 16;
 /// Save again after a catch-up that applied more than this many changes.
@@ -61,6 +63,8 @@ pub fn load_trusted(engine: &Engine) -> Result<Option<Arc<LiveIndex>>> {
     let reads = engine.reads(&indexer);
     let (index, seen) = match trusted(engine, &reads, &path) {
         Ok(found) => found,
+        // A first start has none: not worth a word at the default level.
+        Err(why) if why == MISSING => return Ok(None),
         Err(why) => {
             tracing::info!("index snapshot {}: {why}; rebuilding it", path.display());
             return Ok(None);
@@ -118,7 +122,7 @@ fn trusted(
     path: &Path,
 ) -> std::result::Result<(SignalIndex, Watermark), String> {
     if !path.exists() {
-        return Err("missing".into());
+        return Err(MISSING.into());
     }
     let (index, meta) = SignalIndex::load_snapshot(path).map_err(|e| e.to_string())?;
     if meta.store_id != store_id(engine) {
