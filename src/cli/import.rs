@@ -1,10 +1,13 @@
-//! `sigscope import FILE...`: each file all or nothing, unless `--skip-invalid`.
+//! `sigscope import FILE...`: each file all or nothing, unless `--skip-invalid`. Files are read as
+//! streams and written as they are read, each in its own transaction, in the order given.
 use super::Context;
+use crate::engine::{Engine, Ingested};
 use crate::error::{Error, Result};
-use crate::import;
+use crate::import::{self, BadRecord, Prepared};
+use crate::model::User;
+use crate::notify::NotifyConfig;
 use clap::Args;
-use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -19,87 +22,145 @@ pub struct ImportArgs {
     pub format: super::output::ShowFormat,
 }
 
-fn read(path: &PathBuf) -> Result<String> {
-    if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| Error::Io(format!("stdin: {e}")))?;
-        Ok(s)
-    } else {
-        std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                Error::NotFound(format!("{}: no such file", path.display()))
-            }
-            _ => Error::Io(format!("{}: {e}", path.display())),
-        })
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+fn open(path: &Path) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Error::NotFound(format!("{}: no such file", path.display()))
+        }
+        _ => Error::Io(format!("{}: {e}", path.display())),
+    })
+}
+
+/// A reading error with the file's name in front, its kind (and so the exit code) kept.
+fn named(name: &str, e: Error) -> Error {
+    match e {
+        Error::Invalid(m) => Error::Invalid(format!("{name}: {m}")),
+        Error::Io(m) => Error::Io(format!("{name}: {m}")),
+        other => other,
     }
 }
 
-pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
-    // Read and check every file before writing any, so a bad second file does not leave the first
-    // half-reported; each file is then written in its own transaction.
-    let mut batches = Vec::new();
-    for path in &a.files {
-        let name = path.display().to_string();
-        let text = read(path)?;
-        let parsed = import::parse(&text).map_err(|e| Error::Invalid(format!("{name}: {e}")))?;
-        if !parsed.bad.is_empty() {
-            if a.skip_invalid {
-                for b in &parsed.bad {
-                    eprintln!("sigscope: {name}: skipped {b}");
+/// What one file did: the records that read, the bad ones skipped, and the engine's report.
+struct FileReport {
+    name: String,
+    signals: usize,
+    skipped_invalid: usize,
+    done: Ingested,
+}
+
+fn import_file(
+    engine: &mut Engine,
+    actor: &User,
+    notify: &NotifyConfig,
+    path: &Path,
+    skip_invalid: bool,
+) -> Result<FileReport> {
+    let name = path.display().to_string();
+    let mut signals = 0usize;
+    let mut skipped = 0usize;
+    // Set when the engine refused a chunk, so its error is not taken for a reading error.
+    let mut writing_failed = false;
+    let done = engine.import_stream(actor, notify, |write| {
+        let mut each = |chunk: Vec<std::result::Result<Prepared, BadRecord>>| -> Result<()> {
+            let mut good = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                match r {
+                    Ok(p) => good.push(p),
+                    Err(b) if skip_invalid => {
+                        eprintln!("sigscope: {name}: skipped {b}");
+                        skipped += 1;
+                    }
+                    Err(b) => {
+                        writing_failed = true;
+                        return Err(Error::Invalid(format!(
+                            "{name}: {b}; nothing of this file was imported (--skip-invalid imports the rest)"
+                        )));
+                    }
                 }
-            } else {
-                let first = &parsed.bad[0];
-                let more = match parsed.bad.len() {
-                    1 => String::new(),
-                    n => format!(" (and {} more bad records)", n - 1),
-                };
-                return Err(Error::Invalid(format!(
-                    "{name}: {first}{more}; nothing of this file was imported (--skip-invalid imports the rest)"
-                )));
             }
+            signals += good.len();
+            write(good).inspect_err(|_| writing_failed = true)
+        };
+        let read = if is_stdin(path) {
+            import::read_chunks(std::io::stdin(), &mut each)
+        } else {
+            import::read_chunks(open(path)?, &mut each)
+        };
+        read.map_err(|e| if writing_failed { e } else { named(&name, e) })
+    })?;
+    Ok(FileReport {
+        name,
+        signals,
+        skipped_invalid: skipped,
+        done,
+    })
+}
+
+fn print_report(f: &FileReport) {
+    let r = &f.done;
+    println!(
+        "{}: {} signals imported ({} new, {} updated{}){}",
+        f.name,
+        f.signals,
+        r.inserted,
+        r.updated,
+        match r.skipped_older {
+            0 => String::new(),
+            k => format!(", {k} older than the stored version left as they were"),
+        },
+        match f.skipped_invalid {
+            0 => String::new(),
+            k => format!(", {k} skipped"),
         }
-        batches.push((name, parsed));
+    );
+    super::autoblock::report(&r.autoblocks);
+}
+
+pub fn run(ctx: &Context, a: ImportArgs) -> Result<()> {
+    // A file that is not there fails the command before anything is written; a file that turns
+    // out bad only after earlier ones were imported leaves those imported (and reported).
+    for path in a.files.iter().filter(|p| !is_stdin(p)) {
+        open(path)?;
     }
     let (mut engine, actor) = ctx.engine_as_actor()?;
     let notify_cfg = crate::notify::NotifyConfig::from_config(&ctx.config)?;
     let before = engine.delivery_backlog()?.0;
     let json = a.format == super::output::ShowFormat::Json;
     let mut files = Vec::new();
-    for (name, parsed) in batches {
-        let n = parsed.signals.len();
-        let report = engine.import(&actor, parsed.signals, &notify_cfg)?;
-        if json {
-            files.push(serde_json::json!({
-                "file": name, "signals": n, "inserted": report.inserted, "updated": report.updated,
-                "skipped_older": report.skipped_older, "skipped_invalid": parsed.bad.len(),
-                "autoblocks": report.autoblocks.len(),
-            }));
-            continue;
-        }
-        println!(
-            "{name}: {n} signals imported ({} new, {} updated{}){}",
-            report.inserted,
-            report.updated,
-            match report.skipped_older {
-                0 => String::new(),
-                k => format!(", {k} older than the stored version left as they were"),
-            },
-            match parsed.bad.len() {
-                0 => String::new(),
-                k => format!(", {k} skipped"),
+    let mut failed = None;
+    for path in &a.files {
+        match import_file(&mut engine, &actor, &notify_cfg, path, a.skip_invalid) {
+            Ok(f) if json => {
+                let r = &f.done;
+                files.push(serde_json::json!({
+                    "file": f.name, "signals": f.signals, "inserted": r.inserted, "updated": r.updated,
+                    "skipped_older": r.skipped_older, "skipped_invalid": f.skipped_invalid,
+                    "autoblocks": r.autoblocks.len(),
+                }));
             }
-        );
-        super::autoblock::report(&report.autoblocks);
+            Ok(f) => print_report(&f),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
     }
-    let queued = engine.delivery_backlog()?.0.saturating_sub(before);
-    if json {
+    if json && (failed.is_none() || !files.is_empty()) {
         super::output::print_json(&serde_json::json!({ "files": files }))?;
     }
-    super::notify::deliver_after_import(
+    // What the imported files queued is sent even when a later file failed: they are committed.
+    let queued = engine.delivery_backlog()?.0.saturating_sub(before);
+    let delivered = super::notify::deliver_after_import(
         &mut engine,
         &notify_cfg,
         usize::try_from(queued).unwrap_or(usize::MAX),
-    )
+    );
+    match failed {
+        Some(e) => Err(e),
+        None => delivered,
+    }
 }

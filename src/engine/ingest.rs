@@ -11,6 +11,9 @@ use crate::model::{AuditEvent, Permission, Signal, User};
 use crate::notify::NotifyConfig;
 use serde_json::{json, Value};
 
+// `sigscope import`: a file read and written as a stream, in chunks, in one transaction.
+mod stream;
+
 #[derive(Debug, Default)]
 pub struct Ingested {
     pub inserted: usize,

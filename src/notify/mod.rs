@@ -87,6 +87,17 @@ pub fn queue_changes(
         .enumerate()
         .filter_map(|(i, s)| change(before.get(i).and_then(Option::as_ref), s).map(|c| (s, c)))
         .collect();
+    queue_changed(db, cfg, &changed, now)
+}
+
+/// `queue_changes` for a caller that worked out each signal's change itself (an import knows the
+/// stored severity without reading the stored signal whole).
+pub fn queue_changed(
+    db: &dyn Db,
+    cfg: &NotifyConfig,
+    changed: &[(&Signal, Change)],
+    now: DateTime<Utc>,
+) -> Result<usize> {
     if changed.is_empty() {
         return Ok(0);
     }
@@ -97,7 +108,7 @@ pub fn queue_changes(
         .collect();
     let mut queued = 0;
     for r in &rules {
-        for (s, c) in &changed {
+        for (s, c) in changed {
             match r.selects(s) {
                 Ok(true) => queued += queue_for_rule(db, cfg, r, s, *c, now)?,
                 Ok(false) => {}

@@ -54,6 +54,18 @@ pub struct ChangeSet {
     pub mark: Watermark,
 }
 
+/// What an import needs of a stored signal to decide on a record with the same id: the version
+/// (newer, equal or older), the severity (did it rise: a notification), and the JSON, read again
+/// only when the stored triage must be kept.
+#[derive(Clone, Debug)]
+pub struct StoredHead {
+    pub id: String,
+    pub version: i64,
+    /// `Severity::rank`.
+    pub severity: i64,
+    pub raw: String,
+}
+
 pub trait SignalRows {
     /// Where the store's change log stands now.
     fn watermark(&self) -> Result<Watermark>;
@@ -62,6 +74,12 @@ pub trait SignalRows {
     fn get_signal(&self, id: &str) -> Result<Option<Signal>>;
     /// Insert or replace by id; true when the signal is new.
     fn put_signal(&self, s: &Signal) -> Result<bool>;
+    /// Of `ids`, those stored: version, severity and JSON, in one statement (an import decides a
+    /// chunk of records against them).
+    fn stored_heads(&self, ids: &[&str]) -> Result<Vec<StoredHead>>;
+    /// Insert or replace each signal by id with its JSON text (`to_json()` serialised, as
+    /// `put_signal` stores it), in one prepared statement. The ids must be distinct.
+    fn put_signals(&self, rows: &[(&Signal, &str)]) -> Result<()>;
     fn list_signals(&self, f: &ListFilter) -> Result<Vec<Signal>>;
     fn count_signals(&self) -> Result<u64>;
     /// Visit every signal, newest first, without holding them all in memory.
@@ -83,6 +101,9 @@ pub trait SignalRows {
 pub trait AuditRows {
     /// Append one event; its seq.
     fn append_audit(&self, e: &AuditEvent) -> Result<i64>;
+    /// Index event `seq` under more signals, in one statement: an import's event names every
+    /// signal it wrote, added a chunk at a time rather than held in one `AuditEvent`.
+    fn add_audit_signals(&self, seq: i64, ids: &[&str]) -> Result<()>;
     fn audit_for_signal(&self, signal_id: &str) -> Result<Vec<AuditEvent>>;
     fn latest_audit_for_signal(
         &self,

@@ -55,13 +55,21 @@ impl AuditRows for PgDb {
                 &serde_json::to_string(&e.after)?,
             ],
         )?;
-        for id in &e.signal_ids {
-            self.exec(
-                "INSERT INTO audit_signals (signal_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[id, &seq],
-            )?;
+        if !e.signal_ids.is_empty() {
+            let ids: Vec<&str> = e.signal_ids.iter().map(String::as_str).collect();
+            self.add_audit_signals(seq, &ids)?;
         }
         Ok(seq)
+    }
+
+    fn add_audit_signals(&self, seq: i64, ids: &[&str]) -> Result<()> {
+        // One round trip for the lot; a repeated id is indexed once.
+        self.exec(
+            "INSERT INTO audit_signals (signal_id, seq)
+             SELECT id, $2 FROM unnest($1::text[]) AS t(id) ON CONFLICT DO NOTHING",
+            &[&ids, &seq],
+        )?;
+        Ok(())
     }
 
     fn audit_for_signal(&self, signal_id: &str) -> Result<Vec<AuditEvent>> {

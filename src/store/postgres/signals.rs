@@ -3,7 +3,9 @@
 use super::conn::{get, int, PgDb};
 use crate::error::{Error, Result};
 use crate::model::Signal;
-use crate::store::{ChangeSet, ListFilter, RawPage, SignalCursor, SignalRows, Watermark};
+use crate::store::{
+    ChangeSet, ListFilter, RawPage, SignalCursor, SignalRows, StoredHead, Watermark,
+};
 use postgres::Row;
 
 fn to_signal(r: &Row) -> Result<Signal> {
@@ -87,6 +89,81 @@ impl SignalRows for PgDb {
             ],
         )?;
         Ok(inserted)
+    }
+
+    fn stored_heads(&self, ids: &[&str]) -> Result<Vec<StoredHead>> {
+        self.rows(
+            "SELECT id, version, severity, raw FROM signals WHERE id = ANY($1::text[])",
+            &[&ids],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(StoredHead {
+                id: get(r, 0)?,
+                version: get(r, 1)?,
+                severity: get(r, 2)?,
+                raw: get(r, 3)?,
+            })
+        })
+        .collect()
+    }
+
+    fn put_signals(&self, rows: &[(&Signal, &str)]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // One statement, one round trip, per chunk: each column goes as an array and `unnest`
+        // turns them back into rows, in order (so `row_seq` follows the file).
+        let mut id = Vec::with_capacity(rows.len());
+        let mut ts = Vec::with_capacity(rows.len());
+        let mut first_seen = Vec::with_capacity(rows.len());
+        let mut severity = Vec::with_capacity(rows.len());
+        let mut state = Vec::with_capacity(rows.len());
+        let mut service = Vec::with_capacity(rows.len());
+        let mut env = Vec::with_capacity(rows.len());
+        let mut title = Vec::with_capacity(rows.len());
+        let mut rule_name = Vec::with_capacity(rows.len());
+        let mut assignee = Vec::with_capacity(rows.len());
+        let mut version = Vec::with_capacity(rows.len());
+        let mut raw = Vec::with_capacity(rows.len());
+        for (s, json) in rows {
+            id.push(s.id.as_str());
+            ts.push(s.timestamp.timestamp_millis());
+            first_seen.push(s.first_seen.timestamp_millis());
+            severity.push(i64::from(s.severity.rank()));
+            state.push(s.triage.state.as_str());
+            service.push(s.service());
+            env.push(s.env.as_deref());
+            title.push(s.title.as_str());
+            rule_name.push(s.rule.name.as_str());
+            assignee.push(s.triage.assignee.as_ref().map(|a| a.uuid.as_str()));
+            version.push(s.version);
+            raw.push(*json);
+        }
+        self.exec(
+            "INSERT INTO signals (id, ts, first_seen, severity, state, service, env, title, rule_name, assignee, version, raw)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[],
+               $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[])
+             ON CONFLICT (id) DO UPDATE SET ts = excluded.ts, first_seen = excluded.first_seen,
+               severity = excluded.severity, state = excluded.state, service = excluded.service,
+               env = excluded.env, title = excluded.title, rule_name = excluded.rule_name,
+               assignee = excluded.assignee, version = excluded.version, raw = excluded.raw",
+            &[
+                &id,
+                &ts,
+                &first_seen,
+                &severity,
+                &state,
+                &service,
+                &env,
+                &title,
+                &rule_name,
+                &assignee,
+                &version,
+                &raw,
+            ],
+        )?;
+        Ok(())
     }
 
     fn list_signals(&self, f: &ListFilter) -> Result<Vec<Signal>> {

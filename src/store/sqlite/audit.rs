@@ -21,12 +21,19 @@ pub fn append(conn: &Connection, e: &AuditEvent) -> Result<i64> {
         serde_json::to_string(&e.after)?,
     ])?;
     let seq = conn.last_insert_rowid();
+    let ids: Vec<&str> = e.signal_ids.iter().map(String::as_str).collect();
+    add_signals(conn, seq, &ids)?;
+    Ok(seq)
+}
+
+/// Index event `seq` under each of `ids` (a repeated id once).
+pub fn add_signals(conn: &Connection, seq: i64, ids: &[&str]) -> Result<()> {
     let mut stmt = conn
         .prepare_cached("INSERT OR IGNORE INTO audit_signals (signal_id, seq) VALUES (?1, ?2)")?;
-    for id in &e.signal_ids {
+    for id in ids {
         stmt.execute(params![id, seq])?;
     }
-    Ok(seq)
+    Ok(())
 }
 
 type RawEvent = (i64, i64, String, String, String, String, String, String);
@@ -152,6 +159,9 @@ pub fn list(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditEvent>> {
 impl AuditRows for Connection {
     fn append_audit(&self, e: &AuditEvent) -> Result<i64> {
         append(self, e)
+    }
+    fn add_audit_signals(&self, seq: i64, ids: &[&str]) -> Result<()> {
+        add_signals(self, seq, ids)
     }
     fn audit_for_signal(&self, signal_id: &str) -> Result<Vec<AuditEvent>> {
         for_signal(self, signal_id)

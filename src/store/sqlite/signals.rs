@@ -1,7 +1,9 @@
 //! Signal rows: the vendor JSON whole, plus the columns the explorer filters and sorts on.
 use crate::error::{Error, Result};
 use crate::model::Signal;
-use crate::store::{ChangeSet, ListFilter, RawPage, SignalCursor, SignalRows, Watermark};
+use crate::store::{
+    ChangeSet, ListFilter, RawPage, SignalCursor, SignalRows, StoredHead, Watermark,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 pub(crate) fn row_to_signal(row: &Row) -> rusqlite::Result<Result<Signal>> {
@@ -18,7 +20,12 @@ pub fn put_signal(conn: &Connection, s: &Signal) -> Result<bool> {
         .query_row("SELECT 1 FROM signals WHERE id = ?1", [&s.id], |_| Ok(()))
         .optional()?
         .is_some();
-    let raw = serde_json::to_string(s.to_json())?;
+    write_row(conn, s, &serde_json::to_string(s.to_json())?)?;
+    Ok(!existed)
+}
+
+/// The upsert itself, with the JSON text already made (by `put_signal`, or an import's reader).
+fn write_row(conn: &Connection, s: &Signal, raw: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO signals (id, ts, first_seen, severity, state, service, env, title, rule_name, assignee, version, raw)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -36,11 +43,29 @@ pub fn put_signal(conn: &Connection, s: &Signal) -> Result<bool> {
         s.env,
         s.title,
         s.rule.name,
-        s.triage.assignee.as_ref().map(|a| a.uuid.clone()),
+        s.triage.assignee.as_ref().map(|a| a.uuid.as_str()),
         s.version,
         raw,
     ])?;
-    Ok(!existed)
+    Ok(())
+}
+
+/// `SignalRows::stored_heads`: the ids go in as one JSON array, so a chunk is one statement.
+fn stored_heads(conn: &Connection, ids: &[&str]) -> Result<Vec<StoredHead>> {
+    let list = serde_json::to_string(ids)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, version, severity, raw FROM signals
+         WHERE id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let rows = stmt.query_map([list], |r| {
+        Ok(StoredHead {
+            id: r.get(0)?,
+            version: r.get(1)?,
+            severity: r.get(2)?,
+            raw: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn get_signal(conn: &Connection, id: &str) -> Result<Option<Signal>> {
@@ -156,6 +181,18 @@ impl SignalRows for Connection {
 
     fn put_signal(&self, s: &Signal) -> Result<bool> {
         put_signal(self, s)
+    }
+
+    fn stored_heads(&self, ids: &[&str]) -> Result<Vec<StoredHead>> {
+        stored_heads(self, ids)
+    }
+
+    fn put_signals(&self, rows: &[(&Signal, &str)]) -> Result<()> {
+        // In-process: a prepared statement per row costs no round trip.
+        for (s, raw) in rows {
+            write_row(self, s, raw)?;
+        }
+        Ok(())
     }
 
     fn list_signals(&self, f: &ListFilter) -> Result<Vec<Signal>> {

@@ -1,0 +1,166 @@
+//! Reading, parsing and writing at once: one thread cuts the file into records (`stream`), a few
+//! workers parse, check and serialise them again a chunk at a time, and the caller writes the
+//! chunks in file order as they become ready. Parsing is most of an import's work, so it runs on
+//! every core while the store writes on the caller's thread. A fixed number of chunks is in flight,
+//! so memory stays bounded whatever the file's size.
+use super::stream::{for_each_raw, Raw};
+use super::{read_signal, BadRecord};
+use crate::error::{Error, Result};
+use crate::model::Signal;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+
+/// Records per chunk: large enough that per-chunk statements (one lookup, the rules read) cost
+/// nothing next to the rows, small enough that the chunks in flight stay a few tens of megabytes.
+pub const CHUNK: usize = 500;
+
+/// Most parsing workers: beyond this the store's single writer is the limit.
+const MAX_WORKERS: usize = 4;
+
+/// A record ready to write: the signal, and its JSON text as the store keeps it (serialised on a
+/// worker, where there is a core to spare).
+#[derive(Debug)]
+pub struct Prepared {
+    pub signal: Signal,
+    /// `serde_json::to_string(signal.to_json())`; whoever changes the signal serialises it again.
+    pub json: String,
+}
+
+impl Prepared {
+    pub fn new(signal: Signal) -> Result<Prepared> {
+        Self::with_capacity(signal, 128)
+    }
+
+    /// `new`, with the text's likely size (the record's) reserved up front.
+    fn with_capacity(signal: Signal, size: usize) -> Result<Prepared> {
+        let mut buf = Vec::with_capacity(size);
+        serde_json::to_writer(&mut buf, signal.to_json())?;
+        let json = String::from_utf8(buf).map_err(|e| Error::Invalid(format!("JSON: {e}")))?;
+        Ok(Prepared { signal, json })
+    }
+}
+
+pub type Chunk = Vec<std::result::Result<Prepared, BadRecord>>;
+
+/// Parse, check and serialise one chunk of records. JSON that does not parse fails the file; a
+/// record that parses but is no signal is a `BadRecord`, for the caller to reject or skip.
+fn prepare(raws: Vec<Raw>) -> Result<Chunk> {
+    let mut out = Vec::with_capacity(raws.len());
+    for raw in raws {
+        let value = raw.parse()?;
+        // `from_json` may add `attributes.version`: a little room for it.
+        let size = raw.text.len().saturating_add(32);
+        drop(raw.text);
+        out.push(read_signal(raw.index, value).and_then(|s| {
+            Prepared::with_capacity(s, size).map_err(|e| BadRecord {
+                index: raw.index,
+                id: None,
+                problem: e.to_string(),
+            })
+        }));
+    }
+    Ok(out)
+}
+
+/// Read the file from `r` and hand its records to `each` on the calling thread, in chunks of up
+/// to `CHUNK`, in file order. An error from `each` stops the reading; an error reading or parsing
+/// comes in its place in the order, after the chunks before it.
+pub fn read_chunks<R: Read + Send>(r: R, each: &mut dyn FnMut(Chunk) -> Result<()>) -> Result<()> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .clamp(1, MAX_WORKERS);
+    // Chunks between the reader and `each`, wherever they are: queued, being parsed, waiting for
+    // an earlier one to be written. The reader takes a token per chunk, `each`'s side returns it.
+    let in_flight = workers + 2;
+    let (token_tx, token_rx) = sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
+        token_tx.send(()).map_err(|_| gone())?;
+    }
+    let (work_tx, work_rx) = sync_channel::<(usize, Vec<Raw>)>(in_flight);
+    // Shared by the workers; dropped with the last of them, which unblocks a waiting reader.
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = sync_channel::<(usize, Result<Chunk>)>(in_flight);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read(r, &token_rx, &work_tx));
+        for _ in 0..workers {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            scope.spawn(move || loop {
+                let job = match work_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => break,
+                };
+                let Ok((seq, raws)) = job else { break };
+                if done_tx.send((seq, prepare(raws))).is_err() {
+                    break;
+                }
+            });
+        }
+        // Only the workers' copies remain: the results end when the last worker does.
+        drop(done_tx);
+        drop(work_rx);
+        let written = write_in_order(&done_rx, &token_tx, each);
+        // Hang up first: a reader or worker blocked on a full channel then stops.
+        drop(done_rx);
+        drop(token_tx);
+        let read = match reader.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        // The writer's error explains why the reader was cut off, so it is the one to report.
+        written.and(read)
+    })
+}
+
+/// The reader: the file cut into chunks of records, numbered, one token each.
+fn read<R: Read>(
+    r: R,
+    tokens: &Receiver<()>,
+    work: &std::sync::mpsc::SyncSender<(usize, Vec<Raw>)>,
+) -> Result<()> {
+    let mut seq = 0usize;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut send = |chunk: Vec<Raw>| -> Result<()> {
+        tokens.recv().map_err(|_| gone())?;
+        work.send((seq, chunk)).map_err(|_| gone())?;
+        seq += 1;
+        Ok(())
+    };
+    for_each_raw(r, &mut |raw| {
+        chunk.push(raw);
+        if chunk.len() >= CHUNK {
+            send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))?;
+        }
+        Ok(())
+    })?;
+    if !chunk.is_empty() {
+        send(chunk)?;
+    }
+    Ok(())
+}
+
+/// Hand the workers' chunks to `each` in their file order, returning a token for each written.
+fn write_in_order(
+    done: &Receiver<(usize, Result<Chunk>)>,
+    tokens: &std::sync::mpsc::SyncSender<()>,
+    each: &mut dyn FnMut(Chunk) -> Result<()>,
+) -> Result<()> {
+    let mut waiting = BTreeMap::new();
+    let mut next = 0usize;
+    for (seq, chunk) in done {
+        waiting.insert(seq, chunk);
+        while let Some(chunk) = waiting.remove(&next) {
+            each(chunk?)?;
+            next += 1;
+            // The reader may be gone already (it read everything); nothing waits for the token.
+            let _ = tokens.send(());
+        }
+    }
+    Ok(())
+}
+
+fn gone() -> Error {
+    Error::Invalid("import stopped".into())
+}
