@@ -143,6 +143,9 @@ fn main() {
         );
     }
 
+    // sqlite3's `readfile` stops at 1 GB, so throughput is also compared on a file it can read.
+    import_pair(&dir);
+
     // ---- the peer's full scan ----
     let scan = peer::full_scan(&store);
     println!(
@@ -189,7 +192,7 @@ fn main() {
     };
     let first = backend.search(&req).expect("first search");
     let first_rows = t.elapsed();
-    assert!(first.rows.len() > 0, "no rows");
+    assert!(!first.rows.is_empty(), "no rows");
     loop {
         let r = backend.search(&req).expect("search");
         if r.loading.is_none() {
@@ -208,4 +211,45 @@ fn main() {
 
     // ---- the server ----
     server::run(&store, scan);
+}
+
+/// Import throughput beside sqlite3's `json_each` insert on a 100,000-signal list file.
+fn import_pair(dir: &Path) {
+    let list = dir.join("list-100000.json");
+    let store = dir.join("pair.db");
+    if !list.exists() {
+        let ok = sigscope(&store, &[])
+            .args(["demo", "--signals", "100000", "--seed", "2", "--days", "30"])
+            .args(["--now", "2026-12-01T00:00:00Z", "--out"])
+            .arg(&list)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "sigscope demo failed");
+    }
+    let clean = |db: &Path| {
+        for suffix in ["", "-wal", "-shm", ".index"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+    };
+    clean(&store);
+    std::fs::write(store.with_extension("toml"), "").expect("write an empty config");
+    let mut c = Command::new(bin());
+    c.arg("import").arg("--store").arg(&store).arg(&list);
+    c.env("SIGSCOPE_CONFIG", store.with_extension("toml"));
+    let (wall, rss, ok) = timed(&mut c);
+    assert!(ok, "import failed");
+    clean(&store);
+    let peer_db = dir.join("peer-pair.db");
+    let (pwall, prss, pok) = peer::json_each_insert(&list, &peer_db);
+    clean(&peer_db);
+    assert!(pok, "sqlite3's insert failed");
+    println!(
+        "import 100k       sigscope {:.1} s, {} MB RSS | sqlite3 json_each insert {:.1} s, {} MB RSS | ratio {:.2}x (target ≤ 1.0x)",
+        secs(wall),
+        rss / 1024,
+        secs(pwall),
+        prss / 1024,
+        secs(wall) / secs(pwall)
+    );
 }

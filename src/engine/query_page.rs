@@ -107,7 +107,9 @@ impl Reads<'_> {
             req.ascending,
             &mut |s| {
                 seen = seen.wrapping_add(1);
-                if seen % CHECK_EVERY == 0 && req.deadline.is_some_and(|d| Instant::now() > d) {
+                if seen.is_multiple_of(CHECK_EVERY)
+                    && req.deadline.is_some_and(|d| Instant::now() > d)
+                {
                     late = true;
                     return Ok(false);
                 }
