@@ -8,7 +8,7 @@ use super::backend::{
     RuleInfo, SearchRequest, SearchResult, TimelineEntry,
 };
 pub use super::local_rows::index_rows;
-use super::local_rows::{read_chunk, row_of, Cursor, IndexRows};
+use super::local_rows::{read_chunk, row_of, IndexRows};
 use super::text::SafeText;
 use crate::engine::{self, BlockFor, Command, Engine};
 use crate::error::{Error, Result};
@@ -21,6 +21,9 @@ use std::sync::{Arc, Mutex, RwLock};
 mod apply;
 // The workflow list and runs from the explorer.
 mod workflows;
+// The initial load's background part: the snapshot, else the store a chunk at a time.
+mod load;
+use load::Loader;
 
 /// Facet values shown per facet.
 const TOP_VALUES: usize = 10;
@@ -249,56 +252,6 @@ impl LocalBackend {
             .take(RELATED)
             .filter_map(|r| index.row(r).map(|v| row_of(&v)))
             .collect()
-    }
-}
-
-/// The background part of the initial load, on its own connection.
-struct Loader<'a> {
-    index: &'a RwLock<SignalIndex>,
-    generation: &'a AtomicU64,
-    progress: &'a Mutex<Progress>,
-    mark: &'a Mutex<Mark>,
-}
-
-impl Loader<'_> {
-    /// From the snapshot next to the store when it can be trusted (caught up from the change
-    /// log), else from the store a chunk at a time (the explorer shows the growing result), and
-    /// then saved as the next start's snapshot.
-    fn run(&self, path: &std::path::Path, actor: &User, cursor: Option<Cursor>) -> Result<()> {
-        let engine = Engine::open(path)?;
-        if let Some(live) = engine::live_persist::load_trusted(&engine)? {
-            let (ix, seen) = live.take();
-            let mut mark = lock(self.mark);
-            let total = ix.len();
-            *self.index.write().unwrap_or_else(|p| p.into_inner()) = ix;
-            // Changes the explorer caught up with meanwhile are after `seen` too: its next
-            // catch-up applies them again to the snapshot's index.
-            mark.seen = seen;
-            let mut p = lock(self.progress);
-            p.loaded = total;
-            p.total = total;
-            return Ok(());
-        }
-        self.load_rest(&engine, actor, cursor)?;
-        let mark = lock(self.mark);
-        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
-        engine::live_persist::save_index(&engine, &index, mark.seen);
-        Ok(())
-    }
-
-    fn load_rest(&self, engine: &Engine, actor: &User, mut cursor: Option<Cursor>) -> Result<()> {
-        let reads = engine.reads(actor);
-        while cursor.is_some() {
-            let (chunk, next, read) = read_chunk(&reads, cursor.as_ref(), CHUNK)?;
-            {
-                let mut ix = self.index.write().unwrap_or_else(|p| p.into_inner());
-                ix.insert_prepared_all(&chunk);
-            }
-            lock(self.progress).loaded += read;
-            self.generation.fetch_add(1, Ordering::SeqCst);
-            cursor = if read < CHUNK { None } else { next };
-        }
-        Ok(())
     }
 }
 
