@@ -167,7 +167,12 @@ impl TestServer {
     /// Stop abruptly: in-flight requests are dropped, as when the process is killed.
     pub async fn kill(&mut self) {
         self.stop.take();
-        self.task.take();
+        // Abort rather than detach: a detached server shuts down gracefully, holding its port
+        // while it drains, and a restart right after could not bind it.
+        if let Some(t) = self.task.take() {
+            t.abort();
+            let _ = t.await;
+        }
         if let Some(rt) = self.rt.take() {
             rt.shutdown_background();
         }
