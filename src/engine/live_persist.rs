@@ -81,7 +81,7 @@ pub fn load_trusted(engine: &Engine) -> Result<Option<Arc<LiveIndex>>> {
         return Ok(None);
     }
     if len.abs_diff(before) > RESAVE_AFTER {
-        save_index(engine, &live.read(), live.watermark());
+        live.save(engine);
     }
     Ok(Some(live))
 }
@@ -98,20 +98,24 @@ impl LiveIndex {
                 .map(|_| ());
         }
         self.build_from(engine)?;
-        save_index(engine, &self.read(), self.watermark());
+        self.save(engine);
         Ok(())
     }
 
     /// The index for `engine`'s store: from its snapshot when that can be trusted, else built from
     /// the store (and saved). Either way caught up with the store's change log.
     pub fn open_persisted(engine: &Engine) -> Result<Arc<LiveIndex>> {
-        if let Some(live) = load_trusted(engine)? {
-            return Ok(live);
-        }
         let live = LiveIndex::new();
-        live.build(&engine.reads(&super::live::indexer()))?;
-        save_index(engine, &live.read(), live.watermark());
+        live.build_or_load(engine)?;
         Ok(live)
+    }
+
+    /// Save as the store's snapshot. The watermark is read before the index is locked:
+    /// `catch_up` takes them in that order, and the index may only be ahead of the watermark a
+    /// snapshot records (its catch-up then applies those changes again), never behind it.
+    fn save(&self, engine: &Engine) {
+        let seen = self.watermark();
+        save_index(engine, &self.read(), seen);
     }
 }
 

@@ -146,20 +146,12 @@ impl LocalBackend {
         let (added, changed, seen) = engine.reads(&self.actor).changes_after(&mark.seen)?;
         mark.seen = seen;
         drop(engine);
-        let mut fresh = Vec::with_capacity(added.len());
-        for (id, raw) in added {
-            match serde_json::from_str(&raw)
-                .map_err(|e| Error::Store(e.to_string()))
-                .and_then(crate::model::Signal::from_json)
-            {
-                Ok(s) => fresh.push(s),
-                Err(e) => tracing::warn!("signal {}: {e}", crate::sanitize::clean(&id)),
-            }
-        }
+        let fresh = engine::live::parse_all(&added);
         let any = !fresh.is_empty() || !changed.is_empty();
         if any {
             let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-            for s in fresh.iter().chain(changed.iter()) {
+            index.insert_prepared_all(&fresh);
+            for s in &changed {
                 index.insert_or_update(s);
             }
             self.generation.fetch_add(1, Ordering::SeqCst);
