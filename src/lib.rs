@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod fsutil;
 pub mod import;
+pub mod locks;
 pub mod logging;
 pub mod model;
 pub mod notify;

@@ -4,6 +4,7 @@ use super::autoblock::audit;
 use super::{blocking, Engine};
 use crate::denylist::{self, key_hash, AllowEntry, BlockValue};
 use crate::error::{Error, Result};
+use crate::locks::lock;
 use crate::model::{Permission, User};
 use serde_json::{json, Value};
 
@@ -191,9 +192,4 @@ impl Engine {
         last.extend(fresh);
         Ok(last.for_ip(ip, self.now()))
     }
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The memory is rebuilt from the store after any failure, so a poisoned one is still usable.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }

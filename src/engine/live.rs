@@ -7,6 +7,7 @@
 //! changed), whoever wrote it: this process, another process, another replica.
 use super::Reads;
 use crate::error::{Error, Result};
+use crate::locks::lock;
 use crate::query::{PreparedSignal, SignalIndex};
 use crate::store::{SignalCursor, Watermark};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,11 +30,6 @@ pub struct LiveIndex {
     mark: Mutex<Mark>,
     /// Bumped on every change to the index (the explorer redraws on it).
     generation: AtomicU64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic in another reader must not take the index down with it.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl LiveIndex {

@@ -3,9 +3,10 @@
 use super::errors::{ApiError, ApiResult};
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::locks::lock;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 const READERS: usize = 4;
 
@@ -14,12 +15,6 @@ pub struct Db {
     writer: Mutex<Engine>,
     readers: Vec<Mutex<Engine>>,
     next: AtomicUsize,
-}
-
-/// A panic in a handler rolls its transaction back (the engine undoes an abandoned change), so the connection
-/// behind a poisoned lock is still sound.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Db {

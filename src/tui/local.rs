@@ -12,6 +12,7 @@ use super::local_rows::{read_chunk, row_of, IndexRows};
 use super::text::SafeText;
 use crate::engine::{self, BlockFor, Command, Engine};
 use crate::error::{Error, Result};
+use crate::locks::lock;
 use crate::model::User;
 use crate::query::{self, SignalIndex};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,11 +71,6 @@ pub struct LocalBackend {
     location: std::path::PathBuf,
     /// The `[sla]` targets, for `sla:` terms and the stats.
     sla: crate::query::SlaTargets,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic in another task must not take the explorer down with it.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl LocalBackend {

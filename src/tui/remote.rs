@@ -15,12 +15,13 @@ use super::local::LocalBackend;
 use super::said::plural;
 use crate::engine::Command;
 use crate::error::{Error, Result};
+use crate::locks::lock;
 use crate::model::{Role, Signal, User};
 use crate::remote::{Remote, RemoteSetup, SyncStatus};
 use crate::sanitize::clean;
 use serde_json::Value;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 // The acting user's role as the remote knows it.
@@ -53,10 +54,6 @@ const BLOCKS_FRESH: Duration = Duration::from_secs(5);
 struct BlocksCache {
     at: Option<Instant>,
     active: Vec<crate::model::Block>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// How long after a failed attempt the role is not asked again.
