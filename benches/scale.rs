@@ -4,6 +4,7 @@
 //! cargo bench --bench scale                 # builds the 1M store once, in target/scale-bench
 //! SIGSCOPE_SCALE_DIR=/big/disk cargo bench --bench scale
 //! SIGSCOPE_SCALE_SIGNALS=200000 cargo bench --bench scale   # a smaller run
+//! SIGSCOPE_SCALE_ONLY=import cargo bench --bench scale       # only the 100k import pair
 //! ```
 //!
 //! The peer is Debian's `sqlite3` over the same files and store: its own `json_each` insert of the
@@ -90,6 +91,11 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/scale-bench"));
     std::fs::create_dir_all(&dir).expect("create the bench dir");
+    // The import pair needs no 1M store: building one first would cost minutes per measurement.
+    if std::env::var("SIGSCOPE_SCALE_ONLY").as_deref() == Ok("import") {
+        import_pair(&dir);
+        return;
+    }
     let n: usize = std::env::var("SIGSCOPE_SCALE_SIGNALS")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -7,12 +7,13 @@ use crate::error::Result;
 use crate::model::Signal;
 use serde_json::Value;
 
+mod bytes;
 mod chunks;
 mod stream;
 #[cfg(test)]
 mod tests;
 
-pub use chunks::{read_chunks, Chunk, Prepared, CHUNK};
+pub use chunks::{read_chunks, Chunk, Home, Prepared, CHUNK};
 pub use stream::for_each_record;
 
 /// A record that could not be read, named so the user can find it.

@@ -7,7 +7,7 @@
 use super::Ingested;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::import::{Prepared, CHUNK};
+use crate::import::{Home, Prepared, CHUNK};
 use crate::model::audit::actions;
 use crate::model::{AuditEvent, Permission, Severity, Signal, User};
 use crate::notify::{Change, NotifyConfig};
@@ -141,9 +141,14 @@ impl Run<'_> {
                 .collect();
             crate::notify::queue_changed(db, self.notify, &changed, self.now)?;
         }
-        let signals: Vec<Signal> = kept.into_iter().map(|p| p.signal).collect();
-        let blocks = engine.run_autoblock(&signals)?;
-        self.out.autoblocks.extend(blocks);
+        // Back to the worker that parsed them once written: freeing them here would cost this
+        // thread, the import's narrowest, about as much as the writing.
+        let home = kept.first().and_then(Prepared::home);
+        let (signals, texts): (Vec<Signal>, Vec<String>) =
+            kept.into_iter().map(|p| (p.signal, p.json)).unzip();
+        let blocks = engine.run_autoblock(&signals);
+        Home::free(home, signals, texts);
+        self.out.autoblocks.extend(blocks?);
         Ok(())
     }
 
