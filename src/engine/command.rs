@@ -200,6 +200,9 @@ pub struct Outcome {
     pub skipped: Vec<String>,
     /// The seqs of the audit events this command appended, in order.
     pub events: Vec<i64>,
+    /// Those events themselves, as appended: what the answer to the change can be built from
+    /// without reading them back.
+    pub audited: Vec<crate::model::AuditEvent>,
 }
 
 impl Outcome {

@@ -229,6 +229,12 @@ impl Engine {
         self.store.follow_changes(on_change)
     }
 
+    /// For the server's long-lived writer: the store's housekeeping (SQLite's WAL checkpoints)
+    /// runs on a thread of its own, not inside this engine's commits.
+    pub fn checkpoint_in_background(&mut self) -> Result<()> {
+        self.store.checkpoint_in_background()
+    }
+
     /// Flush the store before the process ends.
     pub fn close(self) -> Result<()> {
         self.store.checkpoint()

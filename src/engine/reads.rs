@@ -142,6 +142,37 @@ impl<'a> Reads<'a> {
         }))
     }
 
+    /// `signal_metadata` for a signal `actor`'s command has just changed, from the events that
+    /// command appended (`Outcome::audited`): the newest of them naming the signal is its last
+    /// change, so the audit log and the users table are not read again. Without such an event (the
+    /// command left the signal as it was) it is read from the store as `signal_metadata` does.
+    pub fn signal_metadata_after(
+        &self,
+        signal: &Signal,
+        audited: &[AuditEvent],
+        actor: &crate::model::User,
+    ) -> Result<serde_json::Value> {
+        let db = self.signals_db()?;
+        let last = audited.iter().rev().find(|e| {
+            super::VERSION_ACTIONS.contains(&e.action.as_str())
+                && e.signal_ids.iter().any(|id| id == &signal.id)
+        });
+        let Some(last) = last else {
+            return self.signal_metadata(signal);
+        };
+        Ok(timeline::signal_metadata(
+            signal,
+            std::slice::from_ref(last),
+            &|h| {
+                if h == actor.handle {
+                    Some(actor.clone())
+                } else {
+                    db.find_user(h).ok().flatten()
+                }
+            },
+        ))
+    }
+
     /// Each triaged signal's first-triage and archive times, from the audit trail (the SLA and
     /// the triage metrics are computed from these; see `engine::stats`).
     pub fn triage_times(&self) -> Result<std::sync::Arc<crate::query::sla::TimesById>> {

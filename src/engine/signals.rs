@@ -102,7 +102,7 @@ pub(super) fn move_signal(
         )));
     }
     let before = state_json(s);
-    let previous = s.clone();
+    let (previous, previous_version) = (s.triage.clone(), s.version);
     let mut t = s.triage.clone();
     t.state = to;
     // Reopening or moving to review clears the archive reason and comment.
@@ -110,7 +110,7 @@ pub(super) fn move_signal(
     t.archive_comment = comment.filter(|_| to == TriageState::Archived);
     tx.save_signal(s, t)?;
     if let Some(cfg) = tx.notify {
-        crate::notify::queue_triage(tx.db, cfg, &previous, s, tx.now)?;
+        crate::notify::queue_triage(tx.db, cfg, &previous, previous_version, s, tx.now)?;
     }
     let id = s.id.clone();
     tx.audit(

@@ -26,7 +26,7 @@ impl Tx<'_> {
         before: serde_json::Value,
         after: serde_json::Value,
     ) -> Result<i64> {
-        let seq = self.db.append_audit(&AuditEvent {
+        let mut event = AuditEvent {
             seq: 0,
             time: self.now,
             actor: self.actor.handle.clone(),
@@ -36,8 +36,11 @@ impl Tx<'_> {
             signal_ids,
             before,
             after,
-        })?;
+        };
+        let seq = self.db.append_audit(&event)?;
+        event.seq = seq;
         self.out.events.push(seq);
+        self.out.audited.push(event);
         Ok(seq)
     }
 

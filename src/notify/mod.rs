@@ -129,11 +129,12 @@ pub fn queue_changed(
 pub fn queue_triage(
     db: &dyn Db,
     cfg: &NotifyConfig,
-    before: &Signal,
+    before: &crate::model::Triage,
+    before_version: i64,
     after: &Signal,
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    if before.triage.state == after.triage.state {
+    if before.state == after.triage.state {
         return Ok(0);
     }
     let action = cfg.pagerduty_actions().for_state(after.triage.state);
@@ -145,21 +146,29 @@ pub fn queue_triage(
         version: after.version,
         action,
     };
-    let mut as_paged = before.clone();
+    let rules: Vec<NotificationRule> = db
+        .notify_rules()?
+        .into_iter()
+        .filter(|r| r.enabled && r.targets.iter().any(|t| c.goes_to(t)))
+        .collect();
+    // Most moves concern no rule: the signal is copied only for one that does.
+    if rules.is_empty() {
+        return Ok(0);
+    }
+    // The signal as it was paged: before the move (only its triage and version differ from
+    // `after`), reset to Open.
+    let mut as_paged = after.clone();
     as_paged.set_triage(
         crate::model::Triage {
             state: crate::model::TriageState::Open,
             archive_reason: None,
             archive_comment: None,
-            ..before.triage.clone()
+            ..before.clone()
         },
-        before.version,
+        before_version,
     );
     let mut queued = 0;
-    for r in db.notify_rules()?.iter().filter(|r| r.enabled) {
-        if !r.targets.iter().any(|t| c.goes_to(t)) {
-            continue;
-        }
+    for r in &rules {
         match r.selects(&as_paged) {
             Ok(true) => queued += queue_for_rule(db, cfg, r, after, c, now)?,
             Ok(false) => {}

@@ -1,6 +1,7 @@
 //! The server's engines: one writer and a few readers, each on its own connection and used on a
 //! blocking thread so the async runtime never waits on the store. Reads never take the writer.
 use super::errors::{ApiError, ApiResult};
+use super::writer::Writer;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::locks::lock;
@@ -11,8 +12,9 @@ use std::sync::{Arc, Mutex};
 const READERS: usize = 4;
 
 pub struct Db {
-    /// Every write goes through the one engine (SQLite serialises writers anyway).
-    writer: Mutex<Engine>,
+    /// Every write goes through the one engine (SQLite serialises writers anyway), on its own
+    /// thread, committing the changes that queue up meanwhile together.
+    writer: Writer,
     readers: Vec<Mutex<Engine>>,
     next: AtomicUsize,
 }
@@ -34,6 +36,7 @@ impl Db {
         };
         let mut writer = open()?;
         writer.set_notify_config(notify);
+        writer.checkpoint_in_background()?;
         // One live index for every reader: loaded from the store's snapshot or built, in the
         // background; meanwhile reads scan the store (the same answers, slower).
         let live = crate::engine::LiveIndex::new();
@@ -62,7 +65,7 @@ impl Db {
             })
             .map_err(|e| crate::error::Error::Other(format!("starting the index builder: {e}")))?;
         Ok(Db {
-            writer: Mutex::new(writer),
+            writer: Writer::start(writer)?,
             readers,
             next: AtomicUsize::new(0),
         })
@@ -86,30 +89,23 @@ impl Db {
         })?
     }
 
-    /// Run `f` with the engine, alone among writers.
+    /// Run `f` with the engine, alone among writers; answered once it is durably committed.
     pub async fn engine<T, F>(self: &Arc<Self>, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Engine) -> ApiResult<T> + Send + 'static,
     {
-        let db = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let mut engine = lock(&db.writer);
-            // A handler that panicked inside a request's change left it open; its writes were
-            // never answered for, so they are undone before anyone else writes.
-            engine.abandon_open_change();
-            f(&mut engine)
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "write task failed");
-            ApiError::internal()
-        })?
+        self.writer.run(f).await
+    }
+
+    /// The writer's (transactions, changes) so far: how well changes are being grouped.
+    pub fn write_stats(&self) -> (u64, u64) {
+        self.writer.stats()
     }
 
     /// Close every connection (checkpointing the WAL); called once requests have drained.
     pub fn close(self) {
-        let mut all = vec![self.writer.into_inner().unwrap_or_else(|p| p.into_inner())];
+        let mut all: Vec<Engine> = self.writer.stop().into_iter().collect();
         all.extend(
             self.readers
                 .into_iter()

@@ -22,6 +22,7 @@ mod routes_stats;
 mod routes_update;
 mod routes_users;
 mod triage;
+mod writer;
 
 pub use errors::ApiError;
 pub use options::{public_base, ServeOptions, ServerConfig};

@@ -82,6 +82,19 @@ fn float(v: f64) -> String {
 }
 
 /// The exposition text for the counters and the store's counts.
+/// The writer's group commit: changes per transaction is the one over the other.
+fn render_writer(out: &mut String, (batches, changes): (u64, u64)) {
+    let _ = writeln!(
+        out,
+        "# HELP sigscope_write_transactions_total Transactions the writer ran, each committing the changes queued meanwhile.\n\
+         # TYPE sigscope_write_transactions_total counter\n\
+         sigscope_write_transactions_total {batches}\n\
+         # HELP sigscope_write_changes_total Changes (write requests) the writer ran in those transactions.\n\
+         # TYPE sigscope_write_changes_total counter\n\
+         sigscope_write_changes_total {changes}"
+    );
+}
+
 fn render(m: &Metrics, store: Option<&crate::engine::ops::StoreCounts>) -> String {
     let mut out = String::new();
     let Ok(c) = m.0.lock() else { return out };
@@ -225,12 +238,14 @@ async fn readyz(State(st): State<AppState>) -> Response {
 
 async fn metrics(State(st): State<AppState>, Extension(m): Extension<Arc<Metrics>>) -> Response {
     let store = st.db.read(|e| Ok(e.store_counts()?)).await.ok();
+    let mut body = render(&m, store.as_ref());
+    render_writer(&mut body, st.db.write_stats());
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        render(&m, store.as_ref()),
+        body,
     )
         .into_response()
 }

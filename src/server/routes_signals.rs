@@ -267,14 +267,15 @@ async fn patch_one(
         "PATCH",
         &path,
         move |engine, user| {
-            let (now, seq) = triage::apply(engine, user, &[(id.clone(), version)], &change)?;
-            let s = now
+            let applied = triage::apply(engine, user, &[(id.clone(), version)], &change)?;
+            let s = applied
+                .signals
                 .first()
                 .ok_or_else(|| ApiError::not_found("Signal not found"))?;
             Ok(Written {
                 status: StatusCode::OK,
-                body: json!({ "data": triage::metadata(engine, s, user)? }),
-                seq,
+                body: json!({ "data": triage::metadata_after(engine, s, &applied.audited, user)? }),
+                seq: applied.seq,
             })
         },
     )
@@ -383,12 +384,12 @@ async fn bulk(
         "PATCH",
         &path,
         move |engine, user| {
-            let (now, seq) = triage::apply(engine, user, &targets, &change)?;
+            let applied = triage::apply(engine, user, &targets, &change)?;
             Ok(Written {
                 status: StatusCode::OK,
                 // The vendor's `SecurityMonitoringSignalsBulkTriageUpdateResponse`.
-                body: super::routes_update::bulk_answer(engine, user, &now)?,
-                seq,
+                body: super::routes_update::bulk_answer(engine, user, &applied.signals)?,
+                seq: applied.seq,
             })
         },
     )

@@ -54,9 +54,9 @@ fn apply_changes(
     let mut last = None;
     for (i, c) in changes.iter().enumerate() {
         let v = if i == 0 { version } else { None };
-        let (now, s) = triage::apply(engine, user, &[(id.to_string(), v)], c)?;
-        seq = s.or(seq);
-        last = now.into_iter().next();
+        let applied = triage::apply(engine, user, &[(id.to_string(), v)], c)?;
+        seq = applied.seq.or(seq);
+        last = applied.signals.into_iter().next();
     }
     let s = last.ok_or_else(|| ApiError::not_found("Signal not found"))?;
     Ok((s, seq))

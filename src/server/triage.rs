@@ -6,7 +6,7 @@ use super::errors::{ApiError, ApiResult};
 use super::AppState;
 use crate::engine::{Command, Engine, SignalRef};
 use crate::error::Error;
-use crate::model::{ArchiveReason, Signal, TriageState, User};
+use crate::model::{ArchiveReason, AuditEvent, Signal, TriageState, User};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
@@ -97,15 +97,22 @@ pub fn parse_incidents(v: &Value, base: &str) -> ApiResult<(Change, Option<i64>)
     Ok((Change::Incidents(ids), version))
 }
 
+/// What `apply` did: the signals as they are now, the last audit seq written and the events
+/// written.
+pub struct Applied {
+    pub signals: Vec<Signal>,
+    pub seq: Option<i64>,
+    pub audited: Vec<AuditEvent>,
+}
+
 /// Apply one change to signals (all or none) as `actor`, through the engine: RBAC, the state
-/// machine, the version check and the audit log. Returns the signals as they are now and the last
-/// audit seq written.
+/// machine, the version check and the audit log.
 pub fn apply(
     engine: &mut Engine,
     actor: &User,
     items: &[(String, Option<i64>)],
     change: &Change,
-) -> ApiResult<(Vec<Signal>, Option<i64>)> {
+) -> ApiResult<Applied> {
     let refs: Vec<SignalRef> = items
         .iter()
         .map(|(id, v)| SignalRef {
@@ -158,21 +165,30 @@ pub fn apply(
             }
         },
     };
-    let result = engine
-        .execute(actor, cmd)
-        .map(|out| out.events.iter().copied().max());
-    let seq = match result {
-        Ok(seq) => seq,
+    let mut out = match engine.execute(actor, cmd) {
+        Ok(out) => out,
         Err(Error::Conflict(m)) => return Err(conflict(engine, actor, m, items)),
         Err(e) => return Err(e.into()),
     };
+    let seq = out.events.iter().copied().max();
+    // The command hands back the signals it changed, as written; only those it left alone are
+    // read again (a change costs one parse of the stored signal, not two).
     let mut now = Vec::with_capacity(items.len());
     for (id, _) in items {
-        if let Some(s) = engine.reads(actor).signal(id)? {
-            now.push(s);
+        match out.signals.iter().position(|s| &s.id == id) {
+            Some(i) => now.push(out.signals.swap_remove(i)),
+            None => {
+                if let Some(s) = engine.reads(actor).signal(id)? {
+                    now.push(s);
+                }
+            }
         }
     }
-    Ok((now, seq))
+    Ok(Applied {
+        signals: now,
+        seq,
+        audited: out.audited,
+    })
 }
 
 /// 409 with the signals as the server has them now in the error's `meta`.
@@ -200,6 +216,18 @@ fn conflict(
 /// as the engine reads it from the audit trail: who last changed the state or the comment, and when.
 pub fn metadata(engine: &Engine, s: &Signal, actor: &User) -> ApiResult<Value> {
     Ok(engine.reads(actor).signal_metadata(s)?)
+}
+
+/// `metadata` for a signal `actor`'s change just wrote, built from the events the change wrote.
+pub fn metadata_after(
+    engine: &Engine,
+    s: &Signal,
+    audited: &[AuditEvent],
+    actor: &User,
+) -> ApiResult<Value> {
+    Ok(engine
+        .reads(actor)
+        .signal_metadata_after(s, audited, actor)?)
 }
 
 /// What a write produced: the status and body to send, and the last audit seq it recorded.

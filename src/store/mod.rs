@@ -38,6 +38,11 @@ pub trait Storage: Send {
     fn location(&self) -> String;
     /// Flush what the backend keeps aside (SQLite's WAL) before the process ends.
     fn checkpoint(&self) -> Result<()>;
+    /// For a long-lived writer (the server's): do the backend's housekeeping (SQLite's WAL
+    /// checkpoints) on a thread of its own rather than inside this connection's commits.
+    fn checkpoint_in_background(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Call `on_change(head seq)` whenever another process commits a write, where the backend can
     /// say so (PostgreSQL's LISTEN/NOTIFY); `None` where readers must look for themselves.
     fn follow_changes(
@@ -70,6 +75,9 @@ impl Storage for Box<dyn Storage> {
     }
     fn checkpoint(&self) -> Result<()> {
         (**self).checkpoint()
+    }
+    fn checkpoint_in_background(&mut self) -> Result<()> {
+        (**self).checkpoint_in_background()
     }
     fn follow_changes(&self, on_change: Box<dyn Fn(i64) + Send>) -> Result<Option<ChangeFollower>> {
         (**self).follow_changes(on_change)
