@@ -154,7 +154,7 @@ impl crate::store::Storage for SqliteStore {
                     if !self.conn.is_autocommit() {
                         let _ = self.conn.execute_batch("ROLLBACK");
                     }
-                    return Err(e.into());
+                    return Err(e);
                 }
                 return Ok(());
             }
