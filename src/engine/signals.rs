@@ -73,7 +73,9 @@ pub(super) fn set_state(
         _ => None,
     };
     for mut s in tx.load_signals(refs)? {
-        move_signal(tx, &mut s, to, reason, comment.clone())?;
+        if write_move(tx, &mut s, to, reason, comment.clone())? {
+            tx.changed(s);
+        }
     }
     Ok(())
 }
@@ -86,13 +88,27 @@ pub(super) fn move_signal(
     reason: Option<ArchiveReason>,
     comment: Option<String>,
 ) -> Result<()> {
+    if write_move(tx, s, to, reason, comment)? {
+        tx.changed(s.clone());
+    }
+    Ok(())
+}
+
+/// `move_signal` without reporting the signal as changed: whether it was moved (and written).
+fn write_move(
+    tx: &mut Tx,
+    s: &mut Signal,
+    to: TriageState,
+    reason: Option<ArchiveReason>,
+    comment: Option<String>,
+) -> Result<bool> {
     let from = s.triage.state;
     if let Err(r) = check_transition(from, to, s.first_seen, tx.now) {
         if r.rule == triage::RULE_SAME_STATE {
             tx.out
                 .skipped
                 .push(format!("signal {}: already {}", s.id, to.label()));
-            return Ok(());
+            return Ok(false);
         }
         return Err(Error::InvalidTransition(format!(
             "signal {}: cannot move {} -> {}: {r}",
@@ -108,7 +124,7 @@ pub(super) fn move_signal(
     // Reopening or moving to review clears the archive reason and comment.
     t.archive_reason = reason.filter(|_| to == TriageState::Archived);
     t.archive_comment = comment.filter(|_| to == TriageState::Archived);
-    tx.save_signal(s, t)?;
+    tx.write_signal(s, t)?;
     if let Some(cfg) = tx.notify {
         crate::notify::queue_triage(tx.db, cfg, &previous, previous_version, s, tx.now)?;
     }
@@ -121,7 +137,7 @@ pub(super) fn move_signal(
         before,
         state_json(s),
     )?;
-    Ok(())
+    Ok(true)
 }
 
 pub(super) fn assign(tx: &mut Tx, refs: &[SignalRef], who: &str) -> Result<()> {
@@ -149,7 +165,7 @@ pub(super) fn assign(tx: &mut Tx, refs: &[SignalRef], who: &str) -> Result<()> {
         let before = assignee_json(&s);
         let mut t = s.triage.clone();
         t.assignee = Some(assignee.clone());
-        tx.save_signal(&mut s, t)?;
+        tx.write_signal(&mut s, t)?;
         tx.audit(
             actions::SIGNAL_ASSIGN,
             "signal",
@@ -158,6 +174,7 @@ pub(super) fn assign(tx: &mut Tx, refs: &[SignalRef], who: &str) -> Result<()> {
             before,
             assignee_json(&s),
         )?;
+        tx.changed(s);
     }
     Ok(())
 }
@@ -174,7 +191,7 @@ pub(super) fn unassign(tx: &mut Tx, refs: &[SignalRef]) -> Result<()> {
         let before = assignee_json(&s);
         let mut t = s.triage.clone();
         t.assignee = None;
-        tx.save_signal(&mut s, t)?;
+        tx.write_signal(&mut s, t)?;
         tx.audit(
             actions::SIGNAL_UNASSIGN,
             "signal",
@@ -183,6 +200,7 @@ pub(super) fn unassign(tx: &mut Tx, refs: &[SignalRef]) -> Result<()> {
             before,
             assignee_json(&s),
         )?;
+        tx.changed(s);
     }
     Ok(())
 }

@@ -80,13 +80,25 @@ impl Tx<'_> {
 
     /// Write a new triage into a signal, bumping its version, and report it as changed.
     pub fn save_signal(&mut self, s: &mut Signal, triage: crate::model::Triage) -> Result<()> {
+        self.write_signal(s, triage)?;
+        self.changed(s.clone());
+        Ok(())
+    }
+
+    /// `save_signal` without the report: for a caller that owns the signal and hands it to
+    /// `changed` when done with it, sparing a copy of the whole signal per change.
+    pub fn write_signal(&mut self, s: &mut Signal, triage: crate::model::Triage) -> Result<()> {
         s.set_triage(triage, s.version + 1);
         self.db.put_signal(s)?;
-        match self.out.signals.iter_mut().find(|x| x.id == s.id) {
-            Some(slot) => *slot = s.clone(),
-            None => self.out.signals.push(s.clone()),
-        }
         Ok(())
+    }
+
+    /// Report a signal this command wrote, as it is now (a later write replaces an earlier one).
+    pub fn changed(&mut self, s: Signal) {
+        match self.out.signals.iter_mut().find(|x| x.id == s.id) {
+            Some(slot) => *slot = s,
+            None => self.out.signals.push(s),
+        }
     }
 
     /// A known user by handle, email or uuid.
