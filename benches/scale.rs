@@ -81,6 +81,24 @@ fn sigscope(store: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// A vendor list file of `n` demo signals over 30 days, the same for every run with this `seed`.
+fn write_demo_list(store: &Path, list: &Path, n: usize, seed: u64) {
+    let ok = sigscope(store, &[])
+        .args([
+            "demo",
+            "--signals",
+            &n.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ])
+        .args(["--days", "30", "--now", "2026-12-01T00:00:00Z", "--out"])
+        .arg(list)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "sigscope demo failed");
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v.get(v.len() / 2).copied().unwrap_or_default()
@@ -108,22 +126,7 @@ fn main() {
     if !store.exists() {
         if !list.exists() {
             eprintln!("writing {n} demo signals to {}", list.display());
-            let ok = sigscope(&store, &[])
-                .args([
-                    "demo",
-                    "--signals",
-                    &n.to_string(),
-                    "--seed",
-                    "1",
-                    "--days",
-                    "30",
-                ])
-                .args(["--now", "2026-12-01T00:00:00Z", "--out"])
-                .arg(&list)
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false);
-            assert!(ok, "sigscope demo failed");
+            write_demo_list(&store, &list, n, 1);
         }
         let size = std::fs::metadata(&list).map(|m| m.len()).unwrap_or(0);
         println!("import file       {:.2} GB", size as f64 / 1e9);
@@ -224,14 +227,7 @@ fn import_pair(dir: &Path) {
     let list = dir.join("list-100000.json");
     let store = dir.join("pair.db");
     if !list.exists() {
-        let ok = sigscope(&store, &[])
-            .args(["demo", "--signals", "100000", "--seed", "2", "--days", "30"])
-            .args(["--now", "2026-12-01T00:00:00Z", "--out"])
-            .arg(&list)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        assert!(ok, "sigscope demo failed");
+        write_demo_list(&store, &list, 100_000, 2);
     }
     let clean = |db: &Path| {
         for suffix in ["", "-wal", "-shm", ".index"] {

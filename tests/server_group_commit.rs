@@ -14,6 +14,17 @@ const ROUNDS: usize = 6;
 // signal is not).
 const STATES: [&str; 2] = ["under_review", "open"];
 
+async fn metrics(s: &TestServer) -> String {
+    http()
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 fn metric(text: &str, name: &str) -> u64 {
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{name} ")))
@@ -73,14 +84,7 @@ async fn client(s: &TestServer, k: &Keys, ids: Vec<String>) -> Vec<(String, i64,
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_changes_are_committed_in_groups_each_kept_or_refused_alone() {
     let s = TestServer::start(CLIENTS * SIGNALS_EACH).await;
-    let before = http()
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let before = metrics(&s).await;
     let (tx0, ch0) = (
         metric(&before, "sigscope_write_transactions_total"),
         metric(&before, "sigscope_write_changes_total"),
@@ -109,14 +113,7 @@ async fn concurrent_changes_are_committed_in_groups_each_kept_or_refused_alone()
             .collect::<Vec<_>>()
     });
 
-    let after = http()
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let after = metrics(&s).await;
     let txs = metric(&after, "sigscope_write_transactions_total") - tx0;
     let changes = metric(&after, "sigscope_write_changes_total") - ch0;
     let requests = (CLIENTS * SIGNALS_EACH * ROUNDS * 2) as u64;

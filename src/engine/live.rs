@@ -117,16 +117,7 @@ impl LiveIndex {
             return Ok(false);
         }
         let (added, changed, seen) = reads.changes_after(&mark.seen)?;
-        let fresh = parse_all(&added);
-        let any = !fresh.is_empty() || !changed.is_empty();
-        if any {
-            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-            index.insert_prepared_all(&fresh);
-            for s in &changed {
-                index.insert_or_update(s);
-            }
-            self.generation.fetch_add(1, Ordering::SeqCst);
-        }
+        let any = apply_changes(&self.index, &self.generation, &added, &changed);
         mark.seen = seen;
         Ok(any)
     }
@@ -135,6 +126,28 @@ impl LiveIndex {
 /// Parse stored signals, in order, on every core, and prepare each for the index right after
 /// parsing it, while its JSON is in cache: parsing is nearly all of a build's time, and preparing
 /// a signal later, cold, costs four times as much (and would hold the index's lock).
+/// Put a catch-up's new rows (`(id, raw)`) and changed signals into `index`, moving `generation`
+/// on if anything changed; whether anything did. Shared by the engine's live index and the
+/// explorer's own, which catch up the same way.
+pub fn apply_changes(
+    index: &RwLock<SignalIndex>,
+    generation: &AtomicU64,
+    added: &[(String, String)],
+    changed: &[crate::model::Signal],
+) -> bool {
+    let fresh = parse_all(added);
+    if fresh.is_empty() && changed.is_empty() {
+        return false;
+    }
+    let mut index = index.write().unwrap_or_else(|p| p.into_inner());
+    index.insert_prepared_all(&fresh);
+    for s in changed {
+        index.insert_or_update(s);
+    }
+    generation.fetch_add(1, Ordering::SeqCst);
+    true
+}
+
 pub fn parse_all(raws: &[(String, String)]) -> Vec<PreparedSignal> {
     let parse = |part: &[(String, String)]| -> Vec<PreparedSignal> {
         part.iter()

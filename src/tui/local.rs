@@ -142,17 +142,12 @@ impl LocalBackend {
         let (added, changed, seen) = engine.reads(&self.actor).changes_after(&mark.seen)?;
         mark.seen = seen;
         drop(engine);
-        let fresh = engine::live::parse_all(&added);
-        let any = !fresh.is_empty() || !changed.is_empty();
-        if any {
-            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-            index.insert_prepared_all(&fresh);
-            for s in &changed {
-                index.insert_or_update(s);
-            }
-            self.generation.fetch_add(1, Ordering::SeqCst);
-        }
-        Ok(any)
+        Ok(engine::live::apply_changes(
+            &self.index,
+            &self.generation,
+            &added,
+            &changed,
+        ))
     }
 
     /// The first search loads the newest signals at once and the rest in the background, newest
