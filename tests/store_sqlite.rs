@@ -99,3 +99,64 @@ fn users_are_found_by_handle_case_insensitively_or_uuid() {
     assert!(s.add_user(&u).is_err());
     assert_eq!(s.list_users().unwrap().len(), 1);
 }
+
+/// A triage change names only the triage columns in its UPDATE, so SQLite leaves the `ts`,
+/// `severity` and `service` indexes alone (it rewrites an index's entry whenever a column of it is
+/// in the SET list). A trigger on those columns fires exactly when they are named; it must stay
+/// quiet for a triage change and fire for a change of the signal itself, whose columns must follow.
+#[test]
+fn a_triage_change_rewrites_only_the_triage_columns() {
+    use sigscope::model::{Severity, TriageState};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    s.upsert_signals(&[sig("a", "2026-01-01T00:00:00Z")])
+        .unwrap();
+    s.conn()
+        .execute_batch(
+            "CREATE TABLE fixed_named (n INTEGER);
+             INSERT INTO fixed_named VALUES (0);
+             CREATE TRIGGER fixed_named AFTER UPDATE OF ts, first_seen, severity, service, env, title, rule_name
+             ON signals BEGIN UPDATE fixed_named SET n = n + 1; END;",
+        )
+        .unwrap();
+    let named = |s: &SqliteStore| -> i64 {
+        s.conn()
+            .query_row("SELECT n FROM fixed_named", [], |r| r.get(0))
+            .unwrap()
+    };
+
+    let mut a = s.get_signal("a").unwrap().unwrap();
+    let mut t = a.triage.clone();
+    t.state = TriageState::UnderReview;
+    a.set_triage(t, a.version + 1);
+    let r = s.upsert_signals(std::slice::from_ref(&a)).unwrap();
+    assert_eq!((r.inserted, r.updated), (0, 1));
+    assert_eq!(named(&s), 0, "a triage change named the fixed columns");
+    let (state, version): (String, i64) = s
+        .conn()
+        .query_row(
+            "SELECT state, version FROM signals WHERE id = 'a'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((state.as_str(), version), ("under_review", a.version));
+    let back = s.get_signal("a").unwrap().unwrap();
+    assert_eq!(back.triage.state, TriageState::UnderReview);
+    assert_eq!(back.to_json(), a.to_json());
+
+    // The signal itself changed: every column is written.
+    let mut b = sig("a", "2026-01-05T00:00:00Z");
+    b.set_triage(back.triage.clone(), back.version);
+    s.upsert_signals(&[b]).unwrap();
+    assert_eq!(named(&s), 1);
+    let ts: i64 = s
+        .conn()
+        .query_row("SELECT ts FROM signals WHERE id = 'a'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ts, 1_767_571_200_000);
+    assert_eq!(
+        s.get_signal("a").unwrap().unwrap().severity,
+        Severity::Medium
+    );
+}

