@@ -256,8 +256,9 @@ fn run(
         // On a shared machine the wall figures move with the neighbours' load; CPU per change
         // (clients and server together, all in this process) does not.
         println!(
-            "{label}: CPU (clients + server, this process) {:.0} us per change",
-            median.cpu.as_secs_f64() * 1e6 / median.lat.len() as f64
+            "{label}: CPU (clients + server, this process) {:.0} us per change; {:.1} KiB written to storage per change",
+            median.cpu.as_secs_f64() * 1e6 / median.lat.len() as f64,
+            median.written as f64 / 1024.0 / median.lat.len() as f64
         );
 
         // Nothing lost: every change recorded once per analyst, every final state as expected.
@@ -276,6 +277,9 @@ fn run(
 struct Round {
     wall: Duration,
     cpu: Duration,
+    /// Bytes this process had written to storage (`write_bytes` of /proc/self/io): the WAL and
+    /// the checkpoints into the database file. Unlike the wall figures, neighbours don't move it.
+    written: u64,
     /// Sorted.
     lat: Vec<Duration>,
 }
@@ -310,6 +314,7 @@ async fn measure(
 ) -> Round {
     let started = Instant::now();
     let cpu_before = process_cpu();
+    let written_before = written_bytes();
     let mut tasks = Vec::new();
     for (i, (api, app)) in keys.iter().enumerate() {
         let mine: Vec<(String, i64)> = work[i * per_client..(i + 1) * per_client].to_vec();
@@ -353,8 +358,14 @@ async fn measure(
     }
     let wall = started.elapsed();
     let cpu = process_cpu().saturating_sub(cpu_before);
+    let written = written_bytes().saturating_sub(written_before);
     lat.sort();
-    Round { wall, cpu, lat }
+    Round {
+        wall,
+        cpu,
+        written,
+        lat,
+    }
 }
 
 fn verify_run(
@@ -415,6 +426,18 @@ fn verify_run(
         println!("LOST OR WRONG: {bad} mismatches");
         std::process::exit(1);
     }
+}
+
+/// Bytes this process has caused to be written to storage so far (0 where /proc says nothing).
+fn written_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("write_bytes:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// User + system CPU time of this process so far.
