@@ -8,102 +8,10 @@ use crate::model::{ArchiveReason, Block, BlockKind, Signal, TriageState, User};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
 
-/// The time range picker's choices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TimeRange {
-    Last(RangePreset),
-    All,
-    Custom {
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RangePreset {
-    M15,
-    H1,
-    H4,
-    D1,
-    D7,
-    D30,
-}
-
-impl RangePreset {
-    pub const ALL: [RangePreset; 6] =
-        [Self::M15, Self::H1, Self::H4, Self::D1, Self::D7, Self::D30];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::M15 => "15m",
-            Self::H1 => "1h",
-            Self::H4 => "4h",
-            Self::D1 => "1d",
-            Self::D7 => "7d",
-            Self::D30 => "30d",
-        }
-    }
-
-    pub fn delta(self) -> TimeDelta {
-        match self {
-            Self::M15 => TimeDelta::minutes(15),
-            Self::H1 => TimeDelta::hours(1),
-            Self::H4 => TimeDelta::hours(4),
-            Self::D1 => TimeDelta::days(1),
-            Self::D7 => TimeDelta::days(7),
-            Self::D30 => TimeDelta::days(30),
-        }
-    }
-}
-
-impl TimeRange {
-    pub fn label(&self) -> String {
-        match self {
-            TimeRange::Last(p) => format!("last {}", p.label()),
-            TimeRange::All => "all time".into(),
-            TimeRange::Custom { from, to } => format!(
-                "{} → {}",
-                super::clock::fmt(from, "%m-%d %H:%M"),
-                super::clock::fmt(to, "%m-%d %H:%M")
-            ),
-        }
-    }
-
-    /// The short form used in saved views and `:range`.
-    pub fn spec(&self) -> String {
-        match self {
-            TimeRange::Last(p) => p.label().into(),
-            TimeRange::All => "all".into(),
-            TimeRange::Custom { from, to } => format!("{}..{}", from.to_rfc3339(), to.to_rfc3339()),
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<TimeRange> {
-        let s = s.trim();
-        if s == "all" {
-            return Some(TimeRange::All);
-        }
-        if let Some(p) = RangePreset::ALL.into_iter().find(|p| p.label() == s) {
-            return Some(TimeRange::Last(p));
-        }
-        let (a, b) = s.split_once("..")?;
-        let from = DateTime::parse_from_rfc3339(a.trim())
-            .ok()?
-            .with_timezone(&Utc);
-        let to = DateTime::parse_from_rfc3339(b.trim())
-            .ok()?
-            .with_timezone(&Utc);
-        (from <= to).then_some(TimeRange::Custom { from, to })
-    }
-
-    pub fn bounds(&self, now: DateTime<Utc>) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
-        match *self {
-            TimeRange::Last(p) => (Some(now - p.delta()), None),
-            TimeRange::All => (None, None),
-            TimeRange::Custom { from, to } => (Some(from), Some(to)),
-        }
-    }
-}
+mod range;
+mod workflow;
+pub use range::{RangePreset, TimeRange};
+pub use workflow::{WorkflowInfo, WorkflowInput, WorkflowOutcome, WorkflowRefusal, WorkflowStep};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchRequest {
@@ -353,49 +261,6 @@ pub enum Change {
     },
 }
 
-/// A workflow the analyst can run, with the inputs its form is generated from.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WorkflowInfo {
-    pub name: String,
-    pub description: String,
-    pub inputs: Vec<WorkflowInput>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct WorkflowInput {
-    pub name: String,
-    pub kind: crate::workflow::InputKind,
-    pub description: String,
-    pub required: bool,
-    /// The default as text, the way the analyst would type it.
-    pub default: Option<String>,
-    pub choices: Vec<String>,
-}
-
-/// One finished step of a running workflow.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WorkflowStep {
-    pub name: String,
-    pub status: crate::workflow::StepStatus,
-    pub summary: String,
-}
-
-/// How a workflow run ended, as the run's state says (never read from its wording), with the
-/// run's one-line summary (`workflow notify-owner failed in 9 ms: step page`).
-#[derive(Clone, Debug, PartialEq)]
-pub enum WorkflowOutcome {
-    Succeeded { summary: String },
-    Failed { summary: String },
-}
-
-impl WorkflowOutcome {
-    pub fn summary(&self) -> &str {
-        match self {
-            WorkflowOutcome::Succeeded { summary } | WorkflowOutcome::Failed { summary } => summary,
-        }
-    }
-}
-
 /// The status line's sync part: its text, and whether it needs the analyst (offline, refused
 /// changes), which the backend knows from its state rather than the view guessing from the text.
 #[derive(Clone, Debug, PartialEq)]
@@ -412,14 +277,6 @@ impl SyncLine {
             alert: false,
         }
     }
-}
-
-/// Why a workflow did not start: problems with named inputs, and the whole message.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WorkflowRefusal {
-    pub message: String,
-    /// (input name, problem), for the form to show under each field.
-    pub inputs: Vec<(String, String)>,
 }
 
 /// A notification rule as the explorer shows it: targets already masked by the notify module.
