@@ -9,6 +9,7 @@ use serde_json::Value;
 
 mod bytes;
 mod chunks;
+mod plain;
 mod stream;
 #[cfg(test)]
 mod tests;

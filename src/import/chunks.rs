@@ -26,7 +26,9 @@ const MAX_WORKERS: usize = 4;
 #[derive(Debug)]
 pub struct Prepared {
     pub signal: Signal,
-    /// `serde_json::to_string(signal.to_json())`; whoever changes the signal serialises it again.
+    /// `serde_json::to_string(signal.to_json())`, or the record's own text when that is the
+    /// same (`Raw::plain`, and `from_json` added nothing); whoever changes the signal serialises
+    /// it again.
     pub json: String,
     home: Option<Home>,
 }
@@ -43,6 +45,16 @@ impl Prepared {
         let mut json = String::with_capacity(size);
         write!(json, "{}", signal.to_json()).map_err(|e| Error::Invalid(format!("JSON: {e}")))?;
         Ok(Prepared { signal, json, home })
+    }
+
+    /// `signal` with `text`, the record it was read from, as its stored JSON: for a record whose
+    /// text is what serialising the signal would write (see `import::plain`).
+    fn verbatim(signal: Signal, text: String, home: Option<Home>) -> Prepared {
+        Prepared {
+            signal,
+            json: text,
+            home,
+        }
     }
 
     /// The worker that made the record, to hand it back to once written (see `Home`).
@@ -82,15 +94,24 @@ fn prepare(raws: Vec<Raw>, home: &Home) -> Result<Chunk> {
     let mut out = Vec::with_capacity(raws.len());
     for raw in raws {
         let value = raw.parse()?;
-        // `from_json` may add `attributes.version`: a little room for it.
-        let size = raw.text.len().saturating_add(32);
-        drop(raw.text);
-        out.push(read_signal(raw.index, value).and_then(|s| {
-            Prepared::with_capacity(s, size, Some(home.clone())).map_err(|e| BadRecord {
-                index: raw.index,
-                id: None,
-                problem: e.to_string(),
-            })
+        // The record's own text can be stored when it is what serialising would write; it parsed,
+        // so it is UTF-8 (checked again here, in a fraction of the parse's time).
+        let own = (raw.plain && !Signal::adds_version(&value))
+            .then(|| String::from_utf8(raw.text).ok())
+            .flatten();
+        let size = own.as_ref().map_or(0, String::len);
+        out.push(read_signal(raw.index, value).and_then(|s| match own {
+            Some(text) => Ok(Prepared::verbatim(s, text, Some(home.clone()))),
+            // `from_json` may add `attributes.version`: a little room for it.
+            None => {
+                Prepared::with_capacity(s, size.saturating_add(32), Some(home.clone())).map_err(
+                    |e| BadRecord {
+                        index: raw.index,
+                        id: None,
+                        problem: e.to_string(),
+                    },
+                )
+            }
         }));
     }
     Ok(out)

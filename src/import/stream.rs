@@ -9,6 +9,7 @@
 //!
 //! The scanner checks only the outer structure (brackets, commas, colons, strings); a record's
 //! own syntax is checked when it is parsed, and reported with its line and index like any error.
+use super::plain::Plain;
 use super::{bytes, short};
 use crate::error::{Error, Result};
 use serde_json::Value;
@@ -23,6 +24,8 @@ pub struct Raw {
     pub index: usize,
     pub line: usize,
     pub text: Vec<u8>,
+    /// `text` is byte for byte what serde_json writes for it (see `plain`).
+    pub plain: bool,
 }
 
 impl Raw {
@@ -66,6 +69,7 @@ pub fn for_each_raw(r: impl Read, each: &mut dyn FnMut(Raw) -> Result<()>) -> Re
         line: 1,
         count: 0,
         hint: 0,
+        plain: Plain::new(),
         each,
     };
     match s.peek()? {
@@ -99,6 +103,8 @@ struct Scanner<'a, R> {
     /// The last record's size: records of one file are alike, and a buffer sized for the next one
     /// up front is not grown (and copied) a dozen times.
     hint: usize,
+    /// The verdict on the record being read (reset where one starts).
+    plain: Plain,
     each: &'a mut dyn FnMut(Raw) -> Result<()>,
 }
 
@@ -113,10 +119,12 @@ impl<R: Read> Scanner<'_, R> {
             .count
             .checked_add(1)
             .ok_or_else(|| Error::Invalid("too many records".into()))?;
+        let plain = std::mem::replace(&mut self.plain, Plain::new()).yes;
         (self.each)(Raw {
             index: self.count,
             line,
             text,
+            plain,
         })
     }
 
@@ -188,6 +196,7 @@ impl<R: Read> Scanner<'_, R> {
             let _ = self.peek()?;
             let line = self.line;
             let mut text = self.record_buffer();
+            self.plain = Plain::new();
             self.value(&mut text)?;
             self.give(line, text)?;
             match self.peek()? {
@@ -209,7 +218,9 @@ impl<R: Read> Scanner<'_, R> {
     /// or a record, which more values after it make the first line of NDJSON.
     fn object(&mut self) -> Result<()> {
         self.bump();
-        // The object's own bytes, kept while it may yet be a record (until a `data` key).
+        // The object's own bytes, kept while it may yet be a record (until a `data` key), put
+        // together without the whitespace between its parts.
+        self.plain = Plain::new();
         let mut record = Some(b"{".to_vec());
         let mut data = false;
         let mut first = true;
@@ -272,6 +283,7 @@ impl<R: Read> Scanner<'_, R> {
         while self.peek()?.is_some() {
             let line = self.line;
             let mut text = self.record_buffer();
+            self.plain = Plain::new();
             self.value(&mut text)?;
             self.give(line, text)?;
         }
@@ -288,6 +300,7 @@ impl<R: Read> Scanner<'_, R> {
             Some(b'{') => {
                 let line = self.line;
                 let mut text = Vec::new();
+                self.plain = Plain::new();
                 self.value(&mut text)?;
                 self.give(line, text)
             }
@@ -308,6 +321,15 @@ impl<R: Read> Scanner<'_, R> {
     /// Copy one value's bytes (after any whitespace) into `out`: an object or array through its
     /// matching bracket, a string through its closing quote, a scalar up to the next delimiter.
     fn value(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        // Out of `self` while the loop holds the read buffer, which borrows `self`.
+        let mut plain = std::mem::replace(&mut self.plain, Plain::new());
+        let r = self.scan_value(out, &mut plain);
+        self.plain = plain;
+        r
+    }
+
+    /// `value`, with the record's `Plain` verdict to update.
+    fn scan_value(&mut self, out: &mut Vec<u8>, plain: &mut Plain) -> Result<()> {
         let first = self.peek()?;
         let start = self.line;
         // Named like a record that does not parse: by the line it starts on.
@@ -337,6 +359,7 @@ impl<R: Read> Scanner<'_, R> {
             while let Some(&b) = buf.get(i) {
                 if in_string {
                     if escaped {
+                        plain.escape(b);
                         escaped = false;
                     } else {
                         // Skip the string's plain run at once: most of a record is inside strings.
@@ -360,9 +383,13 @@ impl<R: Read> Scanner<'_, R> {
                         end = Some((i, false));
                         break;
                     }
+                    plain.outside(b);
                 } else {
                     match b {
-                        b'"' => in_string = true,
+                        b'"' => {
+                            plain.string();
+                            in_string = true;
+                        }
                         b'{' | b'[' => depth = depth.saturating_add(1),
                         b'}' | b']' => {
                             depth = depth.saturating_sub(1);
@@ -371,7 +398,7 @@ impl<R: Read> Scanner<'_, R> {
                                 break;
                             }
                         }
-                        _ => {}
+                        _ => plain.outside(b),
                     }
                 }
                 i = i.saturating_add(1);

@@ -110,3 +110,48 @@ fn broken_documents_are_errors() {
         assert!(e.contains(want), "{text}: {e}");
     }
 }
+
+/// The scanner's verdict on each record, in every shape: a record is plain when its bytes are
+/// exactly what serde_json writes for it, whatever whitespace surrounds it; the records the import
+/// stores as they are (plain, with `attributes.version`) are then the same bytes it stored before.
+#[test]
+fn the_scanner_marks_the_records_serde_json_would_write_the_same() {
+    let compact = r#"{"id":"a","type":"signal","attributes":{"version":3,"timestamp":"2026-01-01T00:00:00.000Z","tags":["x"],"custom":{"title":"t \"q\""}}}"#;
+    let spaced = r#"{"id":"b", "type":"signal","attributes":{"version":1,"timestamp":"2026-01-01T00:00:00.000Z"}}"#;
+    let float = r#"{"id":"c","type":"signal","attributes":{"version":1,"score":0.50,"timestamp":"2026-01-01T00:00:00.000Z"}}"#;
+    let escaped = r#"{"id":"d","type":"signal","attributes":{"version":1,"timestamp":"2026-01-01T00:00:00.000Z","message":"\u00e9 \/"}}"#;
+    let want = [true, false, false, false];
+    let shapes = [
+        format!("[{compact},{spaced},{float},{escaped}]"),
+        format!("[\n  {compact},\n  {spaced} ,\n{float},{escaped}\n]\n"),
+        format!(
+            r#"{{"meta":{{"page":{{"after":"x y"}}}}, "data": [ {compact}, {spaced},{float},{escaped}]}}"#
+        ),
+        format!("{compact}\n{spaced}\n\n{float}\n{escaped}\n"),
+    ];
+    for text in shapes {
+        let mut got = Vec::new();
+        stream::for_each_raw(text.as_bytes(), &mut |raw| {
+            got.push(raw.plain);
+            if raw.plain {
+                let v: Value = serde_json::from_slice(&raw.text).unwrap();
+                assert_eq!(serde_json::to_vec(&v).unwrap(), raw.text);
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, want, "{text}");
+    }
+    // A record that is one top-level object is put together without its whitespace: plain.
+    let mut got = Vec::new();
+    stream::for_each_raw(
+        format!("{{ \"id\" : \"a\", \"n\": 1 }}\n{compact}").as_bytes(),
+        &mut |raw| {
+            got.push((raw.plain, String::from_utf8(raw.text).unwrap()));
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(got[0], (true, r#"{"id":"a","n":1}"#.to_string()));
+    assert_eq!(got[1], (true, compact.to_string()));
+}

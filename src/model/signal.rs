@@ -305,11 +305,7 @@ impl Signal {
         // The vendor always sends `attributes.version`; a signal never changed carries it too, so a
         // script reading `signals show --format json` has the value `--if-version` needs.
         let mut raw = raw;
-        if raw
-            .get("attributes")
-            .and_then(|a| a.get("version"))
-            .is_none_or(Value::is_null)
-        {
+        if Self::adds_version(&raw) {
             ensure_object(&mut raw, &["attributes"]).insert("version".into(), json!(version));
         }
 
@@ -337,6 +333,14 @@ impl Signal {
             event_key,
             raw,
         })
+    }
+
+    /// Whether `from_json` adds `attributes.version` to `raw`: the one change it makes to the
+    /// JSON it is given (an import stores a record's own text only when it does not).
+    pub fn adds_version(raw: &Value) -> bool {
+        raw.get("attributes")
+            .and_then(|a| a.get("version"))
+            .is_none_or(Value::is_null)
     }
 
     /// The vendor JSON of the signal, with its current triage and version.
