@@ -1,11 +1,15 @@
 //! A workflow as declared in TOML: typed inputs and steps (HTTP requests, local commands), checked
 //! when loaded so that a mistake is reported with the file and the field, not half-way through a run.
-use super::template::{self, Template};
 use crate::error::{Error, Result};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+mod inputs;
+mod validate;
+
+pub use inputs::InputProblem;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -153,13 +157,6 @@ impl HttpStep {
     }
 }
 
-fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
 impl Workflow {
     /// Read and check one workflow from TOML text; `source` names it in errors.
     pub fn parse(text: &str, source: &str) -> Result<Workflow> {
@@ -170,257 +167,8 @@ impl Workflow {
         Ok(w)
     }
 
-    fn err(&self, what: String) -> Error {
-        Error::Invalid(format!("workflow {} ({}): {what}", self.name, self.source))
-    }
-
-    fn validate(&self) -> Result<()> {
-        if !valid_name(&self.name) {
-            return Err(Error::Invalid(format!(
-                "workflow {}: name {:?} must be 1-64 of a-z, 0-9, - and _",
-                self.source, self.name
-            )));
-        }
-        let mut seen = std::collections::HashSet::new();
-        for i in &self.inputs {
-            if !valid_name(&i.name) {
-                return Err(self.err(format!(
-                    "input name {:?} must be 1-64 of a-z, 0-9, - and _",
-                    i.name
-                )));
-            }
-            if !seen.insert(i.name.as_str()) {
-                return Err(self.err(format!("input {} is declared twice", i.name)));
-            }
-            if i.kind == InputKind::Enum && i.choices.is_empty() {
-                return Err(self.err(format!("enum input {} needs `choices`", i.name)));
-            }
-            if i.kind != InputKind::Enum && !i.choices.is_empty() {
-                return Err(self.err(format!(
-                    "input {}: `choices` is only for enum inputs",
-                    i.name
-                )));
-            }
-            if let Some(d) = &i.default {
-                coerce(i, &to_json(d))
-                    .map_err(|e| self.err(format!("input {}: default: {e}", i.name)))?;
-            }
-        }
-        if self.steps.is_empty() {
-            return Err(self.err("has no steps".into()));
-        }
-        let inputs: Vec<&str> = self.inputs.iter().map(|i| i.name.as_str()).collect();
-        let vars: Vec<&str> = self.vars.keys().map(String::as_str).collect();
-        let scope = template::Scope {
-            inputs: &inputs,
-            vars: &vars,
-            item: false,
-        };
-        for step in &self.steps {
-            let at =
-                |what: &str, e: Error| self.err(format!("step {:?}: {what}: {e}", step.name()));
-            if step.name().trim().is_empty() {
-                return Err(self.err("a step has an empty name".into()));
-            }
-            if step
-                .timeout_secs()
-                .is_some_and(|t| t == 0 || t > MAX_TIMEOUT_SECS)
-            {
-                return Err(self.err(format!(
-                    "step {:?}: timeout_secs must be 1..{MAX_TIMEOUT_SECS}",
-                    step.name()
-                )));
-            }
-            match step {
-                Step::Http(h) => {
-                    let m = h.method.to_ascii_uppercase();
-                    if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&m.as_str()) {
-                        return Err(self.err(format!(
-                            "step {:?}: method {:?}: expected GET, POST, PUT, PATCH or DELETE",
-                            h.name, h.method
-                        )));
-                    }
-                    let url = Template::parse(&h.url).map_err(|e| at("url", e))?;
-                    url.check(&scope).map_err(|e| at("url", e))?;
-                    super::url::check_origin(&url).map_err(|e| at("url", e))?;
-                    for (k, v) in &h.headers {
-                        let t = Template::parse(v).map_err(|e| at(&format!("header {k}"), e))?;
-                        t.check(&scope).map_err(|e| at(&format!("header {k}"), e))?;
-                    }
-                    let item_scope = template::Scope {
-                        item: h.body_for_each.is_some(),
-                        ..scope
-                    };
-                    if let Some(each) = &h.body_for_each {
-                        template::check_path(each, &scope).map_err(|e| at("body_for_each", e))?;
-                        // One request item per attacker is how blocks are sent (a Cloudflare
-                        // list, a firewall API): those go through the denylist's checks.
-                        if each == "signal.attackers.ips" {
-                            return Err(self.err(format!(
-                                "step {:?}: body_for_each = \"signal.attackers.ips\" would send values no check has seen (ranges, loopback, allowlisted addresses); use \"denylist.ips\", the attackers the denylist's checks let through",
-                                h.name
-                            )));
-                        }
-                        match h.body_json() {
-                            Some(Value::Array(a)) if a.len() == 1 => {}
-                            _ => {
-                                return Err(self.err(format!(
-                                    "step {:?}: body_for_each needs a body that is an array of one element",
-                                    h.name
-                                )))
-                            }
-                        }
-                    }
-                    if let Some(b) = h.body_json() {
-                        template::check_json(&b, &item_scope).map_err(|e| at("body", e))?;
-                    }
-                }
-                Step::Command(c) => {
-                    if c.argv.is_empty() || c.argv[0].trim().is_empty() {
-                        return Err(self.err(format!("step {:?}: argv needs a program", c.name)));
-                    }
-                    // The program is the workflow author's choice, never a value from a signal.
-                    if c.argv[0].contains("{{") {
-                        return Err(self.err(format!(
-                            "step {:?}: the program (argv[0]) cannot be a placeholder",
-                            c.name
-                        )));
-                    }
-                    for a in &c.argv {
-                        Template::parse(a)
-                            .and_then(|t| t.check(&scope))
-                            .map_err(|e| at("argv", e))?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
     pub fn has_command_steps(&self) -> bool {
         self.steps.iter().any(|s| matches!(s, Step::Command(_)))
-    }
-
-    /// Check the given `key=value` inputs against the declarations: each problem is named by its input,
-    /// all of them at once. Defaults fill what is missing.
-    pub fn resolve_inputs(&self, given: &[(String, String)]) -> Result<Map<String, Value>> {
-        self.check_inputs(given)
-            .map_err(|problems| self.invalid_inputs(&problems))
-    }
-
-    /// `resolve_inputs` with its problems kept apart, for a form to show each under its field.
-    pub fn check_inputs(
-        &self,
-        given: &[(String, String)],
-    ) -> std::result::Result<Map<String, Value>, Vec<InputProblem>> {
-        let mut problems = Vec::new();
-        let mut out = Map::new();
-        for (k, _) in given {
-            if !self.inputs.iter().any(|i| &i.name == k) {
-                let known: Vec<&str> = self.inputs.iter().map(|i| i.name.as_str()).collect();
-                problems.push(InputProblem::new(
-                    k,
-                    format!(
-                        "no such input (this workflow takes: {})",
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    ),
-                ));
-            }
-        }
-        for i in &self.inputs {
-            let raw = given
-                .iter()
-                .rev()
-                .find(|(k, _)| k == &i.name)
-                .map(|(_, v)| v);
-            let value = match (raw, &i.default) {
-                (Some(v), _) => coerce(i, &Value::String(v.clone())),
-                (None, Some(d)) => coerce(i, &to_json(d)),
-                (None, None) if i.required => Err("required".to_string()),
-                (None, None) => Ok(Value::Null),
-            };
-            match value {
-                Ok(Value::String(s)) if s.is_empty() && i.required => {
-                    problems.push(InputProblem::new(&i.name, "required"))
-                }
-                Ok(v) => {
-                    out.insert(i.name.clone(), v);
-                }
-                Err(e) => problems.push(InputProblem::new(&i.name, e)),
-            }
-        }
-        if problems.is_empty() {
-            Ok(out)
-        } else {
-            Err(problems)
-        }
-    }
-
-    /// The one error that names every problem (`workflow w: invalid inputs: a: required; b: ...`).
-    pub fn invalid_inputs(&self, problems: &[InputProblem]) -> Error {
-        let listed: Vec<String> = problems
-            .iter()
-            .map(|p| format!("{}: {}", p.input, p.problem))
-            .collect();
-        Error::Usage(format!(
-            "workflow {}: invalid inputs: {}",
-            self.name,
-            listed.join("; ")
-        ))
-    }
-}
-
-/// What is wrong with one given input (or one the workflow does not declare).
-#[derive(Clone, Debug, PartialEq)]
-pub struct InputProblem {
-    pub input: String,
-    pub problem: String,
-}
-
-impl InputProblem {
-    fn new(input: &str, problem: impl Into<String>) -> InputProblem {
-        InputProblem {
-            input: input.to_string(),
-            problem: problem.into(),
-        }
-    }
-}
-
-/// A value (from the command line as text, or a TOML default) as the input's type.
-fn coerce(i: &Input, v: &Value) -> std::result::Result<Value, String> {
-    let shown = |v: &Value| crate::sanitize::truncate(&crate::sanitize::clean(&v.to_string()), 40);
-    match (i.kind, v) {
-        (InputKind::String, Value::String(_)) => Ok(v.clone()),
-        (InputKind::Number, Value::Number(_)) => Ok(v.clone()),
-        (InputKind::Number, Value::String(s)) => {
-            let t = s.trim();
-            if let Ok(n) = t.parse::<i64>() {
-                return Ok(Value::from(n));
-            }
-            t.parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .and_then(serde_json::Number::from_f64)
-                .map(Value::Number)
-                .ok_or_else(|| format!("expected a number, got {}", shown(v)))
-        }
-        (InputKind::Bool, Value::Bool(_)) => Ok(v.clone()),
-        (InputKind::Bool, Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" | "on" => Ok(Value::Bool(true)),
-            "false" | "no" | "0" | "off" => Ok(Value::Bool(false)),
-            _ => Err(format!("expected true or false, got {}", shown(v))),
-        },
-        (InputKind::Enum, Value::String(s)) if i.choices.contains(s) => Ok(v.clone()),
-        (InputKind::Enum, _) => Err(format!(
-            "expected one of {}, got {}",
-            i.choices.join(", "),
-            shown(v)
-        )),
-        (k, _) => Err(format!("expected a {}, got {}", k.as_str(), shown(v))),
     }
 }
 
