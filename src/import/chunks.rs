@@ -93,20 +93,18 @@ pub type Chunk = Vec<std::result::Result<Prepared, BadRecord>>;
 fn prepare(raws: Vec<Raw>, home: &Home) -> Result<Chunk> {
     let mut out = Vec::with_capacity(raws.len());
     for raw in raws {
-        let value = raw.parse()?;
-        let size = raw.text.len();
-        // The record's own text can be stored when it is what serialising would write; it parsed,
-        // so it is UTF-8 (checked again here, in a fraction of the parse's time).
-        let own = (raw.plain && !Signal::adds_version(&value))
-            .then(|| String::from_utf8(raw.text).ok())
-            .flatten();
-        out.push(read_signal(raw.index, value).and_then(|s| match own {
+        let (index, plain) = (raw.index, raw.plain);
+        let (value, text) = raw.read()?;
+        let size = text.as_ref().map_or(0, String::len);
+        // The record's own text is stored when it is what serialising would write.
+        let own = text.filter(|_| plain && !Signal::adds_version(&value));
+        out.push(read_signal(index, value).and_then(|s| match own {
             Some(text) => Ok(Prepared::verbatim(s, text, Some(home.clone()))),
             // `from_json` may add `attributes.version`: a little room for it.
             None => {
                 Prepared::with_capacity(s, size.saturating_add(32), Some(home.clone())).map_err(
                     |e| BadRecord {
-                        index: raw.index,
+                        index,
                         id: None,
                         problem: e.to_string(),
                     },

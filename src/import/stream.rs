@@ -29,14 +29,16 @@ pub struct Raw {
 }
 
 impl Raw {
-    /// Parse the record; JSON that does not parse fails the file, named by line and record.
-    pub fn parse(&self) -> Result<Value> {
+    /// Parse the record, handing its text back as a `String` when it is UTF-8 (for a record
+    /// stored as it came); JSON that does not parse fails the file, named by line and record.
+    pub fn read(self) -> Result<(Value, Option<String>)> {
         // JSON that parses is UTF-8 throughout: checked once, whole, the parser need not check
         // each string again (it did, string by string, at a tenth of a worker's time). Text that
         // is not UTF-8 goes to the byte parser, which names the bad byte as it always has.
-        let parsed = match std::str::from_utf8(&self.text) {
-            Ok(text) => serde_json::from_str(text),
-            Err(_) => serde_json::from_slice(&self.text),
+        let (line, index) = (self.line, self.index);
+        let parsed = match String::from_utf8(self.text) {
+            Ok(text) => serde_json::from_str(&text).map(|v| (v, Some(text))),
+            Err(e) => serde_json::from_slice(e.as_bytes()).map(|v| (v, None)),
         };
         parsed.map_err(|e| {
             let msg = e.to_string();
@@ -44,11 +46,8 @@ impl Raw {
             let msg = msg
                 .rsplit_once(" at line ")
                 .map_or(msg.as_str(), |(m, _)| m);
-            let line = self.line.saturating_add(e.line().saturating_sub(1));
-            Error::Invalid(format!(
-                "line {line}: record {}: not JSON: {msg}",
-                self.index
-            ))
+            let line = line.saturating_add(e.line().saturating_sub(1));
+            Error::Invalid(format!("line {line}: record {index}: not JSON: {msg}"))
         })
     }
 }
@@ -59,7 +58,10 @@ pub fn for_each_record(
     r: impl Read,
     each: &mut dyn FnMut(usize, Value) -> Result<()>,
 ) -> Result<()> {
-    for_each_raw(r, &mut |raw| each(raw.index, raw.parse()?))
+    for_each_raw(r, &mut |raw| {
+        let index = raw.index;
+        each(index, raw.read()?.0)
+    })
 }
 
 /// Call `each` with every record's bytes, in file order, without parsing them.
@@ -109,7 +111,10 @@ struct Scanner<'a, R> {
 }
 
 impl<R: Read> Scanner<'_, R> {
-    fn record_buffer(&self) -> Vec<u8> {
+    /// A record starts: a buffer for its bytes, and a fresh verdict on them (values before it,
+    /// such as a list body's `meta`, are no part of it).
+    fn start_record(&mut self) -> Vec<u8> {
+        self.plain = Plain::new();
         Vec::with_capacity(self.hint.saturating_add(self.hint / 8))
     }
 
@@ -119,12 +124,11 @@ impl<R: Read> Scanner<'_, R> {
             .count
             .checked_add(1)
             .ok_or_else(|| Error::Invalid("too many records".into()))?;
-        let plain = std::mem::replace(&mut self.plain, Plain::new()).yes;
         (self.each)(Raw {
             index: self.count,
             line,
             text,
-            plain,
+            plain: self.plain.yes,
         })
     }
 
@@ -195,8 +199,7 @@ impl<R: Read> Scanner<'_, R> {
         loop {
             let _ = self.peek()?;
             let line = self.line;
-            let mut text = self.record_buffer();
-            self.plain = Plain::new();
+            let mut text = self.start_record();
             self.value(&mut text)?;
             self.give(line, text)?;
             match self.peek()? {
@@ -220,8 +223,9 @@ impl<R: Read> Scanner<'_, R> {
         self.bump();
         // The object's own bytes, kept while it may yet be a record (until a `data` key), put
         // together without the whitespace between its parts.
-        self.plain = Plain::new();
-        let mut record = Some(b"{".to_vec());
+        let mut head = self.start_record();
+        head.push(b'{');
+        let mut record = Some(head);
         let mut data = false;
         let mut first = true;
         loop {
@@ -282,8 +286,7 @@ impl<R: Read> Scanner<'_, R> {
         // NDJSON: one value per line after the first (blank lines allowed).
         while self.peek()?.is_some() {
             let line = self.line;
-            let mut text = self.record_buffer();
-            self.plain = Plain::new();
+            let mut text = self.start_record();
             self.value(&mut text)?;
             self.give(line, text)?;
         }
@@ -299,8 +302,7 @@ impl<R: Read> Scanner<'_, R> {
             }
             Some(b'{') => {
                 let line = self.line;
-                let mut text = Vec::new();
-                self.plain = Plain::new();
+                let mut text = self.start_record();
                 self.value(&mut text)?;
                 self.give(line, text)
             }
