@@ -19,6 +19,9 @@
 //! `SIGSCOPE_BENCH_BIN` measures another `sigscope` binary (an older build, to compare);
 //! `SIGSCOPE_BENCH_FLUSH_EVERY` (default 20,000) is how many events pass between taking the
 //! signals out (ingest: 2,000 lines).
+#[path = "common/procfs.rs"]
+mod procfs;
+
 use sigscope::detect::{Catalogue, Detector, Format, NoState};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
@@ -253,14 +256,7 @@ fn main() {
 
 /// This process's peak RSS in kB (VmHWM).
 fn own_peak_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
+    procfs::self_figure("status", "VmHWM:")
 }
 
 fn throughput(dir: &Path, mb: u64) {

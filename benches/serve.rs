@@ -9,6 +9,9 @@
 //! With `--store postgres://USER@HOST:PORT/DB` it also runs on PostgreSQL, in the same run as
 //! SQLite: once with one replica and once with two (the clients split between them), each on a new
 //! database it creates next to DB and drops afterwards.
+#[path = "common/procfs.rs"]
+mod procfs;
+
 use serde_json::{json, Value};
 use sigscope::demo::{self, DemoOptions};
 use sigscope::model::AuditFilter;
@@ -430,14 +433,7 @@ fn verify_run(
 
 /// Bytes this process has caused to be written to storage so far (0 where /proc says nothing).
 fn written_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/io")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("write_bytes:"))
-                .and_then(|v| v.trim().parse().ok())
-        })
-        .unwrap_or(0)
+    procfs::self_figure("io", "write_bytes:")
 }
 
 /// User + system CPU time of this process so far.
