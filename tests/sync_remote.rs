@@ -269,3 +269,37 @@ async fn a_client_killed_mid_replay_loses_and_duplicates_nothing() {
     }
     s.stop().await;
 }
+
+/// The status line's count of waiting changes never runs behind the outbox: the sync task's
+/// recount (read while a probe of the dead server is in flight) must not overwrite a change queued
+/// after it was read. CI once showed "2 changes waiting" with three in the outbox. On one thread
+/// the sync task moves on only while this test yields, so a recount read just before a change is
+/// sent just after it; without the fix this fails within the first few changes.
+#[tokio::test(flavor = "current_thread")]
+async fn the_waiting_count_never_runs_behind_the_outbox() {
+    let mut s = TestServer::start(3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = client(&s, &s.analyst, &dir.path().join("a.db"));
+    a.sync_once().await.unwrap();
+    s.kill().await;
+    // Every queued change kicks the task, which recounts the outbox as it probes the server.
+    let task = a.spawn();
+    let states = [TriageState::UnderReview, TriageState::Open];
+    for i in 1..=300usize {
+        a.set_state("sig-0001", states[i % 2], None, None).unwrap();
+        let shown = a.status().borrow().pending;
+        assert!(
+            shown >= i,
+            "after {i} queued changes the status shows {shown} waiting"
+        );
+        // Yielding a varied number of times stops the task at each of its steps in turn; the
+        // blocking pause holds the one thread while the task's cache read (if any) finishes, so
+        // the task can only act on what it read after the next change.
+        for _ in 0..i % 6 {
+            tokio::task::yield_now().await;
+        }
+        std::thread::sleep(Duration::from_micros(300));
+    }
+    task.abort();
+    s.stop().await;
+}

@@ -75,24 +75,36 @@ impl Inner {
         matches!(self.status.borrow().state, super::sync::SyncState::Synced)
     }
 
-    /// Update the status (with fresh outbox counts) and tell subscribers.
-    pub(crate) async fn publish(self: &Arc<Self>, f: impl FnOnce(&mut SyncStatus)) {
-        let counts = self
-            .with_cache(|s| {
-                Ok((
-                    outbox::count(s.conn(), EntryState::Pending)?,
-                    outbox::count(s.conn(), EntryState::Conflict)?
-                        + outbox::count(s.conn(), EntryState::Failed)?,
-                ))
+    /// Update the status (with fresh outbox counts) and tell subscribers. The counts are read and
+    /// sent under the cache lock, as `queue` counts its change: a count read before a change and
+    /// sent after it would hide that change from the status line until the next round.
+    pub(crate) async fn publish(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut SyncStatus) + Send + 'static,
+    ) {
+        let me = Arc::clone(self);
+        let sent = self
+            .with_cache(move |s| {
+                let counts = outbox::count(s.conn(), EntryState::Pending).and_then(|p| {
+                    Ok((
+                        p,
+                        outbox::count(s.conn(), EntryState::Conflict)?
+                            + outbox::count(s.conn(), EntryState::Failed)?,
+                    ))
+                });
+                me.status.send_modify(|st| {
+                    f(st);
+                    if let Ok((p, c)) = counts {
+                        st.pending = p;
+                        st.problems = c;
+                    }
+                });
+                Ok(())
             })
             .await;
-        self.status.send_modify(|st| {
-            f(st);
-            if let Ok((p, c)) = counts {
-                st.pending = p;
-                st.problems = c;
-            }
-        });
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "sync status not updated");
+        }
     }
 
     /// Put signals from the remote into the cache, except those with local writes still waiting:
@@ -322,9 +334,10 @@ impl Remote {
                 Some(base),
             )?;
             tx.commit()?;
+            // Counted before the lock goes, so `publish` never sends a count older than this.
+            self.inner.status.send_modify(|st| st.pending += 1);
             e.seq
         };
-        self.inner.status.send_modify(|st| st.pending += 1);
         self.kick();
         Ok(seq)
     }
@@ -417,6 +430,7 @@ impl Remote {
                 None,
             )?;
             tx.commit()?;
+            self.inner.status.send_modify(|st| st.pending += 1);
             report
         };
         self.kick();
