@@ -10,11 +10,12 @@ use serde_json::Value;
 mod bytes;
 mod chunks;
 mod plain;
+mod prune;
 mod stream;
 #[cfg(test)]
 mod tests;
 
-pub use chunks::{read_chunks, Chunk, Home, Prepared, CHUNK};
+pub use chunks::{read_chunks, Chunk, Detail, Home, Prepared, CHUNK};
 pub use stream::for_each_record;
 
 /// A record that could not be read, named so the user can find it.

@@ -64,7 +64,7 @@ fn import_file(
     let mut skipped = 0usize;
     // Set when the engine refused a chunk, so its error is not taken for a reading error.
     let mut writing_failed = false;
-    let done = engine.import_stream(actor, notify, |write| {
+    let done = engine.import_stream(actor, notify, |detail, write| {
         let mut each = |chunk: Vec<std::result::Result<Prepared, BadRecord>>| -> Result<()> {
             let mut good = Vec::with_capacity(chunk.len());
             for r in chunk {
@@ -86,9 +86,9 @@ fn import_file(
             write(good).inspect_err(|_| writing_failed = true)
         };
         let read = if is_stdin(path) {
-            import::read_chunks(std::io::stdin(), &mut each)
+            import::read_chunks(std::io::stdin(), detail, &mut each)
         } else {
-            import::read_chunks(open(path)?, &mut each)
+            import::read_chunks(open(path)?, detail, &mut each)
         };
         read.map_err(|e| if writing_failed { e } else { named(&name, e) })
     })?;

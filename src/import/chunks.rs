@@ -21,6 +21,16 @@ pub const CHUNK: usize = 500;
 /// Most parsing workers: beyond this the store's single writer is the limit.
 const MAX_WORKERS: usize = 4;
 
+/// How much of each record the workers make into a `Signal`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// All of it: something reacts to the signals (a notification or automated-blocking rule).
+    Whole,
+    /// What the store's columns need: a record stored as its own text is read without its
+    /// samples (`prune`), and made whole only if it has to be (`Prepared::make_whole`).
+    Columns,
+}
+
 /// A record ready to write: the signal, and its JSON text as the store keeps it (serialised on a
 /// worker, where there is a core to spare).
 #[derive(Debug)]
@@ -30,6 +40,9 @@ pub struct Prepared {
     /// same (`Raw::plain`, and `from_json` added nothing); whoever changes the signal serialises
     /// it again.
     pub json: String,
+    /// `signal` was read from all of `json`; if not, it lacks the samples (`Detail::Columns`),
+    /// and only its columns may be used until `make_whole`.
+    whole: bool,
     home: Option<Home>,
 }
 
@@ -38,21 +51,41 @@ impl Prepared {
         Self::with_capacity(signal, 128, None)
     }
 
+    pub fn is_whole(&self) -> bool {
+        self.whole
+    }
+
+    /// Read the signal again from all of its text, for whoever needs more than its columns.
+    pub fn make_whole(&mut self) -> Result<()> {
+        if !self.whole {
+            let v: serde_json::Value = serde_json::from_str(&self.json)?;
+            self.signal = Signal::from_json(v)?;
+            self.whole = true;
+        }
+        Ok(())
+    }
+
     /// `new`, with the text's likely size (the record's) reserved up front.
     fn with_capacity(signal: Signal, size: usize, home: Option<Home>) -> Result<Prepared> {
         // `Value`'s `Display` is `to_string`'s compact form, written straight into a `String`:
         // no second UTF-8 check of the whole text, as `to_writer` into bytes needs.
         let mut json = String::with_capacity(size);
         write!(json, "{}", signal.to_json()).map_err(|e| Error::Invalid(format!("JSON: {e}")))?;
-        Ok(Prepared { signal, json, home })
+        Ok(Prepared {
+            signal,
+            json,
+            whole: true,
+            home,
+        })
     }
 
     /// `signal` with `text`, the record it was read from, as its stored JSON: for a record whose
     /// text is what serialising the signal would write (see `import::plain`).
-    fn verbatim(signal: Signal, text: String, home: Option<Home>) -> Prepared {
+    fn verbatim(signal: Signal, text: String, whole: bool, home: Option<Home>) -> Prepared {
         Prepared {
             signal,
             json: text,
+            whole,
             home,
         }
     }
@@ -90,16 +123,34 @@ pub type Chunk = Vec<std::result::Result<Prepared, BadRecord>>;
 
 /// Parse, check and serialise one chunk of records. JSON that does not parse fails the file; a
 /// record that parses but is no signal is a `BadRecord`, for the caller to reject or skip.
-fn prepare(raws: Vec<Raw>, home: &Home) -> Result<Chunk> {
+fn prepare(raws: Vec<Raw>, detail: Detail, home: &Home) -> Result<Chunk> {
     let mut out = Vec::with_capacity(raws.len());
     for raw in raws {
         let (index, plain) = (raw.index, raw.plain);
-        let (value, text) = raw.read()?;
+        // Only a record stored as its own text can go without its samples.
+        let pruned = detail == Detail::Columns && plain;
+        let (mut value, text) = if pruned {
+            raw.read_with(super::prune::without_samples)?
+        } else {
+            raw.read()?
+        };
         let size = text.as_ref().map_or(0, String::len);
+        let adds = Signal::adds_version(&value);
+        if pruned && adds {
+            // `from_json` adds a version, so the text is written again: from the whole tree.
+            let whole_tree = text
+                .as_deref()
+                .map(serde_json::from_str::<serde_json::Value>);
+            value = match whole_tree {
+                Some(Ok(v)) => v,
+                _ => return Err(Error::Invalid(format!("record {index}: not JSON"))),
+            };
+        }
+        let whole = !pruned || adds;
         // The record's own text is stored when it is what serialising would write.
-        let own = text.filter(|_| plain && !Signal::adds_version(&value));
+        let own = text.filter(|_| plain && !adds);
         out.push(read_signal(index, value).and_then(|s| match own {
-            Some(text) => Ok(Prepared::verbatim(s, text, Some(home.clone()))),
+            Some(text) => Ok(Prepared::verbatim(s, text, whole, Some(home.clone()))),
             // `from_json` may add `attributes.version`: a little room for it.
             None => {
                 Prepared::with_capacity(s, size.saturating_add(32), Some(home.clone())).map_err(
@@ -118,7 +169,11 @@ fn prepare(raws: Vec<Raw>, home: &Home) -> Result<Chunk> {
 /// Read the file from `r` and hand its records to `each` on the calling thread, in chunks of up
 /// to `CHUNK`, in file order. An error from `each` stops the reading; an error reading or parsing
 /// comes in its place in the order, after the chunks before it.
-pub fn read_chunks<R: Read + Send>(r: R, each: &mut dyn FnMut(Chunk) -> Result<()>) -> Result<()> {
+pub fn read_chunks<R: Read + Send>(
+    r: R,
+    detail: Detail,
+    each: &mut dyn FnMut(Chunk) -> Result<()>,
+) -> Result<()> {
     let workers = std::thread::available_parallelism()
         .map_or(2, usize::from)
         .clamp(1, MAX_WORKERS);
@@ -151,7 +206,7 @@ pub fn read_chunks<R: Read + Send>(r: R, each: &mut dyn FnMut(Chunk) -> Result<(
                         Err(_) => break,
                     };
                     let Ok((seq, raws)) = job else { break };
-                    if done_tx.send((seq, prepare(raws, &home))).is_err() {
+                    if done_tx.send((seq, prepare(raws, detail, &home))).is_err() {
                         break;
                     }
                 }

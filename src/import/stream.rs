@@ -32,12 +32,20 @@ impl Raw {
     /// Parse the record, handing its text back as a `String` when it is UTF-8 (for a record
     /// stored as it came); JSON that does not parse fails the file, named by line and record.
     pub fn read(self) -> Result<(Value, Option<String>)> {
+        self.read_with(|t| serde_json::from_str(t))
+    }
+
+    /// `read`, with `parse` making the tree of UTF-8 text (`prune::without_samples`, for one).
+    pub fn read_with(
+        self,
+        parse: fn(&str) -> serde_json::Result<Value>,
+    ) -> Result<(Value, Option<String>)> {
         // JSON that parses is UTF-8 throughout: checked once, whole, the parser need not check
         // each string again (it did, string by string, at a tenth of a worker's time). Text that
         // is not UTF-8 goes to the byte parser, which names the bad byte as it always has.
         let (line, index) = (self.line, self.index);
         let parsed = match String::from_utf8(self.text) {
-            Ok(text) => serde_json::from_str(&text).map(|v| (v, Some(text))),
+            Ok(text) => parse(&text).map(|v| (v, Some(text))),
             Err(e) => serde_json::from_slice(e.as_bytes()).map(|v| (v, None)),
         };
         parsed.map_err(|e| {

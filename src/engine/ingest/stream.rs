@@ -7,11 +7,11 @@
 use super::Ingested;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::import::{Home, Prepared, CHUNK};
+use crate::import::{Detail, Home, Prepared, CHUNK};
 use crate::model::audit::actions;
 use crate::model::{AuditEvent, Permission, Severity, Signal, User};
 use crate::notify::{Change, NotifyConfig};
-use crate::store::StoredHead;
+use crate::store::{Db, StoredHead};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -22,11 +22,15 @@ impl Engine {
     /// function it is given, and returns when the file is read. Everything `IngestMode::Import`
     /// promises holds, and the file is one change: an error from `feed` (a bad record, unreadable
     /// JSON) or from a write undoes every chunk written before it.
+    ///
+    /// `feed` is told how much of each record to read: the columns alone while nothing reacts to
+    /// the signals (no enabled notification or automated-blocking rule), and a chunk is made
+    /// whole here whenever something does (a rule added meanwhile, a same-version update).
     pub fn import_stream(
         &mut self,
         actor: &User,
         notify: &NotifyConfig,
-        feed: impl FnOnce(&mut dyn FnMut(Vec<Prepared>) -> Result<()>) -> Result<()>,
+        feed: impl FnOnce(Detail, &mut dyn FnMut(Vec<Prepared>) -> Result<()>) -> Result<()>,
     ) -> Result<Ingested> {
         super::super::rbac::require(actor, Permission::SecurityMonitoringSignalsWrite)?;
         let now = self.now();
@@ -42,7 +46,12 @@ impl Engine {
                 notify,
                 now,
             };
-            feed(&mut |chunk| run.chunk(engine, chunk))?;
+            let detail = if reacts(engine.db())? {
+                Detail::Whole
+            } else {
+                Detail::Columns
+            };
+            feed(detail, &mut |chunk| run.chunk(engine, chunk))?;
             run.finish(engine, actor)
         })
     }
@@ -113,6 +122,7 @@ impl Run<'_> {
                     }
                     if p.signal.version == old.version {
                         // The same version: the detection is replaced, the analysts' triage kept.
+                        p.make_whole()?;
                         p.signal.set_triage(stored_signal(old)?.triage, old.version);
                         p.json = serde_json::to_string(p.signal.to_json())?;
                     }
@@ -128,6 +138,11 @@ impl Run<'_> {
             self.ids.push(&p.signal.id);
             kept.push(p);
             changes.push(change);
+        }
+        if kept.iter().any(|p| !p.is_whole()) && reacts(engine.db())? {
+            for p in &mut kept {
+                p.make_whole()?;
+            }
         }
         {
             let db = engine.db();
@@ -184,6 +199,13 @@ impl Run<'_> {
         self.out.seq = Some(seq);
         Ok(self.out)
     }
+}
+
+/// Whether anything reacts to signals written: an enabled notification or automated-blocking
+/// rule, each of which reads the whole signal (its attackers come from its samples).
+fn reacts(db: &dyn Db) -> Result<bool> {
+    Ok(db.notify_rules()?.iter().any(|r| r.enabled)
+        || db.autoblock_rules()?.iter().any(|r| r.enabled))
 }
 
 fn stored_signal(h: &StoredHead) -> Result<Signal> {
