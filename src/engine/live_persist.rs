@@ -110,12 +110,13 @@ impl LiveIndex {
         Ok(live)
     }
 
-    /// Save as the store's snapshot. The watermark is read before the index is locked:
+    /// Save as the store's snapshot, returning the watermark it records. The watermark is read before the index is locked:
     /// `catch_up` takes them in that order, and the index may only be ahead of the watermark a
     /// snapshot records (its catch-up then applies those changes again), never behind it.
-    fn save(&self, engine: &Engine) {
+    pub(crate) fn save(&self, engine: &Engine) -> Watermark {
         let seen = self.watermark();
         save_index(engine, &self.read(), seen);
+        seen
     }
 }
 

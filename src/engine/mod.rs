@@ -16,6 +16,7 @@ mod incidents;
 pub mod ingest;
 pub mod keys;
 pub mod live;
+pub mod live_keeper;
 pub mod live_persist;
 pub mod migrate;
 mod notify;
@@ -36,6 +37,7 @@ pub use command::{stale, BlockFor, Command, NewCase, NewIncident, Outcome, Signa
 pub use idempotency::StoredAnswer;
 pub use ingest::{IngestMode, Ingested};
 pub use live::LiveIndex;
+pub use live_keeper::{IndexKeeper, KeepEvery};
 pub use query_page::{Page, PageRequest};
 pub use reads::{Reads, RuleInfo};
 

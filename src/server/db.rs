@@ -2,7 +2,7 @@
 //! blocking thread so the async runtime never waits on the store. Reads never take the writer.
 use super::errors::{ApiError, ApiResult};
 use super::writer::Writer;
-use crate::engine::Engine;
+use crate::engine::{Engine, IndexKeeper, KeepEvery};
 use crate::error::Result;
 use crate::locks::lock;
 use std::path::Path;
@@ -17,6 +17,9 @@ pub struct Db {
     writer: Writer,
     readers: Vec<Mutex<Engine>>,
     next: AtomicUsize,
+    /// Dropped after the writer (last here, and so in `close`): its final save then sees every
+    /// change the writer committed.
+    keeper: IndexKeeper,
 }
 
 impl Db {
@@ -26,6 +29,7 @@ impl Db {
         path: &Path,
         v6_prefix: Option<u8>,
         notify: crate::notify::NotifyConfig,
+        index_save: KeepEvery,
     ) -> Result<Db> {
         let open = || -> Result<Engine> {
             let mut e = Engine::open(path)?;
@@ -47,27 +51,14 @@ impl Db {
                 Ok(Mutex::new(e))
             })
             .collect::<Result<Vec<_>>>()?;
-        let builder = open()?;
-        std::thread::Builder::new()
-            .name("live-index".into())
-            .spawn(move || {
-                let started = std::time::Instant::now();
-                match live.build_or_load(&builder) {
-                    Ok(()) => tracing::info!(
-                        signals = live.read().len(),
-                        ms = started.elapsed().as_millis() as u64,
-                        "live index built"
-                    ),
-                    Err(e) => {
-                        tracing::error!(error = %e, "building the live index; reads scan the store")
-                    }
-                }
-            })
-            .map_err(|e| crate::error::Error::Other(format!("starting the index builder: {e}")))?;
+        // Built or loaded in the background, then saved again as changes accumulate and when
+        // the server stops, so a restart (or a CLI query beside it) starts from a recent one.
+        let keeper = IndexKeeper::start(live, open()?, index_save)?;
         Ok(Db {
             writer: Writer::start(writer)?,
             readers,
             next: AtomicUsize::new(0),
+            keeper,
         })
     }
 
@@ -105,9 +96,17 @@ impl Db {
 
     /// Close every connection (checkpointing the WAL); called once requests have drained.
     pub fn close(self) {
-        let mut all: Vec<Engine> = self.writer.stop().into_iter().collect();
+        let Db {
+            writer,
+            readers,
+            keeper,
+            ..
+        } = self;
+        let mut all: Vec<Engine> = writer.stop().into_iter().collect();
+        // The keeper's last save reads what the writer committed, before the checkpoints below.
+        drop(keeper);
         all.extend(
-            self.readers
+            readers
                 .into_iter()
                 .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner())),
         );

@@ -210,7 +210,8 @@ pub async fn bind(listen: SocketAddr, store_path: &Path, opts: ServeOptions) -> 
     let path: PathBuf = store_path.to_path_buf();
     let v6_prefix = opts.signal_v6_prefix;
     let notify = opts.notify.clone();
-    let db = tokio::task::spawn_blocking(move || Db::open(&path, v6_prefix, notify))
+    let index_save = opts.index_save;
+    let db = tokio::task::spawn_blocking(move || Db::open(&path, v6_prefix, notify, index_save))
         .await
         .map_err(|e| Error::Other(format!("opening the store: {e}")))??;
     let db = Arc::new(db);

@@ -40,6 +40,9 @@ pub struct ServeOptions {
     pub signal_v6_prefix: Option<u8>,
     /// The `[sla]` targets: the stats route and `sla:` query terms use them.
     pub sla: crate::query::SlaTargets,
+    /// When the live index's snapshot is saved again while the server runs (and it is saved
+    /// when the server stops).
+    pub index_save: crate::engine::KeepEvery,
 }
 
 impl Default for ServeOptions {
@@ -60,6 +63,7 @@ impl Default for ServeOptions {
             public_url: None,
             signal_v6_prefix: None,
             sla: crate::query::SlaTargets::default(),
+            index_save: crate::engine::KeepEvery::default(),
         }
     }
 }
