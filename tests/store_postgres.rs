@@ -99,3 +99,27 @@ fn a_session_lost_inside_a_transaction_is_an_error_not_a_silent_retry() {
     // Once the transaction is over, the store connects again.
     assert_eq!(s.db().count_signals().unwrap(), 0);
 }
+
+/// The signals table keeps only the indexes a query reads (by time; the id is the key): the
+/// ones by state, severity and service cost every write and served nothing (migration 9).
+#[test]
+fn the_signals_table_has_only_the_indexes_queries_use() {
+    let url = pg_support::fresh_db();
+    drop(open(&url));
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut names: Vec<String> = c
+        .query(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'signals'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    names.sort();
+    // The key, the time index and the change feed's row order.
+    assert!(names.iter().any(|n| n == "signals_ts"), "{names:?}");
+    for gone in ["signals_state", "signals_severity", "signals_service"] {
+        assert!(!names.iter().any(|n| n == gone), "{names:?}");
+    }
+}

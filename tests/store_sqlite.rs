@@ -160,3 +160,21 @@ fn a_triage_change_rewrites_only_the_triage_columns() {
         Severity::Medium
     );
 }
+
+/// The signals table keeps only the indexes a query reads (by time; the id is the key): the
+/// ones by state, severity and service cost every write and served nothing (migration 9).
+#[test]
+fn the_signals_table_has_only_the_indexes_queries_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let mut st = s
+        .conn()
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'signals' ORDER BY name")
+        .unwrap();
+    let names: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(names, ["signals_ts", "sqlite_autoindex_signals_1"]);
+}

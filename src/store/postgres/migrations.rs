@@ -303,4 +303,16 @@ CREATE TABLE detect_groups (
 CREATE INDEX audit_signals_by_seq ON audit_signals (seq);
 "#,
     ),
+    (
+        9,
+        r#"
+-- No query reads the signals table by state, severity or service: lists, facets and searches
+-- answer from the live index, and the store is read by id, by time (signals_ts) and by row. The
+-- three indexes only cost every write: an import updated five trees per row instead of two, and
+-- every triage change moved an entry in signals_state.
+DROP INDEX IF EXISTS signals_state;
+DROP INDEX IF EXISTS signals_severity;
+DROP INDEX IF EXISTS signals_service;
+"#,
+    ),
 ];
