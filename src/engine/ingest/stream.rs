@@ -185,16 +185,12 @@ impl Run<'_> {
             before: Value::Null,
             after: json!({ "inserted": self.out.inserted, "updated": self.out.updated }),
         })?;
-        let mut chunk = Vec::with_capacity(CHUNK);
-        for id in self.ids.iter() {
-            chunk.push(id);
-            if chunk.len() == CHUNK {
-                db.add_audit_signals(seq, &chunk)?;
-                chunk.clear();
-            }
-        }
-        if !chunk.is_empty() {
-            db.add_audit_signals(seq, &chunk)?;
+        // In key order: both of audit_signals' B-trees (by signal, and by seq then signal) then
+        // grow along their keys instead of taking a random page per id (readers sort anyway).
+        let mut ids: Vec<&str> = self.ids.iter().collect();
+        ids.sort_unstable();
+        for chunk in ids.chunks(CHUNK) {
+            db.add_audit_signals(seq, chunk)?;
         }
         self.out.seq = Some(seq);
         Ok(self.out)
