@@ -28,24 +28,15 @@ pub fn append(conn: &Connection, e: &AuditEvent) -> Result<i64> {
 
 /// Index event `seq` under each of `ids` (a repeated id once).
 pub fn add_signals(conn: &Connection, seq: i64, ids: &[&str]) -> Result<()> {
-    match ids {
-        [] => {}
-        [id] => {
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO audit_signals (signal_id, seq) VALUES (?1, ?2)",
-            )?
-            .execute(params![id, seq])?;
-        }
-        // Many (an import's event names every signal of the file): one statement over the ids
-        // as a JSON array, not a statement per id.
-        _ => {
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO audit_signals (signal_id, seq)
-                 SELECT value, ?2 FROM json_each(?1)",
-            )?
-            .execute(params![serde_json::to_string(ids)?, seq])?;
-        }
+    if ids.is_empty() {
+        return Ok(());
     }
+    // One statement over the ids as a JSON array, not a statement per id: an import's event
+    // names every signal of the file.
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO audit_signals (signal_id, seq) SELECT value, ?2 FROM json_each(?1)",
+    )?
+    .execute(params![serde_json::to_string(ids)?, seq])?;
     Ok(())
 }
 
