@@ -285,3 +285,49 @@ fn user_rules_override_defaults_and_rules_test_changes_nothing() {
     let o = run(dir.path(), &["rules", "show", "nope"]);
     assert_eq!(o.status.code(), Some(3));
 }
+
+/// A detection's update is written from the detector's text (read without its samples): the
+/// analyst's triage is kept, and the stored signal still has its samples.
+#[test]
+fn an_update_keeps_the_analysts_triage_and_the_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a.log");
+    std::fs::write(&first, crs_lines("first").join("\n") + "\n").unwrap();
+    let o = run(
+        dir.path(),
+        &["ingest", "--format", "modsecurity", first.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let find = |dir: &Path| {
+        signals(dir)
+            .into_iter()
+            .find(|s| s.rule.id == "waf-sqli-001")
+            .unwrap()
+    };
+    let before = find(dir.path());
+    assert!(!before.samples.is_empty());
+    let o = run(
+        dir.path(),
+        &["signals", "state", &before.id, "--to", "under_review"],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let second = dir.path().join("b.log");
+    std::fs::write(&second, crs_lines("second").join("\n") + "\n").unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "ingest",
+            "--format",
+            "modsecurity",
+            second.to_str().unwrap(),
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success() && out.contains("updated"), "{out} {err}");
+    let after = find(dir.path());
+    assert_eq!(after.id, before.id);
+    assert_eq!(after.triage.state.as_str(), "under_review");
+    assert!(after.events_matched > before.events_matched, "{after:?}");
+    assert!(after.samples.len() >= before.samples.len(), "{after:?}");
+    assert!(after.samples.iter().any(|s| s.url.is_some()), "{after:?}");
+}

@@ -51,6 +51,7 @@ fn run(r: DetectionRule, events: &[AttackEvent]) -> Vec<Value> {
     for e in events {
         d.process(e, &mut NoState).unwrap();
         for s in d.flush().unwrap().signals {
+            let s = s.value().unwrap();
             match out.iter_mut().find(|x| x["id"] == s["id"]) {
                 Some(x) => *x = s,
                 None => out.push(s),

@@ -195,10 +195,14 @@ pub fn run(ctx: &Context, cmd: RulesCmd) -> Result<()> {
                     }
                 }
                 if (i + 1) % 20_000 == 0 {
-                    signals.extend(det.flush()?.signals);
+                    for s in det.flush()?.signals {
+                        signals.push(s.value()?);
+                    }
                 }
             }
-            signals.extend(det.flush()?.signals);
+            for s in det.flush()?.signals {
+                signals.push(s.value()?);
+            }
             // A signal updated in several flushes appears once, as it ended.
             let mut last: Vec<Value> = Vec::new();
             for s in signals {

@@ -4,13 +4,13 @@
 //! wall clock, drives all of it, so replaying a log gives the same signals. Memory is bounded by the
 //! groups with an open signal or a non-empty window; the rest is swept.
 use super::event::AttackEvent;
-use super::open_signal::OpenSignal;
+use super::open_signal::{samples_len, Emitted, OpenSignal};
 use super::rule::{Aggregation, CompiledRule};
 use super::sample::{self, Sample, SampleHead, MAX_SAMPLES};
+use super::sample_json::Built;
 use super::window::Window;
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 
@@ -43,7 +43,7 @@ type Key = (usize, String);
 /// What a flush hands to the store: signals to upsert, group states (JSON) to save or drop.
 #[derive(Debug, Default)]
 pub struct Flush {
-    pub signals: Vec<Value>,
+    pub signals: Vec<Emitted>,
     /// (rule id, group key, `GroupState` as JSON)
     pub save: Vec<(String, String, String)>,
     pub drop: Vec<(String, String)>,
@@ -62,6 +62,8 @@ pub struct Detector {
     now_ms: i64,
     /// The queries of one rule an event matched (kept to spare an allocation per event).
     hits: Vec<usize>,
+    /// The event's sample contents, shared by the rules it counts for.
+    built: Built,
 }
 
 /// The group key of an event for a rule: its group-by values joined by U+001F.
@@ -96,6 +98,19 @@ fn rule_family(rule: &CompiledRule) -> Option<&str> {
         .find_map(|t| t.strip_prefix("attack_type:"))
 }
 
+/// The group's state as JSON, written into room made for its samples (most of its bytes) up front.
+fn state_json(g: &GroupState) -> Result<String> {
+    let held = g.signal.as_ref().map_or(0, |s| samples_len(&s.samples));
+    let pending = g
+        .pending
+        .iter()
+        .map(|s| samples_len(std::slice::from_ref(s)))
+        .sum::<usize>();
+    let mut buf = Vec::with_capacity(held.saturating_add(pending).saturating_add(1024));
+    serde_json::to_writer(&mut buf, g)?;
+    String::from_utf8(buf).map_err(|e| crate::error::Error::Invalid(format!("detector state: {e}")))
+}
+
 impl Detector {
     pub fn new(rules: Vec<CompiledRule>) -> Detector {
         Detector {
@@ -103,6 +118,7 @@ impl Detector {
             groups: HashMap::new(),
             now_ms: i64::MIN,
             hits: Vec::new(),
+            built: Built::default(),
         }
     }
 
@@ -121,6 +137,7 @@ impl Detector {
     pub fn process(&mut self, e: &AttackEvent, source: &mut dyn StateSource) -> Result<()> {
         let ms = e.time.timestamp_millis();
         self.now_ms = self.now_ms.max(ms);
+        self.built.clear();
         for ri in 0..self.rules.len() {
             let rule = &self.rules[ri];
             // Queries of one rule share their group-by fields, so the group is the same for all.
@@ -147,7 +164,15 @@ impl Detector {
                 }
             };
             slot.dirty = true;
-            Self::apply(rule, &mut slot.state, &self.hits, first, e, ms);
+            Self::apply(
+                rule,
+                &mut slot.state,
+                &self.hits,
+                first,
+                e,
+                ms,
+                &mut self.built,
+            )?;
         }
         Ok(())
     }
@@ -159,7 +184,8 @@ impl Detector {
         first: usize,
         e: &AttackEvent,
         ms: i64,
-    ) {
+        built: &mut Built,
+    ) -> Result<()> {
         let opts = &rule.rule.options;
         let family = rule_family(rule);
         if g.windows.len() != rule.queries.len() {
@@ -229,7 +255,7 @@ impl Detector {
                     }
                 }
                 s.add(e, family);
-                sample::keep(&mut s.samples, &head);
+                sample::keep(&mut s.samples, &head, built)?;
             }
             (None, Some((i, sev))) => {
                 let mut s = OpenSignal::new(&rule.rule.id, group_pairs(rule, first, e), e, sev);
@@ -239,11 +265,11 @@ impl Detector {
                 let before = g.pending.len() as i64;
                 for p in g.pending.drain(..) {
                     s.first_ms = s.first_ms.min(p.ms);
-                    sample::keep_sample(&mut s.samples, p);
+                    sample::keep_sample(&mut s.samples, p)?;
                 }
                 s.add(e, family);
                 s.events = s.events.saturating_add(before);
-                sample::keep(&mut s.samples, &head);
+                sample::keep(&mut s.samples, &head, built)?;
                 g.signal = Some(s);
             }
             (None, None) => {
@@ -254,9 +280,10 @@ impl Detector {
                 if g.pending.len() >= MAX_SAMPLES {
                     g.pending.pop_front();
                 }
-                g.pending.push_back(head.build());
+                g.pending.push_back(head.build(built)?);
             }
         }
+        Ok(())
     }
 
     /// The signals and group states changed since the last flush; then forget the groups that can
@@ -284,14 +311,11 @@ impl Detector {
             };
             let (rule, g) = (&rules[key.0], &slot.state);
             if let Some(s) = &g.signal {
-                out.signals.push(s.to_json(rule, rule_family(rule)));
+                out.signals.push(s.emit(rule, rule_family(rule))?);
             }
             if live(key, g) {
-                out.save.push((
-                    rule.rule.id.clone(),
-                    key.1.clone(),
-                    serde_json::to_string(g)?,
-                ));
+                out.save
+                    .push((rule.rule.id.clone(), key.1.clone(), state_json(g)?));
             }
         }
         let mut dropped = Vec::new();

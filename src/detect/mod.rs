@@ -22,6 +22,7 @@ pub mod window;
 pub use catalogue::Catalogue;
 pub use eval::{Detector, Flush, GroupState, NoState, StateSource};
 pub use event::{AttackEvent, WafMatch};
+pub use open_signal::Emitted;
 pub use rule::DetectionRule;
 
 use crate::error::{Error, Result};

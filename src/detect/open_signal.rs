@@ -3,11 +3,21 @@
 use super::event::{fnv64, AttackEvent};
 use super::rule::CompiledRule;
 use super::sample::{cap, Sample};
+use super::sample_json::write_entry;
+use crate::error::{Error, Result};
 use crate::model::json::fmt_time;
 use crate::model::Severity;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+
+/// About how many bytes `samples` take as JSON (their texts, plus their ids and keys).
+pub fn samples_len(samples: &[Sample]) -> usize {
+    samples
+        .iter()
+        .map(|s| s.content.get().len().saturating_add(s.event_id.len() + 64))
+        .fold(0, usize::saturating_add)
+}
 
 /// Attacker IPs / users listed per signal.
 const MAX_ATTACKERS: usize = 100;
@@ -16,6 +26,22 @@ const MAX_ATTACKERS: usize = 100;
 fn push_capped(list: &mut Vec<String>, v: &str) {
     if list.len() < MAX_ATTACKERS && !list.iter().any(|x| x == v) {
         list.push(v.to_string());
+    }
+}
+
+/// A signal as the detector hands it out: its JSON text whole, and the same signal without its
+/// samples as a value (what the store's columns and the engine's checks read; the samples are
+/// most of the bytes, and are needed only by whoever reads the whole signal, from `json`).
+#[derive(Clone, Debug)]
+pub struct Emitted {
+    pub head: Value,
+    pub json: String,
+}
+
+impl Emitted {
+    /// The whole signal as a value (`rules test`, tests).
+    pub fn value(&self) -> Result<Value> {
+        Ok(serde_json::from_str(&self.json)?)
     }
 }
 
@@ -120,8 +146,37 @@ impl OpenSignal {
         fmt_time(&t)
     }
 
-    /// The signal in the vendor's list shape (event under `attributes.attributes`).
-    pub fn to_json(&self, rule: &CompiledRule, family: Option<&str>) -> Value {
+    /// The signal in the vendor's list shape (event under `attributes.attributes`): the value
+    /// without samples, then its text with the samples' texts written in as the last key.
+    pub fn emit(&self, rule: &CompiledRule, family: Option<&str>) -> Result<Emitted> {
+        let head = self.head(rule, family);
+        let mut json = serde_json::to_string(&head)?;
+        // `samples` goes last in the event, which is the last key of `attributes`, itself the
+        // last key of the signal: the text ends with the three objects' closing braces.
+        if !json.ends_with("}}}") {
+            return Err(Error::Invalid(format!(
+                "signal {}: unexpected JSON shape",
+                self.id
+            )));
+        }
+        json.truncate(json.len() - 3);
+        // Room for the samples up front: grown as it goes, the text is copied at each doubling.
+        json.reserve(samples_len(&self.samples) + 16);
+        json.push_str(",\"samples\":[");
+        let mut samples: Vec<&Sample> = self.samples.iter().collect();
+        samples.sort_by_key(|s| s.ms);
+        for (i, s) in samples.into_iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            write_entry(&mut json, &s.event_id, &s.content)?;
+        }
+        json.push_str("]}}}");
+        Ok(Emitted { head, json })
+    }
+
+    /// The signal's value without its samples.
+    fn head(&self, rule: &CompiledRule, family: Option<&str>) -> Value {
         let r = &rule.rule;
         let service = self.services.first().cloned().unwrap_or_default();
         let family = family
@@ -139,17 +194,6 @@ impl OpenSignal {
         } else {
             format!("{} on {}", r.name, service)
         };
-        let mut samples: Vec<&Sample> = self.samples.iter().collect();
-        samples.sort_by_key(|s| s.ms);
-        let samples: Vec<Value> = samples
-            .into_iter()
-            .map(|s| {
-                let mut m = Map::with_capacity(2);
-                m.insert("eventId".into(), Value::String(s.event_id.clone()));
-                m.insert("content".into(), s.content.to_value());
-                Value::Object(m)
-            })
-            .collect();
         let mut tags: Vec<String> = r.tags.clone();
         let mut tag = |t: String| {
             if !tags.contains(&t) {
@@ -206,8 +250,7 @@ impl OpenSignal {
         if !service.is_empty() {
             event.insert("service".into(), json!(service));
         }
-        event.insert("samples".into(), Value::Array(samples));
-        // Maps built in place: `json!` would copy `event` (all the samples) through a serializer.
+        // Maps built in place: `json!` would copy `event` through a serializer.
         let mut attrs = Map::with_capacity(7);
         attrs.insert("timestamp".into(), json!(Self::time(self.last_ms)));
         attrs.insert("message".into(), json!(message));

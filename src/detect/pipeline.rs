@@ -7,6 +7,7 @@ use super::Format;
 use crate::engine::detect_state::{DetectBatch, FollowOffset};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::import::Prepared;
 use crate::model::{Signal, User};
 use crate::notify::NotifyConfig;
 use std::collections::HashSet;
@@ -153,8 +154,8 @@ impl<'a> Ingest<'a> {
     pub fn commit(&mut self, position: Option<FollowOffset>) -> Result<()> {
         let flush = self.detector.flush()?;
         let mut signals = Vec::with_capacity(flush.signals.len());
-        for v in flush.signals {
-            signals.push(Signal::from_json(v)?);
+        for s in flush.signals {
+            signals.push(Prepared::columns(Signal::from_json(s.head)?, s.json));
         }
         let batch = DetectBatch {
             signals,

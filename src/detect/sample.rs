@@ -1,11 +1,14 @@
-//! A signal's kept requests in the vendor's `samples[].content` shape, as typed structs rather than
-//! `serde_json::Value`: a sample is held (up to 20 per signal, 20 pending per group) for as long as
-//! its signal is open, and a map per JSON object cost several times the memory. The structs
-//! serialize field by field in the order the vendor shape (and earlier stored detector state) has.
+//! A signal's kept requests in the vendor's `samples[].content` shape. A sample is held (up to 20
+//! per signal, 20 pending per group) for as long as its signal is open, and carried out at every
+//! flush, so it is held as its JSON text, written once from typed structs that borrow the event
+//! (no copy of its strings, no map per JSON object). The structs serialize field by field in the
+//! order the vendor shape (and earlier stored detector state) has.
 //!
 //! Deciding whether a request is kept needs only its id, time, score and what makes it distinct
 //! (`SampleHead`), so the content is built only for the requests that win a place.
 use super::event::{AttackEvent, WafMatch};
+use super::sample_json::{Built, ContentText};
+use crate::error::Result;
 use crate::model::json::fmt_time;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -29,10 +32,6 @@ pub fn cap(s: &str) -> Cow<'_, str> {
     Cow::Owned(format!("{}…", &s[..end]))
 }
 
-fn capped(s: &str) -> String {
-    cap(s).into_owned()
-}
-
 /// One kept request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
@@ -41,83 +40,87 @@ pub struct Sample {
     pub score: u8,
     /// What makes it distinct from the others (URL and payload).
     pub key: u64,
-    pub content: Content,
+    /// The request, as JSON text (see `sample_json`).
+    pub content: ContentText,
 }
 
-/// `samples[].content`: the request as an application-security event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Content {
+/// `samples[].content`: the request as an application-security event, borrowed from the event
+/// for as long as it takes to write its text (see `sample_json`).
+#[derive(Debug, Serialize)]
+pub struct Content<'a> {
     pub timestamp: String,
-    pub http: Http,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usr: Option<Usr>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-    pub source: String,
-    pub appsec: Appsec,
+    pub http: Http<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usr: Option<Usr<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<Cow<'a, str>>,
+    pub source: &'a str,
+    pub appsec: Appsec<'a>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Http {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_ip: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub useragent: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+#[derive(Debug, Default, Serialize)]
+pub struct Http<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_ip: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub useragent: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Usr {
-    pub id: String,
+#[derive(Debug, Serialize)]
+pub struct Usr<'a> {
+    pub id: Cow<'a, str>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Appsec {
+#[derive(Debug, Serialize)]
+pub struct Appsec<'a> {
     #[serde(rename = "type")]
-    pub family: String,
-    pub category: String,
+    pub family: &'a str,
+    pub category: &'a str,
     pub blocked: bool,
-    pub triggers: Vec<Trigger>,
+    pub triggers: Vec<Trigger<'a>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Trigger {
-    pub rule: TriggerRule,
-    pub rule_matches: Vec<RuleMatch>,
+#[derive(Debug, Serialize)]
+pub struct Trigger<'a> {
+    pub rule: TriggerRule<'a>,
+    /// One match per trigger (an array of one in the vendor's shape).
+    pub rule_matches: [RuleMatch<'a>; 1],
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TriggerRule {
-    pub id: String,
-    pub name: String,
-    pub tags: TriggerTags,
+#[derive(Debug, Serialize)]
+pub struct TriggerRule<'a> {
+    pub id: &'a str,
+    pub name: Cow<'a, str>,
+    pub tags: TriggerTags<'a>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TriggerTags {
+#[derive(Debug, Serialize)]
+pub struct TriggerTags<'a> {
     #[serde(rename = "type")]
-    pub family: String,
-    pub category: String,
+    pub family: &'a str,
+    pub category: &'a str,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RuleMatch {
-    pub operator: String,
-    pub parameters: Vec<Parameter>,
+#[derive(Debug, Serialize)]
+pub struct RuleMatch<'a> {
+    pub operator: &'a str,
+    pub parameters: [Parameter<'a>; 1],
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Parameter {
-    pub address: String,
-    pub key_path: Vec<String>,
-    pub value: String,
+#[derive(Debug, Serialize)]
+pub struct Parameter<'a> {
+    pub address: &'a str,
+    /// The matched key, if any (an array of at most one).
+    pub key_path: &'a [String],
+    pub value: Cow<'a, str>,
 }
 
 const CATEGORY: &str = "attack_attempt";
@@ -185,15 +188,16 @@ impl<'a> SampleHead<'a> {
         }
     }
 
-    /// The sample itself, with its content.
-    pub fn build(&self) -> Sample {
-        Sample {
+    /// The sample itself, with its content (from `built` when another rule about the same
+    /// family wrote it for this event).
+    pub fn build(&self, built: &mut Built) -> Result<Sample> {
+        Ok(Sample {
             event_id: self.event.id.clone(),
             ms: self.ms,
             score: self.score,
             key: self.key,
-            content: content(self.event, self.family),
-        }
+            content: built.content(self)?,
+        })
     }
 }
 
@@ -210,29 +214,29 @@ fn ordered<'e>(e: &'e AttackEvent, fam: &'e str) -> impl Iterator<Item = &'e Waf
     of_fam.chain(others)
 }
 
-fn content(e: &AttackEvent, fam: &str) -> Content {
+pub(super) fn content<'a>(e: &'a AttackEvent, fam: &'a str) -> Content<'a> {
     let triggers = ordered(e, fam)
         .take(MAX_TRIGGERS)
         .map(|m| Trigger {
             rule: TriggerRule {
-                id: m.rule_id.clone(),
-                name: capped(&m.message),
+                id: &m.rule_id,
+                name: cap(&m.message),
                 tags: TriggerTags {
-                    family: m.family.as_deref().unwrap_or(fam).to_string(),
-                    category: CATEGORY.into(),
+                    family: m.family.as_deref().unwrap_or(fam),
+                    category: CATEGORY,
                 },
             },
-            rule_matches: vec![RuleMatch {
-                operator: "waf_match".into(),
-                parameters: vec![Parameter {
-                    address: m.address.as_deref().unwrap_or("server.request").to_string(),
-                    key_path: m.key.iter().cloned().collect(),
-                    value: capped(m.value.as_deref().unwrap_or_default()),
+            rule_matches: [RuleMatch {
+                operator: "waf_match",
+                parameters: [Parameter {
+                    address: m.address.as_deref().unwrap_or("server.request"),
+                    key_path: m.key.as_slice(),
+                    value: cap(m.value.as_deref().unwrap_or_default()),
                 }],
             }],
         })
         .collect();
-    let opt = |v: &Option<String>| v.as_deref().map(capped);
+    let opt = |v: &'a Option<String>| v.as_deref().map(cap);
     Content {
         timestamp: fmt_time(&e.time),
         http: Http {
@@ -243,12 +247,12 @@ fn content(e: &AttackEvent, fam: &str) -> Content {
             host: opt(&e.host),
             status_code: e.status,
         },
-        usr: e.user.as_deref().map(|u| Usr { id: capped(u) }),
+        usr: e.user.as_deref().map(|u| Usr { id: cap(u) }),
         service: opt(&e.service),
-        source: e.source.clone(),
+        source: &e.source,
         appsec: Appsec {
-            family: fam.to_string(),
-            category: CATEGORY.into(),
+            family: fam,
+            category: CATEGORY,
             blocked: e.blocked,
             triggers,
         },
@@ -258,21 +262,21 @@ fn content(e: &AttackEvent, fam: &str) -> Content {
 /// Keep the request among at most `MAX_SAMPLES`: a request unlike those kept, or not blocked, wins a
 /// place from the least telling one (a repeat of an already-kept request, then a blocked one, oldest
 /// first). Its content is built only if it wins one.
-pub fn keep(samples: &mut Vec<Sample>, head: &SampleHead) {
+pub fn keep(samples: &mut Vec<Sample>, head: &SampleHead, built: &mut Built) -> Result<()> {
     keep_with(
         samples,
         head.event.id.as_str(),
         head.score,
         head.key,
-        || head.build(),
+        || head.build(built),
     )
 }
 
 /// `keep` for a sample already built (one that waited for its signal to open).
-pub fn keep_sample(samples: &mut Vec<Sample>, s: Sample) {
+pub fn keep_sample(samples: &mut Vec<Sample>, s: Sample) -> Result<()> {
     let (score, key) = (s.score, s.key);
     let id = s.event_id.clone();
-    keep_with(samples, &id, score, key, move || s)
+    keep_with(samples, &id, score, key, move || Ok(s))
 }
 
 fn keep_with(
@@ -280,10 +284,10 @@ fn keep_with(
     event_id: &str,
     score: u8,
     key: u64,
-    build: impl FnOnce() -> Sample,
-) {
+    build: impl FnOnce() -> Result<Sample>,
+) -> Result<()> {
     if samples.iter().any(|x| x.event_id == event_id) {
-        return;
+        return Ok(());
     }
     let novel = !samples.iter().any(|x| x.key == key);
     let score = if novel {
@@ -292,10 +296,10 @@ fn keep_with(
         score
     };
     if samples.len() < MAX_SAMPLES {
-        let mut s = build();
+        let mut s = build()?;
         s.score = score;
         samples.push(s);
-        return;
+        return Ok(());
     }
     if let Some((i, worst)) = samples
         .iter()
@@ -303,11 +307,12 @@ fn keep_with(
         .min_by_key(|(_, x)| (x.score, x.ms))
     {
         if score > worst.score {
-            let mut s = build();
+            let mut s = build()?;
             s.score = score;
             samples[i] = s;
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -440,22 +445,19 @@ mod tests {
     fn typed_content_serializes_as_the_value_it_replaces() {
         for e in events() {
             for fam in [None, Some("sql_injection"), Some("xss"), Some("lfi")] {
-                let typed = SampleHead::of(&e, fam).build().content;
+                let typed = content(&e, SampleHead::of(&e, fam).family);
                 let want = reference(&e, fam);
                 assert_eq!(
                     serde_json::to_string(&typed).unwrap(),
                     serde_json::to_string(&want).unwrap(),
                     "family {fam:?}"
                 );
-                // What signals carry out, built by hand, is the same (maps compare without
-                // their order, so compare the text).
-                assert_eq!(
-                    serde_json::to_string(&typed.to_value()).unwrap(),
-                    serde_json::to_string(&typed).unwrap()
-                );
-                // Stored detector state written before reads back.
-                let back: Content = serde_json::from_value(want).unwrap();
-                assert_eq!(back, typed);
+                // The text a sample holds and carries out is that same JSON.
+                let text = SampleHead::of(&e, fam)
+                    .build(&mut Built::default())
+                    .unwrap()
+                    .content;
+                assert_eq!(text.get(), serde_json::to_string(&want).unwrap());
             }
         }
     }
@@ -475,21 +477,23 @@ mod tests {
         let e = &events()[0];
         let mut kept: Vec<Sample> = Vec::new();
         let mut built = 0;
+        let mut texts = Built::default();
         for i in 0..30 {
             let mut ev = e.clone();
             ev.id = format!("e{i}");
             let h = SampleHead::of(&ev, None);
             keep_with(&mut kept, &ev.id, h.score, h.key, || {
                 built += 1;
-                h.build()
-            });
+                h.build(&mut texts)
+            })
+            .unwrap();
         }
         // 20 places, then blocked repeats of a kept request win none.
         assert_eq!((kept.len(), built), (MAX_SAMPLES, MAX_SAMPLES));
         let mut novel = e.clone();
         novel.id = "new".into();
         novel.blocked = false;
-        keep(&mut kept, &SampleHead::of(&novel, None));
+        keep(&mut kept, &SampleHead::of(&novel, None), &mut texts).unwrap();
         assert!(kept.iter().any(|s| s.event_id == "new"));
     }
 }

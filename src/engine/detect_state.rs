@@ -2,10 +2,11 @@
 //! counted, per-(rule, group) windows and open signals, and the one change that applies a batch —
 //! its signals (through `ingest`, so triage, audit, notifications and autoblock apply), its state
 //! and its read position — all or nothing.
-use super::ingest::Ingested;
+use super::ingest::{IngestMode, Ingested};
 use super::Engine;
 use crate::error::{Error, Result};
-use crate::model::{Permission, Signal, User};
+use crate::import::Prepared;
+use crate::model::{Permission, User};
 use crate::notify::NotifyConfig;
 
 /// Where `ingest --follow` stopped in a file.
@@ -19,7 +20,8 @@ pub struct FollowOffset {
 /// One batch of detection output, applied as one change.
 #[derive(Debug, Default)]
 pub struct DetectBatch {
-    pub signals: Vec<Signal>,
+    /// The signals with their JSON text (`Prepared::columns`: read without their samples).
+    pub signals: Vec<Prepared>,
     /// (rule id, group key, state JSON)
     pub save_groups: Vec<(String, String, String)>,
     pub drop_groups: Vec<(String, String)>,
@@ -63,7 +65,7 @@ impl Engine {
             let out = if batch.signals.is_empty() {
                 Ingested::default()
             } else {
-                engine.ingest(actor, batch.signals, notify)?
+                engine.ingest_as(actor, batch.signals, notify, IngestMode::Detection)?
             };
             engine.write_rows(|db| {
                 for (r, k, s) in &batch.save_groups {

@@ -6,9 +6,11 @@
 use super::Engine;
 use crate::engine::autoblock::AutoblockResult;
 use crate::error::Result;
+use crate::import::Prepared;
 use crate::model::audit::actions;
 use crate::model::{AuditEvent, Permission, Signal, User};
 use crate::notify::NotifyConfig;
+use crate::store::Db;
 use serde_json::{json, Value};
 
 // `sigscope import`: a file read and written as a stream, in chunks, in one transaction.
@@ -45,7 +47,8 @@ impl Engine {
         signals: Vec<Signal>,
         notify: &NotifyConfig,
     ) -> Result<Ingested> {
-        self.ingest_as(actor, signals, notify, IngestMode::Detection)
+        let prepared = prepare(signals)?;
+        self.ingest_as(actor, prepared, notify, IngestMode::Detection)
     }
 
     /// `ingest` for records read from a file (see `IngestMode::Import`).
@@ -55,13 +58,18 @@ impl Engine {
         signals: Vec<Signal>,
         notify: &NotifyConfig,
     ) -> Result<Ingested> {
-        self.ingest_as(actor, signals, notify, IngestMode::Import)
+        let prepared = prepare(signals)?;
+        self.ingest_as(actor, prepared, notify, IngestMode::Import)
     }
 
+    /// Upsert signals that come with their JSON text (the detector's, or `Prepared::new`'s). A
+    /// signal read without its samples (`Prepared::columns`) is stored as its text and made whole
+    /// only when it must be: to keep an analyst's triage on an update, or when a notification or
+    /// automated-blocking rule will read it.
     pub fn ingest_as(
         &mut self,
         actor: &User,
-        signals: Vec<Signal>,
+        signals: Vec<Prepared>,
         notify: &NotifyConfig,
         mode: IngestMode,
     ) -> Result<Ingested> {
@@ -70,28 +78,37 @@ impl Engine {
         self.all_or_nothing(|engine| {
             let (mut out, stored) = engine.write_rows(|db| {
                 let mut out = Ingested::default();
+                let whole = reacts(db)?;
                 let mut before = Vec::with_capacity(signals.len());
                 let mut after = Vec::with_capacity(signals.len());
-                for mut s in signals {
-                    crate::model::signal::check_id(&s.id)?;
-                    let old = db.get_signal(&s.id)?;
+                for mut p in signals {
+                    crate::model::signal::check_id(&p.signal.id)?;
+                    let old = db.get_signal(&p.signal.id)?;
                     if let Some(old) = &old {
                         match mode {
-                            IngestMode::Import if s.version > old.version => {}
-                            IngestMode::Import if s.version < old.version => {
+                            IngestMode::Import if p.signal.version > old.version => {}
+                            IngestMode::Import if p.signal.version < old.version => {
                                 out.skipped_older += 1;
                                 continue;
                             }
-                            _ => s.set_triage(old.triage.clone(), old.version.max(s.version)),
+                            _ => {
+                                p.make_whole()?;
+                                let version = old.version.max(p.signal.version);
+                                p.signal.set_triage(old.triage.clone(), version);
+                                p.json = serde_json::to_string(p.signal.to_json())?;
+                            }
                         }
                     }
-                    if db.put_signal(&s)? {
+                    if whole {
+                        p.make_whole()?;
+                    }
+                    if db.put_signal_text(&p.signal, &p.json)? {
                         out.inserted += 1;
                     } else {
                         out.updated += 1;
                     }
                     before.push(old);
-                    after.push(s);
+                    after.push(p.signal);
                 }
                 crate::notify::queue_changes(db, notify, &before, &after, now)?;
                 if let Some(first) = after.first() {
@@ -116,4 +133,15 @@ impl Engine {
             Ok(out)
         })
     }
+}
+
+fn prepare(signals: Vec<Signal>) -> Result<Vec<Prepared>> {
+    signals.into_iter().map(Prepared::new).collect()
+}
+
+/// Whether anything reacts to signals written: an enabled notification or automated-blocking
+/// rule, each of which reads the whole signal (its attackers come from its samples).
+fn reacts(db: &dyn Db) -> Result<bool> {
+    Ok(db.notify_rules()?.iter().any(|r| r.enabled)
+        || db.autoblock_rules()?.iter().any(|r| r.enabled))
 }

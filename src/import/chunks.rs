@@ -51,6 +51,12 @@ impl Prepared {
         Self::with_capacity(signal, 128, None)
     }
 
+    /// A signal read without its samples (`signal`), with `json`, the whole signal's text as the
+    /// store keeps it (the detector's output).
+    pub fn columns(signal: Signal, json: String) -> Prepared {
+        Self::verbatim(signal, json, false, None)
+    }
+
     pub fn is_whole(&self) -> bool {
         self.whole
     }

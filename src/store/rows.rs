@@ -73,7 +73,12 @@ pub trait SignalRows {
     fn changes_after(&self, mark: &Watermark) -> Result<ChangeSet>;
     fn get_signal(&self, id: &str) -> Result<Option<Signal>>;
     /// Insert or replace by id; true when the signal is new.
-    fn put_signal(&self, s: &Signal) -> Result<bool>;
+    fn put_signal(&self, s: &Signal) -> Result<bool> {
+        self.put_signal_text(s, &serde_json::to_string(s.to_json())?)
+    }
+    /// `put_signal` with the signal's JSON text already made (`to_json()` serialised, or the
+    /// detector's text of the same signal).
+    fn put_signal_text(&self, s: &Signal, raw: &str) -> Result<bool>;
     /// Of `ids`, those stored: version, severity and JSON, in one statement (an import decides a
     /// chunk of records against them).
     fn stored_heads(&self, ids: &[&str]) -> Result<Vec<StoredHead>>;

@@ -4,14 +4,14 @@
 //! stored versions per chunk (none while the store is known not to hold the ids), one prepared
 //! upsert, the chunk's notifications and automated blocks. Only the ids written are kept to the
 //! end, for the file's one audit event.
-use super::Ingested;
+use super::{reacts, Ingested};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::import::{Detail, Home, Prepared, CHUNK};
 use crate::model::audit::actions;
 use crate::model::{AuditEvent, Permission, Severity, Signal, User};
 use crate::notify::{Change, NotifyConfig};
-use crate::store::{Db, StoredHead};
+use crate::store::StoredHead;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -195,13 +195,6 @@ impl Run<'_> {
         self.out.seq = Some(seq);
         Ok(self.out)
     }
-}
-
-/// Whether anything reacts to signals written: an enabled notification or automated-blocking
-/// rule, each of which reads the whole signal (its attackers come from its samples).
-fn reacts(db: &dyn Db) -> Result<bool> {
-    Ok(db.notify_rules()?.iter().any(|r| r.enabled)
-        || db.autoblock_rules()?.iter().any(|r| r.enabled))
 }
 
 fn stored_signal(h: &StoredHead) -> Result<Signal> {

@@ -62,8 +62,7 @@ impl SignalRows for PgDb {
             .transpose()
     }
 
-    fn put_signal(&self, s: &Signal) -> Result<bool> {
-        let raw = serde_json::to_string(s.to_json())?;
+    fn put_signal_text(&self, s: &Signal, raw: &str) -> Result<bool> {
         // `xmax = 0` holds for a row this statement inserted, not one it updated.
         let inserted: bool = self.one(
             "INSERT INTO signals (id, ts, first_seen, severity, state, service, env, title, rule_name, assignee, version, raw)

@@ -21,6 +21,11 @@ pub(crate) fn row_to_signal(row: &Row) -> rusqlite::Result<Result<Signal>> {
 /// SET list, changed or not, so the full upsert would also rewrite the `ts`, `severity` and
 /// `service` indexes' pages. On 100k signals that is 6 pages written per change against 2.7.
 pub fn put_signal(conn: &Connection, s: &Signal) -> Result<bool> {
+    put_signal_text(conn, s, &serde_json::to_string(s.to_json())?)
+}
+
+/// `put_signal` with the JSON text already made.
+pub fn put_signal_text(conn: &Connection, s: &Signal, raw: &str) -> Result<bool> {
     // Whether the row exists, and whether the columns a triage change leaves alone still hold
     // what `s` has (`IS` for the nullable `env`), compared by SQLite without copying them out.
     let same: Option<bool> = conn
@@ -43,7 +48,6 @@ pub fn put_signal(conn: &Connection, s: &Signal) -> Result<bool> {
             |r| r.get(0),
         )
         .optional()?;
-    let raw = serde_json::to_string(s.to_json())?;
     match same {
         Some(true) => {
             conn.prepare_cached(
@@ -59,7 +63,7 @@ pub fn put_signal(conn: &Connection, s: &Signal) -> Result<bool> {
             Ok(false)
         }
         same => {
-            write_row(conn, s, &raw)?;
+            write_row(conn, s, raw)?;
             Ok(same.is_none())
         }
     }
@@ -220,8 +224,8 @@ impl SignalRows for Connection {
         get_signal(self, id)
     }
 
-    fn put_signal(&self, s: &Signal) -> Result<bool> {
-        put_signal(self, s)
+    fn put_signal_text(&self, s: &Signal, raw: &str) -> Result<bool> {
+        put_signal_text(self, s, raw)
     }
 
     fn stored_heads(&self, ids: &[&str]) -> Result<Vec<StoredHead>> {
