@@ -43,6 +43,15 @@ pub trait Storage: Send {
     fn checkpoint_in_background(&mut self) -> Result<()> {
         Ok(())
     }
+    /// A bulk write (an import) is about to begin: let the backend take the cheapest durable way
+    /// to write it, where it can. True if it changed how it writes; `end_bulk` changes it back.
+    fn begin_bulk(&mut self) -> Result<bool> {
+        Ok(false)
+    }
+    /// After a bulk write `begin_bulk` answered true for, successful or not.
+    fn end_bulk(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Call `on_change(head seq)` whenever another process commits a write, where the backend can
     /// say so (PostgreSQL's LISTEN/NOTIFY); `None` where readers must look for themselves.
     fn follow_changes(
@@ -78,6 +87,12 @@ impl Storage for Box<dyn Storage> {
     }
     fn checkpoint_in_background(&mut self) -> Result<()> {
         (**self).checkpoint_in_background()
+    }
+    fn begin_bulk(&mut self) -> Result<bool> {
+        (**self).begin_bulk()
+    }
+    fn end_bulk(&mut self) -> Result<()> {
+        (**self).end_bulk()
     }
     fn follow_changes(&self, on_change: Box<dyn Fn(i64) + Send>) -> Result<Option<ChangeFollower>> {
         (**self).follow_changes(on_change)

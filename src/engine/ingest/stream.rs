@@ -34,7 +34,10 @@ impl Engine {
     ) -> Result<Ingested> {
         super::super::rbac::require(actor, Permission::SecurityMonitoringSignalsWrite)?;
         let now = self.now();
-        self.all_or_nothing(|engine| {
+        // Each page written once where the store can (SQLite: not to the WAL and then again into
+        // the file; see `store::sqlite::bulk`).
+        let bulk = self.store.begin_bulk()?;
+        let out = self.all_or_nothing(|engine| {
             let mut run = Run {
                 // A store that held no signal needs no lookups but for ids this file repeats.
                 // (The newest row's position is an index's end: no scan, whatever the store's size.)
@@ -53,7 +56,12 @@ impl Engine {
             };
             feed(detail, &mut |chunk| run.chunk(engine, chunk))?;
             run.finish(engine, actor)
-        })
+        });
+        if bulk {
+            let back = self.store.end_bulk();
+            return out.and_then(|o| back.map(|()| o));
+        }
+        out
     }
 }
 

@@ -2,6 +2,7 @@
 mod atomic;
 pub mod audit;
 pub mod blocks;
+mod bulk;
 pub mod cases;
 mod catalog;
 mod checkpoint;
@@ -193,6 +194,17 @@ impl crate::store::Storage for SqliteStore {
             self.checkpointer = Some(checkpoint::Checkpointer::start(&self.path)?);
         }
         Ok(())
+    }
+
+    fn begin_bulk(&mut self) -> Result<bool> {
+        bulk::begin(
+            &self.conn,
+            self.in_transaction() || self.checkpointer.is_some(),
+        )
+    }
+
+    fn end_bulk(&mut self) -> Result<()> {
+        bulk::end(&self.conn, &self.path)
     }
 }
 
