@@ -101,11 +101,7 @@ fn rule_family(rule: &CompiledRule) -> Option<&str> {
 /// The group's state as JSON, written into room made for its samples (most of its bytes) up front.
 fn state_json(g: &GroupState) -> Result<String> {
     let held = g.signal.as_ref().map_or(0, |s| samples_len(&s.samples));
-    let pending = g
-        .pending
-        .iter()
-        .map(|s| samples_len(std::slice::from_ref(s)))
-        .sum::<usize>();
+    let pending = samples_len(&g.pending);
     let mut buf = Vec::with_capacity(held.saturating_add(pending).saturating_add(1024));
     serde_json::to_writer(&mut buf, g)?;
     String::from_utf8(buf).map_err(|e| crate::error::Error::Invalid(format!("detector state: {e}")))

@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 /// About how many bytes `samples` take as JSON (their texts, plus their ids and keys).
-pub fn samples_len(samples: &[Sample]) -> usize {
+pub fn samples_len<'a>(samples: impl IntoIterator<Item = &'a Sample>) -> usize {
     samples
-        .iter()
-        .map(|s| s.content.get().len().saturating_add(s.event_id.len() + 64))
-        .fold(0, usize::saturating_add)
+        .into_iter()
+        .map(|s| s.content.get().len().saturating_add(s.event_id.len()))
+        .fold(0, |n, len| n.saturating_add(len).saturating_add(64))
 }
 
 /// Attacker IPs / users listed per signal.
@@ -161,7 +161,7 @@ impl OpenSignal {
         }
         json.truncate(json.len() - 3);
         // Room for the samples up front: grown as it goes, the text is copied at each doubling.
-        json.reserve(samples_len(&self.samples) + 16);
+        json.reserve(samples_len(&self.samples).saturating_add(16));
         json.push_str(",\"samples\":[");
         let mut samples: Vec<&Sample> = self.samples.iter().collect();
         samples.sort_by_key(|s| s.ms);
