@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
 use sigscope::detect::{
-    AttackEvent, Catalogue, Detector, GroupState, NoState, StateSource, WafMatch,
+    AttackEvent, Catalogue, Detector, Flush, GroupState, NoState, StateSource, WafMatch,
 };
 use std::collections::HashMap;
 
@@ -49,13 +49,18 @@ fn detector() -> Detector {
     Detector::new(Catalogue::defaults().unwrap().enabled())
 }
 
-#[test]
-fn a_signal_is_its_compact_json_whole_and_its_head_is_the_same_without_samples() {
+/// The first `n` of `events` through the default catalogue, and what one flush hands out.
+fn flushed(n: usize) -> Flush {
     let mut d = detector();
-    for e in events(60) {
+    for e in events(n) {
         d.process(&e, &mut NoState).unwrap();
     }
-    let out = d.flush().unwrap();
+    d.flush().unwrap()
+}
+
+#[test]
+fn a_signal_is_its_compact_json_whole_and_its_head_is_the_same_without_samples() {
+    let out = flushed(60);
     assert!(out.signals.len() >= 3, "{}", out.signals.len());
     for s in &out.signals {
         let mut v: Value = serde_json::from_str(&s.json).unwrap();
@@ -82,11 +87,7 @@ fn a_signal_is_its_compact_json_whole_and_its_head_is_the_same_without_samples()
 
 #[test]
 fn an_event_counted_by_two_rules_gives_each_a_sample_about_its_family() {
-    let mut d = detector();
-    for e in events(40) {
-        d.process(&e, &mut NoState).unwrap();
-    }
-    let out = d.flush().unwrap();
+    let out = flushed(40);
     // The xss rule and the sql injection rule both keep samples of these events, each about its
     // own family, though the event's contents are written once per family and shared.
     let sample = |rule: &str, ip: &str| -> Value {
