@@ -20,7 +20,7 @@ fn a_version_1_store_is_upgraded_and_triaged() {
         // Written by a sigscope that knew only version 1: signals and users, no engine tables.
         let conn = rusqlite::Connection::open(&path).unwrap();
         let s = Signal::from_json(signal_json("OLD", t0(), "open", &["198.51.100.7"])).unwrap();
-        sigscope::store::sqlite::signals::put_signal(&conn, &s).unwrap();
+        sigscope::store::SignalRows::put_signal(&conn, &s).unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
     assert!(store.schema_version().unwrap() >= 2);

@@ -20,7 +20,7 @@ fn upsert_and_queue(
         let mut before = Vec::new();
         for s in list {
             before.push(signals::get_signal(tx, &s.id)?);
-            signals::put_signal(tx, s)?;
+            sigscope::store::SignalRows::put_signal(tx, s)?;
         }
         let n = notify::queue_changes(tx, c, &before, list, chrono::Utc::now())?;
         Ok(((), n))

@@ -75,7 +75,7 @@ fn a_failed_write_rolls_back_everything() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = SqliteStore::open(&dir.path().join("s.db")).unwrap();
     let res: sigscope::Result<()> = s.write(|tx| {
-        sigscope::store::sqlite::signals::put_signal(tx, &sig("a", "2026-01-01T00:00:00Z"))?;
+        sigscope::store::SignalRows::put_signal(tx, &sig("a", "2026-01-01T00:00:00Z"))?;
         Err(sigscope::Error::Invalid("boom".into()))
     });
     assert!(res.is_err());

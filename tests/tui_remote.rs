@@ -432,7 +432,7 @@ fn an_incident_declared_from_a_remote_explorer_links_its_signal_on_the_server() 
 #[test]
 fn a_reader_follows_updates_written_by_another_connection() {
     use sigscope::model::{Role, Signal, User};
-    use sigscope::store::sqlite::signals::put_signal;
+    use sigscope::store::SignalRows;
     use sigscope::store::SqliteStore;
     use sigscope::tui::LocalBackend;
     let dir = tempfile::tempdir().unwrap();
@@ -444,7 +444,7 @@ fn a_reader_follows_updates_written_by_another_connection() {
         .map(|i| Signal::from_json(common::signal_json(i)).unwrap())
         .collect();
     for s in &sigs {
-        put_signal(writer.conn(), s).unwrap();
+        writer.conn().put_signal(s).unwrap();
     }
     let me = User {
         uuid: String::new(),
@@ -473,7 +473,7 @@ fn a_reader_follows_updates_written_by_another_connection() {
         let mut t = s.triage.clone();
         t.state = state;
         s.set_triage(t, 2 + round as i64);
-        put_signal(writer.conn(), &s).unwrap();
+        writer.conn().put_signal(&s).unwrap();
         assert!(r.generation() > g, "update {round} bumps the generation");
         let n = r.search(&archived).unwrap().rows.len();
         assert_eq!(

@@ -7,7 +7,7 @@ use super::sync::{self, SyncStatus};
 use crate::error::{Error, Result};
 use crate::model::{ArchiveReason, Assignee, Signal, TriageState, User};
 use crate::store::sqlite::signals;
-use crate::store::{ListFilter, SqliteStore, Store, UpsertReport};
+use crate::store::{ListFilter, SignalRows, SqliteStore, Store, UpsertReport};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -121,7 +121,7 @@ impl Inner {
             )?;
             for sig in &list {
                 if !outbox::has_pending_for(&tx, &sig.id)? {
-                    signals::put_signal(&tx, sig)?;
+                    tx.put_signal(sig)?;
                 }
             }
             tx.commit()?;
@@ -324,7 +324,7 @@ impl Remote {
             let mut t = sig.triage.clone();
             apply(&mut t);
             sig.set_triage(t, base + 1);
-            signals::put_signal(&tx, &sig)?;
+            tx.put_signal(&sig)?;
             let e = outbox::enqueue(
                 &tx,
                 "PATCH",
@@ -414,7 +414,7 @@ impl Remote {
             )?;
             let mut report = UpsertReport::default();
             for sig in list {
-                if signals::put_signal(&tx, sig)? {
+                if tx.put_signal(sig)? {
                     report.inserted += 1;
                 } else {
                     report.updated += 1;

@@ -201,7 +201,7 @@ pub async fn drain(inner: &Arc<Inner>) -> Result<(), RoundError> {
                             outbox::hold_after_conflict(s.conn(), id, seq)?;
                             // The cache shows the remote's version; the analyst's is in the outbox row.
                             if let Some(t) = theirs.clone().map(Signal::from_json).transpose()? {
-                                crate::store::sqlite::signals::put_signal(s.conn(), &t)?;
+                                crate::store::SignalRows::put_signal(s.conn(), &t)?;
                             }
                         }
                         Ok(())

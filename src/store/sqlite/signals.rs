@@ -20,11 +20,7 @@ pub(crate) fn row_to_signal(row: &Row) -> rusqlite::Result<Result<Signal>> {
 /// JSON are set: SQLite rewrites an index's entry whenever one of its columns is named in the
 /// SET list, changed or not, so the full upsert would also rewrite the `ts`, `severity` and
 /// `service` indexes' pages. On 100k signals that is 6 pages written per change against 2.7.
-pub fn put_signal(conn: &Connection, s: &Signal) -> Result<bool> {
-    put_signal_text(conn, s, &serde_json::to_string(s.to_json())?)
-}
-
-/// `put_signal` with the JSON text already made.
+/// `raw` is the signal's JSON text, already made (`SignalRows::put_signal` makes it).
 pub fn put_signal_text(conn: &Connection, s: &Signal, raw: &str) -> Result<bool> {
     // Whether the row exists, and whether the columns a triage change leaves alone still hold
     // what `s` has (`IS` for the nullable `env`), compared by SQLite without copying them out.
